@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../config.js';
+
+/**
+ * Development identity: an ES256 key pair made on first use under `<dataDir>/keys/`, its public half served
+ * as JWKS by the subgraph. Never used in production (config refuses the development issuer there, and the
+ * token command refuses to run).
+ */
+export interface DevKeys {
+  readonly kid: string;
+  readonly privateJwk: JWK;
+  readonly publicJwks: { keys: JWK[] };
+}
+
+const ALG = 'ES256';
+
+export async function loadOrCreateDevKeys(dataDir: string): Promise<DevKeys> {
+  const dir = path.join(dataDir, 'keys');
+  const file = path.join(dir, 'dev-signing-key.jwk.json');
+  let privateJwk: JWK;
+  if (existsSync(file)) {
+    privateJwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
+  } else {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const { privateKey } = await generateKeyPair(ALG, { extractable: true });
+    privateJwk = {
+      ...(await exportJWK(privateKey)),
+      alg: ALG,
+      use: 'sig',
+      kid: `dev-${Date.now().toString(36)}`,
+    };
+    // Write then rename, so that two processes starting at once never read a half-written key.
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(privateJwk), { mode: 0o600 });
+    if (existsSync(file)) privateJwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
+    else await rename(tmp, file);
+  }
+  const { d: _private, ...publicJwk } = privateJwk;
+  return { kid: String(privateJwk.kid), privateJwk, publicJwks: { keys: [publicJwk] } };
+}
+
+export interface DevTokenOptions {
+  readonly sub: string;
+  readonly roles: readonly string[];
+  readonly ttlSeconds: number;
+  readonly now?: Date;
+}
+
+export async function signDevToken(keys: DevKeys, options: DevTokenOptions): Promise<string> {
+  const key = await importJWK(keys.privateJwk, ALG);
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  return new SignJWT({ roles: [...options.roles] })
+    .setProtectedHeader({ alg: ALG, kid: keys.kid, typ: 'JWT' })
+    .setSubject(options.sub)
+    .setIssuer(DEV_ISSUER)
+    .setAudience(DEV_AUDIENCE)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + options.ttlSeconds)
+    .sign(key);
+}

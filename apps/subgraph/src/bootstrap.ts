@@ -1,0 +1,60 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { type App, createApp } from './app.js';
+import { loadOrCreateDevKeys } from './auth/dev-keys.js';
+import type { Config } from './config.js';
+import { type Database, openDatabase } from './db/database.js';
+import { createOrm, migrate } from './db/orm.js';
+import type { Logger } from './logger.js';
+import { seedDemoData } from './seed/seed.js';
+
+export interface Running {
+  readonly url: string;
+  readonly database: Database;
+  readonly orm: MikroORM;
+  readonly app: App;
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings the subgraph up: database (external or embedded), migrations, the demo seed on an empty
+ * database, development keys, then HTTP. Whatever started is stopped again if a later step fails.
+ */
+export async function start(config: Config, logger: Logger): Promise<Running> {
+  const database = await openDatabase(config, logger);
+  let orm: MikroORM | undefined;
+  try {
+    orm = await createOrm({ url: database.url, poolMax: config.dbPoolMax });
+    await migrate(orm);
+    logger.info({ database: database.kind }, 'database migrated');
+    if (config.seedContacts > 0) {
+      const result = await seedDemoData(orm.em.fork(), {
+        contacts: config.seedContacts,
+        onProgress: (message) => logger.info(message),
+      });
+      if (result.seeded) logger.info({ ...result }, 'demo data seeded');
+    }
+    const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
+    const app = await createApp({ config, logger, orm, ...(devJwks ? { devJwks } : {}) });
+    const url = await app.listen();
+    const ormRef = orm;
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      database,
+      orm,
+      app,
+      stop() {
+        stopping ??= (async () => {
+          await app.close();
+          await ormRef.close();
+          await database.stop();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await orm?.close().catch(() => {});
+    await database.stop().catch(() => {});
+    throw error;
+  }
+}

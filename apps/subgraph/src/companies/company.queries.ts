@@ -1,0 +1,71 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type Connection, decodeCursor, isUuid, pageSize, toConnection } from '../shared/pagination.js';
+import { likePattern, Params, query } from '../shared/sql.js';
+import { Validator } from '../shared/validate.js';
+
+export interface CompanyRow {
+  readonly id: string;
+  readonly name: string;
+  readonly domain: string | null;
+  readonly industry: string | null;
+  readonly country: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export const COMPANY_COLUMNS = `co.id, co.name, co.domain, co.industry, co.country,
+  co.created_at as "createdAt", co.updated_at as "updatedAt"`;
+const COMPANY_DATES = ['createdAt', 'updatedAt'] as const;
+
+export async function findCompaniesByIds(em: EntityManager, ids: readonly string[]): Promise<CompanyRow[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return [];
+  return query<CompanyRow>(
+    em,
+    `select ${COMPANY_COLUMNS} from company co where co.id = any($1::uuid[])`,
+    [valid],
+    COMPANY_DATES,
+  );
+}
+
+/** Companies by name (A→Z); the cursor is `[name, id]` — a company name is not personal data. */
+export async function listCompanies(
+  em: EntityManager,
+  args: { first?: number | null; after?: string | null; search?: string | null },
+): Promise<Connection<CompanyRow>> {
+  const size = pageSize('first', args.first);
+  const after = decodeCursor('after', args.after);
+  const v = new Validator();
+  const search = v.text('search', args.search, { max: 200 });
+  v.done();
+  const params = new Params();
+  const where: string[] = [];
+  if (search) where.push(`co.name ilike ${params.add(likePattern(search))}`);
+  const countWhere = [...where];
+  const countValues = [...params.values];
+  if (after) where.push(`(co.name, co.id) > (${params.add(after[0])}, ${params.add(after[1])})`);
+  const whereSql = where.length ? `where ${where.join(' and ')}` : '';
+  const rows =
+    size === 0
+      ? []
+      : await query<CompanyRow>(
+          em,
+          `select ${COMPANY_COLUMNS} from company co ${whereSql} order by co.name, co.id limit ${params.add(size + 1)}`,
+          params.values,
+          COMPANY_DATES,
+        );
+  return toConnection(
+    rows,
+    size,
+    Boolean(after),
+    (row) => [row.name, row.id],
+    async () => {
+      const [row] = await query<{ n: number }>(
+        em,
+        `select count(*)::int as n from company co ${countWhere.length ? `where ${countWhere.join(' and ')}` : ''}`,
+        countValues,
+      );
+      return row?.n ?? 0;
+    },
+  );
+}

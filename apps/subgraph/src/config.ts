@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Configuration comes from environment variables only, validated once at start. Every bad value is
+ * reported with the variable's name and the rule it breaks, never with the value itself (it may be a
+ * secret), and the process refuses to start.
+ */
+export interface Config {
+  readonly nodeEnv: 'production' | 'development' | 'test';
+  readonly production: boolean;
+  readonly host: string;
+  readonly port: number;
+  /** External PostgreSQL; when absent an embedded server is started with its data under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly seedContacts: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly maxBodyBytes: number;
+  readonly auth: {
+    /** Production: the identity provider's JWKS. Development: undefined, the local key pair is used. */
+    readonly jwksUrl: string | undefined;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly devTokenTtlSeconds: number;
+  };
+  readonly dbPoolMax: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEV_ISSUER = 'custos-dev';
+export const DEV_AUDIENCE = 'custos';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The repository root, so that `.data/` is found whatever the working directory. */
+export function repoRoot(): string {
+  // this file lives in apps/subgraph/{src,dist}/
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name}: must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const raw = get(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(
+          `${name}: must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}`,
+        );
+      }
+    } catch {
+      problems.push(`${name}: must be a valid URL`);
+    }
+    return raw;
+  };
+
+  const rawEnv = get('NODE_ENV') ?? 'development';
+  let nodeEnv: Config['nodeEnv'] = 'development';
+  if (rawEnv === 'production' || rawEnv === 'development' || rawEnv === 'test') nodeEnv = rawEnv;
+  else problems.push('NODE_ENV: must be one of production, development, test');
+  const production = nodeEnv === 'production';
+
+  const logLevel = (get('LOG_LEVEL') ?? 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const host = get('HOST') ?? '127.0.0.1';
+  const port = int('PORT', 4001, 0, 65535);
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const dataDir = path.resolve(get('CUSTOS_DATA_DIR') ?? path.join(repoRoot(), '.data'));
+  const seedContacts = int('SEED_CONTACTS', 1000, 0, 1_000_000);
+  const maxBodyBytes = int('MAX_BODY_BYTES', 1_048_576, 1024, 104_857_600);
+  const dbPoolMax = int('DB_POOL_MAX', 10, 1, 200);
+  const devTokenTtlSeconds = int('DEV_TOKEN_TTL_SECONDS', 3600, 60, 86_400);
+
+  const jwksUrl = url('AUTH_JWKS_URL', production ? ['https:'] : ['https:', 'http:']);
+  const issuer = get('AUTH_ISSUER') ?? (production ? undefined : DEV_ISSUER);
+  const audience = get('AUTH_AUDIENCE') ?? (production ? undefined : DEV_AUDIENCE);
+  if (production) {
+    // DESIGN.md: production needs a real identity provider and never accepts development tokens.
+    if (!jwksUrl) problems.push('AUTH_JWKS_URL: required when NODE_ENV=production');
+    if (!issuer) problems.push('AUTH_ISSUER: required when NODE_ENV=production');
+    else if (issuer === DEV_ISSUER)
+      problems.push(`AUTH_ISSUER: must not be the development issuer in production`);
+    if (!audience) problems.push('AUTH_AUDIENCE: required when NODE_ENV=production');
+    if (!databaseUrl) problems.push('DATABASE_URL: required when NODE_ENV=production (no embedded database)');
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    nodeEnv,
+    production,
+    host,
+    port,
+    databaseUrl,
+    dataDir,
+    seedContacts,
+    logLevel,
+    maxBodyBytes,
+    dbPoolMax,
+    auth: { jwksUrl, issuer: issuer ?? DEV_ISSUER, audience: audience ?? DEV_AUDIENCE, devTokenTtlSeconds },
+  };
+}

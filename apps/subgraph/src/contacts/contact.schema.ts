@@ -1,0 +1,176 @@
+import type { Context } from '../context.js';
+import { builder } from '../schema/builder.js';
+import { connectionType } from '../schema/connection.js';
+import { CompanyRef, ContactRef, InteractionRef } from '../schema/refs.js';
+import { decodeCursor, pageSize } from '../shared/pagination.js';
+import type { ContactRow } from './contact.queries.js';
+import { listContacts } from './contact.queries.js';
+import { createContact, updateContact } from './contact.service.js';
+
+/** `j***@example.com`: the first character of the local part and the domain. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at < 1 ? '***' : `${email[0]}***${email.slice(at)}`;
+}
+
+const Address = builder.objectRef<ContactRow>('Address').implement({
+  description: 'A postal address. One field, one data category: it is shown or redacted whole.',
+  fields: (t) => ({
+    street: t.exposeString('addressStreet', { nullable: true }),
+    city: t.exposeString('addressCity', { nullable: true }),
+    postalCode: t.exposeString('addressPostalCode', { nullable: true }),
+    country: t.exposeString('addressCountry', { nullable: true, description: 'ISO 3166-1 alpha-2.' }),
+  }),
+});
+
+const InteractionConnection = connectionType('Interaction', InteractionRef);
+
+ContactRef.implement({
+  description:
+    'A person in the CRM. Every personal field is nullable: it is null when the caller may not see it.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    fullName: t.exposeString('fullName', { nullable: true }),
+    email: t.exposeString('email', { nullable: true }),
+    emailMasked: t.string({
+      nullable: true,
+      description: 'The email with its local part masked, e.g. j***@example.com.',
+      resolve: (c) => maskEmail(c.email),
+    }),
+    phone: t.exposeString('phone', { nullable: true, description: 'E.164, e.g. +14155550100.' }),
+    phoneLast4: t.string({ nullable: true, resolve: (c) => (c.phone ? c.phone.slice(-4) : null) }),
+    birthDate: t.expose('birthDate', { type: 'Date', nullable: true }),
+    birthYear: t.int({
+      nullable: true,
+      resolve: (c) => (c.birthDate ? Number(c.birthDate.slice(0, 4)) : null),
+    }),
+    address: t.field({
+      type: Address,
+      nullable: true,
+      resolve: (c) =>
+        c.addressStreet || c.addressCity || c.addressPostalCode || c.addressCountry ? c : null,
+    }),
+    country: t.exposeString('addressCountry', {
+      nullable: true,
+      description: 'The country of the address (ISO 3166-1 alpha-2), a generalised location.',
+    }),
+    ipAddress: t.exposeString('ipAddress', { nullable: true }),
+    healthNotes: t.exposeString('healthNotes', {
+      nullable: true,
+      description: 'Health information: a special category of personal data (GDPR Art 9).',
+    }),
+    company: t.field({
+      type: CompanyRef,
+      nullable: true,
+      resolve: (c, _args, ctx) => (c.companyId ? ctx.loaders.company.load(c.companyId) : null),
+    }),
+    restricted: t.exposeBoolean('restricted', { description: 'Processing restricted (GDPR Art 18).' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    interactions: t.field({
+      type: InteractionConnection,
+      description: 'Calls, emails, meetings and notes logged on this contact, newest first.',
+      args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
+      resolve: (c, args, ctx) =>
+        ctx.loaders.interactionsOfContact.load({
+          parentId: c.id,
+          first: pageSize('first', args.first),
+          after: decodeCursor('after', args.after),
+        }),
+    }),
+  }),
+});
+
+builder.asEntity(ContactRef, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: (ref, ctx) => ctx.loaders.contact.load(ref.id),
+});
+
+export const ContactConnection = connectionType('Contact', ContactRef);
+
+const ContactFilter = builder.inputType('ContactFilter', {
+  fields: (t) => ({
+    search: t.string({ description: 'Matches part of the full name or the email, case-insensitively.' }),
+    country: t.string({ description: 'ISO 3166-1 alpha-2 country of the address.' }),
+    companyId: t.id(),
+    createdAfter: t.field({ type: 'DateTime', description: 'Created at or after this instant.' }),
+    createdBefore: t.field({ type: 'DateTime', description: 'Created before this instant.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  contact: t.field({
+    type: ContactRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => ctx.loaders.contact.load(args.id),
+  }),
+  contacts: t.field({
+    type: ContactConnection,
+    description: 'Contacts, newest first. `first` is at most 500.',
+    args: {
+      first: t.arg.int({ defaultValue: 50 }),
+      after: t.arg.string(),
+      filter: t.arg({ type: ContactFilter }),
+    },
+    resolve: (_root, args, ctx) => listContacts(ctx.em, args),
+  }),
+}));
+
+const AddressInput = builder.inputType('AddressInput', {
+  fields: (t) => ({
+    street: t.string(),
+    city: t.string(),
+    postalCode: t.string(),
+    country: t.string({ description: 'ISO 3166-1 alpha-2.' }),
+  }),
+});
+
+const NewCompanyInput = builder.inputType('NewCompanyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    domain: t.string(),
+    industry: t.string(),
+    country: t.string(),
+  }),
+});
+
+const contactInputFields = (required: boolean) =>
+  builder.inputType(required ? 'CreateContactInput' : 'UpdateContactInput', {
+    fields: (t) => ({
+      fullName: t.string({ required }),
+      email: t.string({ required }),
+      phone: t.string({ description: 'E.164, e.g. +14155550100.' }),
+      birthDate: t.field({ type: 'Date' }),
+      address: t.field({ type: AddressInput, description: 'Replaces the whole address; null clears it.' }),
+      ipAddress: t.string(),
+      healthNotes: t.string(),
+      companyId: t.id({ description: 'An existing company; null unlinks.' }),
+      newCompany: t.field({ type: NewCompanyInput, description: 'Creates the company with the contact.' }),
+    }),
+  });
+
+const CreateContactInput = contactInputFields(true);
+const UpdateContactInput = contactInputFields(false);
+
+/** A mutation answers with the row as stored, read like any other. */
+async function reload(ctx: Context, id: string): Promise<ContactRow | null> {
+  ctx.loaders.contact.clear(id);
+  return ctx.loaders.contact.load(id);
+}
+
+builder.mutationFields((t) => ({
+  createContact: t.field({
+    type: ContactRef,
+    nullable: true,
+    args: { input: t.arg({ type: CreateContactInput, required: true }) },
+    resolve: async (_root, args, ctx) => reload(ctx, await createContact(ctx.em, args.input, ctx.now)),
+  }),
+  updateContact: t.field({
+    type: ContactRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateContactInput, required: true }) },
+    resolve: async (_root, args, ctx) =>
+      reload(ctx, await updateContact(ctx.em, args.id, args.input, ctx.now)),
+  }),
+}));

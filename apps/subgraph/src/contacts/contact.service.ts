@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Company } from '../companies/company.entity.js';
+import { type CompanyInput, cleanCompanyInput, persistNewCompany } from '../companies/company.service.js';
+import { ConflictError, NotFoundError } from '../shared/errors.js';
+import { isUuid } from '../shared/pagination.js';
+import { Validator } from '../shared/validate.js';
+import { Contact } from './contact.entity.js';
+
+export interface AddressInput {
+  readonly street?: string | null;
+  readonly city?: string | null;
+  readonly postalCode?: string | null;
+  readonly country?: string | null;
+}
+
+export interface ContactInput {
+  readonly fullName?: string | null;
+  readonly email?: string | null;
+  readonly phone?: string | null;
+  readonly birthDate?: string | null;
+  readonly address?: AddressInput | null;
+  readonly ipAddress?: string | null;
+  readonly healthNotes?: string | null;
+  readonly companyId?: string | null;
+  /** Creates the company in the same transaction as the contact. */
+  readonly newCompany?: CompanyInput | null;
+}
+
+type CleanContact = Partial<
+  Pick<
+    Contact,
+    | 'fullName'
+    | 'email'
+    | 'phone'
+    | 'birthDate'
+    | 'addressStreet'
+    | 'addressCity'
+    | 'addressPostalCode'
+    | 'addressCountry'
+    | 'ipAddress'
+    | 'healthNotes'
+    | 'company'
+  >
+>;
+
+function cleanContactInput(
+  v: Validator,
+  input: ContactInput,
+  mode: 'create' | 'update',
+  now: Date,
+): CleanContact {
+  const clean: CleanContact = {};
+  const required = mode === 'create';
+  if (required || input.fullName !== undefined) {
+    const fullName = v.text('fullName', input.fullName, { max: 200, required: true });
+    if (fullName) clean.fullName = fullName;
+  }
+  if (required || input.email !== undefined) {
+    const email = v.email('email', input.email, true);
+    if (email) clean.email = email;
+  }
+  if (input.phone !== undefined) clean.phone = v.phone('phone', input.phone) ?? null;
+  if (input.birthDate !== undefined) clean.birthDate = v.birthDate('birthDate', input.birthDate, now) ?? null;
+  if (input.address !== undefined) {
+    // The address is one field (one category): given, it replaces the whole address; null clears it.
+    const a = input.address ?? {};
+    clean.addressStreet = v.text('address.street', a.street, { max: 200 }) ?? null;
+    clean.addressCity = v.text('address.city', a.city, { max: 100 }) ?? null;
+    clean.addressPostalCode = v.text('address.postalCode', a.postalCode, { max: 20 }) ?? null;
+    clean.addressCountry = v.country('address.country', a.country) ?? null;
+  }
+  if (input.ipAddress !== undefined) clean.ipAddress = v.ipAddress('ipAddress', input.ipAddress) ?? null;
+  if (input.healthNotes !== undefined) {
+    clean.healthNotes = v.text('healthNotes', input.healthNotes, { max: 2000, multiline: true }) ?? null;
+  }
+  if (input.companyId !== undefined && input.companyId !== null && !isUuid(input.companyId)) {
+    v.fail('companyId', 'id', 'must be a company id');
+  }
+  if (input.companyId !== undefined && input.newCompany) {
+    v.fail('newCompany', 'exclusive', 'must not be given together with companyId');
+  }
+  return clean;
+}
+
+async function linkCompany(
+  tx: EntityManager,
+  input: ContactInput,
+  clean: CleanContact,
+  v: Validator,
+  now: Date,
+) {
+  if (input.newCompany) {
+    const company = cleanCompanyInput(v, input.newCompany, 'create', 'newCompany.');
+    v.done();
+    clean.company = persistNewCompany(tx, company, now).id;
+  } else if (input.companyId !== undefined) {
+    v.done();
+    if (input.companyId !== null && (await tx.count(Company, { id: input.companyId })) === 0) {
+      throw new NotFoundError('Company', 'companyId');
+    }
+    clean.company = input.companyId;
+  } else {
+    v.done();
+  }
+}
+
+/** Email uniqueness is enforced by the database; its error becomes CONFLICT without naming the constraint. */
+async function flushContact(tx: EntityManager): Promise<void> {
+  try {
+    await tx.flush();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) {
+      throw new ConflictError('email', 'is already used by another contact');
+    }
+    throw error;
+  }
+}
+
+/** Creates a contact (and, when asked, its new company) in one transaction: all of it or nothing. */
+export async function createContact(em: EntityManager, input: ContactInput, now: Date): Promise<string> {
+  const v = new Validator();
+  const clean = cleanContactInput(v, input, 'create', now);
+  return em.transactional(async (tx) => {
+    await linkCompany(tx, input, clean, v, now);
+    const contact = tx.create(Contact, {
+      id: randomUUID(),
+      fullName: clean.fullName ?? '',
+      email: clean.email ?? '',
+      phone: clean.phone ?? null,
+      birthDate: clean.birthDate ?? null,
+      addressStreet: clean.addressStreet ?? null,
+      addressCity: clean.addressCity ?? null,
+      addressPostalCode: clean.addressPostalCode ?? null,
+      addressCountry: clean.addressCountry ?? null,
+      ipAddress: clean.ipAddress ?? null,
+      healthNotes: clean.healthNotes ?? null,
+      company: clean.company ?? null,
+      restricted: false,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await flushContact(tx);
+    return contact.id;
+  });
+}
+
+export async function updateContact(
+  em: EntityManager,
+  id: string,
+  input: ContactInput,
+  now: Date,
+): Promise<string> {
+  const v = new Validator();
+  const clean = cleanContactInput(v, input, 'update', now);
+  if (!isUuid(id)) {
+    v.done();
+    throw new NotFoundError('Contact');
+  }
+  return em.transactional(async (tx) => {
+    await linkCompany(tx, input, clean, v, now);
+    const contact = await tx.findOne(Contact, { id });
+    if (!contact) throw new NotFoundError('Contact');
+    tx.assign(contact, { ...clean, updatedAt: now });
+    await flushContact(tx);
+    return contact.id;
+  });
+}

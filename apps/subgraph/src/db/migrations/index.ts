@@ -1,0 +1,12 @@
+import type { Migration } from '@mikro-orm/migrations';
+import { Migration20261122000000Initial } from './Migration20261122000000Initial.js';
+
+type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
+
+/**
+ * Every migration, in order. Listed explicitly rather than discovered by glob so that the same list runs
+ * from compiled JavaScript (`npm start`) and from TypeScript sources (the test suite).
+ */
+export const migrations: { name: string; class: MigrationClass }[] = [
+  { name: 'Migration20261122000000Initial', class: Migration20261122000000Initial },
+];

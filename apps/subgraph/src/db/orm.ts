@@ -1,0 +1,49 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Company } from '../companies/company.entity.js';
+import { Contact } from '../contacts/contact.entity.js';
+import { Interaction } from '../interactions/interaction.entity.js';
+import { notify } from '../shared/sql.js';
+import { migrations } from './migrations/index.js';
+
+export const entities = [Company, Contact, Interaction];
+
+export interface OrmOptions {
+  readonly url: string;
+  readonly poolMax?: number;
+}
+
+/**
+ * MikroORM over PostgreSQL. The schema comes only from the committed migrations (no schema sync); they run
+ * on start, all or nothing.
+ */
+export async function createOrm(options: OrmOptions): Promise<MikroORM> {
+  return MikroORM.init({
+    clientUrl: options.url,
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: migrations,
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+      snapshot: false,
+    },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    // MikroORM's statements (flushes, migrations) reach the same observers as ours; never a log line.
+    debug: ['query'],
+    logger: (message) => notify(message),
+    allowGlobalContext: false,
+    ensureDatabase: false,
+    discovery: { warnWhenNoEntities: true },
+  });
+}
+
+export async function migrate(orm: MikroORM): Promise<void> {
+  await orm.migrator.up();
+}
+
+/** True when every committed migration has been applied. */
+export async function isMigrated(orm: MikroORM): Promise<boolean> {
+  return (await orm.migrator.getPending()).length === 0;
+}

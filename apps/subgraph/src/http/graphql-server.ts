@@ -1,0 +1,87 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { Context } from '../context.js';
+import type { Logger } from '../logger.js';
+import { DomainError } from '../shared/errors.js';
+
+/** Codes whose messages are ours and safe to show; everything else becomes a generic internal error. */
+const PUBLIC_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * Maps errors to the contract (DESIGN.md, "Errors"): domain errors keep their code and message; anything
+ * unexpected (a driver error carrying SQL, a bug) is logged by name only and answered as a generic
+ * INTERNAL_SERVER_ERROR, so no SQL, constraint name, stack or personal value reaches the client.
+ */
+export function formatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      return {
+        message: original.message,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: original.code, ...original.extensions },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+      const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error(
+      { errorName: original instanceof Error ? original.name : typeof original, path: formatted.path },
+      'unexpected error while executing a GraphQL operation',
+    );
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}
+
+export async function createGraphQLServer(
+  schema: GraphQLSchema,
+  logger: Logger,
+  production: boolean,
+): Promise<ApolloServer<Context>> {
+  const plugins: ApolloServerPlugin<Context>[] = [
+    // Apollo's default cache-control plugin doubles the cost of every request and we serve
+    // `Cache-Control: no-store` anyway: personal data is never cached.
+    ApolloServerPluginCacheControlDisabled(),
+    ApolloServerPluginInlineTraceDisabled(),
+    ApolloServerPluginLandingPageDisabled(),
+  ];
+  const server = new ApolloServer<Context>({
+    schema,
+    plugins,
+    introspection: !production,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError(logger),
+    logger: {
+      debug: () => {},
+      info: () => {},
+      warn: (message) => logger.warn(String(message)),
+      error: (message) => logger.error(String(message)),
+    },
+  });
+  await server.start();
+  return server;
+}

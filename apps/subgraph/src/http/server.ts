@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApolloServer } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import type { Context } from '../context.js';
+import type { Logger } from '../logger.js';
+
+export interface HttpOptions {
+  readonly apollo: ApolloServer<Context>;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  readonly context: (req: IncomingMessage) => Promise<Context>;
+  readonly ready: () => Promise<boolean>;
+  /** Development only: the public keys tokens are checked against. */
+  readonly jwks?: unknown;
+}
+
+class BodyTooLarge extends Error {}
+
+const operationNames = new WeakMap<ServerResponse, string>();
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new BodyTooLarge());
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(text);
+}
+
+const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
+
+/** The operation name, for logs only: a GraphQL name is an identifier, never a value. */
+function operationName(body: unknown): string | undefined {
+  if (body && typeof body === 'object' && 'operationName' in body) {
+    const name = (body as { operationName?: unknown }).operationName;
+    if (typeof name === 'string' && /^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(name)) return name;
+  }
+  return undefined;
+}
+
+/**
+ * The HTTP edge: health and readiness probes, the development JWKS, and POST/GET /graphql handed to
+ * Apollo Server. Request logs carry method, path, status, duration and operation name — never headers,
+ * variables, query text or response data.
+ */
+export function createHttpServer(options: HttpOptions): http.Server {
+  const { apollo, logger } = options;
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
+    let body: unknown;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, options.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          sendJson(
+            res,
+            413,
+            errorBody(`Request body is larger than ${options.maxBodyBytes} bytes`, 'BODY_TOO_LARGE'),
+            { connection: 'close' },
+          );
+          return 413;
+        }
+        throw error;
+      }
+      const type = req.headers['content-type'] ?? '';
+      if (type.includes('application/json')) {
+        try {
+          body = text === '' ? {} : JSON.parse(text);
+        } catch {
+          sendJson(res, 400, errorBody('Request body is not valid JSON', 'BAD_REQUEST'));
+          return 400;
+        }
+      } else {
+        body = text;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => options.context(req),
+    });
+    const status = result.status ?? 200;
+    for (const [key, value] of result.headers) res.setHeader(key, value);
+    // Responses may carry personal data: never stored by a browser, proxy or CDN (DESIGN.md).
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.statusCode = status;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+    const op = operationName(body);
+    if (op) operationNames.set(res, op);
+    return status;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    switch (url.pathname) {
+      case '/healthz':
+        sendJson(res, 200, { status: 'ok' });
+        return 200;
+      case '/readyz': {
+        const ready = await options.ready().catch(() => false);
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+        return ready ? 200 : 503;
+      }
+      case '/.well-known/jwks.json':
+        if (!options.jwks) break;
+        sendJson(res, 200, options.jwks, { 'cache-control': 'public, max-age=300' });
+        return 200;
+      case '/graphql':
+        if (req.method !== 'POST' && req.method !== 'GET') {
+          sendJson(res, 405, errorBody('Use POST (or GET for queries)', 'METHOD_NOT_ALLOWED'), {
+            allow: 'GET, POST',
+          });
+          return 405;
+        }
+        return handleGraphQL(req, res, url);
+    }
+    sendJson(res, 404, errorBody('Not found', 'NOT_FOUND'));
+    return 404;
+  }
+
+  return http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    res.setHeader('x-request-id', requestId);
+    handle(req, res)
+      .then((status) => {
+        const path = req.url?.split('?')[0];
+        if (path !== '/healthz' && path !== '/readyz') {
+          const op = operationNames.get(res);
+          logger.info({ requestId, method: req.method, path, op, status, ms: elapsed(started) }, 'request');
+        }
+      })
+      .catch((error: unknown) => {
+        logger.error(
+          { requestId, errorName: error instanceof Error ? error.name : 'unknown' },
+          'request failed',
+        );
+        if (!res.headersSent) sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+        else res.destroy();
+      });
+  });
+}
+
+function elapsed(started: bigint): number {
+  return Number((process.hrtime.bigint() - started) / 1000n) / 1000;
+}
+
+export function listen(server: http.Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes what is left. */
+export function closeServer(server: http.Server, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

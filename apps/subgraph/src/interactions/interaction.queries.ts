@@ -1,0 +1,39 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { CursorKey } from '../shared/pagination.js';
+import { isUuid } from '../shared/pagination.js';
+import { query } from '../shared/sql.js';
+import type { InteractionType } from './interaction.entity.js';
+
+export interface InteractionRow {
+  readonly id: string;
+  readonly contactId: string;
+  readonly type: InteractionType;
+  readonly subject: string;
+  readonly body: string | null;
+  readonly occurredAt: Date;
+  readonly loggedBy: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export const INTERACTION_COLUMNS = `i.id, i.contact_id as "contactId", i.type, i.subject, i.body,
+  i.occurred_at as "occurredAt", i.logged_by as "loggedBy", i.created_at as "createdAt", i.updated_at as "updatedAt"`;
+
+export const INTERACTION_DATES = ['occurredAt', 'createdAt', 'updatedAt'] as const;
+
+/** Newest first, so the latest conversation with a contact leads. */
+export const interactionCursor = (row: InteractionRow): CursorKey => [row.occurredAt.toISOString(), row.id];
+
+export async function findInteractionsByIds(
+  em: EntityManager,
+  ids: readonly string[],
+): Promise<InteractionRow[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return [];
+  return query<InteractionRow>(
+    em,
+    `select ${INTERACTION_COLUMNS} from interaction i where i.id = any($1::uuid[])`,
+    [valid],
+    INTERACTION_DATES,
+  );
+}

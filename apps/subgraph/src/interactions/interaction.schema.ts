@@ -1,0 +1,77 @@
+import type { Context } from '../context.js';
+import { builder } from '../schema/builder.js';
+import { ContactRef, InteractionRef } from '../schema/refs.js';
+import { INTERACTION_TYPES } from './interaction.entity.js';
+import type { InteractionRow } from './interaction.queries.js';
+import { createInteraction, updateInteraction } from './interaction.service.js';
+
+const InteractionType = builder.enumType('InteractionType', { values: INTERACTION_TYPES });
+
+InteractionRef.implement({
+  description: 'A call, email, meeting or note logged on a contact.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    type: t.field({ type: InteractionType, resolve: (i) => i.type }),
+    subject: t.exposeString('subject', { nullable: true }),
+    body: t.exposeString('body', {
+      nullable: true,
+      description: 'Free text about a person: personal data like the contact fields.',
+    }),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+    loggedBy: t.exposeString('loggedBy', { description: 'The agent (token subject) who logged it.' }),
+    contact: t.field({
+      type: ContactRef,
+      nullable: true,
+      resolve: (i, _args, ctx) => ctx.loaders.contact.load(i.contactId),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const interactionInput = (required: boolean) =>
+  builder.inputType(required ? 'CreateInteractionInput' : 'UpdateInteractionInput', {
+    fields: (t) => ({
+      ...(required ? { contactId: t.id({ required: true }) } : {}),
+      type: t.field({ type: InteractionType, required }),
+      subject: t.string({ required }),
+      body: t.string(),
+      occurredAt: t.field({ type: 'DateTime', description: 'When it happened; defaults to now.' }),
+    }),
+  });
+const CreateInteractionInput = interactionInput(true);
+const UpdateInteractionInput = interactionInput(false);
+
+async function reload(ctx: Context, id: string): Promise<InteractionRow | null> {
+  ctx.loaders.interaction.clear(id);
+  return ctx.loaders.interaction.load(id);
+}
+
+builder.queryFields((t) => ({
+  interaction: t.field({
+    type: InteractionRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => ctx.loaders.interaction.load(args.id),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createInteraction: t.field({
+    type: InteractionRef,
+    nullable: true,
+    args: { input: t.arg({ type: CreateInteractionInput, required: true }) },
+    resolve: async (_root, args, ctx) =>
+      reload(ctx, await createInteraction(ctx.em, args.input, ctx.principal.sub, ctx.now)),
+  }),
+  updateInteraction: t.field({
+    type: InteractionRef,
+    nullable: true,
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateInteractionInput, required: true }),
+    },
+    resolve: async (_root, args, ctx) =>
+      reload(ctx, await updateInteraction(ctx.em, args.id, args.input, ctx.now)),
+  }),
+}));

@@ -1,0 +1,67 @@
+import { start } from './bootstrap.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+
+/** `npm start`: the subgraph on :4001, with an embedded PostgreSQL unless DATABASE_URL is set. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const running = await start(config, logger);
+  const graphql = `${running.url}/graphql`;
+  logger.info({ url: graphql, database: running.database.kind }, 'subgraph listening');
+  if (process.stdout.isTTY || process.env.CUSTOS_BANNER !== '0') {
+    process.stderr.write(
+      [
+        '',
+        `  Custos subgraph   ${graphql}`,
+        `  health            ${running.url}/healthz   ready: ${running.url}/readyz`,
+        ...(config.production ? [] : [`  dev JWKS          ${running.url}/.well-known/jwks.json`]),
+        `  database          ${running.database.kind === 'embedded' ? `embedded PostgreSQL (${config.dataDir}/pg)` : 'DATABASE_URL'}`,
+        '',
+        '  Get a token:      npm run -s token -- --sub alice --role support_agent',
+        `  Query:            curl -s ${graphql} -H "authorization: Bearer $TOKEN" \\`,
+        `                      -H 'x-purpose: customer_support' -H 'content-type: application/json' \\`,
+        `                      -d '{"query":"{ contacts(first: 3) { totalCount edges { node { id fullName email } } } }"}'`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ errorName: error instanceof Error ? error.name : 'unknown' }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `custos: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import type { ObjectRef } from '@pothos/core';
+import type { Connection } from '../shared/pagination.js';
+import { builder } from './builder.js';
+
+type SchemaTypes = typeof builder.$inferSchemaTypes;
+
+const PageInfo = builder.objectRef<Connection<unknown>['pageInfo']>('PageInfo').implement({
+  description: 'Relay page information. Pagination is forward only (`first`/`after`).',
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage', {
+      description: 'True when the page was requested with `after` (rows exist before it).',
+    }),
+    startCursor: t.exposeString('startCursor', { nullable: true }),
+    endCursor: t.exposeString('endCursor', { nullable: true }),
+  }),
+});
+
+/** `<Name>Connection` and `<Name>Edge` for a node type: one definition for every list in the schema. */
+export function connectionType<T>(name: string, node: ObjectRef<SchemaTypes, T>) {
+  const Edge = builder.objectRef<{ cursor: string; node: T }>(`${name}Edge`).implement({
+    fields: (t) => ({
+      cursor: t.exposeString('cursor'),
+      // Pothos cannot narrow a generic T to its resolver-result type; the value is the node itself.
+      node: t.field({ type: node, resolve: (edge) => edge.node as never }),
+    }),
+  });
+  return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
+    fields: (t) => ({
+      edges: t.field({ type: [Edge], resolve: (c) => c.edges }),
+      nodes: t.field({ type: [node], resolve: (c) => c.edges.map((e) => e.node) as never }),
+      pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
+      totalCount: t.int({
+        description: 'Rows matching the filter, across all pages.',
+        resolve: (c) => c.totalCount(),
+      }),
+    }),
+  });
+}

@@ -1,0 +1,68 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Typed domain errors. Domain code throws these; `toGraphQLError` maps them to GraphQL error codes in one
+ * place. Messages name the field and the rule, never the submitted value, SQL, a constraint name or
+ * another person's data (DESIGN.md, "Errors").
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+  readonly extensions: Record<string, unknown> = {};
+}
+
+export interface FieldProblem {
+  readonly field: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'BAD_USER_INPUT';
+  constructor(readonly problems: FieldProblem[]) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    this.extensions.problems = problems;
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND';
+  constructor(entity: string, field = 'id') {
+    super(`${entity} not found`);
+    this.extensions.field = field;
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT';
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.extensions.field = field;
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+}
+
+const HTTP_STATUS: Record<DomainError['code'], number | undefined> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: undefined,
+  NOT_FOUND: undefined,
+  CONFLICT: undefined,
+};
+
+/** The request-level form (context creation): carries the HTTP status Apollo Server should answer with. */
+export function requestError(error: UnauthenticatedError | ForbiddenError): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: { code: error.code, http: { status: HTTP_STATUS[error.code] } },
+  });
+}
+
+export function toGraphQLError(error: DomainError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { code: error.code, ...error.extensions } });
+}
