@@ -4,7 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
 import { createTokenVerifier } from './auth/verify.js';
 import type { Config } from './config.js';
-import type { Context } from './context.js';
+import type { Context, RequestInfo } from './context.js';
 import { isMigrated } from './db/orm.js';
 import { createGraphQLServer } from './http/graphql-server.js';
 import { closeServer, createHttpServer, listen } from './http/server.js';
@@ -43,11 +43,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const apollo = await createGraphQLServer(buildSchema(), logger, config.production);
 
-  async function context(req: IncomingMessage): Promise<Context> {
+  async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
     try {
       const principal = await verify(header(req, 'authorization'), header(req, 'x-purpose'));
       const em = orm.em.fork();
-      return { principal, em, loaders: createLoaders(em), logger, now: new Date() };
+      return { request, principal, em, loaders: createLoaders(em), logger, now: new Date() };
     } catch (error) {
       if (error instanceof UnauthenticatedError || error instanceof ForbiddenError) throw requestError(error);
       throw error;

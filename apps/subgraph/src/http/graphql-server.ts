@@ -42,8 +42,15 @@ export function formatError(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
-      const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      const {
+        stacktrace: _stack,
+        exception: _exception,
+        http: _http,
+        ...extensions
+      } = formatted.extensions ?? {};
+      // Apollo prefixes errors thrown while building the context; ours are already complete sentences.
+      const message = formatted.message.replace(/^Context creation failed: /, '');
+      return { ...formatted, message, extensions };
     }
     logger.error(
       { errorName: original instanceof Error ? original.name : typeof original, path: formatted.path },
@@ -68,6 +75,16 @@ export async function createGraphQLServer(
     ApolloServerPluginCacheControlDisabled(),
     ApolloServerPluginInlineTraceDisabled(),
     ApolloServerPluginLandingPageDisabled(),
+    {
+      // The operation's name (an identifier from the document, never a value) for the request log.
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ contextValue, operationName }) {
+            if (operationName) contextValue.request.operationName = operationName.slice(0, 100);
+          },
+        };
+      },
+    },
   ];
   const server = new ApolloServer<Context>({
     schema,

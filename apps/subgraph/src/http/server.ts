@@ -3,22 +3,20 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import type { Context } from '../context.js';
+import type { Context, RequestInfo } from '../context.js';
 import type { Logger } from '../logger.js';
 
 export interface HttpOptions {
   readonly apollo: ApolloServer<Context>;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
-  readonly context: (req: IncomingMessage) => Promise<Context>;
+  readonly context: (req: IncomingMessage, request: RequestInfo) => Promise<Context>;
   readonly ready: () => Promise<boolean>;
   /** Development only: the public keys tokens are checked against. */
   readonly jwks?: unknown;
 }
 
 class BodyTooLarge extends Error {}
-
-const operationNames = new WeakMap<ServerResponse, string>();
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -63,15 +61,6 @@ function sendJson(
 
 const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
 
-/** The operation name, for logs only: a GraphQL name is an identifier, never a value. */
-function operationName(body: unknown): string | undefined {
-  if (body && typeof body === 'object' && 'operationName' in body) {
-    const name = (body as { operationName?: unknown }).operationName;
-    if (typeof name === 'string' && /^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(name)) return name;
-  }
-  return undefined;
-}
-
 /**
  * The HTTP edge: health and readiness probes, the development JWKS, and POST/GET /graphql handed to
  * Apollo Server. Request logs carry method, path, status, duration and operation name — never headers,
@@ -80,7 +69,12 @@ function operationName(body: unknown): string | undefined {
 export function createHttpServer(options: HttpOptions): http.Server {
   const { apollo, logger } = options;
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
+  async function handleGraphQL(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    request: RequestInfo,
+  ): Promise<number> {
     let body: unknown;
     if (req.method === 'POST') {
       let text: string;
@@ -116,7 +110,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => options.context(req),
+      context: () => options.context(req, request),
     });
     const status = result.status ?? 200;
     for (const [key, value] of result.headers) res.setHeader(key, value);
@@ -130,12 +124,10 @@ export function createHttpServer(options: HttpOptions): http.Server {
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     }
-    const op = operationName(body);
-    if (op) operationNames.set(res, op);
     return status;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<number> {
+  async function handle(req: IncomingMessage, res: ServerResponse, request: RequestInfo): Promise<number> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     switch (url.pathname) {
       case '/healthz':
@@ -157,7 +149,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
           });
           return 405;
         }
-        return handleGraphQL(req, res, url);
+        return handleGraphQL(req, res, url, request);
     }
     sendJson(res, 404, errorBody('Not found', 'NOT_FOUND'));
     return 404;
@@ -165,13 +157,14 @@ export function createHttpServer(options: HttpOptions): http.Server {
 
   return http.createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const requestId = randomUUID();
+    const request: RequestInfo = { id: randomUUID() };
+    const requestId = request.id;
     res.setHeader('x-request-id', requestId);
-    handle(req, res)
+    handle(req, res, request)
       .then((status) => {
         const path = req.url?.split('?')[0];
         if (path !== '/healthz' && path !== '/readyz') {
-          const op = operationNames.get(res);
+          const op = request.operationName;
           logger.info({ requestId, method: req.method, path, op, status, ms: elapsed(started) }, 'request');
         }
       })

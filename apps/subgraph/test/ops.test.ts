@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { errorCode, startTestServer, type TestServer } from './support/harness.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ seedContacts: 5 });
+});
+afterAll(() => server?.close());
+
+describe('probes and HTTP edge', () => {
+  it('answers /healthz and /readyz', async () => {
+    const health = await fetch(`${server.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${server.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('answers 404 for unknown paths and 405 for other methods on /graphql', async () => {
+    expect((await fetch(`${server.baseUrl}/nope`)).status).toBe(404);
+    const put = await fetch(server.graphqlUrl, { method: 'PUT' });
+    expect(put.status).toBe(405);
+  });
+
+  it('refuses a body over the limit with 413 before reading it all', async () => {
+    const huge = JSON.stringify({ query: `{ contacts { totalCount } }`, pad: 'x'.repeat(1_100_000) });
+    const res = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: huge,
+    });
+    expect(res.status).toBe(413);
+    expect(
+      ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+    ).toBe('BODY_TOO_LARGE');
+  });
+
+  it('refuses a body that is not JSON with 400', async () => {
+    const res = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('marks every GraphQL response Cache-Control: no-store', async () => {
+    const ok = await server.gql('{ contacts(first: 1) { edges { node { email } } } }');
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    const denied = await server.gql('{ contacts(first: 1) { totalCount } }', { token: null });
+    expect(denied.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers a GraphQL syntax error with its code and no internals', async () => {
+    const res = await server.gql('{ contacts(first: ) }');
+    expect(res.status).toBe(400);
+    expect(errorCode(res)).toBe('GRAPHQL_PARSE_FAILED');
+    expect(res.text).not.toMatch(/stack|at .*\.js/);
+  });
+
+  it('exposes the federation SDL with Contact as an entity keyed by id', async () => {
+    const res = await server.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    const sdl = res.body.data!._service.sdl;
+    expect(sdl).toContain('type Contact');
+    expect(sdl).toMatch(/type Contact\s+@key\(fields: "id"/);
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.6"');
+  });
+});
+
+describe('logs', () => {
+  it('never contain the token, the variables or a personal value', async () => {
+    const token = await server.token(['support_agent'], 'log-checker');
+    const secret = {
+      fullName: 'Zebulon Logcheck',
+      email: 'zebulon.logcheck@example.com',
+      phone: '+15550001234',
+    };
+    const res = await server.gql(
+      'mutation CreateForLogs($input: CreateContactInput!) { createContact(input: $input) { id fullName } }',
+      { token, variables: { input: secret } },
+    );
+    expect(res.body.errors).toBeUndefined();
+    await server.gql('mutation Dup($input: CreateContactInput!) { createContact(input: $input) { id } }', {
+      token,
+      variables: { input: secret },
+    });
+    await server.gql('query Broken { contacts(first: 1) { nope } }', { token });
+    const text = server.logs.join('\n');
+    expect(text).toContain('"op":"CreateForLogs"');
+    for (const value of [token, token.split('.')[1]!, ...Object.values(secret), 'Zebulon', 'log-checker']) {
+      expect(text).not.toContain(value);
+    }
+    expect(text).not.toMatch(/"variables"|"query"/);
+  });
+});
+
+describe('configuration', () => {
+  it('applies defaults in development', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 4001, host: '127.0.0.1', seedContacts: 1000, production: false });
+    expect(config.auth).toMatchObject({ issuer: 'custos-dev', audience: 'custos', devTokenTtlSeconds: 3600 });
+  });
+
+  it('names every bad variable and its rule, without echoing values', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        SEED_CONTACTS: '-3',
+        DATABASE_URL: 'mysql://user:hunter2@db/x',
+        LOG_LEVEL: 'loud',
+        NODE_ENV: 'staging',
+        MAX_BODY_BYTES: '12',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual([
+      'NODE_ENV: must be one of production, development, test',
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+      'PORT: must be a whole number from 0 to 65535',
+      'DATABASE_URL: must be a URL with scheme postgres or postgresql',
+      'SEED_CONTACTS: must be a whole number from 0 to 1000000',
+      'MAX_BODY_BYTES: must be a whole number from 1024 to 104857600',
+    ]);
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it('refuses production without an identity provider, and never with the development issuer', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required/,
+    );
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        AUTH_JWKS_URL: 'https://idp.example.com/jwks.json',
+        AUTH_ISSUER: 'custos-dev',
+        AUTH_AUDIENCE: 'custos',
+        DATABASE_URL: 'postgres://db/custos',
+      }),
+    ).toThrow(/AUTH_ISSUER: must not be the development issuer/);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        AUTH_JWKS_URL: 'http://idp.example.com/jwks.json',
+        AUTH_ISSUER: 'https://idp.example.com',
+        AUTH_AUDIENCE: 'custos',
+        DATABASE_URL: 'postgres://db/custos',
+      }),
+    ).toThrow(/AUTH_JWKS_URL: must be a URL with scheme https/);
+  });
+});

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { type DevKeys, loadOrCreateDevKeys, signDevToken } from '../../src/auth/dev-keys.js';
+import { type Running, start } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config.js';
+import { ensureDatabase } from '../../src/db/database.js';
+import { createLogger } from '../../src/logger.js';
+import { onSql } from '../../src/shared/sql.js';
+
+export interface GqlResponse<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  readonly body: {
+    data?: T | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, unknown>;
+  };
+}
+
+export interface GqlOptions {
+  readonly token?: string | null;
+  readonly purpose?: string | null;
+  readonly variables?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  readonly baseUrl: string;
+  readonly graphqlUrl: string;
+  readonly databaseUrl: string;
+  readonly running: Running;
+  readonly keys: DevKeys;
+  /** Every log line the server wrote, as JSON text. */
+  readonly logs: string[];
+  token(roles: string[], sub?: string): Promise<string>;
+  /** A request as a support agent declaring customer_support unless told otherwise. */
+  gql<T = Record<string, unknown>>(query: string, options?: GqlOptions): Promise<GqlResponse<T>>;
+  /** Runs a statement on the server's database with a separate connection (fixtures, assertions). */
+  sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<T[]>;
+  /** The SQL statements the server ran while `fn` ran. */
+  countSql(fn: () => Promise<unknown>): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(options: { seedContacts?: number } = {}): Promise<TestServer> {
+  const adminUrl = inject('adminUrl');
+  const name = `custos_t_${randomBytes(6).toString('hex')}`;
+  const databaseUrl = await ensureDatabase(adminUrl, name);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'custos-test-'));
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    CUSTOS_DATA_DIR: dataDir,
+    SEED_CONTACTS: String(options.seedContacts ?? 0),
+    DB_POOL_MAX: '4',
+  });
+  const running = await start(config, createLogger('info', sink));
+  const keys = await loadOrCreateDevKeys(dataDir);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const defaultToken = await signDevToken(keys, {
+    sub: 'test-agent',
+    roles: ['support_agent'],
+    ttlSeconds: 600,
+  });
+
+  return {
+    baseUrl: running.url,
+    graphqlUrl: `${running.url}/graphql`,
+    databaseUrl,
+    running,
+    keys,
+    logs,
+    token: (roles, sub = `test-${roles.join('-')}`) => signDevToken(keys, { sub, roles, ttlSeconds: 600 }),
+    async gql<T>(query: string, opts: GqlOptions = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+      const token = opts.token === undefined ? defaultToken : opts.token;
+      const purpose = opts.purpose === undefined ? 'customer_support' : opts.purpose;
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      if (purpose !== null) headers['x-purpose'] = purpose;
+      const res = await fetch(`${running.url}/graphql`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables: opts.variables }),
+      });
+      const text = await res.text();
+      return {
+        status: res.status,
+        headers: res.headers,
+        text,
+        body: JSON.parse(text) as GqlResponse<T>['body'],
+      };
+    },
+    async sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []) {
+      return (await pool.query<T>(text, params)).rows;
+    },
+    async countSql(fn) {
+      const seen: string[] = [];
+      const stop = onSql((statement) => seen.push(statement));
+      try {
+        await fn();
+      } finally {
+        stop();
+      }
+      return seen;
+    },
+    async close() {
+      await pool.end();
+      await running.stop();
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Shorthand: the first error's code of a response. */
+export const errorCode = (res: GqlResponse): unknown => res.body.errors?.[0]?.extensions?.code;

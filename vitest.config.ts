@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const policySource = fileURLToPath(new URL('./packages/policy/src/index.ts', import.meta.url));
+const alias = { '@custos/policy': policySource };
+
+/**
+ * One run, every suite. The database suites run against an embedded PostgreSQL started by the product's own
+ * bootstrap code, and again against an external server when TEST_DATABASE_URL is set (CI sets it to the
+ * machine's PostgreSQL), so that both ways of running Custos are proven.
+ */
+const databaseProject = (name: string, setup: string, include: string[]) => ({
+  resolve: { alias },
+  test: {
+    name,
+    include,
+    globalSetup: [setup],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: 'policy', include: ['packages/policy/test/**/*.test.ts'] },
+      },
+      databaseProject('subgraph', './apps/subgraph/test/support/embedded-setup.ts', [
+        'apps/subgraph/test/*.test.ts',
+        // Whole processes as `npm start` runs them: the embedded default only.
+        'apps/subgraph/test/process/*.test.ts',
+      ]),
+      ...(process.env.TEST_DATABASE_URL
+        ? [
+            databaseProject('subgraph-external', './apps/subgraph/test/support/external-setup.ts', [
+              'apps/subgraph/test/*.test.ts',
+            ]),
+          ]
+        : []),
+    ],
+  },
+});
