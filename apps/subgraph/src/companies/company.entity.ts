@@ -3,6 +3,8 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const CompanySchema = defineEntity({
   name: 'Company',
   tableName: 'company',
+  // Mirrors the committed migrations; a test fails when the two drift apart.
+  indexes: [{ name: 'company_name_id_idx', properties: ['name', 'id'] }],
   properties: {
     id: p.uuid().primary(),
     name: p.string().length(200),

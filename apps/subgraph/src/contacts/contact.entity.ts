@@ -8,6 +8,26 @@ import { Company } from '../companies/company.entity.js';
 export const ContactSchema = defineEntity({
   name: 'Contact',
   tableName: 'contact',
+  // Mirrors the committed migrations; a test fails when the two drift apart.
+  indexes: [
+    { name: 'contact_created_at_id_idx', properties: ['createdAt', 'id'] },
+    { name: 'contact_country_created_at_id_idx', properties: ['addressCountry', 'createdAt', 'id'] },
+    { name: 'contact_company_created_at_id_idx', properties: ['company', 'createdAt', 'id'] },
+    {
+      name: 'contact_full_name_trgm_idx',
+      expression: 'create index contact_full_name_trgm_idx on contact using gin (full_name gin_trgm_ops)',
+    },
+    {
+      name: 'contact_email_trgm_idx',
+      expression: 'create index contact_email_trgm_idx on contact using gin (email gin_trgm_ops)',
+    },
+  ],
+  uniques: [
+    {
+      name: 'contact_email_lower_unique',
+      expression: 'create unique index contact_email_lower_unique on contact (lower(email))',
+    },
+  ],
   properties: {
     id: p.uuid().primary(),
     fullName: p.string().length(200),
@@ -20,7 +40,7 @@ export const ContactSchema = defineEntity({
     addressCountry: p.string().columnType('char(2)').nullable(),
     ipAddress: p.string().length(45).nullable(),
     healthNotes: p.string().length(2000).nullable(),
-    company: () => p.manyToOne(Company).mapToPk().nullable(),
+    company: () => p.manyToOne(Company).mapToPk().nullable().deleteRule('set null').updateRule('cascade'),
     restricted: p.boolean().default(false),
     createdAt: p.datetime(3),
     updatedAt: p.datetime(3),

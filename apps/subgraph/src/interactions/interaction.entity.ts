@@ -8,9 +8,11 @@ export type InteractionType = (typeof INTERACTION_TYPES)[number];
 export const InteractionSchema = defineEntity({
   name: 'Interaction',
   tableName: 'interaction',
+  // Mirrors the committed migrations; a test fails when the two drift apart.
+  indexes: [{ name: 'interaction_contact_occurred_id_idx', properties: ['contact', 'occurredAt', 'id'] }],
   properties: {
     id: p.uuid().primary(),
-    contact: () => p.manyToOne(Contact).mapToPk(),
+    contact: () => p.manyToOne(Contact).mapToPk().deleteRule('cascade').updateRule('cascade'),
     type: p.enum(INTERACTION_TYPES).columnType('varchar(16)'),
     subject: p.string().length(200),
     body: p.string().length(10000).nullable(),

@@ -40,7 +40,7 @@ export class Migration20261122000000Initial extends Migration {
         address_country char(2) null,
         ip_address varchar(45) null,
         health_notes varchar(2000) null,
-        company_id uuid null references company (id) on update cascade on delete set null,
+        company_id uuid null,
         restricted boolean not null default false,
         created_at timestamptz(3) not null,
         updated_at timestamptz(3) not null
@@ -57,7 +57,7 @@ export class Migration20261122000000Initial extends Migration {
     this.addSql(`
       create table interaction (
         id uuid primary key,
-        contact_id uuid not null references contact (id) on update cascade on delete cascade,
+        contact_id uuid not null,
         type varchar(16) not null check (type in ('CALL', 'EMAIL', 'MEETING', 'NOTE')),
         subject varchar(200) not null,
         body varchar(10000) null,
@@ -69,6 +69,12 @@ export class Migration20261122000000Initial extends Migration {
     this.addSql(
       'create index interaction_contact_occurred_id_idx on interaction (contact_id, occurred_at, id);',
     );
+
+    // Foreign keys named as MikroORM names them, so that the entities and the migrations describe one schema.
+    this.addSql(`alter table contact add constraint contact_company_id_foreign foreign key (company_id)
+      references company (id) on update cascade on delete set null;`);
+    this.addSql(`alter table interaction add constraint interaction_contact_id_foreign foreign key (contact_id)
+      references contact (id) on update cascade on delete cascade;`);
   }
 
   override down(): void {
