@@ -1,8 +1,15 @@
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const policySource = fileURLToPath(new URL('./packages/policy/src/index.ts', import.meta.url));
-const alias = { '@custos/policy': policySource };
+// graphql 16 has no exports map: Vite would pick its ESM build for our sources while Node loads the CommonJS
+// one for Pothos, Apollo and graphql-jit — two instances ("from another module or realm"). One entry for all.
+const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
+const alias = [
+  { find: '@custos/policy', replacement: policySource },
+  { find: /^graphql$/, replacement: graphqlEntry },
+];
 
 /**
  * One run, every suite. The database suites run against an embedded PostgreSQL started by the product's own

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
 import { createTokenVerifier } from './auth/verify.js';
 import type { Config } from './config.js';
@@ -9,7 +9,7 @@ import { isMigrated } from './db/orm.js';
 import { createGraphQLServer } from './http/graphql-server.js';
 import { closeServer, createHttpServer, listen } from './http/server.js';
 import type { Logger } from './logger.js';
-import { createLoaders } from './schema/loaders.js';
+import { createLoaders, type Loaders } from './schema/loaders.js';
 import { buildSchema } from './schema/schema.js';
 import { ForbiddenError, requestError, UnauthenticatedError } from './shared/errors.js';
 
@@ -46,8 +46,27 @@ export async function createApp(options: AppOptions): Promise<App> {
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
     try {
       const principal = await verify(header(req, 'authorization'), header(req, 'x-purpose'));
-      const em = orm.em.fork();
-      return { request, principal, em, loaders: createLoaders(em), logger, now: new Date() };
+      // The EntityManager and the loaders are made on first use: a request refused later, or answered
+      // from its first statement, pays for neither.
+      let em: EntityManager | undefined;
+      let loaders: Loaders | undefined;
+      const forked = () => {
+        em ??= orm.em.fork();
+        return em;
+      };
+      return {
+        request,
+        principal,
+        logger,
+        now: new Date(),
+        get em() {
+          return forked();
+        },
+        get loaders() {
+          loaders ??= createLoaders(forked());
+          return loaders;
+        },
+      };
     } catch (error) {
       if (error instanceof UnauthenticatedError || error instanceof ForbiddenError) throw requestError(error);
       throw error;

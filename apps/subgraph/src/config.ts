@@ -47,6 +47,10 @@ export function repoRoot(): string {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const get = (name: string): string | undefined => {
@@ -96,7 +100,17 @@ export function loadConfig(env: Env = process.env): Config {
   const dbPoolMax = int('DB_POOL_MAX', 10, 1, 200);
   const devTokenTtlSeconds = int('DEV_TOKEN_TTL_SECONDS', 3600, 60, 86_400);
 
-  const jwksUrl = url('AUTH_JWKS_URL', production ? ['https:'] : ['https:', 'http:']);
+  const jwksUrl = url('AUTH_JWKS_URL', ['https:', 'http:']);
+  // Keys fetched over plain HTTP could be swapped in transit: production takes https, or http only from a
+  // sidecar on this host's loopback.
+  if (
+    production &&
+    jwksUrl &&
+    new URL(jwksUrl).protocol === 'http:' &&
+    !isLoopback(new URL(jwksUrl).hostname)
+  ) {
+    problems.push('AUTH_JWKS_URL: must use https (http only on a loopback address) in production');
+  }
   const issuer = get('AUTH_ISSUER') ?? (production ? undefined : DEV_ISSUER);
   const audience = get('AUTH_AUDIENCE') ?? (production ? undefined : DEV_AUDIENCE);
   if (production) {

@@ -1,7 +1,11 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ROLE_PURPOSES } from '@custos/policy';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signDevToken } from '../src/auth/dev-keys.js';
+import { createTokenVerifier, VerifiedTokenCache } from '../src/auth/verify.js';
+import { ForbiddenError, UnauthenticatedError } from '../src/shared/errors.js';
 import { errorCode, startTestServer, type TestServer } from './support/harness.js';
 
 const QUERY = '{ contacts(first: 1) { totalCount } }';
@@ -173,5 +177,78 @@ describe('purpose (HTTP 403, FORBIDDEN)', () => {
         expect({ role, purpose, status: res.status }).toEqual({ role, purpose, status: 200 });
       }
     }
+  });
+});
+
+describe('verification against a remote JWKS (how production runs)', () => {
+  it('verifies tokens with keys fetched from AUTH_JWKS_URL and refuses unknown keys and issuers', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256' };
+    const idp = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const { port } = idp.address() as AddressInfo;
+    try {
+      const verify = createTokenVerifier({
+        jwksUrl: `http://127.0.0.1:${port}/jwks.json`,
+        issuer: 'https://idp.example.com',
+        audience: 'custos',
+      });
+      const sign = (claims: Record<string, unknown>, kid = 'idp-1') =>
+        new SignJWT({ roles: ['sales_rep'], ...claims })
+          .setProtectedHeader({ alg: 'ES256', kid })
+          .setSubject('rep-1')
+          .setAudience('custos')
+          .setExpirationTime('5m')
+          .sign(privateKey);
+      const good = await sign({ iss: 'https://idp.example.com' });
+      await expect(verify(`Bearer ${good}`, 'sales')).resolves.toEqual({
+        sub: 'rep-1',
+        roles: ['sales_rep'],
+        purpose: 'sales',
+      });
+      await expect(verify(`Bearer ${good}`, 'marketing')).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(verify(`Bearer ${await sign({ iss: 'custos-dev' })}`, 'sales')).rejects.toBeInstanceOf(
+        UnauthenticatedError,
+      );
+      await expect(
+        verify(`Bearer ${await sign({ iss: 'https://idp.example.com' }, 'rotated-away')}`, 'sales'),
+      ).rejects.toThrow('token signing key is not known');
+    } finally {
+      idp.close();
+    }
+  });
+});
+
+describe('verified-token cache', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('never serves a token past its exp, nor longer than its maximum age', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+    const cache = new VerifiedTokenCache(10, 60_000);
+    const exp = Date.now() / 1000 + 30;
+    cache.set('short-lived', { sub: 'a', exp });
+    cache.set('long-lived', { sub: 'b', exp: exp + 3600 });
+    expect(cache.get('short-lived')?.sub).toBe('a');
+    vi.advanceTimersByTime(30_000);
+    expect(cache.get('short-lived')).toBeUndefined();
+    expect(cache.get('long-lived')?.sub).toBe('b');
+    vi.advanceTimersByTime(30_000);
+    expect(cache.get('long-lived')).toBeUndefined();
+  });
+
+  it('holds at most its capacity, dropping the oldest entry first', () => {
+    const cache = new VerifiedTokenCache(2, 60_000);
+    const exp = Date.now() / 1000 + 600;
+    cache.set('t1', { sub: '1', exp });
+    cache.set('t2', { sub: '2', exp });
+    cache.set('t3', { sub: '3', exp });
+    expect(cache.get('t1')).toBeUndefined();
+    expect(cache.get('t2')?.sub).toBe('2');
+    expect(cache.get('t3')?.sub).toBe('3');
   });
 });

@@ -151,6 +151,15 @@ describe('configuration', () => {
         AUTH_AUDIENCE: 'custos',
         DATABASE_URL: 'postgres://db/custos',
       }),
-    ).toThrow(/AUTH_JWKS_URL: must be a URL with scheme https/);
+    ).toThrow(/AUTH_JWKS_URL: must use https \(http only on a loopback address\) in production/);
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        AUTH_JWKS_URL: 'http://127.0.0.1:9000/jwks.json',
+        AUTH_ISSUER: 'https://idp.example.com',
+        AUTH_AUDIENCE: 'custos',
+        DATABASE_URL: 'postgres://db/custos',
+      }).auth.jwksUrl,
+    ).toBe('http://127.0.0.1:9000/jwks.json');
   });
 });

@@ -3,6 +3,7 @@ import {
   createLocalJWKSet,
   createRemoteJWKSet,
   type JSONWebKeySet,
+  type JWTPayload,
   type JWTVerifyGetKey,
   errors as joseErrors,
   jwtVerify,
@@ -39,6 +40,8 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   else if (options.localJwks) keys = createLocalJWKSet(options.localJwks);
   else throw new Error('a token verifier needs a JWKS URL or a local key set');
 
+  const cache = new VerifiedTokenCache();
+
   return async (authorization, purposeHeader) => {
     const match = authorization
       ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization.trim())
@@ -48,17 +51,21 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         authorization ? 'Authorization header must be "Bearer <JWT>"' : 'Authorization header is required',
       );
     }
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(match[1], keys, {
-        issuer: options.issuer,
-        audience: options.audience,
-        algorithms: ALGORITHMS,
-        requiredClaims: ['sub', 'exp'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      }));
-    } catch (error) {
-      throw new UnauthenticatedError(describeJoseError(error));
+    const token = match[1];
+    let payload = cache.get(token);
+    if (!payload) {
+      try {
+        ({ payload } = await jwtVerify(token, keys, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: ALGORITHMS,
+          requiredClaims: ['sub', 'exp'],
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        }));
+      } catch (error) {
+        throw new UnauthenticatedError(describeJoseError(error));
+      }
+      cache.set(token, payload);
     }
     const sub = payload.sub;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) {
@@ -80,6 +87,38 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   };
 }
 
+/**
+ * Verified tokens, by their exact text (signature included, so an entry cannot be forged), kept for at most
+ * a minute and never past their own `exp`. Signature verification is a tenth of a request's CPU; a client
+ * sends the same token many times. The short cap bounds how long a key withdrawn from the JWKS still counts.
+ */
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, { payload: JWTPayload; until: number }>();
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly maxAgeMs = 60_000,
+  ) {}
+
+  get(token: string): JWTPayload | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (Date.now() >= entry.until) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return entry.payload;
+  }
+
+  set(token: string, payload: JWTPayload): void {
+    const expMs = typeof payload.exp === 'number' ? payload.exp * 1000 : 0;
+    const until = Math.min(expMs, Date.now() + this.maxAgeMs);
+    if (until <= Date.now()) return;
+    // Oldest first out: a Map iterates in insertion order.
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(token, { payload, until });
+  }
+}
+
 /** A short reason for the 401, naming the rule that failed; never the token or its claims' values. */
 function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'token has expired';
@@ -92,8 +131,5 @@ function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token signing key is not known';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JOSEError === false) {
-    return 'token could not be verified';
-  }
   return 'token is malformed or could not be verified';
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Connection, decodeCursor, isUuid, pageSize, toConnection } from '../shared/pagination.js';
-import { likePattern, Params, query } from '../shared/sql.js';
+import { isoTimestamp, likePattern, Params, query } from '../shared/sql.js';
 import { Validator } from '../shared/validate.js';
 
 export interface CompanyRow {
@@ -9,23 +9,19 @@ export interface CompanyRow {
   readonly domain: string | null;
   readonly industry: string | null;
   readonly country: string | null;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
+  readonly createdAt: string;
+  readonly updatedAt: string;
 }
 
 export const COMPANY_COLUMNS = `co.id, co.name, co.domain, co.industry, co.country,
-  co.created_at as "createdAt", co.updated_at as "updatedAt"`;
-const COMPANY_DATES = ['createdAt', 'updatedAt'] as const;
+  ${isoTimestamp('co.created_at', 'createdAt')}, ${isoTimestamp('co.updated_at', 'updatedAt')}`;
 
 export async function findCompaniesByIds(em: EntityManager, ids: readonly string[]): Promise<CompanyRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return query<CompanyRow>(
-    em,
-    `select ${COMPANY_COLUMNS} from company co where co.id = any($1::uuid[])`,
-    [valid],
-    COMPANY_DATES,
-  );
+  return query<CompanyRow>(em, `select ${COMPANY_COLUMNS} from company co where co.id = any($1::uuid[])`, [
+    valid,
+  ]);
 }
 
 /** Companies by name (A→Z); the cursor is `[name, id]` — a company name is not personal data. */
@@ -52,7 +48,6 @@ export async function listCompanies(
           em,
           `select ${COMPANY_COLUMNS} from company co ${whereSql} order by co.name, co.id limit ${params.add(size + 1)}`,
           params.values,
-          COMPANY_DATES,
         );
   return toConnection(
     rows,

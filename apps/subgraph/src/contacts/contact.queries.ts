@@ -8,7 +8,7 @@ import {
   pageSize,
   toConnection,
 } from '../shared/pagination.js';
-import { likePattern, Params, query } from '../shared/sql.js';
+import { isoTimestamp, likePattern, Params, query } from '../shared/sql.js';
 import { Validator } from '../shared/validate.js';
 
 /** The read model of a contact: a plain row, as the resolvers see it. */
@@ -26,14 +26,16 @@ export interface ContactRow {
   readonly healthNotes: string | null;
   readonly companyId: string | null;
   readonly restricted: boolean;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
+  /** ISO 8601, UTC, milliseconds. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
 }
 
 export const CONTACT_COLUMNS = `c.id, c.full_name as "fullName", c.email, c.phone, c.birth_date::text as "birthDate",
   c.address_street as "addressStreet", c.address_city as "addressCity", c.address_postal_code as "addressPostalCode",
   c.address_country as "addressCountry", c.ip_address as "ipAddress", c.health_notes as "healthNotes",
-  c.company_id as "companyId", c.restricted, c.created_at as "createdAt", c.updated_at as "updatedAt"`;
+  c.company_id as "companyId", c.restricted, ${isoTimestamp('c.created_at', 'createdAt')},
+  ${isoTimestamp('c.updated_at', 'updatedAt')}`;
 
 export interface ContactFilter {
   readonly search?: string | null;
@@ -45,8 +47,7 @@ export interface ContactFilter {
 
 /** Newest first; the id breaks ties so that the order, and so the cursor, is total. */
 const ORDER = 'order by c.created_at desc, c.id desc';
-export const CONTACT_DATES = ['createdAt', 'updatedAt'] as const;
-export const contactCursor = (row: ContactRow): CursorKey => [row.createdAt.toISOString(), row.id];
+export const contactCursor = (row: ContactRow): CursorKey => [row.createdAt, row.id];
 
 function filterWhere(filter: ContactFilter | null | undefined, params: Params): string[] {
   if (!filter) return [];
@@ -75,12 +76,9 @@ function filterWhere(filter: ContactFilter | null | undefined, params: Params): 
 export async function findContactsByIds(em: EntityManager, ids: readonly string[]): Promise<ContactRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return query<ContactRow>(
-    em,
-    `select ${CONTACT_COLUMNS} from contact c where c.id = any($1::uuid[])`,
-    [valid],
-    CONTACT_DATES,
-  );
+  return query<ContactRow>(em, `select ${CONTACT_COLUMNS} from contact c where c.id = any($1::uuid[])`, [
+    valid,
+  ]);
 }
 
 export async function listContacts(
@@ -110,7 +108,6 @@ export async function listContacts(
           em,
           `select ${CONTACT_COLUMNS} from contact c ${whereSql} ${ORDER} limit ${params.add(size + 1)}`,
           params.values,
-          CONTACT_DATES,
         );
   return toConnection(rows, size, Boolean(after), contactCursor, async () => {
     const countSql = `select count(*)::int as n from contact c ${countWhere.length ? `where ${countWhere.join(' and ')}` : ''}`;

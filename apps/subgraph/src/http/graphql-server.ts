@@ -9,6 +9,7 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Context } from '../context.js';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../shared/errors.js';
+import { JitExecutor } from './jit-executor.js';
 
 /** Codes whose messages are ours and safe to show; everything else becomes a generic internal error. */
 const PUBLIC_CODES = new Set([
@@ -87,10 +88,13 @@ export async function createGraphQLServer(
     },
   ];
   const server = new ApolloServer<Context>({
-    schema,
+    // graphql-jit execution: about a third more throughput on list queries (see bench/).
+    gateway: new JitExecutor(schema),
     plugins,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
+    // Apollo pretty-prints by default (JSON.stringify(value, null, 2)): a tenth of the CPU of a list request.
+    stringifyResult: (value) => JSON.stringify(value),
     formatError: formatError(logger),
     logger: {
       debug: () => {},

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CursorKey } from '../shared/pagination.js';
 import { isUuid } from '../shared/pagination.js';
-import { query } from '../shared/sql.js';
+import { isoTimestamp, query } from '../shared/sql.js';
 import type { InteractionType } from './interaction.entity.js';
 
 export interface InteractionRow {
@@ -10,19 +10,18 @@ export interface InteractionRow {
   readonly type: InteractionType;
   readonly subject: string;
   readonly body: string | null;
-  readonly occurredAt: Date;
+  readonly occurredAt: string;
   readonly loggedBy: string;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
+  readonly createdAt: string;
+  readonly updatedAt: string;
 }
 
 export const INTERACTION_COLUMNS = `i.id, i.contact_id as "contactId", i.type, i.subject, i.body,
-  i.occurred_at as "occurredAt", i.logged_by as "loggedBy", i.created_at as "createdAt", i.updated_at as "updatedAt"`;
-
-export const INTERACTION_DATES = ['occurredAt', 'createdAt', 'updatedAt'] as const;
+  ${isoTimestamp('i.occurred_at', 'occurredAt')}, i.logged_by as "loggedBy",
+  ${isoTimestamp('i.created_at', 'createdAt')}, ${isoTimestamp('i.updated_at', 'updatedAt')}`;
 
 /** Newest first, so the latest conversation with a contact leads. */
-export const interactionCursor = (row: InteractionRow): CursorKey => [row.occurredAt.toISOString(), row.id];
+export const interactionCursor = (row: InteractionRow): CursorKey => [row.occurredAt, row.id];
 
 export async function findInteractionsByIds(
   em: EntityManager,
@@ -34,6 +33,5 @@ export async function findInteractionsByIds(
     em,
     `select ${INTERACTION_COLUMNS} from interaction i where i.id = any($1::uuid[])`,
     [valid],
-    INTERACTION_DATES,
   );
 }

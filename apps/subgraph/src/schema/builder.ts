@@ -11,7 +11,7 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   Scalars: {
     ID: { Input: string; Output: string };
-    DateTime: { Input: Date; Output: Date };
+    DateTime: { Input: Date; Output: string };
     Date: { Input: string; Output: string };
   };
   DefaultFieldNullability: false;

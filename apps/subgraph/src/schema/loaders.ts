@@ -3,7 +3,6 @@ import type DataLoader from 'dataloader';
 import { type CompanyRow, findCompaniesByIds } from '../companies/company.queries.js';
 import {
   CONTACT_COLUMNS,
-  CONTACT_DATES,
   type ContactRow,
   contactCursor,
   findContactsByIds,
@@ -11,7 +10,6 @@ import {
 import {
   findInteractionsByIds,
   INTERACTION_COLUMNS,
-  INTERACTION_DATES,
   type InteractionRow,
   interactionCursor,
 } from '../interactions/interaction.queries.js';
@@ -39,7 +37,6 @@ export function createLoaders(em: EntityManager): Loaders {
       orderColumn: 'c.created_at',
       idColumn: 'c.id',
       cursorOf: contactCursor,
-      dates: CONTACT_DATES,
     }),
     interactionsOfContact: childPageLoader<InteractionRow>(em, {
       from: 'interaction i',
@@ -48,7 +45,6 @@ export function createLoaders(em: EntityManager): Loaders {
       orderColumn: 'i.occurred_at',
       idColumn: 'i.id',
       cursorOf: interactionCursor,
-      dates: INTERACTION_DATES,
     }),
   };
 }

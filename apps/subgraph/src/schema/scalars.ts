@@ -17,7 +17,8 @@ function parseDateTime(value: unknown): Date {
 
 builder.scalarType('DateTime', {
   description: 'An instant, as an ISO 8601 date-time in UTC (e.g. 2026-01-31T12:00:00.000Z).',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  // Rows carry timestamps already formatted as ISO 8601 UTC by PostgreSQL (see isoTimestamp).
+  serialize: (value) => String(value),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
 });

@@ -30,8 +30,6 @@ export interface ChildListSpec<T> {
   /** Qualified id column, e.g. `i.id`. */
   readonly idColumn: string;
   readonly cursorOf: (row: T) => CursorKey;
-  /** Timestamp columns of the row (see `query`). */
-  readonly dates: readonly string[];
 }
 
 export interface ChildPageKey {
@@ -94,7 +92,6 @@ export function childPageLoader<T extends object>(
                    where ${spec.parentColumn} = any($1::uuid[]) ${cursorSql}
                  ) page where "__rn" <= $${params.length} order by "__parent", "__rn"`,
                 params,
-                spec.dates,
               );
         const byParent = new Map<string, T[]>();
         for (const { __parent, __rn: _rn, ...row } of rows) {

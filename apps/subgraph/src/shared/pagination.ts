@@ -14,6 +14,19 @@ export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+/** An edge whose cursor is encoded only when a query asks for it (most list queries never do per row). */
+class LazyEdge<T> implements Edge<T> {
+  #cursor: string | undefined;
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (row: T) => CursorKey,
+  ) {}
+  get cursor(): string {
+    this.#cursor ??= encodeCursor(this.cursorOf(this.node));
+    return this.#cursor;
+  }
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: string): boolean {
@@ -75,8 +88,8 @@ export function toConnection<T>(
   cursorOf: (row: T) => CursorKey,
   totalCount: () => Promise<number>,
 ): Connection<T> {
-  const page = rows.slice(0, size);
-  const edges = page.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
+  const page = rows.length > size ? rows.slice(0, size) : rows;
+  const edges: Edge<T>[] = page.map((node) => new LazyEdge(node, cursorOf));
   return {
     edges,
     pageInfo: {

@@ -13,8 +13,6 @@ export async function query<T extends object>(
   em: EntityManager,
   sql: string,
   params: unknown[] = [],
-  /** Columns that hold timestamps: MikroORM has pg return them as text; they become Dates here. */
-  dates: readonly string[] = [],
 ): Promise<T[]> {
   const connection = em.getConnection();
   await connection.ensureConnection();
@@ -22,10 +20,7 @@ export async function query<T extends object>(
     em.getTransactionContext<ReturnType<typeof connection.getClient>>() ?? connection.getClient();
   notify(sql);
   try {
-    const result = await executor.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, params));
-    if (dates.length > 0) {
-      for (const row of result.rows) for (const key of dates) row[key] = toDate(row[key]);
-    }
+    const result = await executor.executeQuery<T>(CompiledQuery.raw(sql, params));
     return result.rows as T[];
   } catch (error) {
     // The same typed exceptions as MikroORM's (UniqueConstraintViolationException, …).
@@ -63,16 +58,11 @@ export function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** PostgreSQL's text form of a timestamptz (`2024-01-20 08:00:04.456+00`, any session time zone) as a Date. */
-export function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  const text = String(value);
-  const iso = text
-    .replace(' ', 'T')
-    .replace(/([+-]\d{2})$/, '$1:00')
-    .replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) throw new Error('unparseable timestamp from the database');
-  return date;
+/**
+ * A timestamptz column as an ISO 8601 UTC string with milliseconds (`2024-01-20T08:00:04.456Z`), formatted by
+ * PostgreSQL whatever the session time zone: exactly what the DateTime scalar and the cursors serve, so list
+ * paths never parse or format a date in JavaScript.
+ */
+export function isoTimestamp(column: string, alias: string): string {
+  return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "${alias}"`;
 }
