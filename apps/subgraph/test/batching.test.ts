@@ -43,6 +43,22 @@ describe('no N+1: nested lists are batch-loaded', () => {
     expect(selects(statements)).toHaveLength(1);
   });
 
+  it('selects only the columns a contacts query reads, through fragments too', async () => {
+    const statements = await server.countSql(async () => {
+      const res = await server.gql(
+        `{ contacts(first: 3) { edges { node { ...Mail } } nodes { ... on Contact { phoneLast4 } } } }
+         fragment Mail on Contact { emailMasked }`,
+      );
+      expect(res.body.errors).toBeUndefined();
+    });
+    const [list] = selects(statements);
+    expect(list).toMatch(/c\.email/);
+    expect(list).toMatch(/c\.phone/);
+    for (const column of ['full_name', 'health_notes', 'ip_address', 'birth_date', 'address_street']) {
+      expect(list).not.toContain(column);
+    }
+  });
+
   it('uses a bind parameter for every value: no submitted value appears in the SQL text', async () => {
     const needle = "O'Brien-needle";
     const statements = await server.countSql(() =>

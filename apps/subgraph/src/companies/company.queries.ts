@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Connection, decodeCursor, isUuid, pageSize, toConnection } from '../shared/pagination.js';
-import { isoTimestamp, likePattern, Params, query } from '../shared/sql.js';
+import { type Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination.js';
+import { isoTimestamp, likePattern, Params, query, rowsByIds } from '../shared/sql.js';
 import { Validator } from '../shared/validate.js';
 
 export interface CompanyRow {
@@ -16,12 +16,12 @@ export interface CompanyRow {
 export const COMPANY_COLUMNS = `co.id, co.name, co.domain, co.industry, co.country,
   ${isoTimestamp('co.created_at', 'createdAt')}, ${isoTimestamp('co.updated_at', 'updatedAt')}`;
 
-export async function findCompaniesByIds(em: EntityManager, ids: readonly string[]): Promise<CompanyRow[]> {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return [];
-  return query<CompanyRow>(em, `select ${COMPANY_COLUMNS} from company co where co.id = any($1::uuid[])`, [
-    valid,
-  ]);
+export function findCompaniesByIds(em: EntityManager, ids: readonly string[]): Promise<CompanyRow[]> {
+  return rowsByIds<CompanyRow>(
+    em,
+    `select ${COMPANY_COLUMNS} from company co where co.id = any($1::uuid[])`,
+    ids,
+  );
 }
 
 /** Companies by name (A→Z); the cursor is `[name, id]` — a company name is not personal data. */

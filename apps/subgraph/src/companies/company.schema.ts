@@ -1,10 +1,10 @@
 import { ContactConnection } from '../contacts/contact.schema.js';
-import type { Context } from '../context.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
+import { reloaded } from '../schema/loaders.js';
 import { CompanyRef } from '../schema/refs.js';
 import { decodeCursor, pageSize } from '../shared/pagination.js';
-import { type CompanyRow, listCompanies } from './company.queries.js';
+import { listCompanies } from './company.queries.js';
 import { createCompany, updateCompany } from './company.service.js';
 
 CompanyRef.implement({
@@ -64,23 +64,19 @@ const companyInput = (required: boolean) =>
 const CreateCompanyInput = companyInput(true);
 const UpdateCompanyInput = companyInput(false);
 
-async function reload(ctx: Context, id: string): Promise<CompanyRow | null> {
-  ctx.loaders.company.clear(id);
-  return ctx.loaders.company.load(id);
-}
-
 builder.mutationFields((t) => ({
   createCompany: t.field({
     type: CompanyRef,
     nullable: true,
     args: { input: t.arg({ type: CreateCompanyInput, required: true }) },
-    resolve: async (_root, args, ctx) => reload(ctx, await createCompany(ctx.em, args.input, ctx.now)),
+    resolve: async (_root, args, ctx) =>
+      reloaded(ctx.loaders.company, await createCompany(ctx.em, args.input, ctx.now)),
   }),
   updateCompany: t.field({
     type: CompanyRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateCompanyInput, required: true }) },
     resolve: async (_root, args, ctx) =>
-      reload(ctx, await updateCompany(ctx.em, args.id, args.input, ctx.now)),
+      reloaded(ctx.loaders.company, await updateCompany(ctx.em, args.id, args.input, ctx.now)),
   }),
 }));

@@ -8,7 +8,7 @@ import {
   pageSize,
   toConnection,
 } from '../shared/pagination.js';
-import { isoTimestamp, likePattern, Params, query } from '../shared/sql.js';
+import { isoTimestamp, likePattern, Params, query, rowsByIds } from '../shared/sql.js';
 import { Validator } from '../shared/validate.js';
 
 /** The read model of a contact: a plain row, as the resolvers see it. */
@@ -31,11 +31,37 @@ export interface ContactRow {
   readonly updatedAt: string;
 }
 
-export const CONTACT_COLUMNS = `c.id, c.full_name as "fullName", c.email, c.phone, c.birth_date::text as "birthDate",
-  c.address_street as "addressStreet", c.address_city as "addressCity", c.address_postal_code as "addressPostalCode",
-  c.address_country as "addressCountry", c.ip_address as "ipAddress", c.health_notes as "healthNotes",
-  c.company_id as "companyId", c.restricted, ${isoTimestamp('c.created_at', 'createdAt')},
-  ${isoTimestamp('c.updated_at', 'updatedAt')}`;
+export type ContactColumn = keyof ContactRow;
+
+/** How each property of the read model is selected. */
+const COLUMN_SQL: Readonly<Record<ContactColumn, string>> = {
+  id: 'c.id',
+  fullName: 'c.full_name as "fullName"',
+  email: 'c.email',
+  phone: 'c.phone',
+  birthDate: 'c.birth_date::text as "birthDate"',
+  addressStreet: 'c.address_street as "addressStreet"',
+  addressCity: 'c.address_city as "addressCity"',
+  addressPostalCode: 'c.address_postal_code as "addressPostalCode"',
+  addressCountry: 'c.address_country as "addressCountry"',
+  ipAddress: 'c.ip_address as "ipAddress"',
+  healthNotes: 'c.health_notes as "healthNotes"',
+  companyId: 'c.company_id as "companyId"',
+  restricted: 'c.restricted',
+  createdAt: isoTimestamp('c.created_at', 'createdAt'),
+  updatedAt: isoTimestamp('c.updated_at', 'updatedAt'),
+};
+
+/** The select list for some properties; the id and the sort key (the cursor) are always read. */
+export function contactColumns(columns: Iterable<ContactColumn>): string {
+  const wanted = new Set<ContactColumn>(['id', 'createdAt', ...columns]);
+  return (Object.keys(COLUMN_SQL) as ContactColumn[])
+    .filter((column) => wanted.has(column))
+    .map((column) => COLUMN_SQL[column])
+    .join(', ');
+}
+
+export const CONTACT_COLUMNS = contactColumns(Object.keys(COLUMN_SQL) as ContactColumn[]);
 
 export interface ContactFilter {
   readonly search?: string | null;
@@ -73,17 +99,19 @@ function filterWhere(filter: ContactFilter | null | undefined, params: Params): 
   return where;
 }
 
-export async function findContactsByIds(em: EntityManager, ids: readonly string[]): Promise<ContactRow[]> {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return [];
-  return query<ContactRow>(em, `select ${CONTACT_COLUMNS} from contact c where c.id = any($1::uuid[])`, [
-    valid,
-  ]);
+export function findContactsByIds(em: EntityManager, ids: readonly string[]): Promise<ContactRow[]> {
+  return rowsByIds<ContactRow>(
+    em,
+    `select ${CONTACT_COLUMNS} from contact c where c.id = any($1::uuid[])`,
+    ids,
+  );
 }
 
 export async function listContacts(
   em: EntityManager,
   args: { first?: number | null; after?: string | null; filter?: ContactFilter | null },
+  /** The properties the query reads; every one when not given. */
+  columns?: Iterable<ContactColumn>,
 ): Promise<Connection<ContactRow>> {
   const size = pageSize('first', args.first);
   const after = decodeCursor('after', args.after);
@@ -106,7 +134,8 @@ export async function listContacts(
       ? []
       : await query<ContactRow>(
           em,
-          `select ${CONTACT_COLUMNS} from contact c ${whereSql} ${ORDER} limit ${params.add(size + 1)}`,
+          `select ${columns ? contactColumns(columns) : CONTACT_COLUMNS} from contact c ${whereSql} ${ORDER}
+           limit ${params.add(size + 1)}`,
           params.values,
         );
   return toConnection(rows, size, Boolean(after), contactCursor, async () => {

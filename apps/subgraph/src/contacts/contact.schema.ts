@@ -1,9 +1,10 @@
-import type { Context } from '../context.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
+import { reloaded } from '../schema/loaders.js';
 import { CompanyRef, ContactRef, InteractionRef } from '../schema/refs.js';
+import { connectionNodeFields } from '../schema/selection.js';
 import { decodeCursor, pageSize } from '../shared/pagination.js';
-import type { ContactRow } from './contact.queries.js';
+import type { ContactColumn, ContactRow } from './contact.queries.js';
 import { listContacts } from './contact.queries.js';
 import { createContact, updateContact } from './contact.service.js';
 
@@ -88,6 +89,30 @@ builder.asEntity(ContactRef, {
 
 export const ContactConnection = connectionType('Contact', ContactRef);
 
+/** The read-model properties each Contact field needs: a list selects only what its query asks for. */
+const FIELD_COLUMNS: Readonly<Record<string, readonly ContactColumn[]>> = {
+  id: ['id'],
+  fullName: ['fullName'],
+  email: ['email'],
+  emailMasked: ['email'],
+  phone: ['phone'],
+  phoneLast4: ['phone'],
+  birthDate: ['birthDate'],
+  birthYear: ['birthDate'],
+  address: ['addressStreet', 'addressCity', 'addressPostalCode', 'addressCountry'],
+  country: ['addressCountry'],
+  ipAddress: ['ipAddress'],
+  healthNotes: ['healthNotes'],
+  company: ['companyId'],
+  restricted: ['restricted'],
+  createdAt: ['createdAt'],
+  updatedAt: ['updatedAt'],
+};
+
+function columnsFor(fields: Set<string>): ContactColumn[] {
+  return [...fields].flatMap((field) => (Object.hasOwn(FIELD_COLUMNS, field) ? FIELD_COLUMNS[field]! : []));
+}
+
 const ContactFilter = builder.inputType('ContactFilter', {
   fields: (t) => ({
     search: t.string({ description: 'Matches part of the full name or the email, case-insensitively.' }),
@@ -113,7 +138,7 @@ builder.queryFields((t) => ({
       after: t.arg.string(),
       filter: t.arg({ type: ContactFilter }),
     },
-    resolve: (_root, args, ctx) => listContacts(ctx.em, args),
+    resolve: (_root, args, ctx, info) => listContacts(ctx.em, args, columnsFor(connectionNodeFields(info))),
   }),
 }));
 
@@ -153,24 +178,19 @@ const contactInputFields = (required: boolean) =>
 const CreateContactInput = contactInputFields(true);
 const UpdateContactInput = contactInputFields(false);
 
-/** A mutation answers with the row as stored, read like any other. */
-async function reload(ctx: Context, id: string): Promise<ContactRow | null> {
-  ctx.loaders.contact.clear(id);
-  return ctx.loaders.contact.load(id);
-}
-
 builder.mutationFields((t) => ({
   createContact: t.field({
     type: ContactRef,
     nullable: true,
     args: { input: t.arg({ type: CreateContactInput, required: true }) },
-    resolve: async (_root, args, ctx) => reload(ctx, await createContact(ctx.em, args.input, ctx.now)),
+    resolve: async (_root, args, ctx) =>
+      reloaded(ctx.loaders.contact, await createContact(ctx.em, args.input, ctx.now)),
   }),
   updateContact: t.field({
     type: ContactRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateContactInput, required: true }) },
     resolve: async (_root, args, ctx) =>
-      reload(ctx, await updateContact(ctx.em, args.id, args.input, ctx.now)),
+      reloaded(ctx.loaders.contact, await updateContact(ctx.em, args.id, args.input, ctx.now)),
   }),
 }));

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CursorKey } from '../shared/pagination.js';
-import { isUuid } from '../shared/pagination.js';
-import { isoTimestamp, query } from '../shared/sql.js';
+import { isoTimestamp, rowsByIds } from '../shared/sql.js';
 import type { InteractionType } from './interaction.entity.js';
 
 export interface InteractionRow {
@@ -23,15 +22,10 @@ export const INTERACTION_COLUMNS = `i.id, i.contact_id as "contactId", i.type, i
 /** Newest first, so the latest conversation with a contact leads. */
 export const interactionCursor = (row: InteractionRow): CursorKey => [row.occurredAt, row.id];
 
-export async function findInteractionsByIds(
-  em: EntityManager,
-  ids: readonly string[],
-): Promise<InteractionRow[]> {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return [];
-  return query<InteractionRow>(
+export function findInteractionsByIds(em: EntityManager, ids: readonly string[]): Promise<InteractionRow[]> {
+  return rowsByIds<InteractionRow>(
     em,
     `select ${INTERACTION_COLUMNS} from interaction i where i.id = any($1::uuid[])`,
-    [valid],
+    ids,
   );
 }

@@ -1,8 +1,7 @@
-import type { Context } from '../context.js';
 import { builder } from '../schema/builder.js';
+import { reloaded } from '../schema/loaders.js';
 import { ContactRef, InteractionRef } from '../schema/refs.js';
 import { INTERACTION_TYPES } from './interaction.entity.js';
-import type { InteractionRow } from './interaction.queries.js';
 import { createInteraction, updateInteraction } from './interaction.service.js';
 
 const InteractionType = builder.enumType('InteractionType', { values: INTERACTION_TYPES });
@@ -42,11 +41,6 @@ const interactionInput = (required: boolean) =>
 const CreateInteractionInput = interactionInput(true);
 const UpdateInteractionInput = interactionInput(false);
 
-async function reload(ctx: Context, id: string): Promise<InteractionRow | null> {
-  ctx.loaders.interaction.clear(id);
-  return ctx.loaders.interaction.load(id);
-}
-
 builder.queryFields((t) => ({
   interaction: t.field({
     type: InteractionRef,
@@ -62,7 +56,10 @@ builder.mutationFields((t) => ({
     nullable: true,
     args: { input: t.arg({ type: CreateInteractionInput, required: true }) },
     resolve: async (_root, args, ctx) =>
-      reload(ctx, await createInteraction(ctx.em, args.input, ctx.principal.sub, ctx.now)),
+      reloaded(
+        ctx.loaders.interaction,
+        await createInteraction(ctx.em, args.input, ctx.principal.sub, ctx.now),
+      ),
   }),
   updateInteraction: t.field({
     type: InteractionRef,
@@ -72,6 +69,6 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateInteractionInput, required: true }),
     },
     resolve: async (_root, args, ctx) =>
-      reload(ctx, await updateInteraction(ctx.em, args.id, args.input, ctx.now)),
+      reloaded(ctx.loaders.interaction, await updateInteraction(ctx.em, args.id, args.input, ctx.now)),
   }),
 }));

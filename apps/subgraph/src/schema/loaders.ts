@@ -48,3 +48,9 @@ export function createLoaders(em: EntityManager): Loaders {
     }),
   };
 }
+
+/** A mutation answers with the row as now stored, read like any other (the loader may hold the old one). */
+export function reloaded<T>(loader: DataLoader<string, T | null>, id: string): Promise<T | null> {
+  loader.clear(id);
+  return loader.load(id);
+}

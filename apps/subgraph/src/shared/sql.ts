@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
+import { isUuid } from './pagination.js';
 
 /**
  * Reads go through parameterised SQL on the request's forked EntityManager (so they join its transaction
@@ -42,6 +43,15 @@ export function onSql(listener: SqlListener): () => void {
 
 export function notify(sql: string): void {
   for (const listener of listeners) listener(sql);
+}
+
+/**
+ * Rows by primary key for a batch: `select` must filter with `= any($1::uuid[])`. Ids that are not UUIDs
+ * cannot exist, so they are dropped before the database sees them (and never cause a cast error).
+ */
+export async function rowsByIds<T extends object>(em: EntityManager, select: string, ids: readonly string[]) {
+  const valid = ids.filter(isUuid);
+  return valid.length === 0 ? [] : query<T>(em, select, [valid]);
 }
 
 /** Collects positional parameters while a statement is built: `p.add(v)` returns `$n`. */
