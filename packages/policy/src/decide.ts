@@ -1,5 +1,9 @@
-import { isPurpose, type Purpose } from './purposes.js';
+import { isSpecialCategory } from './categories.js';
+import { isPersonalField, PERSONAL_FIELDS, type PersonalField } from './fields.js';
+import { isOperation, OPERATIONS } from './operations.js';
+import { isPurpose, PURPOSE_DEFINITIONS, type Purpose } from './purposes.js';
 import { isRole, ROLE_PURPOSES, type Role } from './roles.js';
+import { type ContactState, ORDINARY_CONTACT } from './state.js';
 
 /** Known roles among the claimed ones; unknown role names grant nothing. */
 export function knownRoles(claimed: readonly unknown[]): Role[] {
@@ -25,4 +29,83 @@ export function mayDeclarePurpose(roles: readonly Role[], declared: string | und
   if (!isPurpose(declared)) return { allowed: false, reason: 'PURPOSE_UNKNOWN' };
   if (!purposesForRoles(roles).includes(declared)) return { allowed: false, reason: 'PURPOSE_NOT_HELD' };
   return { allowed: true, purpose: declared };
+}
+
+/** May `purpose` run the query or mutation `operation` (e.g. `Query.contacts`)? Unknown operations may not run. */
+export function mayRunOperation(purpose: Purpose, operation: string): boolean {
+  return isOperation(operation) && (OPERATIONS[operation] as readonly Purpose[]).includes(purpose);
+}
+
+/**
+ * May `purpose` see this contact's row at all? A row it may not see does not exist for the caller: it
+ * answers like an id that never existed (DESIGN.md, "Redaction semantics").
+ */
+export function maySeeRow(purpose: Purpose, state: ContactState): boolean {
+  const rule = PURPOSE_DEFINITIONS[purpose].rows;
+  if (rule.contacts === 'none') return false;
+  if (state.erased && rule.contacts !== 'all') return false;
+  if (state.restricted && rule.restricted === 'exclude') return false;
+  const status = state.consents[purpose];
+  if (rule.objection === 'exclude' && status === 'OBJECTED') return false;
+  if (rule.requiresConsent && status !== 'GRANTED') return false;
+  return true;
+}
+
+/** Why a field is redacted, highest first when several apply (DESIGN.md, "Redaction semantics"). */
+export const REDACTION_REASONS = [
+  'PROCESSING_RESTRICTED',
+  'SENSITIVE_USE_LIMITED',
+  'SPECIAL_CATEGORY',
+  'PURPOSE_NOT_ALLOWED',
+] as const;
+export type RedactionReason = (typeof REDACTION_REASONS)[number];
+
+export type FieldDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly reason: RedactionReason };
+
+const ALLOW: FieldDecision = { allowed: true };
+const redact = (reason: RedactionReason): FieldDecision => ({ allowed: false, reason });
+
+/**
+ * May `purpose` see `field` (e.g. `Contact.email`) of a contact in `state`, on a row it may see? Fields that
+ * hold no personal data are always allowed. Reasons are tried highest first:
+ * PROCESSING_RESTRICTED (Art 18) > SENSITIVE_USE_LIMITED (CCPA) > SPECIAL_CATEGORY (Art 9) > PURPOSE_NOT_ALLOWED.
+ * An erased contact's tombstone (seen by compliance only) holds no personal value left to redact: its fields
+ * are allowed and empty.
+ */
+export function decideField(purpose: Purpose, field: string, state: ContactState): FieldDecision {
+  if (!isPersonalField(field)) return ALLOW;
+  const definition = PURPOSE_DEFINITIONS[purpose];
+  const special = isSpecialCategory(PERSONAL_FIELDS[field].category);
+  if (state.restricted && definition.rows.restricted !== 'include') return redact('PROCESSING_RESTRICTED');
+  if (special && state.limitSensitive && !definition.overridesSensitiveLimit)
+    return redact('SENSITIVE_USE_LIMITED');
+  if (special && !definition.specialCategories) return redact('SPECIAL_CATEGORY');
+  if (!(definition.fields as readonly PersonalField[]).includes(field)) return redact('PURPOSE_NOT_ALLOWED');
+  return ALLOW;
+}
+
+/**
+ * How a field's visibility for a purpose depends on the contact: `never` (no contact's state opens it, so
+ * the column need not be read), `always` (every row the purpose may see shows it) or `depends` (the state
+ * decides, e.g. a restricted contact under customer_support: the database nulls it per row).
+ */
+export type FieldVisibility = 'never' | 'always' | 'depends';
+
+export function fieldVisibility(purpose: Purpose, field: PersonalField): FieldVisibility {
+  const definition = PURPOSE_DEFINITIONS[purpose];
+  if (definition.rows.contacts === 'none') return 'never';
+  const open = decideField(purpose, field, ORDINARY_CONTACT);
+  if (!open.allowed) return 'never';
+  const special = isSpecialCategory(PERSONAL_FIELDS[field].category);
+  const restrictedRowsShown = definition.rows.restricted === 'redact';
+  const limitApplies = special && !definition.overridesSensitiveLimit;
+  return restrictedRowsShown || limitApplies ? 'depends' : 'always';
+}
+
+/** The reason a field is never visible for a purpose (on an ordinary contact), for UIs and the SDL. */
+export function neverReason(purpose: Purpose, field: PersonalField): RedactionReason | undefined {
+  const decision = decideField(purpose, field, ORDINARY_CONTACT);
+  return decision.allowed ? undefined : decision.reason;
 }

@@ -1,4 +1,34 @@
-export { knownRoles, mayDeclarePurpose, type PurposeDecision, purposesForRoles } from './decide.js';
+export { describeAccess, type FieldAccess, type PurposeAccess } from './access.js';
+export {
+  type CategoryDefinition,
+  DATA_CATEGORIES,
+  type DataCategory,
+  isSpecialCategory,
+} from './categories.js';
+export {
+  decideField,
+  type FieldDecision,
+  type FieldVisibility,
+  fieldVisibility,
+  knownRoles,
+  mayDeclarePurpose,
+  mayRunOperation,
+  maySeeRow,
+  neverReason,
+  type PurposeDecision,
+  purposesForRoles,
+  REDACTION_REASONS,
+  type RedactionReason,
+} from './decide.js';
+export {
+  type FieldDefinition,
+  isPersonalField,
+  NON_PERSONAL_FIELDS,
+  PERSONAL_FIELD_NAMES,
+  PERSONAL_FIELDS,
+  type PersonalField,
+} from './fields.js';
+export { isOperation, OPERATIONS, type Operation } from './operations.js';
 export {
   isPurpose,
   LAWFUL_BASES,
@@ -7,5 +37,9 @@ export {
   PURPOSES,
   type Purpose,
   type PurposeDefinition,
+  type RowRule,
 } from './purposes.js';
+export { renderProcessingRecord } from './record.js';
 export { isRole, ROLE_PURPOSES, ROLES, type Role } from './roles.js';
+export { CONSENT_STATUSES, type ConsentStatus, type ContactState, ORDINARY_CONTACT } from './state.js';
+export { canonicalJson, fnv1a64, POLICY_TABLES, POLICY_VERSION } from './version.js';

@@ -1,0 +1,92 @@
+import type { DataCategory } from './categories.js';
+
+/**
+ * Every field of the API that holds personal data, with its category. Derived fields (a masked, partial or
+ * generalised form of another) are fields of their own with their own policy rows: a field never carries a
+ * masked value of itself (DESIGN.md, "Redaction semantics").
+ */
+export interface FieldDefinition {
+  readonly category: DataCategory;
+  readonly description: string;
+  /** The field this one is computed from, and how: a derived field may be shown where its source is not. */
+  readonly derivedFrom?: { readonly field: string; readonly form: 'masked' | 'partial' | 'generalised' };
+}
+
+export const PERSONAL_FIELDS = {
+  'Contact.fullName': { category: 'user.name', description: 'Full name' },
+  'Contact.email': { category: 'user.contact.email', description: 'Email address' },
+  'Contact.emailMasked': {
+    category: 'user.contact.email',
+    description: 'Email with the local part masked (j***@example.com)',
+    derivedFrom: { field: 'Contact.email', form: 'masked' },
+  },
+  'Contact.phone': { category: 'user.contact.phone_number', description: 'Phone number (E.164)' },
+  'Contact.phoneLast4': {
+    category: 'user.contact.phone_number',
+    description: 'Last four digits of the phone number',
+    derivedFrom: { field: 'Contact.phone', form: 'partial' },
+  },
+  'Contact.birthDate': { category: 'user.demographic.date_of_birth', description: 'Date of birth' },
+  'Contact.birthYear': {
+    category: 'user.demographic.date_of_birth',
+    description: 'Year of birth',
+    derivedFrom: { field: 'Contact.birthDate', form: 'generalised' },
+  },
+  'Contact.address': {
+    category: 'user.contact.address',
+    description: 'Postal address (street, city, code, country)',
+  },
+  'Contact.country': {
+    category: 'user.contact.address.country',
+    description: 'Country of the postal address',
+    derivedFrom: { field: 'Contact.address', form: 'generalised' },
+  },
+  'Contact.ipAddress': { category: 'user.device.ip_address', description: 'IP address last seen' },
+  'Contact.healthNotes': { category: 'user.health_and_medical', description: 'Health notes (Art 9 example)' },
+  'Interaction.subject': {
+    category: 'user.content.private',
+    description: 'Subject line of a call, email, meeting or note about the contact',
+  },
+  'Interaction.body': {
+    category: 'user.content.private',
+    description: 'Free-text notes of a call, email, meeting or note about the contact',
+  },
+} as const satisfies Record<string, FieldDefinition>;
+
+export type PersonalField = keyof typeof PERSONAL_FIELDS;
+
+/**
+ * Fields that hold no personal data about a contact, listed so that the classification is total: every
+ * field of Contact, Company and Interaction is in exactly one of the two tables (the subgraph tests it).
+ * Company data describes an organisation, not a person. `loggedBy` names the staff member who logged an
+ * interaction: accountability data about the controller's staff, not about the contact.
+ */
+export const NON_PERSONAL_FIELDS = [
+  'Contact.id',
+  'Contact.company',
+  'Contact.createdAt',
+  'Contact.updatedAt',
+  'Contact.restricted',
+  'Contact.interactions',
+  'Company.id',
+  'Company.name',
+  'Company.domain',
+  'Company.industry',
+  'Company.country',
+  'Company.createdAt',
+  'Company.updatedAt',
+  'Company.contacts',
+  'Interaction.id',
+  'Interaction.type',
+  'Interaction.occurredAt',
+  'Interaction.loggedBy',
+  'Interaction.contact',
+  'Interaction.createdAt',
+  'Interaction.updatedAt',
+] as const;
+
+export function isPersonalField(field: string): field is PersonalField {
+  return Object.hasOwn(PERSONAL_FIELDS, field);
+}
+
+export const PERSONAL_FIELD_NAMES = Object.keys(PERSONAL_FIELDS) as PersonalField[];

@@ -1,0 +1,36 @@
+import { PURPOSES, type Purpose } from './purposes.js';
+
+/**
+ * Every query and mutation, and the purposes that may run it. An operation a purpose may not run answers
+ * FORBIDDEN (DESIGN.md, "Errors"). Rows and fields inside an allowed operation are still decided per purpose.
+ */
+const EVERY_PURPOSE = PURPOSES;
+const CONTACT_READERS = PURPOSES.filter((p) => p !== 'analytics');
+const CONTACT_WRITERS = ['customer_support', 'sales', 'compliance'] as const satisfies readonly Purpose[];
+
+export const OPERATIONS = {
+  'Query.contact': CONTACT_READERS,
+  'Query.contacts': CONTACT_READERS,
+  /** Federation's entity resolution: the same rule as `contact(id)`. */
+  'Query._entities': CONTACT_READERS,
+  'Query.interaction': CONTACT_WRITERS,
+  /** Company data describes organisations, not people. */
+  'Query.company': EVERY_PURPOSE,
+  'Query.companies': EVERY_PURPOSE,
+  /** What the declared purpose may run and see: every caller may ask. */
+  'Query.myAccess': EVERY_PURPOSE,
+  'Query.policyVersion': EVERY_PURPOSE,
+  'Query._service': EVERY_PURPOSE,
+  'Mutation.createContact': CONTACT_WRITERS,
+  'Mutation.updateContact': CONTACT_WRITERS,
+  'Mutation.createInteraction': CONTACT_WRITERS,
+  'Mutation.updateInteraction': CONTACT_WRITERS,
+  'Mutation.createCompany': ['customer_support', 'sales', 'compliance', 'administration'],
+  'Mutation.updateCompany': ['customer_support', 'sales', 'compliance', 'administration'],
+} as const satisfies Record<string, readonly Purpose[]>;
+
+export type Operation = keyof typeof OPERATIONS;
+
+export function isOperation(value: string): value is Operation {
+  return Object.hasOwn(OPERATIONS, value);
+}
