@@ -9,6 +9,7 @@ import { isMigrated } from './db/orm.js';
 import { createGraphQLServer } from './http/graphql-server.js';
 import { closeServer, createHttpServer, listen } from './http/server.js';
 import type { Logger } from './logger.js';
+import { RedactionLog } from './privacy/redactions.js';
 import { createLoaders, type Loaders } from './schema/loaders.js';
 import { buildSchema } from './schema/schema.js';
 import { ForbiddenError, requestError, UnauthenticatedError } from './shared/errors.js';
@@ -41,7 +42,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),
     ...(options.devJwks && !config.auth.jwksUrl ? { localJwks: options.devJwks } : {}),
   });
-  const apollo = await createGraphQLServer(buildSchema(), logger, config.production);
+  const apollo = await createGraphQLServer(buildSchema(), logger, config.production, config.limits);
 
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
     try {
@@ -58,12 +59,13 @@ export async function createApp(options: AppOptions): Promise<App> {
         request,
         principal,
         logger,
+        redactions: new RedactionLog(),
         now: new Date(),
         get em() {
           return forked();
         },
         get loaders() {
-          loaders ??= createLoaders(forked());
+          loaders ??= createLoaders(forked(), principal.purpose);
           return loaders;
         },
       };

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_LIMITS, type QueryLimits } from './http/limits.js';
 
 /**
  * Configuration comes from environment variables only, validated once at start. Every bad value is
@@ -17,6 +18,8 @@ export interface Config {
   readonly seedContacts: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly maxBodyBytes: number;
+  /** Depth, alias, token and cost limits of a GraphQL document (http/limits.ts). */
+  readonly limits: QueryLimits;
   readonly auth: {
     /** Production: the identity provider's JWKS. Development: undefined, the local key pair is used. */
     readonly jwksUrl: string | undefined;
@@ -98,6 +101,12 @@ export function loadConfig(env: Env = process.env): Config {
   const seedContacts = int('SEED_CONTACTS', 1000, 0, 1_000_000);
   const maxBodyBytes = int('MAX_BODY_BYTES', 1_048_576, 1024, 104_857_600);
   const dbPoolMax = int('DB_POOL_MAX', 10, 1, 200);
+  const limits: QueryLimits = {
+    maxDepth: int('MAX_QUERY_DEPTH', DEFAULT_LIMITS.maxDepth, 1, 100),
+    maxAliases: int('MAX_QUERY_ALIASES', DEFAULT_LIMITS.maxAliases, 0, 10_000),
+    maxTokens: int('MAX_QUERY_TOKENS', DEFAULT_LIMITS.maxTokens, 100, 1_000_000),
+    maxCost: int('MAX_QUERY_COST', DEFAULT_LIMITS.maxCost, 1, 1_000_000_000),
+  };
   const devTokenTtlSeconds = int('DEV_TOKEN_TTL_SECONDS', 3600, 60, 86_400);
 
   const jwksUrl = url('AUTH_JWKS_URL', ['https:', 'http:']);
@@ -134,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedContacts,
     logLevel,
     maxBodyBytes,
+    limits,
     dbPoolMax,
     auth: { jwksUrl, issuer: issuer ?? DEV_ISSUER, audience: audience ?? DEV_AUDIENCE, devTokenTtlSeconds },
   };

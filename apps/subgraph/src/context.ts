@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from './auth/verify.js';
 import type { Logger } from './logger.js';
+import type { RedactionLog } from './privacy/redactions.js';
 import type { Loaders } from './schema/loaders.js';
 
 /** What the HTTP layer knows about a request; the GraphQL layer fills in the operation it resolved. */
@@ -15,6 +16,8 @@ export interface Context {
   readonly principal: Principal;
   readonly em: EntityManager;
   readonly loaders: Loaders;
+  /** Fields the policy redacted in this request, returned as `extensions.redactions`. */
+  readonly redactions: RedactionLog;
   readonly logger: Logger;
   readonly now: Date;
 }

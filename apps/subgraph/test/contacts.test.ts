@@ -1,10 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
+import {
+  errorCode,
+  type GqlOptions,
+  type GqlResponse,
+  startTestServer,
+  type TestServer,
+} from './support/harness.js';
 
 let server: TestServer;
+let officer: GqlOptions;
 beforeAll(async () => {
   server = await startTestServer({ seedContacts: 120 });
+  officer = { token: await server.token(['privacy_officer']), purpose: 'compliance' };
 });
+
+/**
+ * These suites test the CRM model (pagination, filters, validation, transactions), so they run under the
+ * purpose that sees every row and field (compliance). What other purposes see is redaction.test.ts's job.
+ */
+const gql = <T = Record<string, unknown>>(query: string, options: GqlOptions = {}) =>
+  server.gql<T>(query, { ...officer, ...options });
 afterAll(() => server?.close());
 
 type Node = Record<string, unknown> & { id: string };
@@ -23,7 +38,7 @@ async function contacts(args: string, variables?: Record<string, unknown>): Prom
     args.includes('$filter') ? '$filter: ContactFilter' : '',
   ].filter(Boolean);
   const signature = declared.length ? `(${declared.join(', ')})` : '';
-  const res = await server.gql<{ contacts: Page }>(`query Q${signature} { contacts(${args}) { ${PAGE} } }`, {
+  const res = await gql<{ contacts: Page }>(`query Q${signature} { contacts(${args}) { ${PAGE} } }`, {
     variables,
   });
   expect(res.body.errors).toBeUndefined();
@@ -66,14 +81,14 @@ describe('reading contacts', () => {
     expect((await contacts('first: 0')).edges).toHaveLength(0);
     expect((await contacts('first: 500')).edges).toHaveLength(120);
     for (const first of [501, -1]) {
-      const res = await server.gql(`{ contacts(first: ${first}) { totalCount } }`);
+      const res = await gql(`{ contacts(first: ${first}) { totalCount } }`);
       expectInvalid(res, 'first', 'range');
     }
   });
 
   it('refuses a cursor it did not issue', async () => {
     for (const after of ['garbage', Buffer.from('["x","y"]').toString('base64url'), 'W10']) {
-      const res = await server.gql('query($a: String) { contacts(after: $a) { totalCount } }', {
+      const res = await gql('query($a: String) { contacts(after: $a) { totalCount } }', {
         variables: { a: after },
       });
       expectInvalid(res, 'after', 'cursor');
@@ -131,30 +146,30 @@ describe('reading contacts', () => {
   it('refuses invalid filters with the field and rule', async () => {
     const q = 'query($f: ContactFilter) { contacts(filter: $f) { totalCount } }';
     expectInvalid(
-      await server.gql(q, { variables: { f: { country: 'Narnia' } } }),
+      await gql(q, { variables: { f: { country: 'Narnia' } } }),
       'filter.country',
       'iso3166_alpha2',
       ['Narnia'],
     );
-    expectInvalid(await server.gql(q, { variables: { f: { companyId: 'nope' } } }), 'filter.companyId', 'id');
+    expectInvalid(await gql(q, { variables: { f: { companyId: 'nope' } } }), 'filter.companyId', 'id');
     expectInvalid(
-      await server.gql(q, { variables: { f: { search: 'x'.repeat(201) } } }),
+      await gql(q, { variables: { f: { search: 'x'.repeat(201) } } }),
       'filter.search',
       'max_length',
     );
     expectInvalid(
-      await server.gql(q, {
+      await gql(q, {
         variables: { f: { createdAfter: '2025-01-01T00:00:00Z', createdBefore: '2024-01-01T00:00:00Z' } },
       }),
       'filter.createdBefore',
       'range',
     );
-    const badDate = await server.gql(q, { variables: { f: { createdAfter: 'yesterday' } } });
+    const badDate = await gql(q, { variables: { f: { createdAfter: 'yesterday' } } });
     expect(errorCode(badDate)).toBe('BAD_USER_INPUT');
   });
 
   it('answers null for an id that does not exist, or is not an id', async () => {
-    const res = await server.gql(
+    const res = await gql(
       '{ a: contact(id: "00000000-0000-4000-8000-000000000000") { id } b: contact(id: "not-an-id") { id } }',
     );
     expect(res.body).toEqual({ data: { a: null, b: null } });
@@ -164,7 +179,7 @@ describe('reading contacts', () => {
     const [company] = await server.sql<{ id: string; n: number }>(
       'select company_id id, count(*)::int n from contact where company_id is not null group by 1 order by 2 desc, 1 limit 1',
     );
-    const res = await server.gql<{ company: { contacts: Page } }>(
+    const res = await gql<{ company: { contacts: Page } }>(
       `query($id: ID!) { company(id: $id) { id name contacts(first: 1) { ${PAGE} } } }`,
       { variables: { id: company!.id } },
     );
@@ -182,7 +197,7 @@ describe('reading contacts', () => {
         contact: {
           interactions: { edges: { node: { id: string } }[]; pageInfo: Page['pageInfo']; totalCount: number };
         };
-      }> = await server.gql(
+      }> = await gql(
         `query($id: ID!, $after: String) { contact(id: $id) { interactions(first: 2, after: $after) {
            totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } } }`,
         { variables: { id: busy!.id, after } },
@@ -196,7 +211,7 @@ describe('reading contacts', () => {
   });
 
   it('lists companies by name with search', async () => {
-    const res = await server.gql<{ companies: { totalCount: number; edges: { node: { name: string } }[] } }>(
+    const res = await gql<{ companies: { totalCount: number; edges: { node: { name: string } }[] } }>(
       '{ companies(first: 500) { totalCount edges { node { name } } } }',
     );
     const names = res.body.data!.companies.edges.map((e) => e.node.name);
@@ -217,7 +232,7 @@ describe('writing contacts', () => {
   };
 
   it('creates a contact, normalising what it may and deriving the masked fields', async () => {
-    const res = await server.gql<{ createContact: Node }>(CREATE, { variables: { input: valid } });
+    const res = await gql<{ createContact: Node }>(CREATE, { variables: { input: valid } });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data!.createContact).toMatchObject({
       fullName: 'Ada Lovelace',
@@ -239,7 +254,7 @@ describe('writing contacts', () => {
     const [other] = await server.sql<{ email: string; full_name: string; id: string }>(
       'select id, email, full_name from contact order by id limit 1',
     );
-    const res = await server.gql(CREATE, {
+    const res = await gql(CREATE, {
       variables: { input: { fullName: 'Someone Else', email: other!.email.toUpperCase() } },
     });
     expect(errorCode(res)).toBe('CONFLICT');
@@ -274,7 +289,7 @@ describe('writing contacts', () => {
   ])('refuses an invalid %s (rule %s), writing nothing', async (field, rule, patch, secrets) => {
     const before = await server.sql<{ n: number }>('select count(*)::int n from contact');
     const email = `valid-${Math.random().toString(36).slice(2)}@example.com`;
-    const res = await server.gql(CREATE, {
+    const res = await gql(CREATE, {
       variables: { input: { fullName: 'Valid Name', email, ...patch } },
     });
     expectInvalid(res, field, rule, secrets);
@@ -282,7 +297,7 @@ describe('writing contacts', () => {
   });
 
   it('reports every invalid field of one input at once', async () => {
-    const res = await server.gql(CREATE, {
+    const res = await gql(CREATE, {
       variables: { input: { fullName: '', email: 'x', phone: '1', birthDate: '3000-01-01' } },
     });
     const problems = res.body.errors?.[0]?.extensions?.problems as { field: string }[] | undefined;
@@ -293,7 +308,7 @@ describe('writing contacts', () => {
   it('leaves no row behind when a mutation fails midway (new company, then a duplicate email)', async () => {
     const [taken] = await server.sql<{ email: string }>('select email from contact order by id limit 1');
     const companyName = `Midway Failure ${Date.now()}`;
-    const res = await server.gql(CREATE, {
+    const res = await gql(CREATE, {
       variables: {
         input: { fullName: 'Half Written', email: taken!.email, newCompany: { name: companyName } },
       },
@@ -304,7 +319,7 @@ describe('writing contacts', () => {
   });
 
   it('creates a contact with a new company in one mutation', async () => {
-    const res = await server.gql<{ createContact: { company: { name: string } } }>(CREATE, {
+    const res = await gql<{ createContact: { company: { name: string } } }>(CREATE, {
       variables: {
         input: {
           fullName: 'Grace Hopper',
@@ -318,25 +333,25 @@ describe('writing contacts', () => {
 
   it('answers NOT_FOUND for an unknown company, contact or interaction id', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';
-    const create = await server.gql(CREATE, {
+    const create = await gql(CREATE, {
       variables: { input: { fullName: 'No Company', email: 'nocompany@example.com', companyId: missing } },
     });
     expect(errorCode(create)).toBe('NOT_FOUND');
     expect(create.body.errors?.[0]?.extensions?.field).toBe('companyId');
     for (const id of [missing, 'not-an-id']) {
-      const update = await server.gql(
+      const update = await gql(
         'mutation($id: ID!) { updateContact(id: $id, input: { fullName: "X" }) { id } }',
         {
           variables: { id },
         },
       );
       expect(errorCode(update)).toBe('NOT_FOUND');
-      const interaction = await server.gql(
+      const interaction = await gql(
         'mutation($id: ID!) { createInteraction(input: { contactId: $id, type: NOTE, subject: "s" }) { id } }',
         { variables: { id } },
       );
       expect(errorCode(interaction)).toBe('NOT_FOUND');
-      const company = await server.gql(
+      const company = await gql(
         'mutation($id: ID!) { updateCompany(id: $id, input: { name: "X" }) { id } }',
         {
           variables: { id },
@@ -347,11 +362,11 @@ describe('writing contacts', () => {
   });
 
   it('updates only the fields given; null clears an optional field; required fields cannot be cleared', async () => {
-    const created = await server.gql<{ createContact: Node }>(CREATE, {
+    const created = await gql<{ createContact: Node }>(CREATE, {
       variables: { input: { ...valid, email: 'update-me@example.com' } },
     });
     const id = created.body.data!.createContact.id;
-    const res = await server.gql<{ updateContact: Node }>(
+    const res = await gql<{ updateContact: Node }>(
       `mutation($id: ID!, $input: UpdateContactInput!) { updateContact(id: $id, input: $input) {
          fullName email phone address { city } updatedAt createdAt } }`,
       { variables: { id, input: { phone: null, address: null, fullName: 'Ada King' } } },
@@ -362,7 +377,7 @@ describe('writing contacts', () => {
       phone: null,
       address: null,
     });
-    const cleared = await server.gql(
+    const cleared = await gql(
       'mutation($id: ID!) { updateContact(id: $id, input: { email: null }) { id } }',
       {
         variables: { id },
@@ -372,20 +387,22 @@ describe('writing contacts', () => {
   });
 
   it('logs and edits an interaction; the agent is the caller, not client input', async () => {
-    const [contact] = await server.sql<{ id: string }>('select id from contact order by id limit 1');
+    const [contact] = await server.sql<{ id: string }>(
+      'select id from contact where not restricted order by id limit 1',
+    );
     const token = await server.token(['support_agent'], 'agent-007');
-    const res = await server.gql<{ createInteraction: { id: string; loggedBy: string; type: string } }>(
+    const res = await gql<{ createInteraction: { id: string; loggedBy: string; type: string } }>(
       `mutation($c: ID!) { createInteraction(input: { contactId: $c, type: CALL, subject: "Renewal call",
          body: "Discussed renewal", occurredAt: "2026-01-05T10:00:00Z" }) { id type loggedBy subject occurredAt } }`,
-      { variables: { c: contact!.id }, token },
+      { variables: { c: contact!.id }, token, purpose: 'customer_support' },
     );
     expect(res.body.data!.createInteraction).toMatchObject({ type: 'CALL', loggedBy: 'agent-007' });
-    const update = await server.gql<{ updateInteraction: { subject: string } }>(
+    const update = await gql<{ updateInteraction: { subject: string } }>(
       'mutation($id: ID!) { updateInteraction(id: $id, input: { subject: "Renewal call (done)" }) { subject } }',
       { variables: { id: res.body.data!.createInteraction.id } },
     );
     expect(update.body.data!.updateInteraction.subject).toBe('Renewal call (done)');
-    const future = await server.gql(
+    const future = await gql(
       `mutation($c: ID!) { createInteraction(input: { contactId: $c, type: NOTE, subject: "s",
          occurredAt: "2999-01-01T00:00:00Z" }) { id } }`,
       { variables: { c: contact!.id } },
@@ -394,11 +411,11 @@ describe('writing contacts', () => {
   });
 
   it('creates and updates companies with validation', async () => {
-    const res = await server.gql<{ createCompany: { id: string; domain: string } }>(
+    const res = await gql<{ createCompany: { id: string; domain: string } }>(
       'mutation { createCompany(input: { name: "Acme", domain: "ACME.example.com", country: "us" }) { id domain country } }',
     );
     expect(res.body.data!.createCompany).toMatchObject({ domain: 'acme.example.com', country: 'US' });
-    const bad = await server.gql(
+    const bad = await gql(
       'mutation($id: ID!) { updateCompany(id: $id, input: { domain: "not a domain" }) { id } }',
       { variables: { id: res.body.data!.createCompany.id } },
     );

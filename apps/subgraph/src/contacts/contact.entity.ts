@@ -42,6 +42,8 @@ export const ContactSchema = defineEntity({
     healthNotes: p.string().length(2000).nullable(),
     company: () => p.manyToOne(Company).mapToPk().nullable().deleteRule('set null').updateRule('cascade'),
     restricted: p.boolean().default(false),
+    limitSensitive: p.boolean().default(false),
+    erasedAt: p.datetime(3).nullable(),
     createdAt: p.datetime(3),
     updatedAt: p.datetime(3),
   },

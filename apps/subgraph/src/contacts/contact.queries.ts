@@ -1,4 +1,8 @@
+import type { PersonalField, Purpose } from '@custos/policy';
+import { fieldVisibility } from '@custos/policy';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { visibleWhen } from '../privacy/decisions.js';
+import { rowScope } from '../privacy/row-scope.js';
 import { ValidationError } from '../shared/errors.js';
 import {
   type Connection,
@@ -11,57 +15,105 @@ import {
 import { isoTimestamp, likePattern, Params, query, rowsByIds } from '../shared/sql.js';
 import { Validator } from '../shared/validate.js';
 
-/** The read model of a contact: a plain row, as the resolvers see it. */
+/**
+ * The read model of a contact: a plain row, as the resolvers see it. Personal properties are present only
+ * when the caller's purpose may see them, and null on rows whose state hides them (the database nulls them).
+ */
 export interface ContactRow {
   readonly id: string;
-  readonly fullName: string;
-  readonly email: string;
-  readonly phone: string | null;
-  readonly birthDate: string | null;
-  readonly addressStreet: string | null;
-  readonly addressCity: string | null;
-  readonly addressPostalCode: string | null;
-  readonly addressCountry: string | null;
-  readonly ipAddress: string | null;
-  readonly healthNotes: string | null;
-  readonly companyId: string | null;
+  readonly fullName?: string | null;
+  readonly email?: string | null;
+  readonly emailMasked?: string | null;
+  readonly phone?: string | null;
+  readonly phoneLast4?: string | null;
+  readonly birthDate?: string | null;
+  readonly birthYear?: number | null;
+  readonly addressStreet?: string | null;
+  readonly addressCity?: string | null;
+  readonly addressPostalCode?: string | null;
+  readonly addressCountry?: string | null;
+  readonly country?: string | null;
+  readonly ipAddress?: string | null;
+  readonly healthNotes?: string | null;
+  readonly companyId?: string | null;
+  /** Processing restricted (Art 18): not personal, always read; it drives field decisions. */
   readonly restricted: boolean;
+  /** "Limit the use of my sensitive personal information" (CCPA): always read, drives field decisions. */
+  readonly limitSensitive: boolean;
   /** ISO 8601, UTC, milliseconds. */
   readonly createdAt: string;
-  readonly updatedAt: string;
+  readonly updatedAt?: string;
 }
 
-export type ContactColumn = keyof ContactRow;
+export type ContactColumn = Exclude<keyof ContactRow, 'id' | 'restricted' | 'limitSensitive' | 'createdAt'>;
 
-/** How each property of the read model is selected. */
-const COLUMN_SQL: Readonly<Record<ContactColumn, string>> = {
-  id: 'c.id',
-  fullName: 'c.full_name as "fullName"',
-  email: 'c.email',
-  phone: 'c.phone',
-  birthDate: 'c.birth_date::text as "birthDate"',
-  addressStreet: 'c.address_street as "addressStreet"',
-  addressCity: 'c.address_city as "addressCity"',
-  addressPostalCode: 'c.address_postal_code as "addressPostalCode"',
-  addressCountry: 'c.address_country as "addressCountry"',
-  ipAddress: 'c.ip_address as "ipAddress"',
-  healthNotes: 'c.health_notes as "healthNotes"',
-  companyId: 'c.company_id as "companyId"',
-  restricted: 'c.restricted',
-  createdAt: isoTimestamp('c.created_at', 'createdAt'),
-  updatedAt: isoTimestamp('c.updated_at', 'updatedAt'),
+interface ColumnSpec {
+  readonly sql: string;
+  /** The policy field the property serves: its visibility decides whether and how it is read. */
+  readonly field?: PersonalField;
+}
+
+/**
+ * Each property as a SQL expression. Derived fields are computed in SQL from their source column, so that a
+ * purpose that may see only the derived form never has the source value read into memory.
+ */
+const COLUMNS: Readonly<Record<ContactColumn, ColumnSpec>> = {
+  fullName: { sql: 'c.full_name', field: 'Contact.fullName' },
+  email: { sql: 'c.email', field: 'Contact.email' },
+  emailMasked: {
+    sql: `left(c.email, 1) || '***' || substring(c.email from position('@' in c.email))`,
+    field: 'Contact.emailMasked',
+  },
+  phone: { sql: 'c.phone', field: 'Contact.phone' },
+  phoneLast4: { sql: 'right(c.phone, 4)', field: 'Contact.phoneLast4' },
+  birthDate: { sql: 'c.birth_date::text', field: 'Contact.birthDate' },
+  birthYear: { sql: 'extract(year from c.birth_date)::int', field: 'Contact.birthYear' },
+  addressStreet: { sql: 'c.address_street', field: 'Contact.address' },
+  addressCity: { sql: 'c.address_city', field: 'Contact.address' },
+  addressPostalCode: { sql: 'c.address_postal_code', field: 'Contact.address' },
+  addressCountry: { sql: 'c.address_country', field: 'Contact.address' },
+  country: { sql: 'c.address_country', field: 'Contact.country' },
+  ipAddress: { sql: 'c.ip_address', field: 'Contact.ipAddress' },
+  healthNotes: { sql: 'c.health_notes', field: 'Contact.healthNotes' },
+  companyId: { sql: 'c.company_id' },
+  updatedAt: { sql: '' },
 };
 
-/** The select list for some properties; the id and the sort key (the cursor) are always read. */
-export function contactColumns(columns: Iterable<ContactColumn>): string {
-  const wanted = new Set<ContactColumn>(['id', 'createdAt', ...columns]);
-  return (Object.keys(COLUMN_SQL) as ContactColumn[])
-    .filter((column) => wanted.has(column))
-    .map((column) => COLUMN_SQL[column])
-    .join(', ');
+export const ALL_CONTACT_COLUMNS = Object.keys(COLUMNS) as ContactColumn[];
+
+/**
+ * The expression for a personal field as the purpose may see it: the column itself, the column nulled on
+ * rows whose state hides it, or nothing at all (never visible: never read — GDPR Art 5(1)(c)).
+ */
+export function visibleExpression(purpose: Purpose, field: PersonalField, sql: string): string | undefined {
+  const visibility = fieldVisibility(purpose, field);
+  if (visibility === 'never') return undefined;
+  if (visibility === 'always') return sql;
+  return `case when ${visibleWhen(purpose, field)} then ${sql} end`;
 }
 
-export const CONTACT_COLUMNS = contactColumns(Object.keys(COLUMN_SQL) as ContactColumn[]);
+/** The select list for a purpose and the properties a query reads (every property when not given). */
+export function contactSelect(
+  purpose: Purpose,
+  columns: Iterable<ContactColumn> = ALL_CONTACT_COLUMNS,
+): string {
+  const list = [
+    'c.id',
+    'c.restricted',
+    'c.limit_sensitive as "limitSensitive"',
+    isoTimestamp('c.created_at', 'createdAt'),
+  ];
+  for (const column of new Set(columns)) {
+    if (column === 'updatedAt') {
+      list.push(isoTimestamp('c.updated_at', 'updatedAt'));
+      continue;
+    }
+    const spec = COLUMNS[column];
+    const expression = spec.field ? visibleExpression(purpose, spec.field, spec.sql) : spec.sql;
+    if (expression) list.push(`${expression} as "${column}"`);
+  }
+  return list.join(', ');
+}
 
 export interface ContactFilter {
   readonly search?: string | null;
@@ -75,17 +127,39 @@ export interface ContactFilter {
 const ORDER = 'order by c.created_at desc, c.id desc';
 export const contactCursor = (row: ContactRow): CursorKey => [row.createdAt, row.id];
 
-function filterWhere(filter: ContactFilter | null | undefined, params: Params): string[] {
+/**
+ * Filters may only look at what the purpose may read (no oracle): a filter on a field is applied to the
+ * field's visible expression (null where the row's state hides it, so it cannot match), and refused when
+ * the purpose never sees the field.
+ */
+function filterWhere(purpose: Purpose, filter: ContactFilter | null | undefined, params: Params): string[] {
   if (!filter) return [];
   const v = new Validator();
   const where: string[] = [];
+  const refuse = (field: string) =>
+    v.fail(
+      field,
+      'purpose',
+      `is not available for purpose ${purpose}: it filters on data the purpose may not read`,
+    );
   const search = v.text('filter.search', filter.search, { max: 200 });
   if (search) {
-    const pattern = params.add(likePattern(search));
-    where.push(`(c.full_name ilike ${pattern} or c.email ilike ${pattern})`);
+    const targets = [
+      visibleExpression(purpose, 'Contact.fullName', 'c.full_name'),
+      visibleExpression(purpose, 'Contact.email', 'c.email'),
+    ].filter((e): e is string => e !== undefined);
+    if (targets.length === 0) refuse('filter.search');
+    else {
+      const pattern = params.add(likePattern(search));
+      where.push(`(${targets.map((t) => `${t} ilike ${pattern}`).join(' or ')})`);
+    }
   }
   const country = v.country('filter.country', filter.country);
-  if (country) where.push(`c.address_country = ${params.add(country)}`);
+  if (country) {
+    const target = visibleExpression(purpose, 'Contact.country', 'c.address_country');
+    if (!target) refuse('filter.country');
+    else where.push(`${target} = ${params.add(country)}`);
+  }
   if (filter.companyId !== undefined && filter.companyId !== null) {
     if (!isUuid(filter.companyId)) v.fail('filter.companyId', 'id', 'must be a company id');
     else where.push(`c.company_id = ${params.add(filter.companyId)}`);
@@ -99,16 +173,29 @@ function filterWhere(filter: ContactFilter | null | undefined, params: Params): 
   return where;
 }
 
-export function findContactsByIds(em: EntityManager, ids: readonly string[]): Promise<ContactRow[]> {
+/** Contacts by id, within the purpose's row rule: an id outside it answers like one that does not exist. */
+export function findContactsByIds(
+  em: EntityManager,
+  purpose: Purpose,
+  ids: readonly string[],
+): Promise<ContactRow[]> {
   return rowsByIds<ContactRow>(
     em,
-    `select ${CONTACT_COLUMNS} from contact c where c.id = any($1::uuid[])`,
+    `select ${contactSelect(purpose)} from contact c where c.id = any($1::uuid[]) and ${rowScope(purpose)}`,
     ids,
   );
 }
 
+/** Is this contact a row the purpose may see? (Writes check it before touching the row.) */
+export async function isVisibleContact(em: EntityManager, purpose: Purpose, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const rows = await query(em, `select 1 from contact c where c.id = $1 and ${rowScope(purpose)}`, [id]);
+  return rows.length > 0;
+}
+
 export async function listContacts(
   em: EntityManager,
+  purpose: Purpose,
   args: { first?: number | null; after?: string | null; filter?: ContactFilter | null },
   /** The properties the query reads; every one when not given. */
   columns?: Iterable<ContactColumn>,
@@ -116,7 +203,7 @@ export async function listContacts(
   const size = pageSize('first', args.first);
   const after = decodeCursor('after', args.after);
   const params = new Params();
-  const where = filterWhere(args.filter, params);
+  const where = [rowScope(purpose), ...filterWhere(purpose, args.filter, params)];
   const countWhere = [...where];
   const countValues = [...params.values];
   if (after) {
@@ -128,19 +215,21 @@ export async function listContacts(
     }
     where.push(`(c.created_at, c.id) < (${params.add(createdAt)}, ${params.add(after[1])})`);
   }
-  const whereSql = where.length ? `where ${where.join(' and ')}` : '';
   const rows =
     size === 0
       ? []
       : await query<ContactRow>(
           em,
-          `select ${columns ? contactColumns(columns) : CONTACT_COLUMNS} from contact c ${whereSql} ${ORDER}
+          `select ${contactSelect(purpose, columns)} from contact c where ${where.join(' and ')} ${ORDER}
            limit ${params.add(size + 1)}`,
           params.values,
         );
   return toConnection(rows, size, Boolean(after), contactCursor, async () => {
-    const countSql = `select count(*)::int as n from contact c ${countWhere.length ? `where ${countWhere.join(' and ')}` : ''}`;
-    const [row] = await query<{ n: number }>(em, countSql, countValues);
+    const [row] = await query<{ n: number }>(
+      em,
+      `select count(*)::int as n from contact c where ${countWhere.join(' and ')}`,
+      countValues,
+    );
     return row?.n ?? 0;
   });
 }

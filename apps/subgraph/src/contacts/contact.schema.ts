@@ -8,19 +8,13 @@ import type { ContactColumn, ContactRow } from './contact.queries.js';
 import { listContacts } from './contact.queries.js';
 import { createContact, updateContact } from './contact.service.js';
 
-/** `j***@example.com`: the first character of the local part and the domain. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  return at < 1 ? '***' : `${email[0]}***${email.slice(at)}`;
-}
-
 const Address = builder.objectRef<ContactRow>('Address').implement({
   description: 'A postal address. One field, one data category: it is shown or redacted whole.',
   fields: (t) => ({
     street: t.exposeString('addressStreet', { nullable: true }),
     city: t.exposeString('addressCity', { nullable: true }),
     postalCode: t.exposeString('addressPostalCode', { nullable: true }),
-    country: t.exposeString('addressCountry', { nullable: true, description: 'ISO 3166-1 alpha-2.' }),
+    country: t.exposeString('country', { nullable: true, description: 'ISO 3166-1 alpha-2.' }),
   }),
 });
 
@@ -33,13 +27,15 @@ ContactRef.implement({
     id: t.exposeID('id'),
     fullName: t.exposeString('fullName', { nullable: true }),
     email: t.exposeString('email', { nullable: true }),
-    emailMasked: t.string({
+    emailMasked: t.exposeString('emailMasked', {
       nullable: true,
       description: 'The email with its local part masked, e.g. j***@example.com.',
-      resolve: (c) => maskEmail(c.email),
     }),
     phone: t.exposeString('phone', { nullable: true, description: 'E.164, e.g. +14155550100.' }),
-    phoneLast4: t.string({ nullable: true, resolve: (c) => (c.phone ? c.phone.slice(-4) : null) }),
+    phoneLast4: t.exposeString('phoneLast4', {
+      nullable: true,
+      description: 'The last four digits of the phone.',
+    }),
     birthDate: t.expose('birthDate', { type: 'Date', nullable: true }),
     birthYear: t.int({
       nullable: true,
@@ -51,7 +47,7 @@ ContactRef.implement({
       resolve: (c) =>
         c.addressStreet || c.addressCity || c.addressPostalCode || c.addressCountry ? c : null,
     }),
-    country: t.exposeString('addressCountry', {
+    country: t.exposeString('country', {
       nullable: true,
       description: 'The country of the address (ISO 3166-1 alpha-2), a generalised location.',
     }),
@@ -67,7 +63,7 @@ ContactRef.implement({
     }),
     restricted: t.exposeBoolean('restricted', { description: 'Processing restricted (GDPR Art 18).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt ?? c.createdAt }),
     interactions: t.field({
       type: InteractionConnection,
       description: 'Calls, emails, meetings and notes logged on this contact, newest first.',
@@ -91,21 +87,18 @@ export const ContactConnection = connectionType('Contact', ContactRef);
 
 /** The read-model properties each Contact field needs: a list selects only what its query asks for. */
 const FIELD_COLUMNS: Readonly<Record<string, readonly ContactColumn[]>> = {
-  id: ['id'],
   fullName: ['fullName'],
   email: ['email'],
-  emailMasked: ['email'],
+  emailMasked: ['emailMasked'],
   phone: ['phone'],
-  phoneLast4: ['phone'],
+  phoneLast4: ['phoneLast4'],
   birthDate: ['birthDate'],
-  birthYear: ['birthDate'],
+  birthYear: ['birthYear'],
   address: ['addressStreet', 'addressCity', 'addressPostalCode', 'addressCountry'],
-  country: ['addressCountry'],
+  country: ['country'],
   ipAddress: ['ipAddress'],
   healthNotes: ['healthNotes'],
   company: ['companyId'],
-  restricted: ['restricted'],
-  createdAt: ['createdAt'],
   updatedAt: ['updatedAt'],
 };
 
@@ -138,7 +131,8 @@ builder.queryFields((t) => ({
       after: t.arg.string(),
       filter: t.arg({ type: ContactFilter }),
     },
-    resolve: (_root, args, ctx, info) => listContacts(ctx.em, args, columnsFor(connectionNodeFields(info))),
+    resolve: (_root, args, ctx, info) =>
+      listContacts(ctx.em, ctx.principal.purpose, args, columnsFor(connectionNodeFields(info))),
   }),
 }));
 
@@ -184,13 +178,16 @@ builder.mutationFields((t) => ({
     nullable: true,
     args: { input: t.arg({ type: CreateContactInput, required: true }) },
     resolve: async (_root, args, ctx) =>
-      reloaded(ctx.loaders.contact, await createContact(ctx.em, args.input, ctx.now)),
+      reloaded(ctx.loaders.contact, await createContact(ctx.em, ctx.principal.purpose, args.input, ctx.now)),
   }),
   updateContact: t.field({
     type: ContactRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateContactInput, required: true }) },
     resolve: async (_root, args, ctx) =>
-      reloaded(ctx.loaders.contact, await updateContact(ctx.em, args.id, args.input, ctx.now)),
+      reloaded(
+        ctx.loaders.contact,
+        await updateContact(ctx.em, ctx.principal.purpose, args.id, args.input, ctx.now),
+      ),
   }),
 }));

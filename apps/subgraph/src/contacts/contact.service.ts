@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { PersonalField, Purpose } from '@custos/policy';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Company } from '../companies/company.entity.js';
 import { type CompanyInput, cleanCompanyInput, persistNewCompany } from '../companies/company.service.js';
+import { assertWritable, NEW_CONTACT, visibleContactState } from '../privacy/writes.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { isUuid } from '../shared/pagination.js';
 import { Validator } from '../shared/validate.js';
@@ -27,6 +29,17 @@ export interface ContactInput {
   /** Creates the company in the same transaction as the contact. */
   readonly newCompany?: CompanyInput | null;
 }
+
+/** The personal fields of the input, by the policy field each one writes. */
+const WRITABLE: Readonly<Record<string, PersonalField>> = {
+  fullName: 'Contact.fullName',
+  email: 'Contact.email',
+  phone: 'Contact.phone',
+  birthDate: 'Contact.birthDate',
+  address: 'Contact.address',
+  ipAddress: 'Contact.ipAddress',
+  healthNotes: 'Contact.healthNotes',
+};
 
 type CleanContact = Partial<
   Pick<
@@ -119,9 +132,15 @@ async function flushContact(tx: EntityManager): Promise<void> {
 }
 
 /** Creates a contact (and, when asked, its new company) in one transaction: all of it or nothing. */
-export async function createContact(em: EntityManager, input: ContactInput, now: Date): Promise<string> {
+export async function createContact(
+  em: EntityManager,
+  purpose: Purpose,
+  input: ContactInput,
+  now: Date,
+): Promise<string> {
   const v = new Validator();
   const clean = cleanContactInput(v, input, 'create', now);
+  assertWritable(purpose, input, WRITABLE, NEW_CONTACT);
   return em.transactional(async (tx) => {
     await linkCompany(tx, input, clean, v, now);
     const contact = tx.create(Contact, {
@@ -148,6 +167,7 @@ export async function createContact(em: EntityManager, input: ContactInput, now:
 
 export async function updateContact(
   em: EntityManager,
+  purpose: Purpose,
   id: string,
   input: ContactInput,
   now: Date,
@@ -159,6 +179,10 @@ export async function updateContact(
     throw new NotFoundError('Contact');
   }
   return em.transactional(async (tx) => {
+    // A row outside the purpose's row rule answers exactly like an id that does not exist.
+    const state = await visibleContactState(tx, purpose, id);
+    if (!state) throw new NotFoundError('Contact');
+    assertWritable(purpose, input, WRITABLE, state);
     await linkCompany(tx, input, clean, v, now);
     const contact = await tx.findOne(Contact, { id });
     if (!contact) throw new NotFoundError('Contact');

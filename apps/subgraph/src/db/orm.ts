@@ -1,12 +1,13 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Company } from '../companies/company.entity.js';
+import { ConsentState } from '../consent/consent-state.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { notify } from '../shared/sql.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [Company, Contact, Interaction];
+export const entities = [Company, Contact, Interaction, ConsentState];
 
 export interface OrmOptions {
   readonly url: string;

@@ -10,6 +10,14 @@ import type { Context } from '../context.js';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../shared/errors.js';
 import { JitExecutor } from './jit-executor.js';
+import {
+  DEFAULT_LIMITS,
+  limitParseOptions,
+  limitRules,
+  type QueryLimits,
+  withLimitErrors,
+} from './limits.js';
+import { redactionsPlugin } from './redactions-plugin.js';
 
 /** Codes whose messages are ours and safe to show; everything else becomes a generic internal error. */
 const PUBLIC_CODES = new Set([
@@ -18,6 +26,10 @@ const PUBLIC_CODES = new Set([
   'BAD_USER_INPUT',
   'NOT_FOUND',
   'CONFLICT',
+  'QUERY_TOO_DEEP',
+  'TOO_MANY_ALIASES',
+  'TOO_MANY_TOKENS',
+  'QUERY_TOO_COSTLY',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -69,6 +81,7 @@ export async function createGraphQLServer(
   schema: GraphQLSchema,
   logger: Logger,
   production: boolean,
+  limits: QueryLimits = DEFAULT_LIMITS,
 ): Promise<ApolloServer<Context>> {
   const plugins: ApolloServerPlugin<Context>[] = [
     // Apollo's default cache-control plugin doubles the cost of every request and we serve
@@ -76,6 +89,7 @@ export async function createGraphQLServer(
     ApolloServerPluginCacheControlDisabled(),
     ApolloServerPluginInlineTraceDisabled(),
     ApolloServerPluginLandingPageDisabled(),
+    redactionsPlugin,
     {
       // The operation's name (an identifier from the document, never a value) for the request log.
       async requestDidStart() {
@@ -91,11 +105,15 @@ export async function createGraphQLServer(
     // graphql-jit execution: about a third more throughput on list queries (see bench/).
     gateway: new JitExecutor(schema),
     plugins,
+    // Document limits (limits.ts), before anything executes: tokens while parsing, depth, aliases and cost
+    // while validating — every document, `_entities` included.
+    parseOptions: limitParseOptions(limits),
+    validationRules: limitRules(limits),
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     // Apollo pretty-prints by default (JSON.stringify(value, null, 2)): a tenth of the CPU of a list request.
     stringifyResult: (value) => JSON.stringify(value),
-    formatError: formatError(logger),
+    formatError: withLimitErrors(limits, formatError(logger)),
     logger: {
       debug: () => {},
       info: () => {},

@@ -58,7 +58,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) =>
       reloaded(
         ctx.loaders.interaction,
-        await createInteraction(ctx.em, args.input, ctx.principal.sub, ctx.now),
+        await createInteraction(ctx.em, ctx.principal.purpose, args.input, ctx.principal.sub, ctx.now),
       ),
   }),
   updateInteraction: t.field({
@@ -69,6 +69,9 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateInteractionInput, required: true }),
     },
     resolve: async (_root, args, ctx) =>
-      reloaded(ctx.loaders.interaction, await updateInteraction(ctx.em, args.id, args.input, ctx.now)),
+      reloaded(
+        ctx.loaders.interaction,
+        await updateInteraction(ctx.em, ctx.principal.purpose, args.id, args.input, ctx.now),
+      ),
   }),
 }));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { PersonalField, Purpose } from '@custos/policy';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Contact } from '../contacts/contact.entity.js';
+import { assertWritable, visibleContactState } from '../privacy/writes.js';
 import { NotFoundError } from '../shared/errors.js';
 import { isUuid } from '../shared/pagination.js';
 import { Validator } from '../shared/validate.js';
@@ -13,6 +14,11 @@ export interface InteractionInput {
   readonly body?: string | null;
   readonly occurredAt?: Date | null;
 }
+
+const WRITABLE: Readonly<Record<string, PersonalField>> = {
+  subject: 'Interaction.subject',
+  body: 'Interaction.body',
+};
 
 /** How far ahead an interaction may be dated: a scheduled meeting, not a typo in the year. */
 const MAX_FUTURE_MS = 366 * 24 * 3600 * 1000;
@@ -43,6 +49,7 @@ function clean(v: Validator, input: InteractionInput, mode: 'create' | 'update',
 /** Logs an interaction on a contact; the agent is the caller (the token's subject), never client input. */
 export async function createInteraction(
   em: EntityManager,
+  purpose: Purpose,
   input: InteractionInput,
   agent: string,
   now: Date,
@@ -56,7 +63,9 @@ export async function createInteraction(
   v.done();
   const contactId = input.contactId;
   return em.transactional(async (tx) => {
-    if ((await tx.count(Contact, { id: contactId })) === 0) throw new NotFoundError('Contact', 'contactId');
+    const state = await visibleContactState(tx, purpose, contactId);
+    if (!state) throw new NotFoundError('Contact', 'contactId');
+    assertWritable(purpose, input, WRITABLE, state);
     const interaction = tx.create(Interaction, {
       id: randomUUID(),
       contact: contactId,
@@ -75,6 +84,7 @@ export async function createInteraction(
 
 export async function updateInteraction(
   em: EntityManager,
+  purpose: Purpose,
   id: string,
   input: InteractionInput,
   now: Date,
@@ -87,7 +97,10 @@ export async function updateInteraction(
   if (!isUuid(id)) throw new NotFoundError('Interaction');
   return em.transactional(async (tx) => {
     const interaction = await tx.findOne(Interaction, { id });
-    if (!interaction) throw new NotFoundError('Interaction');
+    // Its contact must be a row the purpose may see; otherwise the interaction does not exist for it.
+    const state = interaction ? await visibleContactState(tx, purpose, interaction.contact) : null;
+    if (!interaction || !state) throw new NotFoundError('Interaction');
+    assertWritable(purpose, input, WRITABLE, state);
     tx.assign(interaction, { ...values, updatedAt: now });
     await tx.flush();
     return interaction.id;

@@ -2,10 +2,11 @@ import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import type { Context } from '../context.js';
+import CustosPrivacyPlugin from '../privacy/plugin.js';
 
 /**
  * The one SchemaBuilder. It defines no types: each domain folder adds its own. Plugin order matters:
- * plugins that wrap resolvers (scope-auth, later) come before directives, which come before federation.
+ * the privacy plugin wraps resolvers, so it comes before directives, which come before federation.
  */
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -14,9 +15,14 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: string };
     Date: { Input: string; Output: string };
   };
+  Directives: {
+    pii: { locations: 'FIELD_DEFINITION'; args: { category: string } };
+    policy: { locations: 'FIELD_DEFINITION'; args: { policies: string[][] } };
+  };
+  FederationPolicies: `purpose:${string}`;
   DefaultFieldNullability: false;
 }>({
-  plugins: [DirectivesPlugin, FederationPlugin],
+  plugins: [CustosPrivacyPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
 });
 

@@ -1,18 +1,21 @@
+import type { Purpose } from '@custos/policy';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type DataLoader from 'dataloader';
 import { type CompanyRow, findCompaniesByIds } from '../companies/company.queries.js';
 import {
-  CONTACT_COLUMNS,
   type ContactRow,
   contactCursor,
+  contactSelect,
   findContactsByIds,
 } from '../contacts/contact.queries.js';
 import {
   findInteractionsByIds,
-  INTERACTION_COLUMNS,
+  INTERACTION_FROM,
   type InteractionRow,
   interactionCursor,
+  interactionSelect,
 } from '../interactions/interaction.queries.js';
+import { rowScope } from '../privacy/row-scope.js';
 import { byIdLoader, type ChildPageKey, childPageLoader } from '../shared/batch.js';
 import type { Connection } from '../shared/pagination.js';
 
@@ -24,23 +27,28 @@ export interface Loaders {
   readonly interactionsOfContact: DataLoader<ChildPageKey, Connection<InteractionRow>, string>;
 }
 
-/** Fresh loaders per request: nothing is cached across requests or callers. */
-export function createLoaders(em: EntityManager): Loaders {
+/**
+ * Fresh loaders per request, bound to the request's purpose: every statement they run carries the
+ * purpose's row rule and reads only the columns the purpose may see. Nothing is cached across requests.
+ */
+export function createLoaders(em: EntityManager, purpose: Purpose): Loaders {
   return {
-    contact: byIdLoader((ids) => findContactsByIds(em, ids)),
+    contact: byIdLoader((ids) => findContactsByIds(em, purpose, ids)),
     company: byIdLoader((ids) => findCompaniesByIds(em, ids)),
-    interaction: byIdLoader((ids) => findInteractionsByIds(em, ids)),
+    interaction: byIdLoader((ids) => findInteractionsByIds(em, purpose, ids)),
     contactsOfCompany: childPageLoader<ContactRow>(em, {
       from: 'contact c',
-      columns: CONTACT_COLUMNS,
+      scope: rowScope(purpose),
+      columns: contactSelect(purpose),
       parentColumn: 'c.company_id',
       orderColumn: 'c.created_at',
       idColumn: 'c.id',
       cursorOf: contactCursor,
     }),
     interactionsOfContact: childPageLoader<InteractionRow>(em, {
-      from: 'interaction i',
-      columns: INTERACTION_COLUMNS,
+      from: INTERACTION_FROM,
+      scope: rowScope(purpose),
+      columns: interactionSelect(purpose),
       parentColumn: 'i.contact_id',
       orderColumn: 'i.occurred_at',
       idColumn: 'i.id',

@@ -1,3 +1,4 @@
+import type { ConsentStatus, Purpose } from '@custos/policy';
 import { en, Faker } from '@faker-js/faker';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { INTERACTION_TYPES } from '../interactions/interaction.entity.js';
@@ -23,6 +24,37 @@ export interface SeedResult {
   readonly contacts: number;
   readonly interactions: number;
 }
+
+type Weighted = { weight: number; value: ConsentStatus | null }[];
+
+/** The current consent state of the demo: about half consent to marketing (the benchmark's premise). */
+const CONSENT_MIX: [Purpose, Weighted][] = [
+  [
+    'marketing',
+    [
+      { weight: 50, value: 'GRANTED' },
+      { weight: 6, value: 'WITHDRAWN' },
+      { weight: 4, value: 'DENIED' },
+      { weight: 2, value: 'OBJECTED' },
+      { weight: 38, value: null },
+    ],
+  ],
+  [
+    'sale_share',
+    [
+      { weight: 30, value: 'GRANTED' },
+      { weight: 10, value: 'DENIED' },
+      { weight: 60, value: null },
+    ],
+  ],
+  [
+    'sales',
+    [
+      { weight: 3, value: 'OBJECTED' },
+      { weight: 97, value: null },
+    ],
+  ],
+];
 
 export const COUNTRIES = [
   'US',
@@ -69,6 +101,8 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
     }
     const faker = new Faker({ locale: [en], seed: SEED });
     faker.setDefaultRefDate(REFERENCE_DATE);
+    const privacy = new Faker({ locale: [en], seed: SEED + 1 });
+    privacy.setDefaultRefDate(REFERENCE_DATE);
 
     const companyCount = Math.max(1, Math.ceil(options.contacts / 20));
     const companyIds: string[] = [];
@@ -116,6 +150,14 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
         ip: [] as (string | null)[],
         health: [] as (string | null)[],
         company: [] as (string | null)[],
+        restricted: [] as boolean[],
+        limited: [] as boolean[],
+        at: [] as Date[],
+      };
+      const cs = {
+        contact: [] as string[],
+        purpose: [] as string[],
+        status: [] as string[],
         at: [] as Date[],
       };
       const it = {
@@ -160,6 +202,18 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
         c.health.push(faker.datatype.boolean(0.08) ? faker.helpers.arrayElement(HEALTH_NOTES) : null);
         c.company.push(faker.datatype.boolean(0.8) ? faker.helpers.arrayElement(companyIds) : null);
         c.at.push(createdAt);
+        // Privacy state from its own generator, so that every redaction reason and row rule occurs in the
+        // demo data (restricted, limited, consented, withdrawn, objected) without shifting the values above.
+        c.restricted.push(privacy.datatype.boolean(0.03));
+        c.limited.push(privacy.datatype.boolean(0.05));
+        for (const [purpose, weights] of CONSENT_MIX) {
+          const status = privacy.helpers.weightedArrayElement(weights);
+          if (status === null) continue;
+          cs.contact.push(id);
+          cs.purpose.push(purpose);
+          cs.status.push(status);
+          cs.at.push(privacy.date.between({ from: createdAt, to: REFERENCE_DATE }));
+        }
         const interactions = faker.number.int({ min: 0, max: 5 });
         for (let k = 0; k < interactions; k++) {
           const type = faker.helpers.arrayElement(INTERACTION_TYPES);
@@ -182,12 +236,14 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
       await query(
         tx,
         `insert into contact (id, full_name, email, phone, birth_date, address_street, address_city,
-           address_postal_code, address_country, ip_address, health_notes, company_id, restricted, created_at, updated_at)
+           address_postal_code, address_country, ip_address, health_notes, company_id, restricted, limit_sensitive,
+           created_at, updated_at)
          select t.id, t.name, t.email, t.phone, t.birth, t.street, t.city, t.postal, t.country, t.ip, t.health,
-           t.company, false, t.at, t.at
+           t.company, t.restricted, t.limited, t.at, t.at
          from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], $8::text[],
-           $9::text[], $10::text[], $11::text[], $12::uuid[], $13::timestamptz[])
-           as t(id, name, email, phone, birth, street, city, postal, country, ip, health, company, at)`,
+           $9::text[], $10::text[], $11::text[], $12::uuid[], $13::timestamptz[], $14::boolean[], $15::boolean[])
+           as t(id, name, email, phone, birth, street, city, postal, country, ip, health, company, at, restricted,
+             limited)`,
         [
           c.id,
           c.name,
@@ -202,6 +258,8 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
           c.health,
           c.company,
           c.at,
+          c.restricted,
+          c.limited,
         ],
       );
       if (it.id.length > 0) {
@@ -212,6 +270,14 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
            from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
              as t(id, contact, type, subject, body, occurred, agent)`,
           [it.id, it.contact, it.type, it.subject, it.body, it.occurred, it.agent],
+        );
+      }
+      if (cs.contact.length > 0) {
+        await query(
+          tx,
+          `insert into consent_state (contact_id, purpose, status, updated_at)
+           select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])`,
+          [cs.contact, cs.purpose, cs.status, cs.at],
         );
       }
       interactionTotal += it.id.length;

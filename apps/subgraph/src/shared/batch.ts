@@ -22,6 +22,8 @@ export function byIdLoader<T extends { id: string }>(
 export interface ChildListSpec<T> {
   /** `from` clause with alias, e.g. `interaction i`. */
   readonly from: string;
+  /** A condition every child row must meet: the purpose's row rule, in the same statement. */
+  readonly scope: string;
   readonly columns: string;
   /** Qualified parent column, e.g. `i.contact_id`. */
   readonly parentColumn: string;
@@ -52,7 +54,7 @@ export function childPageLoader<T extends object>(
     const rows = await query<{ parent: string; n: number }>(
       em,
       `select ${spec.parentColumn} as parent, count(*)::int as n from ${spec.from}
-       where ${spec.parentColumn} = any($1::uuid[]) group by 1`,
+       where ${spec.parentColumn} = any($1::uuid[]) and ${spec.scope} group by 1`,
       [parentIds],
     );
     const byParent = new Map(rows.map((r) => [r.parent, r.n]));
@@ -89,7 +91,7 @@ export function childPageLoader<T extends object>(
                      row_number() over (partition by ${spec.parentColumn}
                        order by ${spec.orderColumn} desc, ${spec.idColumn} desc) as "__rn"
                    from ${spec.from}
-                   where ${spec.parentColumn} = any($1::uuid[]) ${cursorSql}
+                   where ${spec.parentColumn} = any($1::uuid[]) and ${spec.scope} ${cursorSql}
                  ) page where "__rn" <= $${params.length} order by "__parent", "__rn"`,
                 params,
               );

@@ -48,7 +48,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { seedContacts?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { seedContacts?: number; env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const adminUrl = inject('adminUrl');
   const name = `custos_t_${randomBytes(6).toString('hex')}`;
   const databaseUrl = await ensureDatabase(adminUrl, name);
@@ -67,6 +69,7 @@ export async function startTestServer(options: { seedContacts?: number } = {}): 
     CUSTOS_DATA_DIR: dataDir,
     SEED_CONTACTS: String(options.seedContacts ?? 0),
     DB_POOL_MAX: '4',
+    ...options.env,
   });
   const running = await start(config, createLogger('info', sink));
   const keys = await loadOrCreateDevKeys(dataDir);

@@ -1,5 +1,6 @@
 import type { Migration } from '@mikro-orm/migrations';
 import { Migration20261122000000Initial } from './Migration20261122000000Initial.js';
+import { Migration20261122010000PrivacyState } from './Migration20261122010000PrivacyState.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -9,4 +10,5 @@ type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => 
  */
 export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261122000000Initial', class: Migration20261122000000Initial },
+  { name: 'Migration20261122010000PrivacyState', class: Migration20261122010000PrivacyState },
 ];

@@ -1,0 +1,116 @@
+import {
+  fieldVisibility,
+  isPersonalField,
+  mayRunOperation,
+  PERSONAL_FIELDS,
+  type PersonalField,
+  PURPOSES,
+  type Purpose,
+} from '@custos/policy';
+import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
+import type { GraphQLFieldResolver } from 'graphql';
+import { ForbiddenError, ValidationError } from '../shared/errors.js';
+import { MAX_PAGE } from '../shared/pagination.js';
+import { fieldDecision, type RowPrivacyState } from './decisions.js';
+import type { RedactionLog } from './redactions.js';
+
+/** What the guards need from the request context. */
+interface PrivacyContext {
+  readonly principal: { readonly purpose: Purpose };
+  readonly redactions: RedactionLog;
+}
+
+type Resolver<C = object> = GraphQLFieldResolver<unknown, C, object>;
+
+/**
+ * The one mechanism that applies the policy to the schema (resolvers never decide themselves):
+ * - every root field (query or mutation) runs only for a purpose the policy's operation table allows:
+ *   otherwise it answers FORBIDDEN, in a 200 response, without running;
+ * - every personal field (the policy's classification) resolves to null with a redaction entry when the
+ *   purpose may not see it on that row, whatever resolver the field has.
+ * A field added to the schema is covered by adding it to the policy, not by touching its resolver.
+ */
+export class CustosPrivacyPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  /**
+   * The SDL tells what the server does: each personal field carries Federation's `@policy` listing the
+   * purposes that may see it (on some row), and `@pii(category:)`, both generated from the policy table.
+   * A gateway that enforces `@policy` removes the field for other purposes before calling the subgraph.
+   */
+  override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>): PothosOutputFieldConfig<Types> {
+    const coordinate = `${fieldConfig.parentType}.${fieldConfig.name}`;
+    if (!isPersonalField(coordinate)) return fieldConfig;
+    const purposes = PURPOSES.filter((purpose) => fieldVisibility(purpose, coordinate) !== 'never');
+    const directives = (fieldConfig.extensions?.directives ?? {}) as Record<string, unknown>;
+    return {
+      ...fieldConfig,
+      extensions: {
+        ...fieldConfig.extensions,
+        directives: {
+          ...directives,
+          // Federation's @policy: any one of the inner lists satisfies it, so one list per purpose.
+          policy: { policies: purposes.map((purpose) => [`purpose:${purpose}`]) },
+          pii: { category: PERSONAL_FIELDS[coordinate].category },
+        },
+      },
+    };
+  }
+
+  override wrapResolve(
+    resolver: Resolver<Types['Context']>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): Resolver<Types['Context']> {
+    const coordinate = `${fieldConfig.parentType}.${fieldConfig.name}`;
+    if (fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation') {
+      return guardOperation(coordinate, resolver);
+    }
+    if (isPersonalField(coordinate)) return guardField(coordinate, resolver);
+    return resolver;
+  }
+}
+
+export function guardOperation<C extends object>(operation: string, resolver: Resolver<C>): Resolver<C> {
+  return (source, args, context, info) => {
+    const { purpose } = (context as unknown as PrivacyContext).principal;
+    if (!mayRunOperation(purpose, operation)) {
+      throw new ForbiddenError(`${operation.split('.')[1]}: purpose ${purpose} may not run this operation`);
+    }
+    // Federation's entity batch is capped at the largest page, like every list.
+    const representations = (args as { representations?: unknown[] }).representations;
+    if (
+      operation === 'Query._entities' &&
+      Array.isArray(representations) &&
+      representations.length > MAX_PAGE
+    ) {
+      throw new ValidationError([
+        { field: 'representations', rule: 'max', message: `must hold at most ${MAX_PAGE} representations` },
+      ]);
+    }
+    return resolver(source, args, context, info);
+  };
+}
+
+function guardField<C extends object>(field: PersonalField, resolver: Resolver<C>): Resolver<C> {
+  return (source, args, context, info) => {
+    const ctx = context as unknown as PrivacyContext;
+    const decision = fieldDecision(ctx.principal.purpose, field, source as RowPrivacyState);
+    if (!decision.allowed) {
+      ctx.redactions.record(info, field, decision.reason);
+      return null;
+    }
+    return resolver(source, args, context, info);
+  };
+}
+
+const pluginName = 'custosPrivacy';
+
+declare global {
+  export namespace PothosSchemaTypes {
+    interface Plugins<Types extends SchemaTypes> {
+      custosPrivacy: CustosPrivacyPlugin<Types>;
+    }
+  }
+}
+
+SchemaBuilder.registerPlugin(pluginName, CustosPrivacyPlugin);
+
+export default pluginName;

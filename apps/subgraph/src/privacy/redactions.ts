@@ -1,0 +1,33 @@
+import { DATA_CATEGORIES, PERSONAL_FIELDS, type PersonalField, type RedactionReason } from '@custos/policy';
+import { type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+
+/** One entry of `extensions.redactions` (DESIGN.md, "Redaction semantics"). */
+export interface Redaction {
+  /** The response path, as in GraphQL errors (aliases as the client wrote them). */
+  readonly path: readonly (string | number)[];
+  /** The schema coordinate of the field, e.g. `Contact.email`. */
+  readonly field: PersonalField;
+  readonly category: string;
+  readonly reason: RedactionReason;
+}
+
+/**
+ * The redactions of one request: written by the field guard for every personal field the query asked for
+ * and the purpose may not see — whether or not a value exists, so that an entry never reveals one — and
+ * returned in `extensions.redactions`.
+ */
+export class RedactionLog {
+  readonly entries: Redaction[] = [];
+
+  record(info: GraphQLResolveInfo, field: PersonalField, reason: RedactionReason): void {
+    this.entries.push({
+      path: responsePathAsArray(info.path),
+      field,
+      category: PERSONAL_FIELDS[field].category,
+      reason,
+    });
+  }
+}
+
+/** The categories as the SDL and entries name them. */
+export const CATEGORY_KEYS = Object.keys(DATA_CATEGORIES);

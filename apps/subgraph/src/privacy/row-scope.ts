@@ -1,0 +1,21 @@
+import { PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
+
+/**
+ * A purpose's row rule (packages/policy) as a SQL condition on the contact alias: it goes into the WHERE
+ * clause of the very statement that reads the rows, never a filter applied afterwards. A row outside it does
+ * not exist for the caller: lists skip it, counts do not count it, `contact(id)` and `_entities` answer null
+ * and updates answer NOT_FOUND. Purposes are policy constants, never client input, so they are inlined.
+ */
+export function rowScope(purpose: Purpose, contact = 'c'): string {
+  const rule = PURPOSE_DEFINITIONS[purpose].rows;
+  if (rule.contacts === 'none') return 'false';
+  const conditions: string[] = [];
+  if (rule.contacts === 'live') conditions.push(`${contact}.erased_at is null`);
+  if (rule.restricted === 'exclude') conditions.push(`not ${contact}.restricted`);
+  const state = (status: string) =>
+    `select 1 from consent_state cs where cs.contact_id = ${contact}.id and cs.purpose = '${purpose}' and cs.status = '${status}'`;
+  // One status per contact and purpose: GRANTED already rules out OBJECTED.
+  if (rule.requiresConsent) conditions.push(`exists (${state('GRANTED')})`);
+  else if (rule.objection === 'exclude') conditions.push(`not exists (${state('OBJECTED')})`);
+  return conditions.length ? conditions.join(' and ') : 'true';
+}
