@@ -163,3 +163,30 @@ describe('configuration', () => {
     ).toBe('http://127.0.0.1:9000/jwks.json');
   });
 });
+
+describe('production hardening', () => {
+  it('turns introspection off and never suggests field names', async () => {
+    const { createGraphQLServer } = await import('../src/http/graphql-server.js');
+    const { buildSchema } = await import('../src/schema/schema.js');
+    const { createLogger } = await import('../src/logger.js');
+    const { RedactionLog } = await import('../src/privacy/redactions.js');
+    const apollo = await createGraphQLServer(buildSchema(), createLogger('silent'), true);
+    try {
+      const contextValue = {
+        principal: { sub: 'x', roles: ['support_agent'], purpose: 'customer_support' },
+        redactions: new RedactionLog(),
+      } as never;
+      const introspection = await apollo.executeOperation(
+        { query: '{ __schema { types { name } } }' },
+        { contextValue },
+      );
+      const typo = await apollo.executeOperation({ query: '{ contacts { totalCont } }' }, { contextValue });
+      const errors = (r: typeof typo) => (r.body.kind === 'single' ? (r.body.singleResult.errors ?? []) : []);
+      expect(errors(introspection)[0]?.message).toMatch(/introspection/i);
+      expect(errors(typo)[0]?.message).toBe('Cannot query field "totalCont" on type "ContactConnection".');
+      expect(JSON.stringify(errors(typo))).not.toContain('Did you mean');
+    } finally {
+      await apollo.stop();
+    }
+  });
+});

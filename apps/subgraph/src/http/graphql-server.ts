@@ -43,7 +43,7 @@ const PUBLIC_CODES = new Set([
  * unexpected (a driver error carrying SQL, a bug) is logged by name only and answered as a generic
  * INTERNAL_SERVER_ERROR, so no SQL, constraint name, stack or personal value reaches the client.
  */
-export function formatError(logger: Logger) {
+export function formatError(logger: Logger, production = false) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
@@ -62,7 +62,9 @@ export function formatError(logger: Logger) {
         ...extensions
       } = formatted.extensions ?? {};
       // Apollo prefixes errors thrown while building the context; ours are already complete sentences.
-      const message = formatted.message.replace(/^Context creation failed: /, '');
+      let message = formatted.message.replace(/^Context creation failed: /, '');
+      // "Did you mean …?" spells out the schema to a caller who may not introspect it (off in production).
+      if (production) message = message.replace(/ Did you mean [^?]*\?/g, '');
       return { ...formatted, message, extensions };
     }
     logger.error(
@@ -113,7 +115,7 @@ export async function createGraphQLServer(
     includeStacktraceInErrorResponses: false,
     // Apollo pretty-prints by default (JSON.stringify(value, null, 2)): a tenth of the CPU of a list request.
     stringifyResult: (value) => JSON.stringify(value),
-    formatError: withLimitErrors(limits, formatError(logger)),
+    formatError: withLimitErrors(limits, formatError(logger, production)),
     logger: {
       debug: () => {},
       info: () => {},
