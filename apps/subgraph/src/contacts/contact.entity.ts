@@ -11,6 +11,7 @@ export const ContactSchema = defineEntity({
   // Mirrors the committed migrations; a test fails when the two drift apart.
   indexes: [
     { name: 'contact_created_at_id_idx', properties: ['createdAt', 'id'] },
+    { name: 'contact_live_created_at_id_idx', properties: ['createdAt', 'id'], where: 'erased_at is null' },
     { name: 'contact_country_created_at_id_idx', properties: ['addressCountry', 'createdAt', 'id'] },
     { name: 'contact_company_created_at_id_idx', properties: ['company', 'createdAt', 'id'] },
     {

@@ -97,13 +97,27 @@ export function contactSelect(
   purpose: Purpose,
   columns: Iterable<ContactColumn> = ALL_CONTACT_COLUMNS,
 ): string {
+  const wanted = [...new Set(columns)].sort();
+  const key = `${purpose}:${wanted.join(',')}`;
+  let select = selects.get(key);
+  if (select === undefined) {
+    select = buildSelect(purpose, wanted);
+    // Bounded: purposes × the subsets of properties a query can ask for.
+    if (selects.size < 10_000) selects.set(key, select);
+  }
+  return select;
+}
+
+const selects = new Map<string, string>();
+
+function buildSelect(purpose: Purpose, columns: readonly ContactColumn[]): string {
   const list = [
     'c.id',
     'c.restricted',
     'c.limit_sensitive as "limitSensitive"',
     isoTimestamp('c.created_at', 'createdAt'),
   ];
-  for (const column of new Set(columns)) {
+  for (const column of columns) {
     if (column === 'updatedAt') {
       list.push(isoTimestamp('c.updated_at', 'updatedAt'));
       continue;

@@ -11,7 +11,7 @@ import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTyp
 import type { GraphQLFieldResolver } from 'graphql';
 import { ForbiddenError, ValidationError } from '../shared/errors.js';
 import { MAX_PAGE } from '../shared/pagination.js';
-import { fieldDecision, type RowPrivacyState } from './decisions.js';
+import { decisionOn, decisionsFor, type RowPrivacyState } from './decisions.js';
 import type { RedactionLog } from './redactions.js';
 
 /** What the guards need from the request context. */
@@ -90,9 +90,10 @@ export function guardOperation<C extends object>(operation: string, resolver: Re
 }
 
 function guardField<C extends object>(field: PersonalField, resolver: Resolver<C>): Resolver<C> {
+  const decisions = decisionsFor(field);
   return (source, args, context, info) => {
     const ctx = context as unknown as PrivacyContext;
-    const decision = fieldDecision(ctx.principal.purpose, field, source as RowPrivacyState);
+    const decision = decisionOn(decisions, ctx.principal.purpose, source as RowPrivacyState);
     if (!decision.allowed) {
       ctx.redactions.record(info, field, decision.reason);
       return null;

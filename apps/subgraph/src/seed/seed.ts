@@ -283,6 +283,9 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
       interactionTotal += it.id.length;
       progress(`seed: ${end}/${options.contacts} contacts, ${interactionTotal} interactions`);
     }
+    // Fresh planner statistics for what was just loaded (the tables were empty when last analysed).
+    for (const table of ['company', 'contact', 'interaction', 'consent_state'])
+      await query(tx, `analyze ${table}`);
     return {
       seeded: true,
       companies: companyCount,

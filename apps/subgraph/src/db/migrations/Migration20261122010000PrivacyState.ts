@@ -14,6 +14,10 @@ export class Migration20261122010000PrivacyState extends Migration {
   override up(): void {
     this.addSql('alter table contact add column erased_at timestamptz(3) null;');
     this.addSql('alter table contact add column limit_sensitive boolean not null default false;');
+    // Every purpose but compliance lists live contacts only: the newest-first page is an index scan of them.
+    this.addSql(
+      'create index contact_live_created_at_id_idx on contact (created_at, id) where erased_at is null;',
+    );
     this.addSql(`
       create table consent_state (
         contact_id uuid not null,
@@ -27,6 +31,8 @@ export class Migration20261122010000PrivacyState extends Migration {
     );
     this.addSql(`alter table consent_state add constraint consent_state_contact_id_foreign foreign key (contact_id)
       references contact (id) on update cascade on delete cascade;`);
+    // Fresh statistics for the new columns, so that the planner does not guess their selectivity.
+    this.addSql('analyze contact;');
   }
 
   override down(): void {
