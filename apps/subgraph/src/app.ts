@@ -46,7 +46,9 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
     try {
-      const principal = await verify(header(req, 'authorization'), header(req, 'x-purpose'));
+      const verified = await verify(header(req, 'authorization'), header(req, 'x-purpose'));
+      // Benchmarks only (refused in production by config): the policy replaced by allow-all.
+      const principal = config.policyAllowAll ? { ...verified, purpose: 'compliance' as const } : verified;
       // The EntityManager and the loaders are made on first use: a request refused later, or answered
       // from its first statement, pays for neither.
       let em: EntityManager | undefined;

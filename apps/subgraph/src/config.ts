@@ -28,6 +28,11 @@ export interface Config {
     readonly devTokenTtlSeconds: number;
   };
   readonly dbPoolMax: number;
+  /**
+   * Benchmarks only: every request is processed as `compliance` (every row, every field, every operation),
+   * to measure what enforcement costs. Refused in production.
+   */
+  readonly policyAllowAll: boolean;
 }
 
 export class ConfigError extends Error {
@@ -132,6 +137,17 @@ export function loadConfig(env: Env = process.env): Config {
     if (!databaseUrl) problems.push('DATABASE_URL: required when NODE_ENV=production (no embedded database)');
   }
 
+  const allowAllRaw = get('CUSTOS_POLICY_ALLOW_ALL');
+  if (allowAllRaw !== undefined && allowAllRaw !== '0' && allowAllRaw !== '1') {
+    problems.push('CUSTOS_POLICY_ALLOW_ALL: must be 0 or 1');
+  }
+  const policyAllowAll = allowAllRaw === '1';
+  if (policyAllowAll && production) {
+    problems.push(
+      'CUSTOS_POLICY_ALLOW_ALL: cannot be turned on in production (it disables the privacy policy)',
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     nodeEnv,
@@ -145,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes,
     limits,
     dbPoolMax,
+    policyAllowAll,
     auth: { jwksUrl, issuer: issuer ?? DEV_ISSUER, audience: audience ?? DEV_AUDIENCE, devTokenTtlSeconds },
   };
 }

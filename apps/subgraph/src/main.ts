@@ -18,6 +18,9 @@ async function main(): Promise<void> {
   const running = await start(config, logger);
   const graphql = `${running.url}/graphql`;
   logger.info({ url: graphql, database: running.database.kind }, 'subgraph listening');
+  if (config.policyAllowAll) {
+    logger.warn('CUSTOS_POLICY_ALLOW_ALL=1: the privacy policy is NOT enforced (benchmarks only)');
+  }
   if (process.stdout.isTTY || process.env.CUSTOS_BANNER !== '0') {
     process.stderr.write(
       [

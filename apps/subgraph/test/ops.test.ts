@@ -190,3 +190,23 @@ describe('production hardening', () => {
     }
   });
 });
+
+describe('the benchmark allow-all switch', () => {
+  it('is off by default, and cannot be turned on in production', () => {
+    expect(loadConfig({}).policyAllowAll).toBe(false);
+    expect(loadConfig({ CUSTOS_POLICY_ALLOW_ALL: '1' }).policyAllowAll).toBe(true);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        CUSTOS_POLICY_ALLOW_ALL: '1',
+        AUTH_JWKS_URL: 'https://idp.example.com/jwks.json',
+        AUTH_ISSUER: 'https://idp.example.com',
+        AUTH_AUDIENCE: 'custos',
+        DATABASE_URL: 'postgres://db/custos',
+      }),
+    ).toThrow(/CUSTOS_POLICY_ALLOW_ALL: cannot be turned on in production/);
+    expect(() => loadConfig({ CUSTOS_POLICY_ALLOW_ALL: 'yes' })).toThrow(
+      /CUSTOS_POLICY_ALLOW_ALL: must be 0 or 1/,
+    );
+  });
+});
