@@ -209,4 +209,18 @@ describe('the benchmark allow-all switch', () => {
       /CUSTOS_POLICY_ALLOW_ALL: must be 0 or 1/,
     );
   });
+
+  it('when on, processes every request as compliance: no row rule, no redaction', async () => {
+    const open = await startTestServer({ seedContacts: 5, env: { CUSTOS_POLICY_ALLOW_ALL: '1' } });
+    try {
+      const res = await open.gql<{ contacts: { edges: { node: { email: string | null } }[] } }>(
+        '{ contacts(first: 5) { edges { node { email } } } }',
+        { token: await open.token(['admin']), purpose: 'administration' },
+      );
+      expect(res.body.data!.contacts.edges.every((e) => e.node.email !== null)).toBe(true);
+      expect(res.body.extensions?.redactions).toBeUndefined();
+    } finally {
+      await open.close();
+    }
+  });
 });
