@@ -4,6 +4,8 @@
 //
 // Usage: echo '<json>' | node bench/load.mjs, where json is
 //   { url, method, headers, body, connections, warmupSeconds, durationSeconds, rounds }
+// and, optionally, for progress lines only: label (printed before each line), firstRound and totalRounds (when
+// run.mjs measures one round per process, alternating two servers: "round 3/5").
 // The request comes on stdin, not argv, because its headers hold a bearer token and argv is public (`ps`).
 // Prints one JSON object on stdout: { rounds: [{ requestsPerSecond, p50Ms, p99Ms, ... }] }. Progress goes to stderr.
 import autocannon from 'autocannon';
@@ -79,16 +81,19 @@ function summarise({ result, latencies }) {
 const warmupSeconds = config.warmupSeconds ?? 3;
 const durationSeconds = config.durationSeconds ?? 5;
 const roundCount = config.rounds ?? 3;
+const label = config.label ? `${config.label} ` : '';
+const firstRound = config.firstRound ?? 1;
+const totalRounds = config.totalRounds ?? roundCount;
 
 if (warmupSeconds > 0) {
   const warmup = summarise(await cannon(warmupSeconds));
-  console.error(`  warm-up ${warmupSeconds}s: ${Math.round(warmup.requestsPerSecond)} req/s`);
+  console.error(`  ${label}warm-up ${warmupSeconds}s: ${Math.round(warmup.requestsPerSecond)} req/s`);
 }
 const rounds = [];
 for (let i = 0; i < roundCount; i++) {
   const round = summarise(await cannon(durationSeconds));
   console.error(
-    `  round ${i + 1}/${roundCount}: ${Math.round(round.requestsPerSecond)} req/s, ` +
+    `  ${label}round ${firstRound + i}/${totalRounds}: ${Math.round(round.requestsPerSecond)} req/s, ` +
       `p50 ${round.p50Ms} ms, p99 ${round.p99Ms} ms`,
   );
   rounds.push(round);

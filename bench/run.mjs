@@ -9,6 +9,13 @@
 //   3. For each server, one at a time: start it pinned to core 0, check that it answers every page size with a
 //      correct, error-free page, then load it from a separate process pinned to core 1 (bench/load.mjs).
 //   4. Print the table and the ratios; write JSON to bench/results/.
+//
+// Enforcement section (servers custos-enforced and custos-allow-all): the same subgraph in NODE_ENV=test (the
+// config refuses CUSTOS_POLICY_ALLOW_ALL in production), once enforcing the policy and once with it replaced by
+// allow-all, at the same page sizes and at `_entities` with BENCH_ENTITIES representations. Both run side by side,
+// one under load at a time, their rounds alternating (measurePair). Each variant's SQL statements per request are
+// counted first, on a separate instance whose database connections go through a counting proxy
+// (bench/servers/sql-count-proxy.mjs), never under load.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
@@ -19,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
+import { startSqlCountProxy } from './servers/sql-count-proxy.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '..');
@@ -39,10 +47,15 @@ function intEnv(name, fallback, min, max) {
   return value;
 }
 
-/** Table order: the ceiling, the peer, Custos. */
-const SERVER_NAMES = ['bare', 'postgraphile', 'custos'];
-/** Run order: Custos first, so that a broken subgraph fails the run before minutes are spent on the others. */
-const RUN_ORDER = ['custos', 'postgraphile', 'bare'];
+/** Table order: the ceiling, the peer, Custos; then the enforcement section's two variants. */
+const SERVER_NAMES = ['bare', 'postgraphile', 'custos', 'custos-enforced', 'custos-allow-all'];
+/** The enforcement section's two variants; when both run, they are measured side by side (run.mjs, measurePair). */
+const ENFORCEMENT_PAIR = ['custos-enforced', 'custos-allow-all'];
+/**
+ * Run order: the Custos servers first, so that a broken subgraph fails the run before minutes are spent on the
+ * others; the two enforcement variants back to back, so that they see the same machine.
+ */
+const RUN_ORDER = ['custos', 'custos-enforced', 'custos-allow-all', 'postgraphile', 'bare'];
 
 function listEnv(name, fallback, allowed) {
   const raw = process.env[name]?.trim();
@@ -74,6 +87,12 @@ function parseSettings() {
     warmupSeconds: intEnv('BENCH_WARMUP', 3, 0, 600),
     durationSeconds: intEnv('BENCH_DURATION', 5, 1, 600),
     rounds: intEnv('BENCH_ROUNDS', 5, 1, 100),
+    // Enforcement section: `_entities` representations per request, and its measured rounds (fewer than the
+    // lists' by default to keep the whole run near 6 minutes; the same for both variants).
+    entities: intEnv('BENCH_ENTITIES', 100, 1, 500),
+    entitiesRounds: intEnv('BENCH_ENTITIES_ROUNDS', 3, 1, 100),
+    // Requests sent one at a time to count SQL statements per request (after 3 unmeasured ones).
+    sqlCountRequests: 20,
     databaseName: process.env.BENCH_DB_NAME?.trim() || 'custos_bench',
     // Each server's pg pool: pg's default, equal to the default load connections, so no request waits for a client.
     poolSize: 10,
@@ -348,8 +367,19 @@ const POSTGRAPHILE_QUERY =
   'cursor node { rowId fullName email phone birthDate addressCountry createdAt } } ' +
   'pageInfo { hasNextPage endCursor } } }';
 
+/**
+ * The enforcement section's federation fetch: the fields of the list query, for `settings.entities` contacts by
+ * id (the representations are variables, so they cost no query tokens).
+ */
+const ENTITIES_QUERY =
+  'query E($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id fullName email phone ' +
+  'birthDate country createdAt } } }';
+
+const CUSTOS_FIELDS = ['id', 'fullName', 'email', 'phone', 'birthDate', 'country', 'createdAt'];
 const NODE_FIELDS = {
-  custos: ['id', 'fullName', 'email', 'phone', 'birthDate', 'country', 'createdAt'],
+  custos: CUSTOS_FIELDS,
+  'custos-enforced': CUSTOS_FIELDS,
+  'custos-allow-all': CUSTOS_FIELDS,
   bare: ['id', 'fullName', 'email', 'phone', 'birthDate', 'country', 'createdAt'],
   postgraphile: ['rowId', 'fullName', 'email', 'phone', 'birthDate', 'addressCountry', 'createdAt'],
 };
@@ -375,12 +405,33 @@ const SERVERS = {
     connection: (json) => json?.data?.allContacts,
     idField: 'rowId',
   },
-  custos: {
-    label: 'Custos subgraph',
+  custos: custosServer('Custos subgraph', { NODE_ENV: 'production', CUSTOS_POLICY_ALLOW_ALL: '0' }),
+  // The enforcement section: the same subgraph, token and purpose, outside production because the config refuses
+  // the allow-all switch in production. Only the policy differs between the two.
+  'custos-enforced': custosServer(
+    'custos (enforced, NODE_ENV=test)',
+    { NODE_ENV: 'test', CUSTOS_POLICY_ALLOW_ALL: '0' },
+    { enforcement: true },
+  ),
+  'custos-allow-all': custosServer(
+    'custos (allow-all, NODE_ENV=test)',
+    { NODE_ENV: 'test', CUSTOS_POLICY_ALLOW_ALL: '1' },
+    { enforcement: true, allowAll: true },
+  ),
+};
+
+/**
+ * A Custos server: the built subgraph with the bench's identity provider, a `support_agent` token and
+ * `X-Purpose: customer_support`. `mode` sets NODE_ENV and the allow-all switch (set to 0 explicitly when off, so
+ * that a CUSTOS_POLICY_ALLOW_ALL in the caller's environment cannot change what is measured).
+ */
+function custosServer(label, mode, { enforcement = false, allowAll = false } = {}) {
+  return {
+    label,
     script: 'apps/subgraph/dist/main.js',
     readyPath: '/readyz',
     env: () => ({
-      NODE_ENV: 'production',
+      ...mode,
       AUTH_JWKS_URL: identity.jwksUrl,
       AUTH_ISSUER: BENCH_ISSUER,
       AUTH_AUDIENCE: BENCH_AUDIENCE,
@@ -397,8 +448,11 @@ const SERVERS = {
     }),
     connection: (json) => json?.data?.contacts,
     idField: 'id',
-  },
-};
+    // Enforcement variants also answer `_entities` and have their SQL statements counted.
+    enforcement,
+    allowAll,
+  };
+}
 
 /** The identity provider of this run (started in main). */
 let identity;
@@ -488,7 +542,7 @@ async function startServer(name, databaseUrl) {
   const script = path.join(repoRoot, server.script);
   if (!existsSync(script)) {
     throw new Error(
-      `${server.script} is missing${name === 'custos' ? ': build it first (npm run build)' : ''}`,
+      `${server.script} is missing${name.startsWith('custos') ? ': build it first (npm run build)' : ''}`,
     );
   }
   const port = await freePort();
@@ -509,14 +563,46 @@ async function startServer(name, databaseUrl) {
   return { handle, port };
 }
 
-/** The exact request the load generator repeats, for one server and page size. */
-function requestFor(name, port, size, token) {
+/**
+ * What one server is measured at: a page of `size` contacts for every server, and, for the enforcement
+ * variants, `_entities` with `settings.entities` representations (`ids`: the contacts to fetch).
+ */
+function casesFor(name, entityIds) {
+  const lists = settings.sizes.map((size) => ({
+    kind: 'list',
+    key: `first=${size}`,
+    title: `contacts(first: ${size})`,
+    size,
+    rounds: settings.rounds,
+  }));
+  if (!SERVERS[name].enforcement) return lists;
+  return [
+    ...lists,
+    {
+      kind: 'entities',
+      key: `entities=${entityIds.length}`,
+      title: `_entities(${entityIds.length} representations)`,
+      ids: entityIds,
+      rounds: settings.entitiesRounds,
+    },
+  ];
+}
+
+/** The exact request the load generator repeats, for one server and case. */
+function requestFor(name, port, item, token) {
   const server = SERVERS[name];
+  const body =
+    item.kind === 'entities'
+      ? {
+          query: ENTITIES_QUERY,
+          variables: { r: item.ids.map((id) => ({ __typename: 'Contact', id })) },
+        }
+      : { query: server.query, variables: { first: item.size } };
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     method: 'POST',
     headers: server.headers(token),
-    body: JSON.stringify({ query: server.query, variables: { first: size } }),
+    body: JSON.stringify(body),
   };
 }
 
@@ -525,12 +611,12 @@ function requestFor(name, port, size, token) {
  * each with a cursor and every selected field present, a next page, and endCursor = the last edge's cursor.
  * A benchmark of error answers would be worthless, so anything else stops the run.
  */
-async function verify(name, request, size) {
+async function verify(name, request, item) {
   const server = SERVERS[name];
   const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
   const text = await response.text();
   const fail = (why) => {
-    throw new Error(`${name} at first=${size}: ${why}\nHTTP ${response.status}: ${text.slice(0, 1_000)}`);
+    throw new Error(`${name} at ${item.key}: ${why}\nHTTP ${response.status}: ${text.slice(0, 1_000)}`);
   };
   if (response.status !== 200) fail('expected HTTP 200');
   let json;
@@ -540,6 +626,14 @@ async function verify(name, request, size) {
     fail('answer is not JSON');
   }
   if (json?.errors !== undefined) fail('answer has errors');
+  // Redactions are a normal part of an enforced answer (extensions, not errors); allow-all must have none, or
+  // the switch is not in effect (a build older than CUSTOS_POLICY_ALLOW_ALL ignores it).
+  const redactions = Array.isArray(json?.extensions?.redactions) ? json.extensions.redactions.length : 0;
+  if (server.allowAll && redactions > 0) {
+    fail(`${redactions} redactions under allow-all: the policy is still enforced (rebuild: npm run build)`);
+  }
+  if (item.kind === 'entities') return verifyEntities(name, item, json, text, fail, redactions);
+  const size = item.size;
   const connection = server.connection(json);
   if (!Array.isArray(connection?.edges)) fail('no connection edges in the answer');
   if (connection.edges.length !== size) fail(`expected ${size} edges, got ${connection.edges.length}`);
@@ -557,17 +651,34 @@ async function verify(name, request, size) {
     ids: connection.edges.map((edge) => edge.node[server.idField]),
     cursors: connection.edges.map((edge) => edge.cursor),
     bytes: Buffer.byteLength(text),
+    redactions,
   };
 }
 
+/** `_entities`: one entity per representation, none null, in order, every selected field present. */
+function verifyEntities(name, item, json, text, fail, redactions) {
+  const entities = json?.data?._entities;
+  if (!Array.isArray(entities)) fail('no _entities in the answer');
+  if (entities.length !== item.ids.length)
+    fail(`expected ${item.ids.length} entities, got ${entities.length}`);
+  for (const [index, entity] of entities.entries()) {
+    if (entity === null || typeof entity !== 'object') fail(`entity ${index} is null`);
+    if (entity.id !== item.ids[index]) fail(`entity ${index} is ${entity.id}, expected ${item.ids[index]}`);
+    const missing = NODE_FIELDS[name].filter((field) => entity[field] === undefined);
+    if (missing.length > 0) fail(`entity ${index} lacks ${missing.join(', ')}`);
+  }
+  return { ids: item.ids, cursors: [], bytes: Buffer.byteLength(text), redactions };
+}
+
 /** Runs bench/load.mjs pinned to the load core and returns its rounds. */
-async function load(name, request) {
+async function load(name, request, rounds, options = {}) {
   const config = {
     ...request,
     connections: settings.connections,
     warmupSeconds: settings.warmupSeconds,
     durationSeconds: settings.durationSeconds,
-    rounds: settings.rounds,
+    rounds,
+    ...options,
   };
   const { command, args } = nodeCommand(settings.loadCore, [path.join(benchDir, 'load.mjs')]);
   // The config goes on stdin: it holds a bearer token, and argv is visible to every user.
@@ -579,6 +690,76 @@ async function load(name, request) {
   const { code, signal } = await run.exited;
   if (code !== 0) throw new Error(`load generator failed (exit ${code ?? signal})\n${run.output()}`);
   return JSON.parse(run.stdout().trim().split('\n').at(-1)).rounds;
+}
+
+/**
+ * SQL statements per request, for one server and each of its cases: a separate instance of the server (same
+ * settings) whose DATABASE_URL points at a counting proxy in front of PostgreSQL; per case, 3 unmeasured requests
+ * (JIT, pool connection, plan cache), then `settings.sqlCountRequests` requests one at a time, each answer checked,
+ * and the statements the proxy read between the request and its answer. One request at a time means the pool
+ * reuses its open connection: nothing of a connection's setup is counted. The measured instance never sees the
+ * proxy.
+ */
+async function countStatements(name, databaseUrl, cases, token) {
+  const target = new URL(databaseUrl);
+  if (!target.hostname || target.searchParams.has('host')) {
+    throw new Error('DATABASE_URL does not name a TCP host (a Unix socket cannot be proxied)');
+  }
+  const proxy = await startSqlCountProxy({
+    host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(target.port || 5432),
+  });
+  const proxied = new URL(databaseUrl);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(proxy.port);
+  let server;
+  try {
+    server = await startServer(name, proxied.toString());
+    const counts = {};
+    for (const item of cases) {
+      const request = requestFor(name, server.port, item, token);
+      const send = async () => {
+        const response = await fetch(request.url, {
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+        });
+        const text = await response.text();
+        if (response.status !== 200 || text.includes('"errors":')) {
+          throw new Error(`${name} at ${item.key}: HTTP ${response.status}: ${text.slice(0, 500)}`);
+        }
+      };
+      for (let i = 0; i < 3; i++) await send();
+      const perRequest = [];
+      const texts = new Map();
+      for (let i = 0; i < settings.sqlCountRequests; i++) {
+        const before = proxy.statements.length;
+        await send();
+        const seen = proxy.statements.slice(before);
+        perRequest.push(seen.length);
+        for (const sql of seen) {
+          const text = sql.replace(/\s+/g, ' ').trim();
+          texts.set(text, (texts.get(text) ?? 0) + 1);
+        }
+      }
+      const min = Math.min(...perRequest);
+      const max = Math.max(...perRequest);
+      counts[item.key] = {
+        requests: settings.sqlCountRequests,
+        statements: perRequest.reduce((a, b) => a + b, 0),
+        perRequest: min === max ? min : { min, max },
+        // Each distinct statement text (whitespace collapsed, cut at 2,000 characters) and how often it ran.
+        texts: [...texts].map(([sql, count]) => ({
+          count,
+          sql: sql.length > 2_000 ? `${sql.slice(0, 2_000)}…` : sql,
+        })),
+      };
+    }
+    return counts;
+  } finally {
+    if (server) await stopChild(server.handle);
+    await proxy.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -594,7 +775,7 @@ function median(values) {
 }
 
 /** One result row: medians over the rounds, failures summed over them. */
-function summarise(name, size, rounds, verified) {
+function summarise(name, item, rounds, verified) {
   const sum = (key) => rounds.reduce((total, round) => total + round[key], 0);
   const failures = {
     non2xx: sum('non2xx'),
@@ -605,7 +786,12 @@ function summarise(name, size, rounds, verified) {
   return {
     server: name,
     label: SERVERS[name].label,
-    size,
+    ...(item.kind === 'entities'
+      ? { query: '_entities', representations: item.ids.length }
+      : SERVERS[name].enforcement
+        ? { query: 'contacts', size: item.size }
+        : { size: item.size }),
+    ...(SERVERS[name].enforcement ? { redactionsPerResponse: verified.redactions } : {}),
     requestsPerSecond: Math.round(median(rounds.map((round) => round.requestsPerSecond)) ?? 0),
     p50Ms: median(rounds.map((round) => round.p50Ms)),
     p99Ms: median(rounds.map((round) => round.p99Ms)),
@@ -618,6 +804,18 @@ function summarise(name, size, rounds, verified) {
 
 const ratio = (a, b) => (a && b ? Math.round((a.requestsPerSecond / b.requestsPerSecond) * 100) / 100 : null);
 
+const failedCount = (row) => String(Object.values(row.failures).reduce((a, b) => a + b, 0));
+
+/** A table: the first `leftColumns` columns left-aligned, the others right-aligned. */
+function printTable(header, table, leftColumns = 1) {
+  const widths = header.map((title, i) => Math.max(title.length, ...table.map((cells) => cells[i].length)));
+  const line = (cells) =>
+    cells.map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i]) : cell.padStart(widths[i])));
+  console.log(`\n${line(header).join('  ')}`);
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const cells of table) console.log(line(cells).join('  '));
+}
+
 function printReport(rows) {
   const header = ['server', 'first', 'req/s', 'p50 ms', 'p99 ms', 'failed'];
   const table = rows.map((row) => [
@@ -626,14 +824,103 @@ function printReport(rows) {
     row.requestsPerSecond.toLocaleString('en-US'),
     row.p50Ms?.toFixed(2) ?? '-',
     row.p99Ms?.toFixed(2) ?? '-',
-    String(Object.values(row.failures).reduce((a, b) => a + b, 0)),
+    failedCount(row),
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...table.map((cells) => cells[i].length)));
-  const line = (cells) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])));
-  console.log(`\n${line(header).join('  ')}`);
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const cells of table) console.log(line(cells).join('  '));
+  printTable(header, table);
+}
+
+const queryTitle = (row) =>
+  row.query === '_entities' ? `_entities (${row.representations} reps)` : `contacts(first: ${row.size})`;
+
+/** SQL statements per request, as counted: `1`, `2-3` when requests differed, `-` when not counted. */
+function formatSql(perRequest) {
+  if (perRequest === undefined || perRequest === null) return '-';
+  return typeof perRequest === 'number' ? String(perRequest) : `${perRequest.min}-${perRequest.max}`;
+}
+
+function printEnforcement(rows) {
+  console.log('\nEnforcement cost (Custos in NODE_ENV=test: policy enforced vs replaced by allow-all)');
+  const header = ['query', 'server', 'req/s', 'p50 ms', 'p99 ms', 'failed', 'redactions', 'SQL/req'];
+  const table = rows.map((row) => [
+    queryTitle(row),
+    row.label,
+    row.requestsPerSecond.toLocaleString('en-US'),
+    row.p50Ms?.toFixed(2) ?? '-',
+    row.p99Ms?.toFixed(2) ?? '-',
+    failedCount(row),
+    String(row.redactionsPerResponse),
+    formatSql(row.sqlStatementsPerRequest),
+  ]);
+  printTable(header, table, 2);
+}
+
+/** The issue's goal: enforcement costs at most 15% of throughput. */
+const ENFORCEMENT_GOAL = 0.85;
+
+/** req/s of round i of `a` over round i of `b`, for every round both have; rounded to 0.01. */
+function roundPairs(a, b) {
+  if (!a || !b) return [];
+  return a.rounds
+    .map((round, i) => [round.requestsPerSecond, b.rounds[i]?.requestsPerSecond])
+    .filter(([x, y]) => x > 0 && y > 0)
+    .map(([x, y]) => Math.round((x / y) * 100) / 100);
+}
+
+/** The JSON `enforcement` section: rows, enforced/allow-all per query, SQL counts. */
+function enforcementReport(enforcementRows, sqlCounts, entityIds) {
+  const order = (row) => (row.query === '_entities' ? Number.MAX_SAFE_INTEGER : row.size);
+  enforcementRows.sort(
+    (a, b) => order(a) - order(b) || SERVER_NAMES.indexOf(a.server) - SERVER_NAMES.indexOf(b.server),
+  );
+  const queries = [...new Set(enforcementRows.map(queryTitle))];
+  const comparisons = queries.map((title) => {
+    const enforced = enforcementRows.find(
+      (row) => row.server === 'custos-enforced' && queryTitle(row) === title,
+    );
+    const allowAll = enforcementRows.find(
+      (row) => row.server === 'custos-allow-all' && queryTitle(row) === title,
+    );
+    return {
+      title,
+      ...(enforced?.query === '_entities' || allowAll?.query === '_entities'
+        ? { query: '_entities', representations: (enforced ?? allowAll).representations }
+        : { query: 'contacts', size: (enforced ?? allowAll).size }),
+      enforcedOverAllowAll: ratio(enforced, allowAll),
+      // The rounds alternate (measurePair): round i of one and round i of the other ran back to back, so each
+      // pair's ratio is little affected by the machine's drift; their spread shows how far to trust the ratio.
+      roundPairRatios: roundPairs(enforced, allowAll),
+      // Only a comparison of two error-free measurements counts.
+      goalMet:
+        enforced && allowAll
+          ? enforced.valid &&
+            allowAll.valid &&
+            enforced.requestsPerSecond >= ENFORCEMENT_GOAL * allowAll.requestsPerSecond
+          : null,
+      sqlStatementsPerRequest: {
+        enforced: enforced?.sqlStatementsPerRequest ?? null,
+        allowAll: allowAll?.sqlStatementsPerRequest ?? null,
+      },
+    };
+  });
+  const decided = comparisons.filter((c) => c.goalMet !== null);
+  const counts = enforcementRows.map((row) => row.sqlStatementsPerRequest);
+  return {
+    mode:
+      'Custos in NODE_ENV=test (the config refuses CUSTOS_POLICY_ALLOW_ALL in production), support_agent token, ' +
+      'X-Purpose: customer_support; allow-all: CUSTOS_POLICY_ALLOW_ALL=1 (every request as purpose compliance)',
+    goal: `enforced >= ${ENFORCEMENT_GOAL} x allow-all req/s for every query; 1 SQL statement per request`,
+    entityIds,
+    rounds: { lists: settings.rounds, entities: settings.entitiesRounds },
+    results: enforcementRows,
+    comparisons,
+    goalMet:
+      decided.length > 0 && decided.length === comparisons.length ? decided.every((c) => c.goalMet) : null,
+    sqlGoalMet:
+      counts.length === 0 || counts.some((count) => count === null)
+        ? null
+        : counts.every((count) => count === 1),
+    sqlStatements: sqlCounts,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -656,48 +943,145 @@ async function main() {
   identity = await startIdentityProvider();
   const token = identity.token;
   const rows = [];
+  const enforcementRows = [];
+  /** SQL statements per request of each enforcement variant, per case key. */
+  const sqlCounts = {};
   /** The first verified server's page per size: every other server must return the same rows in order. */
   const reference = new Map();
   const warnings = [];
 
+  // `_entities` fetches the first contacts by id: the same ids every run on the same data.
+  const entityIds = settings.servers.some((name) => SERVERS[name].enforcement)
+    ? await withClient(database.url, async (client) => {
+        const result = await client.query('select id from contact order by id limit $1', [settings.entities]);
+        return result.rows.map((row) => row.id);
+      })
+    : [];
+
+  /** Counts one enforcement variant's SQL statements per request; a failure is a warning, not the end. */
+  async function count(name, cases) {
+    try {
+      sqlCounts[name] = await countStatements(name, database.url, cases, token);
+      const counted = cases.map((item) => `${item.key}: ${formatSql(sqlCounts[name][item.key].perRequest)}`);
+      console.log(
+        `${SERVERS[name].label}: SQL statements per request (${settings.sqlCountRequests} requests): ` +
+          counted.join(', '),
+      );
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      warnings.push(`${name}: SQL statements not counted: ${why.split('\n')[0]}`);
+      console.warn(`${SERVERS[name].label}: SQL statements not counted: ${why}`);
+    }
+  }
+
+  /** Checks every case of a started server before any load; returns the verified answers by case key. */
+  async function verifyAll(name, port, cases) {
+    const verified = new Map();
+    for (const item of cases) {
+      const page = await verify(name, requestFor(name, port, item, token), item);
+      verified.set(item.key, page);
+      if (item.kind !== 'list') continue;
+      const size = item.size;
+      const first = reference.get(size);
+      if (!first) reference.set(size, { name, ...page });
+      else if (page.ids.join() !== first.ids.join()) {
+        warnings.push(`${name} and ${first.name} return different rows at first=${size}`);
+      } else if (
+        name !== 'postgraphile' &&
+        first.name !== 'postgraphile' &&
+        page.cursors.join() !== first.cursors.join()
+      ) {
+        warnings.push(`${name} and ${first.name} compute different cursors at first=${size}`);
+      }
+    }
+    console.log(`verified ${name}: ${cases.map((item) => `${item.key} ok`).join(', ')}`);
+    return verified;
+  }
+
+  function record(name, item, rounds, verified) {
+    const row = summarise(name, item, rounds, verified);
+    if (!row.valid) {
+      warnings.push(`${name} at ${item.key} had failed responses: ${JSON.stringify(row.failures)}`);
+    }
+    if (SERVERS[name].enforcement) {
+      row.sqlStatementsPerRequest = sqlCounts[name]?.[item.key]?.perRequest ?? null;
+      enforcementRows.push(row);
+    } else {
+      rows.push(row);
+    }
+  }
+
+  // Both enforcement variants selected: measured as a pair (below); either alone: like any other server.
+  const paired = ENFORCEMENT_PAIR.every((name) => settings.servers.includes(name));
   for (const name of settings.servers) {
-    console.log(`\n== ${SERVERS[name].label} ==`);
+    if (paired && ENFORCEMENT_PAIR.includes(name)) {
+      if (name === ENFORCEMENT_PAIR.find((pair) => settings.servers.includes(pair))) {
+        await measurePair(ENFORCEMENT_PAIR);
+      }
+      continue;
+    }
+    const server = SERVERS[name];
+    console.log(`\n== ${server.label} ==`);
+    const cases = casesFor(name, entityIds);
+    if (server.enforcement) await count(name, cases);
     const { handle, port } = await startServer(name, database.url);
     try {
-      const verified = new Map();
-      for (const size of settings.sizes) {
-        const page = await verify(name, requestFor(name, port, size, token), size);
-        verified.set(size, page);
-        const first = reference.get(size);
-        if (!first) reference.set(size, { name, ...page });
-        else if (page.ids.join() !== first.ids.join()) {
-          warnings.push(`${name} and ${first.name} return different rows at first=${size}`);
-        } else if (
-          name !== 'postgraphile' &&
-          first.name !== 'postgraphile' &&
-          page.cursors.join() !== first.cursors.join()
-        ) {
-          warnings.push(`${name} and ${first.name} compute different cursors at first=${size}`);
-        }
-      }
-      console.log(`verified: ${settings.sizes.map((size) => `first=${size} ok`).join(', ')}`);
-      for (const size of settings.sizes) {
-        console.log(`first=${size}:`);
-        const rounds = await load(name, requestFor(name, port, size, token));
-        const row = summarise(name, size, rounds, verified.get(size));
-        if (!row.valid) {
-          warnings.push(`${name} at first=${size} had failed responses: ${JSON.stringify(row.failures)}`);
-        }
-        rows.push(row);
+      const verified = await verifyAll(name, port, cases);
+      for (const item of cases) {
+        console.log(`${item.key}:`);
+        const rounds = await load(name, requestFor(name, port, item, token), item.rounds);
+        record(name, item, rounds, verified.get(item.key));
       }
     } finally {
       await stopChild(handle);
     }
   }
 
+  /**
+   * The two enforcement variants, whose ratio is the result: both servers started (pinned to the same core), but
+   * only one under load at any time. Per case: a warm-up of each, then their rounds alternate (A B, B A, A B, …),
+   * so that a slow minute of a shared machine falls on both alike instead of on whichever ran then.
+   */
+  async function measurePair(names) {
+    console.log(`\n== ${names.map((name) => SERVERS[name].label).join(' vs ')} ==`);
+    const cases = casesFor(names[0], entityIds);
+    for (const name of names) await count(name, cases);
+    const started = [];
+    try {
+      for (const name of names) started.push({ name, ...(await startServer(name, database.url)) });
+      const verified = new Map();
+      for (const { name, port } of started) verified.set(name, await verifyAll(name, port, cases));
+      for (const item of cases) {
+        console.log(`${item.key}:`);
+        const rounds = new Map(names.map((name) => [name, []]));
+        const requests = new Map(
+          started.map(({ name, port }) => [name, requestFor(name, port, item, token)]),
+        );
+        if (settings.warmupSeconds > 0) {
+          for (const name of names) await load(name, requests.get(name), 0, { label: name });
+        }
+        for (let round = 0; round < item.rounds; round++) {
+          const order = round % 2 === 0 ? names : [...names].reverse();
+          for (const name of order) {
+            const [result] = await load(name, requests.get(name), 1, {
+              label: name,
+              warmupSeconds: 0,
+              firstRound: round + 1,
+              totalRounds: item.rounds,
+            });
+            rounds.get(name).push(result);
+          }
+        }
+        for (const name of names) record(name, item, rounds.get(name), verified.get(name).get(item.key));
+      }
+    } finally {
+      for (const { handle } of started) await stopChild(handle);
+    }
+  }
+
   // Table order is fixed (ceiling, peer, Custos) whatever order the servers ran in.
   rows.sort((a, b) => a.size - b.size || SERVER_NAMES.indexOf(a.server) - SERVER_NAMES.indexOf(b.server));
-  printReport(rows);
+  if (rows.length > 0) printReport(rows);
 
   const find = (server, size) => rows.find((row) => row.server === server && row.size === size);
   const comparisons = settings.sizes.map((size) => {
@@ -716,19 +1100,46 @@ async function main() {
           : null,
     };
   });
-  console.log('');
-  for (const c of comparisons) {
-    const fmt = (value) => (value === null ? 'n/a' : `${value.toFixed(2)}x`);
-    console.log(
-      `first=${c.size}: custos/postgraphile ${fmt(c.custosOverPostgraphile)}, custos/bare ${fmt(c.custosOverBare)}, ` +
-        `postgraphile/bare ${fmt(c.postgraphileOverBare)}`,
-    );
-  }
+  const fmt = (value) => (value === null ? 'n/a' : `${value.toFixed(2)}x`);
+  const verdict = (met) => (met === null ? 'not measured' : met ? 'MET' : 'NOT MET');
   const decided = comparisons.filter((c) => c.targetMet !== null);
   const targetMet = decided.length === settings.sizes.length ? decided.every((c) => c.targetMet) : null;
-  console.log(
-    `target (custos >= postgraphile req/s at every size): ${targetMet === null ? 'not measured' : targetMet ? 'MET' : 'NOT MET'}`,
-  );
+  if (rows.length > 0) {
+    console.log('');
+    for (const c of comparisons) {
+      console.log(
+        `first=${c.size}: custos/postgraphile ${fmt(c.custosOverPostgraphile)}, custos/bare ${fmt(c.custosOverBare)}, ` +
+          `postgraphile/bare ${fmt(c.postgraphileOverBare)}`,
+      );
+    }
+    console.log(`target (custos >= postgraphile req/s at every size): ${verdict(targetMet)}`);
+  }
+
+  const enforcement = enforcementReport(enforcementRows, sqlCounts, entityIds);
+  if (enforcementRows.length > 0) {
+    printEnforcement(enforcementRows);
+    console.log('');
+    for (const c of enforcement.comparisons) {
+      const pairs = c.roundPairRatios;
+      const spread =
+        pairs.length > 1
+          ? ` (round pairs: median ${fmt(median(pairs))}, ${fmt(Math.min(...pairs))}-${fmt(Math.max(...pairs))})`
+          : '';
+      console.log(
+        `${c.title}: enforced/allow-all ${fmt(c.enforcedOverAllowAll)}${spread}, ` +
+          `goal (>= ${ENFORCEMENT_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}`,
+      );
+    }
+    console.log(
+      `enforcement goal (enforced >= ${ENFORCEMENT_GOAL.toFixed(2)} x allow-all req/s for every query): ` +
+        verdict(enforcement.goalMet),
+    );
+    console.log(
+      `SQL/req: statements per request, counted on the PostgreSQL wire protocol over ${settings.sqlCountRequests} ` +
+        'sequential requests to a separate instance (goal: 1 per list, 1 per _entities batch); ' +
+        `SQL goal ${verdict(enforcement.sqlGoalMet)}`,
+    );
+  }
   for (const warning of warnings) console.warn(`warning: ${warning}`);
 
   const benchPackage = readJson(path.join(benchDir, 'package.json'));
@@ -748,6 +1159,9 @@ async function main() {
       pinned: pinning,
       nodeFlags: NODE_FLAGS,
       custosMode: 'NODE_ENV=production, ES256 JWT verified against a loopback JWKS',
+      enforcementMode:
+        'NODE_ENV=test (CUSTOS_POLICY_ALLOW_ALL is refused in production), otherwise as custos; ' +
+        'allow-all: CUSTOS_POLICY_ALLOW_ALL=1',
       database: kind,
       postgresVersion,
       seeded: database.seeded,
@@ -756,10 +1170,16 @@ async function main() {
       ...benchPackage.devDependencies,
       custos: existsSync(subgraphPackage) ? readJson(subgraphPackage).version : null,
     },
-    queries: { custos: CUSTOS_QUERY, bare: CUSTOS_QUERY, postgraphile: POSTGRAPHILE_QUERY },
+    queries: {
+      custos: CUSTOS_QUERY,
+      bare: CUSTOS_QUERY,
+      postgraphile: POSTGRAPHILE_QUERY,
+      entities: ENTITIES_QUERY,
+    },
     results: rows,
     comparisons,
     targetMet,
+    enforcement,
     warnings,
   };
   const resultsDir = path.join(benchDir, 'results');
@@ -770,7 +1190,11 @@ async function main() {
   await writeFile(path.join(resultsDir, 'latest.json'), json);
   console.log(`\nwrote ${path.relative(repoRoot, file)} and bench/results/latest.json`);
 
-  if (process.env.BENCH_ENFORCE_TARGET === '1' && targetMet !== true) process.exitCode = 1;
+  // CI: every goal whose servers ran must be met, and at least one must have been measured.
+  const goals = [targetMet, enforcement.goalMet].filter((met) => met !== null);
+  if (process.env.BENCH_ENFORCE_TARGET === '1' && (goals.length === 0 || goals.includes(false))) {
+    process.exitCode = 1;
+  }
 }
 
 try {
