@@ -29,6 +29,23 @@ describe('no N+1: nested lists are batch-loaded', () => {
     expect(large.length).toBe(small.length);
   });
 
+  it('serves a contacts page in one statement, its row rule and redaction included', async () => {
+    for (const [role, purpose] of [
+      ['support_agent', 'customer_support'],
+      ['sales_rep', 'sales'],
+      ['marketer', 'marketing'],
+    ] as const) {
+      const token = await server.token([role]);
+      const statements = await server.countSql(() =>
+        server.gql('{ contacts(first: 50) { edges { node { id fullName email phone } } } }', {
+          token,
+          purpose,
+        }),
+      );
+      expect({ purpose, statements: selects(statements).length }).toEqual({ purpose, statements: 1 });
+    }
+  });
+
   it('loads _entities representations in one statement', async () => {
     const ids = (await server.sql<{ id: string }>('select id from contact order by id limit 50')).map(
       (r) => r.id,
