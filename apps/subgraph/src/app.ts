@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import { unrestrictedPurpose } from '@custos/policy';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
 import { createTokenVerifier } from './auth/verify.js';
@@ -42,13 +43,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),
     ...(options.devJwks && !config.auth.jwksUrl ? { localJwks: options.devJwks } : {}),
   });
+  const allowAllPurpose = config.policyAllowAll ? unrestrictedPurpose() : undefined;
+  if (config.policyAllowAll && !allowAllPurpose) {
+    throw new Error('CUSTOS_POLICY_ALLOW_ALL needs a purpose that sees everything, and the policy has none');
+  }
   const apollo = await createGraphQLServer(buildSchema(), logger, config.production, config.limits);
 
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
     try {
       const verified = await verify(header(req, 'authorization'), header(req, 'x-purpose'));
       // Benchmarks only (refused in production by config): the policy replaced by allow-all.
-      const principal = config.policyAllowAll ? { ...verified, purpose: 'compliance' as const } : verified;
+      const principal = allowAllPurpose ? { ...verified, purpose: allowAllPurpose } : verified;
       // The EntityManager and the loaders are made on first use: a request refused later, or answered
       // from its first statement, pays for neither.
       let em: EntityManager | undefined;

@@ -29,7 +29,7 @@ export interface Config {
   };
   readonly dbPoolMax: number;
   /**
-   * Benchmarks only: every request is processed as `compliance` (every row, every field, every operation),
+   * Benchmarks only: every request is processed as the policy's unrestricted purpose (every row, field, operation),
    * to measure what enforcement costs. Refused in production.
    */
   readonly policyAllowAll: boolean;

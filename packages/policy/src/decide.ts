@@ -1,7 +1,7 @@
 import { isSpecialCategory } from './categories.js';
-import { isPersonalField, PERSONAL_FIELDS, type PersonalField } from './fields.js';
+import { isPersonalField, PERSONAL_FIELD_NAMES, PERSONAL_FIELDS, type PersonalField } from './fields.js';
 import { isOperation, OPERATIONS } from './operations.js';
-import { isPurpose, PURPOSE_DEFINITIONS, type Purpose } from './purposes.js';
+import { isPurpose, PURPOSE_DEFINITIONS, PURPOSES, type Purpose } from './purposes.js';
 import { isRole, ROLE_PURPOSES, type Role } from './roles.js';
 import { type ContactState, ORDINARY_CONTACT } from './state.js';
 
@@ -102,6 +102,26 @@ export function fieldVisibility(purpose: Purpose, field: PersonalField): FieldVi
   const restrictedRowsShown = definition.rows.restricted === 'redact';
   const limitApplies = special && !definition.overridesSensitiveLimit;
   return restrictedRowsShown || limitApplies ? 'depends' : 'always';
+}
+
+/**
+ * The purpose that sees every contact row (erased tombstones too), every personal field whatever the contact's
+ * state, and may run every operation — derived from the tables, not named. The benchmark's allow-all switch
+ * processes requests as this purpose. Undefined when the policy has none.
+ */
+export function unrestrictedPurpose(): Purpose | undefined {
+  const worst: ContactState = { erased: false, restricted: true, limitSensitive: true, consents: {} };
+  return PURPOSES.find((purpose) => {
+    const rows = PURPOSE_DEFINITIONS[purpose].rows;
+    return (
+      rows.contacts === 'all' &&
+      rows.restricted === 'include' &&
+      !rows.requiresConsent &&
+      rows.objection === 'ignore' &&
+      PERSONAL_FIELD_NAMES.every((field) => decideField(purpose, field, worst).allowed) &&
+      Object.keys(OPERATIONS).every((operation) => mayRunOperation(purpose, operation))
+    );
+  });
 }
 
 /** The reason a field is never visible for a purpose (on an ordinary contact), for UIs and the SDL. */

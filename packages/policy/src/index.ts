@@ -19,6 +19,7 @@ export {
   purposesForRoles,
   REDACTION_REASONS,
   type RedactionReason,
+  unrestrictedPurpose,
 } from './decide.js';
 export {
   type FieldDefinition,

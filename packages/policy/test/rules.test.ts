@@ -14,6 +14,7 @@ import {
   PERSONAL_FIELDS,
   PURPOSE_DEFINITIONS,
   PURPOSES,
+  unrestrictedPurpose,
 } from '../src/index.js';
 
 /**
@@ -115,6 +116,10 @@ describe('rules of DESIGN.md', () => {
         expect(decideField(purpose, field, state({ restricted: true })).allowed).toBe(true);
       }
     }
+  });
+
+  it('has one unrestricted purpose, compliance (what the benchmark allow-all switch uses)', () => {
+    expect(unrestrictedPurpose()).toBe('compliance');
   });
 
   it('compliance is bound by neither restriction nor the sensitive-data limit', () => {

@@ -200,13 +200,6 @@ export function findContactsByIds(
   );
 }
 
-/** Is this contact a row the purpose may see? (Writes check it before touching the row.) */
-export async function isVisibleContact(em: EntityManager, purpose: Purpose, id: string): Promise<boolean> {
-  if (!isUuid(id)) return false;
-  const rows = await query(em, `select 1 from contact c where c.id = $1 and ${rowScope(purpose)}`, [id]);
-  return rows.length > 0;
-}
-
 export async function listContacts(
   em: EntityManager,
   purpose: Purpose,

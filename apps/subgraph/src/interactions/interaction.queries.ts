@@ -28,7 +28,18 @@ export interface InteractionRow {
 /** Interactions joined to their contact, whose row rule scopes them. */
 export const INTERACTION_FROM = 'interaction i join contact c on c.id = i.contact_id';
 
+const selects = new Map<Purpose, string>();
+
 export function interactionSelect(purpose: Purpose): string {
+  let select = selects.get(purpose);
+  if (select === undefined) {
+    select = buildSelect(purpose);
+    selects.set(purpose, select);
+  }
+  return select;
+}
+
+function buildSelect(purpose: Purpose): string {
   const list = [
     'i.id',
     'i.contact_id as "contactId"',

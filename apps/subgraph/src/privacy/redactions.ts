@@ -1,4 +1,4 @@
-import { DATA_CATEGORIES, PERSONAL_FIELDS, type PersonalField, type RedactionReason } from '@custos/policy';
+import { PERSONAL_FIELDS, type PersonalField, type RedactionReason } from '@custos/policy';
 import { type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
 
 /** One entry of `extensions.redactions` (DESIGN.md, "Redaction semantics"). */
@@ -28,6 +28,3 @@ export class RedactionLog {
     });
   }
 }
-
-/** The categories as the SDL and entries name them. */
-export const CATEGORY_KEYS = Object.keys(DATA_CATEGORIES);

@@ -7,6 +7,18 @@ import { PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
  * and updates answer NOT_FOUND. Purposes are policy constants, never client input, so they are inlined.
  */
 export function rowScope(purpose: Purpose, contact = 'c'): string {
+  const key = `${purpose} ${contact}`;
+  let scope = scopes.get(key);
+  if (scope === undefined) {
+    scope = buildScope(purpose, contact);
+    scopes.set(key, scope);
+  }
+  return scope;
+}
+
+const scopes = new Map<string, string>();
+
+function buildScope(purpose: Purpose, contact: string): string {
   const rule = PURPOSE_DEFINITIONS[purpose].rows;
   if (rule.contacts === 'none') return 'false';
   const conditions: string[] = [];
