@@ -95,6 +95,25 @@ describe('reading contacts', () => {
     }
   });
 
+  it('refuses a well-formed cursor whose time is not a time, on root and nested lists alike', async () => {
+    const forged = Buffer.from(
+      JSON.stringify(['not a time', '30000000-0000-4000-8000-000000000001']),
+    ).toString('base64url');
+    const [company] = await server.sql<{ id: string }>('select id from company limit 1');
+    const root = await gql('query($a: String) { contacts(after: $a) { totalCount } }', {
+      variables: { a: forged },
+    });
+    expectInvalid(root, 'after', 'cursor');
+    const nested = await gql(
+      'query($id: ID!, $a: String) { company(id: $id) { contacts(after: $a) { totalCount } } }',
+      {
+        variables: { id: company!.id, a: forged },
+      },
+    );
+    expect(nested.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(nested.body.errors?.[0]?.message).toContain('after');
+  });
+
   it('filters by name or email search, country, company and created range', async () => {
     const [sample] = await server.sql<{ id: string; full_name: string; email: string; company_id: string }>(
       'select id, full_name, email, company_id from contact where company_id is not null order by id limit 1',

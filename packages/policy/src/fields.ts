@@ -83,6 +83,13 @@ export const NON_PERSONAL_FIELDS = [
   'Interaction.contact',
   'Interaction.createdAt',
   'Interaction.updatedAt',
+  'ContactDuplicate.id',
+  'ContactDuplicate.contact',
+  'ContactDuplicate.existingContact',
+  'ContactDuplicate.detectedForPurpose',
+  'ContactDuplicate.detectedAt',
+  'ContactDuplicate.resolution',
+  'ContactDuplicate.resolvedAt',
 ] as const;
 
 export function isPersonalField(field: string): field is PersonalField {

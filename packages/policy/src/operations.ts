@@ -25,6 +25,9 @@ export const OPERATIONS = {
   'Mutation.updateContact': CONTACT_WRITERS,
   'Mutation.createInteraction': CONTACT_WRITERS,
   'Mutation.updateInteraction': CONTACT_WRITERS,
+  /** The duplicate-email review queue: only a privacy officer may learn that a hidden person exists. */
+  'Query.contactDuplicates': ['compliance'],
+  'Mutation.resolveContactDuplicate': ['compliance'],
   'Mutation.createCompany': ['customer_support', 'sales', 'compliance', 'administration'],
   'Mutation.updateCompany': ['customer_support', 'sales', 'compliance', 'administration'],
 } as const satisfies Record<string, readonly Purpose[]>;

@@ -3,7 +3,7 @@ import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
 import { reloaded } from '../schema/loaders.js';
 import { CompanyRef } from '../schema/refs.js';
-import { decodeCursor, pageSize } from '../shared/pagination.js';
+import { decodeTimeCursor, pageSize } from '../shared/pagination.js';
 import { listCompanies } from './company.queries.js';
 import { createCompany, updateCompany } from './company.service.js';
 
@@ -25,7 +25,7 @@ CompanyRef.implement({
         ctx.loaders.contactsOfCompany.load({
           parentId: company.id,
           first: pageSize('first', args.first),
-          after: decodeCursor('after', args.after),
+          after: decodeTimeCursor('after', args.after),
         }),
     }),
   }),

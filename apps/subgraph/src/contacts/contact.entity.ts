@@ -18,15 +18,14 @@ export const ContactSchema = defineEntity({
       name: 'contact_full_name_trgm_idx',
       expression: 'create index contact_full_name_trgm_idx on contact using gin (full_name gin_trgm_ops)',
     },
+    // Email uniqueness is checked per purpose (src/duplicates), not by a unique index: see the migration.
+    {
+      name: 'contact_email_lower_idx',
+      expression: 'create index contact_email_lower_idx on contact (lower(email))',
+    },
     {
       name: 'contact_email_trgm_idx',
       expression: 'create index contact_email_trgm_idx on contact using gin (email gin_trgm_ops)',
-    },
-  ],
-  uniques: [
-    {
-      name: 'contact_email_lower_unique',
-      expression: 'create unique index contact_email_lower_unique on contact (lower(email))',
     },
   ],
   properties: {

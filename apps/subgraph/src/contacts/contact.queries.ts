@@ -3,11 +3,10 @@ import { fieldVisibility } from '@custos/policy';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { visibleWhen } from '../privacy/decisions.js';
 import { rowScope } from '../privacy/row-scope.js';
-import { ValidationError } from '../shared/errors.js';
 import {
   type Connection,
   type CursorKey,
-  decodeCursor,
+  decodeTimeCursor,
   isUuid,
   pageSize,
   toConnection,
@@ -208,20 +207,12 @@ export async function listContacts(
   columns?: Iterable<ContactColumn>,
 ): Promise<Connection<ContactRow>> {
   const size = pageSize('first', args.first);
-  const after = decodeCursor('after', args.after);
+  const after = decodeTimeCursor('after', args.after);
   const params = new Params();
   const where = [rowScope(purpose), ...filterWhere(purpose, args.filter, params)];
   const countWhere = [...where];
   const countValues = [...params.values];
-  if (after) {
-    const createdAt = new Date(after[0]);
-    if (Number.isNaN(createdAt.getTime())) {
-      throw new ValidationError([
-        { field: 'after', rule: 'cursor', message: 'is not a cursor this API issued' },
-      ]);
-    }
-    where.push(`(c.created_at, c.id) < (${params.add(createdAt)}, ${params.add(after[1])})`);
-  }
+  if (after) where.push(`(c.created_at, c.id) < (${params.add(after[0])}, ${params.add(after[1])})`);
   const rows =
     size === 0
       ? []

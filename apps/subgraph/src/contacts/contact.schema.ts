@@ -3,7 +3,7 @@ import { connectionType } from '../schema/connection.js';
 import { reloaded } from '../schema/loaders.js';
 import { CompanyRef, ContactRef, InteractionRef } from '../schema/refs.js';
 import { connectionNodeFields } from '../schema/selection.js';
-import { decodeCursor, pageSize } from '../shared/pagination.js';
+import { decodeTimeCursor, pageSize } from '../shared/pagination.js';
 import type { ContactColumn, ContactRow } from './contact.queries.js';
 import { listContacts } from './contact.queries.js';
 import { createContact, updateContact } from './contact.service.js';
@@ -72,7 +72,7 @@ ContactRef.implement({
         ctx.loaders.interactionsOfContact.load({
           parentId: c.id,
           first: pageSize('first', args.first),
-          after: decodeCursor('after', args.after),
+          after: decodeTimeCursor('after', args.after),
         }),
     }),
   }),

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { PersonalField, Purpose } from '@custos/policy';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Company } from '../companies/company.entity.js';
 import { type CompanyInput, cleanCompanyInput, persistNewCompany } from '../companies/company.service.js';
+import { claimEmail, queueDuplicates } from '../duplicates/duplicate.service.js';
 import { assertWritable, NEW_CONTACT, visibleContactState } from '../privacy/writes.js';
-import { ConflictError, NotFoundError } from '../shared/errors.js';
+import { NotFoundError } from '../shared/errors.js';
 import { isUuid } from '../shared/pagination.js';
 import { Validator } from '../shared/validate.js';
 import { Contact } from './contact.entity.js';
@@ -119,18 +119,6 @@ async function linkCompany(
   }
 }
 
-/** Email uniqueness is enforced by the database; its error becomes CONFLICT without naming the constraint. */
-async function flushContact(tx: EntityManager): Promise<void> {
-  try {
-    await tx.flush();
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      throw new ConflictError('email', 'is already used by another contact');
-    }
-    throw error;
-  }
-}
-
 /** Creates a contact (and, when asked, its new company) in one transaction: all of it or nothing. */
 export async function createContact(
   em: EntityManager,
@@ -143,6 +131,7 @@ export async function createContact(
   assertWritable(purpose, input, WRITABLE, NEW_CONTACT);
   return em.transactional(async (tx) => {
     await linkCompany(tx, input, clean, v, now);
+    const hidden = await claimEmail(tx, purpose, clean.email ?? '', null);
     const contact = tx.create(Contact, {
       id: randomUUID(),
       fullName: clean.fullName ?? '',
@@ -160,7 +149,8 @@ export async function createContact(
       createdAt: now,
       updatedAt: now,
     });
-    await flushContact(tx);
+    await tx.flush();
+    await queueDuplicates(tx, purpose, contact.id, hidden, now);
     return contact.id;
   });
 }
@@ -184,10 +174,12 @@ export async function updateContact(
     if (!state) throw new NotFoundError('Contact');
     assertWritable(purpose, input, WRITABLE, state);
     await linkCompany(tx, input, clean, v, now);
+    const hidden = clean.email ? await claimEmail(tx, purpose, clean.email, id) : [];
     const contact = await tx.findOne(Contact, { id });
     if (!contact) throw new NotFoundError('Contact');
     tx.assign(contact, { ...clean, updatedAt: now });
-    await flushContact(tx);
+    await tx.flush();
+    await queueDuplicates(tx, purpose, contact.id, hidden, now);
     return contact.id;
   });
 }

@@ -3,11 +3,12 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Company } from '../companies/company.entity.js';
 import { ConsentState } from '../consent/consent-state.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
+import { ContactDuplicate } from '../duplicates/duplicate.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
 import { notify } from '../shared/sql.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [Company, Contact, Interaction, ConsentState];
+export const entities = [Company, Contact, Interaction, ConsentState, ContactDuplicate];
 
 export interface OrmOptions {
   readonly url: string;

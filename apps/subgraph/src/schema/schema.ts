@@ -2,6 +2,7 @@ import './scalars.js';
 import '../contacts/contact.schema.js';
 import '../companies/company.schema.js';
 import '../interactions/interaction.schema.js';
+import '../duplicates/duplicate.schema.js';
 import '../privacy/access.schema.js';
 import {
   DirectiveLocation,

@@ -177,7 +177,7 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
         const country = faker.helpers.arrayElement(COUNTRIES);
         c.id.push(id);
         c.name.push(`${first} ${last}`);
-        // The index keeps emails unique however often faker repeats a name.
+        // The running number keeps emails unique however often faker repeats a name.
         c.email.push(
           `${first}.${last}.${i}@${faker.helpers.arrayElement(['example.com', 'example.org', 'example.net'])}`
             .toLowerCase()

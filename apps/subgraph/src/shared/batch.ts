@@ -37,7 +37,8 @@ export interface ChildListSpec<T> {
 export interface ChildPageKey {
   readonly parentId: string;
   readonly first: number;
-  readonly after: CursorKey | undefined;
+  /** Parsed by `decodeTimeCursor`: child lists are ordered by a timestamp. */
+  readonly after: readonly [Date, string] | undefined;
 }
 
 type Tagged<T> = T & { __parent: string; __rn: number };
@@ -77,7 +78,7 @@ export function childPageLoader<T extends object>(
         const params: unknown[] = [parents];
         let cursorSql = '';
         if (after) {
-          params.push(new Date(after[0]), after[1]);
+          params.push(after[0], after[1]);
           cursorSql = `and (${spec.orderColumn}, ${spec.idColumn}) < ($2, $3)`;
         }
         params.push(first + 1);

@@ -55,6 +55,20 @@ export function decodeCursor(field: string, cursor: string | null | undefined): 
 }
 
 /** Validates `first`: a whole number from 0 to MAX_PAGE. */
+/** A cursor whose first part is a timestamp (the order of time-sorted lists), with the timestamp parsed. */
+export function decodeTimeCursor(
+  field: string,
+  cursor: string | null | undefined,
+): readonly [Date, string] | undefined {
+  const key = decodeCursor(field, cursor);
+  if (!key) return undefined;
+  const at = new Date(key[0]);
+  if (Number.isNaN(at.getTime())) {
+    throw new ValidationError([{ field, rule: 'cursor', message: 'is not a cursor this API issued' }]);
+  }
+  return [at, key[1]];
+}
+
 export function pageSize(field: string, first: number | null | undefined): number {
   const size = first ?? DEFAULT_PAGE;
   if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE) {
