@@ -6,8 +6,11 @@ const policySource = fileURLToPath(new URL('./packages/policy/src/index.ts', imp
 // graphql 16 has no exports map: Vite would pick its ESM build for our sources while Node loads the CommonJS
 // one for Pothos, Apollo and graphql-jit — two instances ("from another module or realm"). One entry for all.
 const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const alias = [
   { find: '@custos/policy', replacement: policySource },
+  // The shared service runtime from source, so that tests and every app under test share one instance of it.
+  { find: '@custos/subgraph/kit', replacement: source('./apps/subgraph/src/kit.ts') },
   { find: /^graphql$/, replacement: graphqlEntry },
 ];
 
@@ -36,13 +39,19 @@ export default defineConfig({
       },
       databaseProject('subgraph', './apps/subgraph/test/support/embedded-setup.ts', [
         'apps/subgraph/test/*.test.ts',
+        'apps/tickets/test/*.test.ts',
         // Whole processes as `npm start` runs them: the embedded default only.
         'apps/subgraph/test/process/*.test.ts',
+      ]),
+      // Federation through the gateway, over the real subgraphs on the embedded cluster.
+      databaseProject('federation', './apps/subgraph/test/support/embedded-setup.ts', [
+        'test/federation/**/*.test.ts',
       ]),
       ...(process.env.TEST_DATABASE_URL
         ? [
             databaseProject('subgraph-external', './apps/subgraph/test/support/external-setup.ts', [
               'apps/subgraph/test/*.test.ts',
+              'apps/tickets/test/*.test.ts',
             ]),
           ]
         : []),

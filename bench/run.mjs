@@ -10,6 +10,11 @@
 //      correct, error-free page, then load it from a separate process pinned to core 1 (bench/load.mjs).
 //   4. Print the table and the ratios; write JSON to bench/results/.
 //
+// Federation section (servers custos-direct and custos-via-gateway): the same contacts query straight to the
+// subgraph and through the gateway (apps/gateway, Hive Gateway, in front of a second instance of the same
+// subgraph), both in production mode, measured side by side like the enforcement pair. Gateway and subgraph share
+// the server core: the ratio is the gateway's cost on the same hardware.
+//
 // Enforcement section (servers custos-enforced and custos-allow-all): the same subgraph in NODE_ENV=test (the
 // config refuses CUSTOS_POLICY_ALLOW_ALL in production), once enforcing the policy and once with it replaced by
 // allow-all, at the same page sizes and at `_entities` with BENCH_ENTITIES representations. Both run side by side,
@@ -48,14 +53,34 @@ function intEnv(name, fallback, min, max) {
 }
 
 /** Table order: the ceiling, the peer, Custos; then the enforcement section's two variants. */
-const SERVER_NAMES = ['bare', 'postgraphile', 'custos', 'custos-enforced', 'custos-allow-all'];
+const SERVER_NAMES = [
+  'bare',
+  'postgraphile',
+  'custos',
+  'custos-enforced',
+  'custos-allow-all',
+  'custos-direct',
+  'custos-via-gateway',
+];
 /** The enforcement section's two variants; when both run, they are measured side by side (run.mjs, measurePair). */
 const ENFORCEMENT_PAIR = ['custos-enforced', 'custos-allow-all'];
+/** The federation section's pair: the subgraph direct, and the gateway in front of the subgraph. */
+const GATEWAY_PAIR = ['custos-direct', 'custos-via-gateway'];
+/** Issue 4's target: through the gateway, at least this share of the direct throughput. */
+const GATEWAY_GOAL = 0.7;
 /**
  * Run order: the Custos servers first, so that a broken subgraph fails the run before minutes are spent on the
  * others; the two enforcement variants back to back, so that they see the same machine.
  */
-const RUN_ORDER = ['custos', 'custos-enforced', 'custos-allow-all', 'postgraphile', 'bare'];
+const RUN_ORDER = [
+  'custos',
+  'custos-direct',
+  'custos-via-gateway',
+  'custos-enforced',
+  'custos-allow-all',
+  'postgraphile',
+  'bare',
+];
 
 function listEnv(name, fallback, allowed) {
   const raw = process.env[name]?.trim();
@@ -186,6 +211,7 @@ function startChild(name, command, args, { env, input, inheritStderr = false, ca
 
 /** SIGTERM, then SIGKILL when the process has not exited after `graceMs`. */
 async function stopChild(handle, graceMs = 5_000) {
+  if (handle.stop) return handle.stop();
   if (handle.child.exitCode !== null || handle.child.signalCode !== null) return;
   handle.child.kill('SIGTERM');
   const timer = setTimeout(() => handle.child.kill('SIGKILL'), graceMs);
@@ -380,6 +406,8 @@ const NODE_FIELDS = {
   custos: CUSTOS_FIELDS,
   'custos-enforced': CUSTOS_FIELDS,
   'custos-allow-all': CUSTOS_FIELDS,
+  'custos-direct': CUSTOS_FIELDS,
+  'custos-via-gateway': CUSTOS_FIELDS,
   bare: ['id', 'fullName', 'email', 'phone', 'birthDate', 'country', 'createdAt'],
   postgraphile: ['rowId', 'fullName', 'email', 'phone', 'birthDate', 'addressCountry', 'createdAt'],
 };
@@ -418,6 +446,28 @@ const SERVERS = {
     { NODE_ENV: 'test', CUSTOS_POLICY_ALLOW_ALL: '1' },
     { enforcement: true, allowAll: true },
   ),
+  // The federation section: the subgraph as shipped, direct, and the gateway in front of it.
+  'custos-direct': {
+    ...custosServer('custos subgraph (direct)', { NODE_ENV: 'production', CUSTOS_POLICY_ALLOW_ALL: '0' }),
+    federation: true,
+  },
+  'custos-via-gateway': {
+    ...custosServer('custos through the gateway', { NODE_ENV: 'production' }),
+    federation: true,
+    script: 'apps/gateway/dist/main.js',
+    // Its own subgraph, started first (startServer): the gateway in production mode, verifying the same tokens.
+    upstream: 'custos-direct',
+    env: (upstreamPort) => ({
+      NODE_ENV: 'production',
+      AUTH_JWKS_URL: identity.jwksUrl,
+      AUTH_ISSUER: BENCH_ISSUER,
+      AUTH_AUDIENCE: BENCH_AUDIENCE,
+      LOG_LEVEL: 'warn',
+      CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql`,
+      // Not queried here; nothing listens on the discard port.
+      TICKETS_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql',
+    }),
+  },
 };
 
 /**
@@ -545,10 +595,12 @@ async function startServer(name, databaseUrl) {
       `${server.script} is missing${name.startsWith('custos') ? ': build it first (npm run build)' : ''}`,
     );
   }
+  // A server in front of another (the gateway) gets its own instance of that one, started first.
+  const upstream = server.upstream ? await startServer(server.upstream, databaseUrl) : undefined;
   const port = await freePort();
   const env = {
     ...process.env,
-    ...server.env(),
+    ...server.env(upstream?.port),
     DATABASE_URL: databaseUrl,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -560,7 +612,18 @@ async function startServer(name, databaseUrl) {
     const readyUrl = `http://127.0.0.1:${port}${server.readyPath}`;
     await waitUntil(handle, `200 from ${server.readyPath}`, async () => (await fetch(readyUrl)).ok, 120_000);
   }
-  return { handle, port };
+  if (!upstream) return { handle, port };
+  // One handle that stops both, the server in front first.
+  return {
+    port,
+    handle: {
+      ...handle,
+      stop: async () => {
+        await stopChild(handle);
+        await stopChild(upstream.handle);
+      },
+    },
+  };
 }
 
 /**
@@ -927,6 +990,31 @@ function enforcementReport(enforcementRows, sqlCounts, entityIds) {
 // Main
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Through the gateway against direct, per page size, from rounds that alternated (measurePair). */
+function gatewayReport(federationRows) {
+  const comparisons = settings.sizes
+    .map((size) => {
+      const direct = federationRows.find((row) => row.server === 'custos-direct' && row.size === size);
+      const via = federationRows.find((row) => row.server === 'custos-via-gateway' && row.size === size);
+      if (!direct || !via) return null;
+      const gatewayOverDirect = ratio(via, direct);
+      return {
+        size,
+        direct: direct.requestsPerSecond,
+        viaGateway: via.requestsPerSecond,
+        gatewayOverDirect,
+        roundPairRatios: roundPairs(via, direct),
+        goalMet: direct.valid && via.valid && gatewayOverDirect !== null && gatewayOverDirect >= GATEWAY_GOAL,
+      };
+    })
+    .filter((c) => c !== null);
+  return {
+    goal: `via gateway >= ${GATEWAY_GOAL} x direct req/s at every size`,
+    comparisons,
+    goalMet: comparisons.length === 0 ? null : comparisons.every((c) => c.goalMet),
+  };
+}
+
 function readJson(file) {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
@@ -944,6 +1032,7 @@ async function main() {
   const token = identity.token;
   const rows = [];
   const enforcementRows = [];
+  const federationRows = [];
   /** SQL statements per request of each enforcement variant, per case key. */
   const sqlCounts = {};
   /** The first verified server's page per size: every other server must return the same rows in order. */
@@ -1006,18 +1095,21 @@ async function main() {
     if (SERVERS[name].enforcement) {
       row.sqlStatementsPerRequest = sqlCounts[name]?.[item.key]?.perRequest ?? null;
       enforcementRows.push(row);
+    } else if (SERVERS[name].federation) {
+      federationRows.push(row);
     } else {
       rows.push(row);
     }
   }
 
-  // Both enforcement variants selected: measured as a pair (below); either alone: like any other server.
-  const paired = ENFORCEMENT_PAIR.every((name) => settings.servers.includes(name));
+  // A pair whose two servers are both selected is measured as a pair (below); either alone, like any other server.
+  const pairs = [ENFORCEMENT_PAIR, GATEWAY_PAIR].filter((pair) =>
+    pair.every((name) => settings.servers.includes(name)),
+  );
   for (const name of settings.servers) {
-    if (paired && ENFORCEMENT_PAIR.includes(name)) {
-      if (name === ENFORCEMENT_PAIR.find((pair) => settings.servers.includes(pair))) {
-        await measurePair(ENFORCEMENT_PAIR);
-      }
+    const pair = pairs.find((candidate) => candidate.includes(name));
+    if (pair) {
+      if (name === pair.find((member) => settings.servers.includes(member))) await measurePair(pair);
       continue;
     }
     const server = SERVERS[name];
@@ -1045,7 +1137,7 @@ async function main() {
   async function measurePair(names) {
     console.log(`\n== ${names.map((name) => SERVERS[name].label).join(' vs ')} ==`);
     const cases = casesFor(names[0], entityIds);
-    for (const name of names) await count(name, cases);
+    for (const name of names) if (SERVERS[name].enforcement) await count(name, cases);
     const started = [];
     try {
       for (const name of names) started.push({ name, ...(await startServer(name, database.url)) });
@@ -1140,6 +1232,20 @@ async function main() {
         `SQL goal ${verdict(enforcement.sqlGoalMet)}`,
     );
   }
+  const federation = gatewayReport(federationRows);
+  if (federationRows.length > 0) {
+    console.log('');
+    console.log('Federation: the same query direct to the subgraph and through the gateway (req/s, medians)');
+    for (const c of federation.comparisons) {
+      const pairs = c.roundPairRatios;
+      const spread =
+        pairs.length > 1 ? ` (round pairs: ${fmt(Math.min(...pairs))}-${fmt(Math.max(...pairs))})` : '';
+      console.log(
+        `first=${c.size}: direct ${c.direct ?? 'n/a'}, via gateway ${c.viaGateway ?? 'n/a'}, ` +
+          `gateway/direct ${fmt(c.gatewayOverDirect)}${spread}, goal (>= ${GATEWAY_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}`,
+      );
+    }
+  }
   for (const warning of warnings) console.warn(`warning: ${warning}`);
 
   const benchPackage = readJson(path.join(benchDir, 'package.json'));
@@ -1180,6 +1286,7 @@ async function main() {
     comparisons,
     targetMet,
     enforcement,
+    federation,
     warnings,
   };
   const resultsDir = path.join(benchDir, 'results');
@@ -1191,7 +1298,7 @@ async function main() {
   console.log(`\nwrote ${path.relative(repoRoot, file)} and bench/results/latest.json`);
 
   // CI: every goal whose servers ran must be met, and at least one must have been measured.
-  const goals = [targetMet, enforcement.goalMet].filter((met) => met !== null);
+  const goals = [targetMet, enforcement.goalMet, federation.goalMet].filter((met) => met !== null);
   if (process.env.BENCH_ENFORCE_TARGET === '1' && (goals.length === 0 || goals.includes(false))) {
     process.exitCode = 1;
   }

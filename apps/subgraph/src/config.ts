@@ -59,7 +59,7 @@ function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, defaults: { readonly port?: number } = {}): Config {
   const problems: string[] = [];
   const get = (name: string): string | undefined => {
     const value = env[name];
@@ -100,7 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
 
   const host = get('HOST') ?? '127.0.0.1';
-  const port = int('PORT', 4001, 0, 65535);
+  const port = int('PORT', defaults.port ?? 4001, 0, 65535);
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const dataDir = path.resolve(get('CUSTOS_DATA_DIR') ?? path.join(repoRoot(), '.data'));
   const seedContacts = int('SEED_CONTACTS', 1000, 0, 1_000_000);

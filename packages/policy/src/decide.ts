@@ -71,6 +71,12 @@ const redact = (reason: RedactionReason): FieldDecision => ({ allowed: false, re
  * May `purpose` see `field` (e.g. `Contact.email`) of a contact in `state`, on a row it may see? Fields that
  * hold no personal data are always allowed. Reasons are tried highest first:
  * PROCESSING_RESTRICTED (Art 18) > SENSITIVE_USE_LIMITED (CCPA) > SPECIAL_CATEGORY (Art 9) > PURPOSE_NOT_ALLOWED.
+ *
+ * "Limit the use of my sensitive personal information" limits a purpose that would otherwise use the data: it
+ * does not apply to a field the purpose never sees anyway, and reporting it there would tell that purpose a
+ * choice of the consumer it may not read (DESIGN.md: no answer may depend on data the caller may not read).
+ * Whether a contact is restricted is no such secret: `restricted` is a field every purpose may read.
+ *
  * An erased contact's tombstone (seen by compliance only) holds no personal value left to redact: its fields
  * are allowed and empty.
  */
@@ -79,10 +85,10 @@ export function decideField(purpose: Purpose, field: string, state: ContactState
   const definition = PURPOSE_DEFINITIONS[purpose];
   const special = isSpecialCategory(PERSONAL_FIELDS[field].category);
   if (state.restricted && definition.rows.restricted !== 'include') return redact('PROCESSING_RESTRICTED');
-  if (special && state.limitSensitive && !definition.overridesSensitiveLimit)
-    return redact('SENSITIVE_USE_LIMITED');
   if (special && !definition.specialCategories) return redact('SPECIAL_CATEGORY');
   if (!(definition.fields as readonly PersonalField[]).includes(field)) return redact('PURPOSE_NOT_ALLOWED');
+  if (special && state.limitSensitive && !definition.overridesSensitiveLimit)
+    return redact('SENSITIVE_USE_LIMITED');
   return ALLOW;
 }
 

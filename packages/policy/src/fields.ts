@@ -51,6 +51,15 @@ export const PERSONAL_FIELDS = {
     category: 'user.content.private',
     description: 'Free-text notes of a call, email, meeting or note about the contact',
   },
+  // apps/tickets: support tickets written by or about the contact who requested them.
+  'Ticket.subject': {
+    category: 'user.content.private',
+    description: 'Subject line of a support ticket, written by or about the requester',
+  },
+  'Ticket.description': {
+    category: 'user.content.private',
+    description: "Free text of a support ticket: the requester's own words and the agent's notes",
+  },
 } as const satisfies Record<string, FieldDefinition>;
 
 export type PersonalField = keyof typeof PERSONAL_FIELDS;
@@ -83,6 +92,14 @@ export const NON_PERSONAL_FIELDS = [
   'Interaction.contact',
   'Interaction.createdAt',
   'Interaction.updatedAt',
+  'Contact.tickets',
+  'Ticket.id',
+  'Ticket.status',
+  'Ticket.priority',
+  'Ticket.requester',
+  'Ticket.createdAt',
+  'Ticket.updatedAt',
+  'Ticket.solvedAt',
   'ContactDuplicate.id',
   'ContactDuplicate.contact',
   'ContactDuplicate.existingContact',

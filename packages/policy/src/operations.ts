@@ -7,6 +7,12 @@ import { PURPOSES, type Purpose } from './purposes.js';
 const EVERY_PURPOSE = PURPOSES;
 const CONTACT_READERS = PURPOSES.filter((p) => p !== 'analytics');
 const CONTACT_WRITERS = ['customer_support', 'sales', 'compliance'] as const satisfies readonly Purpose[];
+const TICKET_READERS = [
+  'customer_support',
+  'sales',
+  'compliance',
+  'administration',
+] as const satisfies readonly Purpose[];
 
 export const OPERATIONS = {
   'Query.contact': CONTACT_READERS,
@@ -25,6 +31,9 @@ export const OPERATIONS = {
   'Mutation.updateContact': CONTACT_WRITERS,
   'Mutation.createInteraction': CONTACT_WRITERS,
   'Mutation.updateInteraction': CONTACT_WRITERS,
+  /** apps/tickets: support tickets, each about one contact and row-scoped by that contact. */
+  'Query.ticket': TICKET_READERS,
+  'Query.tickets': TICKET_READERS,
   /** The duplicate-email review queue: only a privacy officer may learn that a hidden person exists. */
   'Query.contactDuplicates': ['compliance'],
   'Mutation.resolveContactDuplicate': ['compliance'],

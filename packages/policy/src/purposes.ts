@@ -56,13 +56,14 @@ const DERIVED = [
   'Contact.country',
 ] as const;
 const NOTES = ['Interaction.subject', 'Interaction.body'] as const;
+const TICKETS = ['Ticket.subject', 'Ticket.description'] as const;
 
 export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> = {
   customer_support: {
     lawfulBasis: 'contract',
     description: 'Helping a customer with the product or service they have a contract for (Art 6(1)(b)).',
     rows: { contacts: 'live', restricted: 'redact', requiresConsent: false, objection: 'ignore' },
-    fields: [...CONTACT_DETAILS, ...DERIVED, 'Contact.birthDate', 'Contact.address', ...NOTES],
+    fields: [...CONTACT_DETAILS, ...DERIVED, 'Contact.birthDate', 'Contact.address', ...NOTES, ...TICKETS],
     specialCategories: false,
     overridesSensitiveLimit: false,
   },
@@ -70,7 +71,8 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     lawfulBasis: 'legitimate_interest',
     description: 'Selling to prospects and customers who have not objected (Art 6(1)(f), Art 21(1)).',
     rows: { contacts: 'live', restricted: 'exclude', requiresConsent: false, objection: 'exclude' },
-    fields: [...CONTACT_DETAILS, ...DERIVED, 'Contact.address', ...NOTES],
+    // What a customer asked support about, not what they wrote in full.
+    fields: [...CONTACT_DETAILS, ...DERIVED, 'Contact.address', ...NOTES, 'Ticket.subject'],
     specialCategories: false,
     overridesSensitiveLimit: false,
   },
@@ -114,6 +116,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
       'Contact.ipAddress',
       'Contact.healthNotes',
       ...NOTES,
+      ...TICKETS,
     ],
     specialCategories: { condition: 'Art 9(2)(f): establishment, exercise or defence of legal claims' },
     overridesSensitiveLimit: true,

@@ -90,15 +90,11 @@ describe('rules of DESIGN.md', () => {
     expect(seeing).toEqual(['customer_support', 'compliance', 'administration']);
   });
 
-  it('orders reasons PROCESSING_RESTRICTED > SENSITIVE_USE_LIMITED > SPECIAL_CATEGORY > PURPOSE_NOT_ALLOWED', () => {
+  it('orders reasons PROCESSING_RESTRICTED > SPECIAL_CATEGORY > PURPOSE_NOT_ALLOWED', () => {
     const both = state({ restricted: true, limitSensitive: true });
     expect(decideField('customer_support', 'Contact.healthNotes', both)).toEqual({
       allowed: false,
       reason: 'PROCESSING_RESTRICTED',
-    });
-    expect(decideField('customer_support', 'Contact.healthNotes', state({ limitSensitive: true }))).toEqual({
-      allowed: false,
-      reason: 'SENSITIVE_USE_LIMITED',
     });
     expect(decideField('customer_support', 'Contact.healthNotes', ORDINARY_CONTACT)).toEqual({
       allowed: false,
@@ -108,6 +104,16 @@ describe('rules of DESIGN.md', () => {
       allowed: false,
       reason: 'PURPOSE_NOT_ALLOWED',
     });
+  });
+
+  it('never reports the sensitive-data limit on a field the purpose never sees (no oracle on the choice)', () => {
+    const limited = state({ limitSensitive: true });
+    for (const purpose of PURPOSES) {
+      for (const field of PERSONAL_FIELD_NAMES) {
+        if (fieldVisibility(purpose, field) !== 'never') continue;
+        expect(decideField(purpose, field, limited)).toEqual(decideField(purpose, field, ORDINARY_CONTACT));
+      }
+    }
   });
 
   it('lets nothing but personal fields be redacted', () => {

@@ -13,6 +13,13 @@ export const entities = [Company, Contact, Interaction, ConsentState, ContactDup
 export interface OrmOptions {
   readonly url: string;
   readonly poolMax?: number;
+  /** Another service's model (apps/tickets); the Custos entities and migrations by default. */
+  readonly model?: {
+    readonly entities: unknown[];
+    readonly migrations: typeof migrations;
+    /** Its own migration ledger, so that two services can share one database. */
+    readonly migrationsTable: string;
+  };
 }
 
 /**
@@ -22,10 +29,11 @@ export interface OrmOptions {
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init({
     clientUrl: options.url,
-    entities,
+    entities: (options.model?.entities ?? entities) as typeof entities,
     extensions: [Migrator],
     migrations: {
-      migrationsList: migrations,
+      migrationsList: options.model?.migrations ?? migrations,
+      ...(options.model ? { tableName: options.model.migrationsTable } : {}),
       transactional: true,
       allOrNothing: true,
       silent: true,

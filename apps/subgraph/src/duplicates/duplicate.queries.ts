@@ -18,10 +18,7 @@ export type DuplicateStatus = (typeof DUPLICATE_STATUSES)[number];
 
 const COLUMNS = `d.id, d.contact_id as "contactId", d.existing_contact_id as "existingContactId",
   d.detected_for_purpose as "detectedForPurpose", ${isoTimestamp('d.detected_at', 'detectedAt')},
-  d.resolution, case when d.resolved_at is null then null else ${isoTimestamp(
-    'd.resolved_at',
-    'resolvedAt',
-  ).replace(/ as "resolvedAt"$/, '')} end as "resolvedAt"`;
+  d.resolution, ${isoTimestamp('d.resolved_at', 'resolvedAt')}`;
 
 const STATUS_WHERE: Record<DuplicateStatus, string | null> = {
   OPEN: 'd.resolved_at is null',

@@ -6,7 +6,7 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import type { Context } from '../context.js';
+import type { RequestContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../shared/errors.js';
 import { JitExecutor } from './jit-executor.js';
@@ -19,13 +19,17 @@ import {
 } from './limits.js';
 import { redactionsPlugin } from './redactions-plugin.js';
 
-/** Codes whose messages are ours and safe to show; everything else becomes a generic internal error. */
-const PUBLIC_CODES = new Set([
+/**
+ * Codes whose messages are ours and safe to show; everything else becomes a generic internal error. The
+ * gateway passes subgraph errors on by the same list.
+ */
+export const PUBLIC_CODES: ReadonlySet<string> = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'BAD_USER_INPUT',
   'NOT_FOUND',
   'CONFLICT',
+  'RATE_LIMITED',
   'QUERY_TOO_DEEP',
   'TOO_MANY_ALIASES',
   'TOO_MANY_TOKENS',
@@ -79,13 +83,13 @@ export function formatError(logger: Logger, production = false) {
   };
 }
 
-export async function createGraphQLServer(
+export async function createGraphQLServer<C extends RequestContext>(
   schema: GraphQLSchema,
   logger: Logger,
   production: boolean,
   limits: QueryLimits = DEFAULT_LIMITS,
-): Promise<ApolloServer<Context>> {
-  const plugins: ApolloServerPlugin<Context>[] = [
+): Promise<ApolloServer<C>> {
+  const plugins: ApolloServerPlugin<C>[] = [
     // Apollo's default cache-control plugin doubles the cost of every request and we serve
     // `Cache-Control: no-store` anyway: personal data is never cached.
     ApolloServerPluginCacheControlDisabled(),
@@ -103,7 +107,7 @@ export async function createGraphQLServer(
       },
     },
   ];
-  const server = new ApolloServer<Context>({
+  const server = new ApolloServer<C>({
     // graphql-jit execution: about a third more throughput on list queries (see bench/).
     gateway: new JitExecutor(schema),
     plugins,

@@ -1,11 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Context } from '../context.js';
+import type { RequestContext } from '../context.js';
 
 /**
  * Writes the request's redactions into `extensions.redactions` (DESIGN.md, "Redaction semantics"), for
  * every response that has any, errors or not.
  */
-export const redactionsPlugin: ApolloServerPlugin<Context> = {
+export const redactionsPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ response, contextValue }) {

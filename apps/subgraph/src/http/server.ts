@@ -3,70 +3,26 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import type { Context, RequestInfo } from '../context.js';
+import type { RequestContext, RequestInfo } from '../context.js';
 import type { Logger } from '../logger.js';
+import { BodyTooLarge, errorBody, readBody, sendJson } from './respond.js';
 
-export interface HttpOptions {
-  readonly apollo: ApolloServer<Context>;
+export interface HttpOptions<C extends RequestContext> {
+  readonly apollo: ApolloServer<C>;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
-  readonly context: (req: IncomingMessage, request: RequestInfo) => Promise<Context>;
+  readonly context: (req: IncomingMessage, request: RequestInfo) => Promise<C>;
   readonly ready: () => Promise<boolean>;
   /** Development only: the public keys tokens are checked against. */
   readonly jwks?: unknown;
 }
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(new BodyTooLarge());
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    ...headers,
-  });
-  res.end(text);
-}
-
-const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
 
 /**
  * The HTTP edge: health and readiness probes, the development JWKS, and POST/GET /graphql handed to
  * Apollo Server. Request logs carry method, path, status, duration and operation name — never headers,
  * variables, query text or response data.
  */
-export function createHttpServer(options: HttpOptions): http.Server {
+export function createHttpServer<C extends RequestContext>(options: HttpOptions<C>): http.Server {
   const { apollo, logger } = options;
 
   async function handleGraphQL(
@@ -79,7 +35,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
     if (req.method === 'POST') {
       let text: string;
       try {
-        text = await readBody(req, options.maxBodyBytes);
+        text = (await readBody(req, options.maxBodyBytes)).toString('utf8');
       } catch (error) {
         if (error instanceof BodyTooLarge) {
           sendJson(

@@ -88,25 +88,11 @@ export async function startTestServer(
     keys,
     logs,
     token: (roles, sub = `test-${roles.join('-')}`) => signDevToken(keys, { sub, roles, ttlSeconds: 600 }),
-    async gql<T>(query: string, opts: GqlOptions = {}) {
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-      const token = opts.token === undefined ? defaultToken : opts.token;
-      const purpose = opts.purpose === undefined ? 'customer_support' : opts.purpose;
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      if (purpose !== null) headers['x-purpose'] = purpose;
-      const res = await fetch(`${running.url}/graphql`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ query, variables: opts.variables }),
-      });
-      const text = await res.text();
-      return {
-        status: res.status,
-        headers: res.headers,
-        text,
-        body: JSON.parse(text) as GqlResponse<T>['body'],
-      };
-    },
+    gql: <T>(query: string, opts: GqlOptions = {}) =>
+      postGraphQL<T>(`${running.url}/graphql`, query, {
+        ...opts,
+        token: opts.token === undefined ? defaultToken : opts.token,
+      }),
     async sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []) {
       return (await pool.query<T>(text, params)).rows;
     },
@@ -130,6 +116,28 @@ export async function startTestServer(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A GraphQL request over HTTP to any Custos service: `token` (null: none) and `purpose` (default
+ * customer_support; null: none) become the Authorization and X-Purpose headers.
+ */
+export async function postGraphQL<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  opts: GqlOptions = {},
+): Promise<GqlResponse<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  const purpose = opts.purpose === undefined ? 'customer_support' : opts.purpose;
+  if (opts.token !== null && opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  if (purpose !== null) headers['x-purpose'] = purpose;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query, variables: opts.variables }),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, body: JSON.parse(text) as GqlResponse<T>['body'] };
 }
 
 /** Shorthand: the first error's code of a response. */

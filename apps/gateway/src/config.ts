@@ -1,0 +1,141 @@
+import path from 'node:path';
+import { ConfigError, DEFAULT_LIMITS, type QueryLimits, repoRoot } from '@custos/subgraph/kit';
+
+// Document limits of the edge: the subgraph's, with its defaults (apps/subgraph/src/http/limits.ts).
+export type { QueryLimits };
+export { ConfigError };
+
+/**
+ * The gateway's configuration, from environment variables only, validated once at start. Like the
+ * subgraph's (apps/subgraph/src/config.ts): every bad value is reported by name and rule, never by value.
+ */
+export interface GatewayConfig {
+  readonly production: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: string;
+  /** The composed supergraph SDL (`npm run compose`). */
+  readonly supergraphPath: string;
+  /** Subgraph URLs replacing the supergraph's `join__graph` ones, by subgraph name. */
+  readonly subgraphUrls: Readonly<Record<string, string>>;
+  readonly maxBodyBytes: number;
+  readonly limits: QueryLimits;
+  readonly corsOrigins: readonly string[];
+  readonly auth: {
+    readonly jwksUrl: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly devTokenTtlSeconds: number;
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** Development: the subgraph's own key set (DESIGN.md, "HTTP and identity"). */
+const DEV_JWKS_URL = 'http://127.0.0.1:4001/.well-known/jwks.json';
+const SUBGRAPH_URL_VARIABLES = { custos: 'CUSTOS_SUBGRAPH_URL', tickets: 'TICKETS_SUBGRAPH_URL' } as const;
+
+const isLoopback = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name}: must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  /** An http(s) URL; in production plain http only on a loopback address (a sidecar on this host). */
+  const httpUrl = (name: string, production: boolean): string | undefined => {
+    const raw = get(name);
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      problems.push(`${name}: must be a valid URL`);
+      return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      problems.push(`${name}: must be a URL with scheme https or http`);
+    } else if (production && parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+      problems.push(`${name}: must use https (http only on a loopback address) in production`);
+    }
+    return raw;
+  };
+
+  const nodeEnv = get('NODE_ENV') ?? 'development';
+  if (!['production', 'development', 'test'].includes(nodeEnv)) {
+    problems.push('NODE_ENV: must be one of production, development, test');
+  }
+  const production = nodeEnv === 'production';
+  const logLevel = get('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const subgraphUrls: Record<string, string> = {};
+  for (const [name, variable] of Object.entries(SUBGRAPH_URL_VARIABLES)) {
+    const url = httpUrl(variable, production);
+    if (url) subgraphUrls[name] = url;
+  }
+
+  const corsOrigins = (get('CORS_ORIGINS') ?? 'http://localhost:5173,http://127.0.0.1:5173')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    // An origin is scheme://host[:port], nothing more; `*` would hand personal data to any web page.
+    if (!/^https?:\/\/[^/\s*]+$/.test(origin)) {
+      problems.push(
+        'CORS_ORIGINS: must be a comma-separated list of origins like https://console.example.com',
+      );
+      break;
+    }
+  }
+
+  const jwksUrl = httpUrl('AUTH_JWKS_URL', production);
+  const issuer = get('AUTH_ISSUER');
+  const audience = get('AUTH_AUDIENCE');
+  if (production) {
+    // DESIGN.md: production needs a real identity provider and never accepts development tokens.
+    if (!get('AUTH_JWKS_URL')) problems.push('AUTH_JWKS_URL: required when NODE_ENV=production');
+    if (!issuer) problems.push('AUTH_ISSUER: required when NODE_ENV=production');
+    else if (issuer === 'custos-dev') {
+      problems.push('AUTH_ISSUER: must not be the development issuer in production');
+    }
+    if (!audience) problems.push('AUTH_AUDIENCE: required when NODE_ENV=production');
+  }
+
+  const config: GatewayConfig = {
+    production,
+    host: get('HOST') ?? '127.0.0.1',
+    port: int('PORT', 4000, 0, 65535),
+    logLevel,
+    supergraphPath: path.resolve(get('SUPERGRAPH_PATH') ?? path.join(repoRoot(), 'supergraph.graphql')),
+    subgraphUrls,
+    maxBodyBytes: int('MAX_BODY_BYTES', 1_048_576, 1024, 104_857_600),
+    limits: {
+      maxDepth: int('MAX_QUERY_DEPTH', DEFAULT_LIMITS.maxDepth, 1, 100),
+      maxAliases: int('MAX_QUERY_ALIASES', DEFAULT_LIMITS.maxAliases, 0, 10_000),
+      maxTokens: int('MAX_QUERY_TOKENS', DEFAULT_LIMITS.maxTokens, 100, 1_000_000),
+      maxCost: int('MAX_QUERY_COST', DEFAULT_LIMITS.maxCost, 1, 1_000_000_000),
+    },
+    corsOrigins,
+    auth: {
+      jwksUrl: jwksUrl ?? DEV_JWKS_URL,
+      issuer: issuer ?? 'custos-dev',
+      audience: audience ?? 'custos',
+      devTokenTtlSeconds: int('DEV_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,70 @@
+import { closeServer, createAuthenticator, type Logger, listen } from '@custos/subgraph/kit';
+import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import type { GatewayConfig } from './config.js';
+import type { EdgeContext } from './context.js';
+import { maskUnexpected, useSafeSubgraphErrors } from './errors.js';
+import { createHttpServer, useOperationName } from './http.js';
+import { useIdentity } from './identity.js';
+import { useQueryLimits } from './limits.js';
+import { useEdgePrivacy } from './privacy/redactions.js';
+
+export interface GatewayOptions {
+  readonly config: Omit<GatewayConfig, 'supergraphPath' | 'logLevel'>;
+  /** The supergraph SDL, subgraph URLs already final (supergraph.ts). */
+  readonly supergraph: string;
+  readonly logger: Logger;
+}
+
+export interface Gateway {
+  /** Where it listens, e.g. `http://127.0.0.1:4000` (GraphQL at `${url}/graphql`). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Request headers every subgraph needs to apply the policy itself: who, why, and the GPC opt-out signal. */
+const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'sec-gpc'] as const;
+
+/** Starts the federation gateway: Hive Gateway runtime behind our HTTP edge, listening on config.host:port. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options;
+  const authenticate = createAuthenticator({ config: { auth: config.auth, policyAllowAll: false } });
+  const runtime = createGatewayRuntime<EdgeContext>({
+    supergraph: options.supergraph,
+    logging: false,
+    landingPage: false,
+    graphiql: false,
+    // Personal data and bearer tokens: only the console's origins may read answers from a browser.
+    cors: {
+      origin: [...config.corsOrigins],
+      allowedHeaders: ['authorization', 'content-type', 'x-purpose', 'sec-gpc'],
+      exposedHeaders: ['x-request-id'],
+      methods: ['GET', 'POST'],
+      maxAge: 600,
+    },
+    propagateHeaders: {
+      fromClientToSubgraphs: ({ request }) =>
+        Object.fromEntries(FORWARDED_HEADERS.map((name) => [name, request.headers.get(name)])),
+    },
+    ...(config.production ? { disableIntrospection: { disableIf: () => true } } : {}),
+    maskedErrors: { maskError: maskUnexpected(logger) },
+    plugins: () => [
+      useIdentity(authenticate),
+      ...useQueryLimits(config.limits, config.production),
+      useOperationName(),
+      useEdgePrivacy(),
+      useSafeSubgraphErrors(logger),
+    ],
+  });
+  const server = createHttpServer({ runtime, logger, maxBodyBytes: config.maxBodyBytes });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  const url = await listen(server, config.port, config.host);
+  return {
+    url,
+    async close() {
+      await closeServer(server);
+      await runtime.dispose();
+    },
+  };
+}

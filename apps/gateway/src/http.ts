@@ -1,0 +1,116 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { BodyTooLarge, errorBody, type Logger, readBody, sendJson } from '@custos/subgraph/kit';
+import type { GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { getOperationAST } from 'graphql';
+import type { ServerContext } from './context.js';
+
+export interface HttpOptions {
+  readonly runtime: GatewayRuntime;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+}
+
+/** Node's headers as fetch headers; repeated headers are joined as HTTP allows. */
+function fetchHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+/**
+ * The HTTP edge around the Hive Gateway runtime: liveness and readiness probes, the body size limit (the
+ * runtime has none), `Cache-Control: no-store` on every GraphQL answer (they carry personal data, DESIGN.md) and
+ * one JSON request log line with method, path, status, duration, request id and operation name — never
+ * headers, variables, query text or response data. Everything else (CORS, GraphQL over HTTP) is the runtime's.
+ */
+export function createHttpServer(options: HttpOptions): http.Server {
+  const { runtime, logger } = options;
+
+  async function forward(req: IncomingMessage, res: ServerResponse, server: ServerContext): Promise<number> {
+    const method = req.method ?? 'GET';
+    let body: Buffer | undefined;
+    if (method !== 'GET' && method !== 'HEAD') {
+      try {
+        body = await readBody(req, options.maxBodyBytes);
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        const message = `Request body is larger than ${options.maxBodyBytes} bytes`;
+        sendJson(res, 413, errorBody(message, 'BODY_TOO_LARGE'), { connection: 'close' });
+        return 413;
+      }
+    }
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const response = await runtime.fetch(
+      new Request(url, {
+        method,
+        headers: fetchHeaders(req),
+        ...(body ? { body: new Uint8Array(body) } : {}),
+      }),
+      server,
+    );
+    res.statusCode = response.status;
+    response.headers.forEach((value, name) => {
+      res.setHeader(name, value);
+    });
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.end(Buffer.from(await response.arrayBuffer()));
+    return response.status;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, server: ServerContext): Promise<number> {
+    const path = (req.url ?? '/').split('?')[0];
+    switch (path) {
+      case '/healthz':
+        sendJson(res, 200, { status: 'ok' });
+        return 200;
+      case '/readyz': {
+        // Ready once the runtime has loaded the supergraph and built its plan (its own readiness check).
+        const ready = await Promise.resolve(runtime.fetch('http://gateway/readiness')).then(
+          (response) => response.ok,
+          () => false,
+        );
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+        return ready ? 200 : 503;
+      }
+      case '/graphql':
+        return forward(req, res, server);
+    }
+    sendJson(res, 404, errorBody('Not found', 'NOT_FOUND'));
+    return 404;
+  }
+
+  return http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const server: ServerContext = { req, requestLog: {} };
+    handle(req, res, server)
+      .then((status) => {
+        const path = req.url?.split('?')[0];
+        if (path === '/healthz' || path === '/readyz') return;
+        const requestId = res.getHeader('x-request-id');
+        const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
+        logger.info(
+          { requestId, method: req.method, path, op: server.requestLog.operationName, status, ms },
+          'request',
+        );
+      })
+      .catch((error: unknown) => {
+        logger.error({ errorName: error instanceof Error ? error.name : 'unknown' }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+        else res.destroy();
+      });
+  });
+}
+
+/** The operation's name (an identifier from the document, never a value) for the request log. */
+export function useOperationName(): GatewayPlugin {
+  return {
+    onExecute({ args }) {
+      const name = getOperationAST(args.document, args.operationName)?.name?.value;
+      const log = (args.contextValue as Partial<ServerContext>).requestLog;
+      if (name && log) log.operationName = name.slice(0, 100);
+    },
+  };
+}

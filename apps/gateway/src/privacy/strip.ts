@@ -1,0 +1,113 @@
+import {
+  fieldVisibility,
+  PERSONAL_FIELD_NAMES,
+  PURPOSE_DEFINITIONS,
+  PURPOSES,
+  type Purpose,
+} from '@custos/policy';
+import {
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  isObjectType,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
+
+/** Per purpose, the personal fields no contact's state ever opens to it: decided once, asked per field. */
+const NEVER_VISIBLE = new Map<Purpose, ReadonlySet<string>>(
+  PURPOSES.map((purpose) => [
+    purpose,
+    new Set(PERSONAL_FIELD_NAMES.filter((field) => fieldVisibility(purpose, field) === 'never')),
+  ]),
+);
+
+/** Is `Type.field` a personal field that no contact's state ever opens to `purpose`? */
+export function neverVisible(purpose: Purpose, coordinate: string): boolean {
+  return NEVER_VISIBLE.get(purpose)?.has(coordinate) ?? false;
+}
+
+const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+
+/**
+ * A removed field's reason can still depend on one piece of the row's state: PROCESSING_RESTRICTED outranks
+ * the purpose's own reason where the purpose sees restricted rows redacted (customer_support). `restricted` is
+ * a field every purpose may read, so the gateway asks for it, under this alias, next to what it removed.
+ */
+export const RESTRICTED_ALIAS = '__custos_restricted';
+const RESTRICTED: FieldNode = {
+  kind: Kind.FIELD,
+  alias: { kind: Kind.NAME, value: RESTRICTED_ALIAS },
+  name: { kind: Kind.NAME, value: 'restricted' },
+};
+
+/**
+ * A subgraph request without the personal fields the purpose never sees (data minimisation, GDPR Art 5(1)(c)
+ * and 25: what may not be shown is not even fetched). `schema` is the subgraph's schema as the gateway knows
+ * it; entity fetches (`_entities { ... on Contact { … } }`) are typed by their fragments. A selection set left
+ * empty asks for `__typename`, which every object has. The same document object comes back when nothing was
+ * removed.
+ */
+export function withoutNeverVisible(
+  document: DocumentNode,
+  schema: GraphQLSchema,
+  purpose: Purpose,
+): DocumentNode {
+  const typeInfo = new TypeInfo(schema);
+  const restrictedDecides = PURPOSE_DEFINITIONS[purpose].rows.restricted === 'redact';
+  let removed = false;
+  // One flag per open selection set: did it lose a field whose reason depends on `restricted`?
+  const needsRestricted: boolean[] = [];
+  const stripped = visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (!parent || !neverVisible(purpose, `${parent.name}.${node.name.value}`)) return undefined;
+        removed = true;
+        if (restrictedDecides && isObjectType(parent) && parent.getFields().restricted) {
+          needsRestricted[needsRestricted.length - 1] = true;
+        }
+        return null;
+      },
+      SelectionSet: {
+        enter() {
+          needsRestricted.push(false);
+        },
+        leave(node) {
+          const selections = needsRestricted.pop() ? [...node.selections, RESTRICTED] : node.selections;
+          if (selections.length === 0) return { ...node, selections: [TYPENAME] };
+          return selections === node.selections ? undefined : { ...node, selections };
+        },
+      },
+    }),
+  );
+  return removed ? stripped : document;
+}
+
+/**
+ * {@link withoutNeverVisible}, remembered per planned document and purpose: the gateway plans a document once
+ * and sends the same subgraph documents for every request that runs it.
+ */
+export function strippedDocuments(): (
+  document: DocumentNode,
+  schema: GraphQLSchema,
+  purpose: Purpose,
+) => DocumentNode {
+  const memo = new WeakMap<DocumentNode, Map<Purpose, DocumentNode>>();
+  return (document, schema, purpose) => {
+    let byPurpose = memo.get(document);
+    if (!byPurpose) {
+      byPurpose = new Map();
+      memo.set(document, byPurpose);
+    }
+    let stripped = byPurpose.get(purpose);
+    if (!stripped) {
+      stripped = withoutNeverVisible(document, schema, purpose);
+      byPurpose.set(purpose, stripped);
+    }
+    return stripped;
+  };
+}

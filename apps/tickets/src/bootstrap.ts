@@ -1,0 +1,98 @@
+import type http from 'node:http';
+import {
+  type Config,
+  ConfigError,
+  closeServer,
+  createAuthenticator,
+  createGraphQLServer,
+  createHttpServer,
+  createOrm,
+  createRequestContext,
+  isMigrated,
+  type Logger,
+  listen,
+  loadOrCreateDevKeys,
+} from '@custos/subgraph/kit';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createTicketLoaders, type TicketsContext } from './context.js';
+import { migrations } from './db/migrations/index.js';
+import { seedTickets } from './db/seed.js';
+import { Ticket } from './db/ticket.entity.js';
+import { buildTicketsSchema } from './schema/schema.js';
+
+export interface RunningTickets {
+  readonly url: string;
+  readonly orm: MikroORM;
+  readonly server: http.Server;
+  stop(): Promise<void>;
+}
+
+/** The tickets model for MikroORM: its own entities, migrations and migration ledger in the `tickets` schema. */
+export const TICKETS_MODEL = {
+  entities: [Ticket],
+  migrations,
+  migrationsTable: 'tickets.mikro_orm_migrations',
+};
+
+/**
+ * Brings the tickets subgraph up on the database Custos uses (DATABASE_URL: `npm start` passes the embedded
+ * one): its migrations, demo tickets for the demo contacts, then HTTP with the same identity, limits, error
+ * contract and privacy plugin as Custos.
+ */
+export async function startTickets(config: Config, logger: Logger): Promise<RunningTickets> {
+  if (!config.databaseUrl) {
+    throw new ConfigError([
+      "DATABASE_URL: required — the tickets subgraph reads Custos' contacts and row rules from the same database",
+    ]);
+  }
+  const orm = await createOrm({ url: config.databaseUrl, poolMax: config.dbPoolMax, model: TICKETS_MODEL });
+  try {
+    await orm.migrator.up();
+    if (config.seedContacts > 0) {
+      const seeded = await seedTickets(orm.em.fork());
+      if (seeded > 0) logger.info({ tickets: seeded }, 'demo tickets seeded');
+    }
+    const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
+    const authenticate = createAuthenticator({ config, devJwks });
+    const apollo = await createGraphQLServer<TicketsContext>(
+      buildTicketsSchema(),
+      logger,
+      config.production,
+      config.limits,
+    );
+    const server = createHttpServer<TicketsContext>({
+      apollo,
+      logger,
+      maxBodyBytes: config.maxBodyBytes,
+      async context(req, request) {
+        return createRequestContext(
+          { request, principal: await authenticate(req), logger },
+          orm,
+          createTicketLoaders,
+        );
+      },
+      async ready() {
+        await orm.em.getConnection().execute('select 1');
+        return isMigrated(orm);
+      },
+    });
+    const url = await listen(server, config.port, config.host);
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      orm,
+      server,
+      stop() {
+        stopping ??= (async () => {
+          await closeServer(server);
+          await apollo.stop();
+          await orm.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await orm.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Purpose } from '@custos/policy';
+import {
+  byIdLoader,
+  type ChildPageKey,
+  type Connection,
+  childPageLoader,
+  type DataContext,
+  rowScope,
+} from '@custos/subgraph/kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type DataLoader from 'dataloader';
+import {
+  findTicketsByIds,
+  findVisibleContacts,
+  TICKET_FROM,
+  type TicketRow,
+  ticketCursor,
+  ticketSelect,
+} from './tickets/ticket.queries.js';
+
+export interface TicketLoaders {
+  readonly ticket: DataLoader<string, TicketRow | null>;
+  /** A Contact reference resolves only when the purpose may see the contact (else null, like a missing id). */
+  readonly contact: DataLoader<string, { id: string } | null>;
+  readonly ticketsOfContact: DataLoader<ChildPageKey, Connection<TicketRow>, string>;
+}
+
+export type TicketsContext = DataContext<TicketLoaders>;
+
+/** Fresh loaders per request, bound to its purpose: every statement carries the purpose's row rule. */
+export function createTicketLoaders(em: EntityManager, purpose: Purpose): TicketLoaders {
+  return {
+    ticket: byIdLoader((ids) => findTicketsByIds(em, purpose, ids)),
+    contact: byIdLoader((ids) => findVisibleContacts(em, purpose, ids)),
+    ticketsOfContact: childPageLoader<TicketRow>(em, {
+      from: TICKET_FROM,
+      scope: rowScope(purpose),
+      columns: ticketSelect(purpose),
+      parentColumn: 't.requester_id',
+      orderColumn: 't.created_at',
+      idColumn: 't.id',
+      cursorOf: ticketCursor,
+    }),
+  };
+}

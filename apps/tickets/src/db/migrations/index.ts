@@ -1,0 +1,4 @@
+import { Migration20261123010000Tickets } from './Migration20261123010000Tickets.js';
+
+/** Every migration of the tickets service, in order (listed, not globbed: the same list runs from src and dist). */
+export const migrations = [{ name: 'Migration20261123010000Tickets', class: Migration20261123010000Tickets }];

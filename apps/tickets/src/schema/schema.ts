@@ -1,0 +1,105 @@
+import { decodeTimeCursor, federatedSchema, pageSize } from '@custos/subgraph/kit';
+import type { GraphQLSchema } from 'graphql';
+import { TICKET_PRIORITIES, TICKET_STATUSES } from '../db/ticket.entity.js';
+import { listTickets, type TicketRow } from '../tickets/ticket.queries.js';
+import { builder } from './builder.js';
+
+const TicketStatus = builder.enumType('TicketStatus', { values: TICKET_STATUSES });
+const TicketPriority = builder.enumType('TicketPriority', { values: TICKET_PRIORITIES });
+
+/** Custos' Contact, keyed by id: this subgraph contributes `tickets`. */
+const ContactRef = builder.objectRef<{ id: string }>('Contact');
+const TicketRef = builder.objectRef<TicketRow>('Ticket');
+
+const PageInfo = builder
+  .objectRef<{ hasNextPage: boolean; endCursor: string | null }>('TicketPageInfo')
+  .implement({
+    fields: (t) => ({
+      hasNextPage: t.exposeBoolean('hasNextPage'),
+      endCursor: t.exposeString('endCursor', { nullable: true }),
+    }),
+  });
+const TicketEdge = builder.objectRef<{ cursor: string; node: TicketRow }>('TicketEdge').implement({
+  fields: (t) => ({
+    cursor: t.exposeString('cursor'),
+    node: t.field({ type: TicketRef, resolve: (edge) => edge.node }),
+  }),
+});
+type TicketPage = Awaited<ReturnType<typeof listTickets>>;
+const TicketConnection = builder.objectRef<TicketPage>('TicketConnection').implement({
+  fields: (t) => ({
+    edges: t.field({ type: [TicketEdge], resolve: (c) => c.edges }),
+    nodes: t.field({ type: [TicketRef], resolve: (c) => c.edges.map((e) => e.node) }),
+    pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
+    totalCount: t.int({
+      description: 'Tickets the purpose may see, across all pages.',
+      resolve: (c) => c.totalCount(),
+    }),
+  }),
+});
+
+TicketRef.implement({
+  description: 'A support ticket raised by (or for) a contact. Its text is personal data of the requester.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    subject: t.exposeString('subject', { nullable: true }),
+    description: t.exposeString('description', { nullable: true }),
+    status: t.expose('status', { type: TicketStatus }),
+    priority: t.expose('priority', { type: TicketPriority }),
+    requester: t.field({
+      type: ContactRef,
+      nullable: true,
+      description: 'The contact the ticket is about (a reference to Custos).',
+      resolve: (ticket) => ({ id: ticket.requesterId }),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    solvedAt: t.expose('solvedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+ContactRef.implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    tickets: t.field({
+      type: TicketConnection,
+      description: 'Support tickets of this contact, newest first. `first` is at most 500.',
+      args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
+      resolve: (contact, args, ctx) =>
+        ctx.loaders.ticketsOfContact.load({
+          parentId: contact.id,
+          first: pageSize('first', args.first),
+          after: decodeTimeCursor('after', args.after),
+        }),
+    }),
+  }),
+});
+
+builder.asEntity(ContactRef, {
+  key: builder.selection<{ id: string }>('id'),
+  // A contact the purpose may not see resolves to null, exactly like an id that does not exist.
+  resolveReference: (ref, ctx) => ctx.loaders.contact.load(ref.id),
+});
+
+builder.queryFields((t) => ({
+  ticket: t.field({
+    type: TicketRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => ctx.loaders.ticket.load(String(args.id)),
+  }),
+  tickets: t.field({
+    type: TicketConnection,
+    description: 'Tickets newest first, of contacts the purpose may see. `first` is at most 500.',
+    args: {
+      first: t.arg.int({ defaultValue: 50 }),
+      after: t.arg.string(),
+      status: t.arg({ type: TicketStatus }),
+    },
+    resolve: (_root, args, ctx) => listTickets(ctx.em, ctx.principal.purpose, args),
+  }),
+}));
+
+export function buildTicketsSchema(): GraphQLSchema {
+  return federatedSchema((options) => builder.toSubGraphSchema(options as never));
+}

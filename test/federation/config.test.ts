@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadGatewayConfig } from '../../apps/gateway/src/config.js';
+import { withSubgraphUrls } from '../../apps/gateway/src/supergraph.js';
+import { SUPERGRAPH_PATH } from './support/federation.js';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadGatewayConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('gateway configuration', () => {
+  it('has development defaults: port 4000, the subgraph’s dev JWKS, the subgraph’s limits, the console origins', () => {
+    const config = loadGatewayConfig({});
+    expect(config).toMatchObject({
+      production: false,
+      host: '127.0.0.1',
+      port: 4000,
+      subgraphUrls: {},
+      limits: { maxDepth: 15, maxAliases: 30, maxTokens: 1000, maxCost: 50_000 },
+      corsOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
+      auth: {
+        jwksUrl: 'http://127.0.0.1:4001/.well-known/jwks.json',
+        issuer: 'custos-dev',
+        audience: 'custos',
+      },
+    });
+    expect(config.supergraphPath).toBe(SUPERGRAPH_PATH);
+  });
+
+  it('names every bad variable and its rule, never its value', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      MAX_QUERY_DEPTH: '0',
+      CUSTOS_SUBGRAPH_URL: 'ftp://subgraph',
+      CORS_ORIGINS: '*',
+      LOG_LEVEL: 'chatty',
+    });
+    expect(problems).toEqual([
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+      'CUSTOS_SUBGRAPH_URL: must be a URL with scheme https or http',
+      'CORS_ORIGINS: must be a comma-separated list of origins like https://console.example.com',
+      'PORT: must be a whole number from 0 to 65535',
+      'MAX_QUERY_DEPTH: must be a whole number from 1 to 100',
+    ]);
+  });
+
+  it('requires the identity provider in production, over https or loopback', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'AUTH_JWKS_URL: required when NODE_ENV=production',
+      'AUTH_ISSUER: required when NODE_ENV=production',
+      'AUTH_AUDIENCE: required when NODE_ENV=production',
+    ]);
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        AUTH_JWKS_URL: 'http://idp.example/jwks.json',
+        AUTH_ISSUER: 'custos-dev',
+        AUTH_AUDIENCE: 'custos',
+      }),
+    ).toEqual([
+      'AUTH_JWKS_URL: must use https (http only on a loopback address) in production',
+      'AUTH_ISSUER: must not be the development issuer in production',
+    ]);
+  });
+
+  it('takes subgraph URLs by name and refuses a name the supergraph does not have', () => {
+    const config = loadGatewayConfig({ TICKETS_SUBGRAPH_URL: 'http://10.0.0.7:4002/graphql' });
+    const sdl = withSubgraphUrls(readFileSync(SUPERGRAPH_PATH, 'utf8'), config.subgraphUrls);
+    expect(sdl).toContain('TICKETS @join__graph(name: "tickets", url: "http://10.0.0.7:4002/graphql")');
+    expect(sdl).toContain('CUSTOS @join__graph(name: "custos", url: "http://127.0.0.1:4001/graphql")');
+    expect(() => withSubgraphUrls(sdl, { billing: 'http://127.0.0.1:1/graphql' })).toThrow(
+      'the supergraph has no subgraph named billing',
+    );
+  });
+});
+
+describe('the gateway process (apps/gateway/dist/main.js)', () => {
+  const main = fileURLToPath(new URL('../../apps/gateway/dist/main.js', import.meta.url));
+  const run = (env: Record<string, string>): ChildProcess =>
+    spawn(process.execPath, [main], {
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+  it('exits 78 naming each bad variable', async () => {
+    const child = run({ PORT: '-1', NODE_ENV: 'production' });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(78);
+    expect(stderr).toContain('PORT: must be a whole number from 0 to 65535');
+    expect(stderr).toContain('AUTH_JWKS_URL: required when NODE_ENV=production');
+  });
+
+  it('prints its URL, serves, and stops cleanly on SIGTERM', async () => {
+    const child = run({ PORT: '0' });
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /Custos gateway\s+(http:\/\/\S+)\/graphql/.exec(stderr);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.once('exit', () => reject(new Error(`exited early: ${stderr}`)));
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,121 @@
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createLogger, loadConfig } from '@custos/subgraph/kit';
+import { loadGatewayConfig } from '../../../apps/gateway/src/config.js';
+import { createGateway, type Gateway } from '../../../apps/gateway/src/gateway.js';
+import { loadSupergraph } from '../../../apps/gateway/src/supergraph.js';
+import {
+  type GqlOptions,
+  type GqlResponse,
+  postGraphQL,
+  startTestServer,
+  type TestServer,
+} from '../../../apps/subgraph/test/support/harness.js';
+import { type RunningTickets, startTickets } from '../../../apps/tickets/src/bootstrap.js';
+import { type Recorder, startRecorder } from './recorder.js';
+
+export const SUPERGRAPH_PATH = fileURLToPath(new URL('../../../supergraph.graphql', import.meta.url));
+
+/** Where nothing listens: a subgraph a test did not start must fail loudly, never reach a developer's server. */
+const NOWHERE = 'http://127.0.0.1:9/graphql';
+
+export interface StartedGateway extends Gateway {
+  /** Every log line the gateway wrote, as JSON text. */
+  readonly logs: string[];
+  /** A request to the gateway as a support agent declaring customer_support unless told otherwise. */
+  gql<T = Record<string, unknown>>(query: string, options?: GqlOptions): Promise<GqlResponse<T>>;
+}
+
+export interface Federation {
+  /** The Custos subgraph: real HTTP, real PostgreSQL, its dev JWKS and tokens. */
+  readonly custos: TestServer;
+  /** What the gateway sent each subgraph, by subgraph name (the supergraph's join__graph names). */
+  readonly recorders: Readonly<Record<string, Recorder>>;
+  readonly gateway: StartedGateway;
+  /** The tickets subgraph, when asked for. */
+  readonly tickets: RunningTickets | undefined;
+  /** Another gateway over the same subgraphs, with more environment (limits, NODE_ENV, CORS). */
+  startGateway(env?: Record<string, string>): Promise<StartedGateway>;
+  close(): Promise<void>;
+}
+
+/**
+ * The committed supergraph served by an in-process gateway on port 0, over the real Custos subgraph (and any
+ * other subgraph URL a test passes, e.g. `{ tickets: … }`), each behind a {@link startRecorder} proxy.
+ */
+export async function startFederation(
+  options: { seedContacts?: number; subgraphs?: Readonly<Record<string, string>>; tickets?: boolean } = {},
+): Promise<Federation> {
+  const custos = await startTestServer({ seedContacts: options.seedContacts ?? 0 });
+  // The tickets subgraph on the same database, checking tokens against Custos' development JWKS.
+  const tickets = options.tickets
+    ? await startTickets(
+        loadConfig(
+          {
+            NODE_ENV: 'test',
+            DATABASE_URL: custos.databaseUrl,
+            PORT: '0',
+            SEED_CONTACTS: '1',
+            DB_POOL_MAX: '4',
+            AUTH_JWKS_URL: `${custos.baseUrl}/.well-known/jwks.json`,
+          },
+          { port: 4002 },
+        ),
+        createLogger('silent'),
+      )
+    : undefined;
+  const targets: Record<string, string> = {
+    tickets: tickets ? `${tickets.url}/graphql` : NOWHERE,
+    ...options.subgraphs,
+    custos: custos.graphqlUrl,
+  };
+  const recorders: Record<string, Recorder> = {};
+  for (const [name, url] of Object.entries(targets)) recorders[name] = await startRecorder(url);
+  const urls = Object.fromEntries(Object.entries(recorders).map(([name, recorder]) => [name, recorder.url]));
+  const supergraph = loadSupergraph(SUPERGRAPH_PATH, urls);
+  const gateways: StartedGateway[] = [];
+
+  async function startGateway(env: Record<string, string> = {}): Promise<StartedGateway> {
+    const logs: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        callback();
+      },
+    });
+    const config = loadGatewayConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      AUTH_JWKS_URL: `${custos.baseUrl}/.well-known/jwks.json`,
+      ...env,
+    });
+    const gateway = await createGateway({ config, supergraph, logger: createLogger('info', sink) });
+    const defaultToken = await custos.token(['support_agent'], 'test-agent');
+    const started: StartedGateway = {
+      ...gateway,
+      logs,
+      gql: <T>(query: string, opts: GqlOptions = {}) =>
+        postGraphQL<T>(`${gateway.url}/graphql`, query, {
+          ...opts,
+          token: opts.token === undefined ? defaultToken : opts.token,
+        }),
+    };
+    gateways.push(started);
+    return started;
+  }
+
+  const gateway = await startGateway();
+  return {
+    custos,
+    recorders,
+    gateway,
+    tickets,
+    startGateway,
+    async close() {
+      for (const started of gateways) await started.close();
+      for (const recorder of Object.values(recorders)) await recorder.close();
+      await tickets?.stop();
+      await custos.close();
+    },
+  };
+}
