@@ -1,7 +1,9 @@
 // Composes the federated supergraph from the committed subgraph SDLs (`npm run compose`).
 //
-//   node scripts/compose.mjs [--config supergraph.config.json] [--out supergraph.graphql]
+//   node scripts/compose.mjs [--config supergraph.config.json] [--out supergraph.graphql] [--check]
 //
+// --check composes without writing and fails (exit 1) when the result differs from the file: `npm run build` and
+// `npm test` run it, so a composition error or a stale supergraph fails the build and CI.
 // Paths in the config are relative to the config file. On any problem every error is printed (code and
 // message) and the process exits 1, writing nothing: a gateway must never start from a half-valid supergraph.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -67,6 +69,7 @@ function main() {
     options: {
       config: { type: 'string', default: path.join(root, 'supergraph.config.json') },
       out: { type: 'string', default: path.join(root, 'supergraph.graphql') },
+      check: { type: 'boolean', default: false },
     },
   });
   let result;
@@ -79,10 +82,24 @@ function main() {
     for (const error of result.errors) process.stderr.write(`compose: [${error.code}] ${error.message}\n`);
     process.exit(1);
   }
+  const out = path.relative(process.cwd(), path.resolve(values.out)) || values.out;
+  if (values.check) {
+    let current = '';
+    try {
+      current = readFileSync(path.resolve(values.out), 'utf8');
+    } catch {
+      // missing: stale like any other difference
+    }
+    if (current !== result.supergraphSdl) {
+      process.stderr.write(
+        `compose: ${out} is not what the subgraph schemas compose to: run \`npm run compose\`\n`,
+      );
+      process.exit(1);
+    }
+    return;
+  }
   writeFileSync(path.resolve(values.out), result.supergraphSdl);
-  process.stdout.write(
-    `compose: wrote ${path.relative(process.cwd(), path.resolve(values.out)) || values.out}\n`,
-  );
+  process.stdout.write(`compose: wrote ${out}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -41,6 +41,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       methods: ['GET', 'POST'],
       maxAge: 600,
     },
+    // No sharing of one subgraph answer between concurrent requests: each caller's answer is fetched with its
+    // own token and purpose (the executor keys shared requests by headers too, but a clone per sharer costs
+    // more than it saves, and nothing personal should ever be shared across requests).
+    transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } },
     propagateHeaders: {
       fromClientToSubgraphs: ({ request }) =>
         Object.fromEntries(FORWARDED_HEADERS.map((name) => [name, request.headers.get(name)])),
