@@ -1,20 +1,25 @@
-# The Custos subgraph. Build from the repository root: docker build -t custos-subgraph .
+# Custos: the subgraph, the tickets subgraph and the gateway in one image (docker-compose.yml runs each with its
+# own command). Build from the repository root: docker build -t custos .
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json turbo.json tsconfig.base.json ./
+COPY package.json package-lock.json turbo.json tsconfig.base.json supergraph.graphql ./
 COPY packages/policy/package.json packages/policy/
 COPY apps/subgraph/package.json apps/subgraph/
+COPY apps/tickets/package.json apps/tickets/
+COPY apps/gateway/package.json apps/gateway/
 COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund
 COPY packages/policy packages/policy
 COPY apps/subgraph apps/subgraph
-RUN npx turbo run build --filter=@custos/subgraph
+COPY apps/tickets apps/tickets
+COPY apps/gateway apps/gateway
+RUN npx turbo run build --filter=@custos/subgraph --filter=@custos/tickets --filter=@custos/gateway
 
 FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=development
 COPY --from=build /app /app
 USER node
-EXPOSE 4001
+EXPOSE 4000 4001 4002
 # A larger young generation: list responses allocate many short-lived objects (see bench/).
 CMD ["node", "--max-semi-space-size=32", "apps/subgraph/dist/main.js"]

@@ -2,6 +2,7 @@ import { closeServer, createAuthenticator, type Logger, listen } from '@custos/s
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import type { GatewayConfig } from './config.js';
 import type { EdgeContext } from './context.js';
+import { useDirectToSubgraph } from './direct.js';
 import { maskUnexpected, useSafeSubgraphErrors } from './errors.js';
 import { createHttpServer, useOperationName } from './http.js';
 import { useIdentity } from './identity.js';
@@ -55,6 +56,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       useIdentity(authenticate),
       ...useQueryLimits(config.limits, config.production),
       useOperationName(),
+      useDirectToSubgraph(options.supergraph),
       useEdgePrivacy(),
       useSafeSubgraphErrors(logger),
     ],

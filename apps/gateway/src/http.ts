@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { BodyTooLarge, errorBody, type Logger, readBody, sendJson } from '@custos/subgraph/kit';
 import type { GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
@@ -16,6 +17,8 @@ function fetchHeaders(req: IncomingMessage): Headers {
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
+  // Every request has an id from here on: the runtime forwards it to subgraphs and answers with it.
+  if (!headers.has('x-request-id')) headers.set('x-request-id', randomUUID());
   return headers;
 }
 

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Federation, startFederation } from './support/federation.js';
+import type { RecordedRequest } from './support/recorder.js';
+
+/**
+ * The single-subgraph fast path (apps/gateway/src/direct.ts): an operation one subgraph answers goes to it as
+ * the client wrote it (minus what the purpose never sees) in one request; anything that needs the other
+ * subgraph takes the general path. The answers themselves are compared with the subgraph's in parity.test.ts
+ * (every role and purpose) and with the policy in tickets.test.ts.
+ */
+let federation: Federation;
+let restrictedId: string;
+
+beforeAll(async () => {
+  federation = await startFederation({ seedContacts: 30, tickets: true });
+  const [newest] = await federation.custos.sql<{ id: string }>(
+    'select id from contact order by created_at desc, id desc limit 1',
+  );
+  restrictedId = newest!.id;
+  await federation.custos.sql('update contact set restricted = true where id = $1', [restrictedId]);
+});
+afterAll(() => federation?.close());
+
+async function sent(name: 'custos' | 'tickets', fn: () => Promise<unknown>): Promise<RecordedRequest[]> {
+  const requests = federation.recorders[name]!.requests;
+  const before = requests.length;
+  await fn();
+  return requests.slice(before);
+}
+
+describe('single-subgraph operations go straight to their subgraph', () => {
+  it('as the client wrote them: aliases, operation name and variables, in one request', async () => {
+    const token = await federation.custos.token(['sales_rep']);
+    const query =
+      'query Page($n: Int) { page: contacts(first: $n) { edges { who: node { id mail: email } } } }';
+    const requests = await sent('custos', async () => {
+      const res = await federation.gateway.gql(query, { token, purpose: 'sales', variables: { n: 3 } });
+      expect(res.body.errors).toBeUndefined();
+      expect((res.body.data as { page: { edges: unknown[] } }).page.edges).toHaveLength(3);
+    });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.query).toMatch(/query Page\(\$n: Int\)/);
+    expect(requests[0]!.query).toMatch(/page: contacts\(first: \$n\)/);
+    expect(requests[0]!.query).toMatch(/mail: email/);
+    expect(requests[0]!.headers['x-purpose']).toBe('sales');
+    expect(requests[0]!.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('without the fields the purpose never sees, answering them null with the subgraph’s reasons', async () => {
+    const token = await federation.custos.token(['support_agent']);
+    const query = `{ contacts(first: 1) { edges { node { id restricted ipAddress healthNotes } } } }`;
+    const requests = await sent('custos', async () => {
+      const res = await federation.gateway.gql(query, { token, purpose: 'customer_support' });
+      const node = (res.body.data as { contacts: { edges: { node: Record<string, unknown> }[] } }).contacts
+        .edges[0]!.node;
+      // The newest contact is restricted: every removed field is reported PROCESSING_RESTRICTED, as the
+      // subgraph itself would, and the gateway's own `restricted` selection is not in the answer.
+      expect(node).toEqual({ id: restrictedId, restricted: true, ipAddress: null, healthNotes: null });
+      expect(res.body.extensions?.redactions).toEqual([
+        expect.objectContaining({
+          path: ['contacts', 'edges', 0, 'node', 'ipAddress'],
+          reason: 'PROCESSING_RESTRICTED',
+        }),
+        expect.objectContaining({
+          path: ['contacts', 'edges', 0, 'node', 'healthNotes'],
+          reason: 'PROCESSING_RESTRICTED',
+        }),
+      ]);
+    });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.query).not.toMatch(/ipAddress|healthNotes/);
+  });
+
+  it('keeps a selection valid when the purpose sees none of its fields, and answers only what was asked', async () => {
+    const token = await federation.custos.token(['admin']);
+    const res = await federation.gateway.gql('{ contacts(first: 2) { edges { node { fullName email } } } }', {
+      token,
+      purpose: 'administration',
+    });
+    expect(res.body.errors).toBeUndefined();
+    expect((res.body.data as { contacts: { edges: { node: unknown }[] } }).contacts.edges).toEqual([
+      { node: { fullName: null, email: null } },
+      { node: { fullName: null, email: null } },
+    ]);
+    expect(res.body.extensions?.redactions).toHaveLength(4);
+  });
+
+  it('sends an operation that needs both subgraphs through the general path', async () => {
+    const token = await federation.custos.token(['support_agent']);
+    const query = 'query Cross { contacts(first: 2) { edges { node { id tickets { nodes { id } } } } } }';
+    let toTickets: RecordedRequest[] = [];
+    const toCustos = await sent('custos', async () => {
+      toTickets = await sent('tickets', async () => {
+        const res = await federation.gateway.gql(query, { token, purpose: 'customer_support' });
+        expect(res.body.errors).toBeUndefined();
+      });
+    });
+    // The planner's documents: Custos is asked for the contacts only, tickets for the entities' tickets.
+    expect(toCustos).toHaveLength(1);
+    expect(toCustos[0]!.query).not.toMatch(/tickets/);
+    expect(toTickets).toHaveLength(1);
+    expect(toTickets[0]!.query).toMatch(/_entities/);
+  });
+});
