@@ -37,7 +37,7 @@ const ports = {
   tickets: port('TICKETS_PORT', 4002),
   gateway: port('GATEWAY_PORT', 4000),
 };
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, undefined, 'custos-start');
 const database = await openDatabase(config, logger);
 
 const children = [];
@@ -75,9 +75,13 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 async function startService(name, script, extraEnv, readyUrl) {
+  // Its own process group: Ctrl-C reaches the launcher only, which stops the services one by one, in order (a
+  // service that got the terminal's SIGINT and then the launcher's SIGTERM would take the second as "now").
+  // The IPC channel tells a service when the launcher is gone, however it went (shutdown.ts).
   const child = spawn(process.execPath, ['--max-semi-space-size=32', path.join(root, script)], {
     env: { ...env, DATABASE_URL: database.url, CUSTOS_BANNER: '0', ...extraEnv },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
   });
   children.push(child);
   child.once('exit', (code, signal) => {
@@ -145,7 +149,7 @@ if (!stopping) {
       '  Get a token:          TOKEN=$(npm run -s token -- --sub alice --role support_agent)',
       `  Query:                curl -s ${base(ports.gateway)}/graphql -H "authorization: Bearer $TOKEN" \\`,
       `                          -H 'x-purpose: customer_support' -H 'content-type: application/json' \\`,
-      `                          -d '{"query":"{ contacts(first: 3) { edges { node { fullName email tickets { nodes { subject status } } } } } }"}'`,
+      `                          -d '{"query":"{ contacts(first: 3) { edges { node { fullName email tickets { subject status } } } } }"}'`,
       '',
       '  Ctrl-C stops everything.',
       '',

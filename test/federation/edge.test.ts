@@ -216,7 +216,7 @@ describe('probes, caching, errors and logs', () => {
     // The tickets subgraph is not running in this suite: its URL points where nothing listens.
     const [row] = await federation.custos.sql<{ id: string }>('select id from contact limit 1');
     const res = await federation.gateway.gql(
-      'query T($id: ID!) { contact(id: $id) { id tickets { totalCount } } }',
+      'query T($id: ID!) { contact(id: $id) { id ticketConnection { totalCount } } }',
       {
         variables: { id: row!.id },
       },
@@ -225,7 +225,7 @@ describe('probes, caching, errors and logs', () => {
     expect(res.body.errors).toEqual([
       {
         message: 'Internal server error',
-        path: ['contact', 'tickets'],
+        path: ['contact', 'ticketConnection'],
         extensions: { code: 'INTERNAL_SERVER_ERROR' },
       },
     ]);

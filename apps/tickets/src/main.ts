@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, 'custos-tickets');
   const running = await startTickets(config, logger).catch((error: unknown) => {
     // DATABASE_URL missing is a configuration error like the others.
     if (error instanceof ConfigError) {

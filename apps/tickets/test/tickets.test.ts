@@ -180,8 +180,8 @@ describe('tickets subgraph', () => {
     const hidden = rows.find((row) => row.restricted)!;
     const shown = rows.find((row) => !row.restricted && !row.consents)!;
     const token = await custos.token(['sales_rep']);
-    const res = await gql<{ _entities: ({ id: string; tickets: { nodes: { id: string }[] } } | null)[] }>(
-      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id tickets { nodes { id } } } } }`,
+    const res = await gql<{ _entities: ({ id: string; tickets: { id: string }[] } | null)[] }>(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id tickets { id } } } }`,
       {
         token,
         purpose: 'sales',
@@ -195,7 +195,7 @@ describe('tickets subgraph', () => {
     );
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data!._entities[0]).toBeNull();
-    expect(res.body.data!._entities[1]!.tickets.nodes.map((t) => t.id)).toContain(shown.id);
+    expect(res.body.data!._entities[1]!.tickets.map((t) => t.id)).toContain(shown.id);
     expect(res.text).not.toContain(hidden.id);
   });
 

@@ -93,6 +93,7 @@ export const NON_PERSONAL_FIELDS = [
   'Interaction.createdAt',
   'Interaction.updatedAt',
   'Contact.tickets',
+  'Contact.ticketConnection',
   'Ticket.id',
   'Ticket.status',
   'Ticket.priority',

@@ -62,8 +62,23 @@ ContactRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     tickets: t.field({
+      type: [TicketRef],
+      description:
+        'The newest `first` support tickets of this contact (at most 500); `ticketConnection` pages.',
+      args: { first: t.arg.int({ defaultValue: 20 }) },
+      resolve: async (contact, args, ctx) => {
+        const page = await ctx.loaders.ticketsOfContact.load({
+          parentId: contact.id,
+          first: pageSize('first', args.first),
+          after: undefined,
+        });
+        return page.edges.map((edge) => edge.node);
+      },
+    }),
+    ticketConnection: t.field({
       type: TicketConnection,
-      description: 'Support tickets of this contact, newest first. `first` is at most 500.',
+      description:
+        'Support tickets of this contact, newest first, as a Relay connection. `first` is at most 500.',
       args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
       resolve: (contact, args, ctx) =>
         ctx.loaders.ticketsOfContact.load({
