@@ -61,11 +61,15 @@ const SERVER_NAMES = [
   'custos-allow-all',
   'custos-direct',
   'custos-via-gateway',
+  'custos-via-proxy',
 ];
 /** The enforcement section's two variants; when both run, they are measured side by side (run.mjs, measurePair). */
 const ENFORCEMENT_PAIR = ['custos-enforced', 'custos-allow-all'];
-/** The federation section's pair: the subgraph direct, and the gateway in front of the subgraph. */
-const GATEWAY_PAIR = ['custos-direct', 'custos-via-gateway'];
+/**
+ * The federation section's group: the subgraph direct, the gateway in front of it, and a byte-forwarding proxy in
+ * front of it (the ceiling of any gateway on the same core).
+ */
+const GATEWAY_PAIR = ['custos-direct', 'custos-via-gateway', 'custos-via-proxy'];
 /** Issue 4's target: through the gateway, at least this share of the direct throughput. */
 const GATEWAY_GOAL = 0.7;
 /**
@@ -76,6 +80,7 @@ const RUN_ORDER = [
   'custos',
   'custos-direct',
   'custos-via-gateway',
+  'custos-via-proxy',
   'custos-enforced',
   'custos-allow-all',
   'postgraphile',
@@ -408,6 +413,7 @@ const NODE_FIELDS = {
   'custos-allow-all': CUSTOS_FIELDS,
   'custos-direct': CUSTOS_FIELDS,
   'custos-via-gateway': CUSTOS_FIELDS,
+  'custos-via-proxy': CUSTOS_FIELDS,
   bare: ['id', 'fullName', 'email', 'phone', 'birthDate', 'country', 'createdAt'],
   postgraphile: ['rowId', 'fullName', 'email', 'phone', 'birthDate', 'addressCountry', 'createdAt'],
 };
@@ -467,6 +473,13 @@ const SERVERS = {
       // Not queried here; nothing listens on the discard port.
       TICKETS_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql',
     }),
+  },
+  'custos-via-proxy': {
+    ...custosServer('byte proxy in front of custos', { NODE_ENV: 'production' }),
+    federation: true,
+    script: 'bench/servers/proxy.mjs',
+    upstream: 'custos-direct',
+    env: (upstreamPort) => ({ CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql` }),
   },
 };
 
@@ -996,13 +1009,16 @@ function gatewayReport(federationRows) {
     .map((size) => {
       const direct = federationRows.find((row) => row.server === 'custos-direct' && row.size === size);
       const via = federationRows.find((row) => row.server === 'custos-via-gateway' && row.size === size);
+      const proxy = federationRows.find((row) => row.server === 'custos-via-proxy' && row.size === size);
       if (!direct || !via) return null;
       const gatewayOverDirect = ratio(via, direct);
       return {
         size,
         direct: direct.requestsPerSecond,
         viaGateway: via.requestsPerSecond,
+        viaProxy: proxy?.requestsPerSecond ?? null,
         gatewayOverDirect,
+        proxyOverDirect: ratio(proxy, direct),
         roundPairRatios: roundPairs(via, direct),
         goalMet: direct.valid && via.valid && gatewayOverDirect !== null && gatewayOverDirect >= GATEWAY_GOAL,
       };
@@ -1242,7 +1258,8 @@ async function main() {
         pairs.length > 1 ? ` (round pairs: ${fmt(Math.min(...pairs))}-${fmt(Math.max(...pairs))})` : '';
       console.log(
         `first=${c.size}: direct ${c.direct ?? 'n/a'}, via gateway ${c.viaGateway ?? 'n/a'}, ` +
-          `gateway/direct ${fmt(c.gatewayOverDirect)}${spread}, goal (>= ${GATEWAY_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}`,
+          `gateway/direct ${fmt(c.gatewayOverDirect)}${spread}, goal (>= ${GATEWAY_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}; ` +
+          `byte proxy/direct ${fmt(c.proxyOverDirect)} (the ceiling on this core)`,
       );
     }
   }

@@ -85,6 +85,42 @@ describe('single-subgraph operations go straight to their subgraph', () => {
     expect(res.body.extensions?.redactions).toHaveLength(4);
   });
 
+  it('answers a query text it has accepted before at the edge, without the runtime, the same way', async () => {
+    const token = await federation.custos.token(['support_agent']);
+    const query = 'query Again { contacts(first: 3) { edges { node { id fullName ipAddress } } } }';
+    const first = await federation.gateway.gql(query, { token, purpose: 'customer_support' });
+    const logged = federation.gateway.logs.length;
+    const second = await federation.gateway.gql(query, { token, purpose: 'customer_support' });
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers.get('cache-control')).toBe('no-store');
+    expect(second.headers.get('x-request-id')).toBeTruthy();
+    const lines = federation.gateway.logs
+      .slice(logged)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'request', op: 'Again', via: 'direct', status: 200 }),
+    );
+
+    // The caller is checked every time: a forged token on a known text is refused like any other.
+    const forged = await federation.gateway.gql(query, {
+      token: `${token.slice(0, -4)}AAAA`,
+      purpose: 'customer_support',
+    });
+    expect(forged.status).toBe(401);
+    // Known for one purpose is not known for another: sales goes through the runtime, and sees its own answer.
+    const sales = await federation.gateway.gql(query, {
+      token: await federation.custos.token(['sales_rep']),
+      purpose: 'sales',
+    });
+    expect(sales.status).toBe(200);
+    const direct = await federation.custos.gql(query, {
+      token: await federation.custos.token(['sales_rep']),
+      purpose: 'sales',
+    });
+    expect(sales.body.data).toEqual(direct.body.data);
+  });
+
   it('sends an operation that needs both subgraphs through the general path', async () => {
     const token = await federation.custos.token(['support_agent']);
     const query = 'query Cross { contacts(first: 2) { edges { node { id tickets { id } } } } }';

@@ -42,8 +42,8 @@ export function maskUnexpected(logger: Logger): (error: unknown) => Error {
  * message and its public extensions (`problems`, `field`, `maximum` …); anything else — a subgraph that is
  * down, answers garbage or fails unexpectedly — becomes INTERNAL_SERVER_ERROR, logged with its code.
  */
-export function useSafeSubgraphErrors(logger: Logger): GatewayPlugin {
-  const safe = (error: GraphQLError): GraphQLError => {
+export function safeSubgraphError(logger: Logger): (error: GraphQLError) => GraphQLError {
+  return (error) => {
     const { code } = error.extensions;
     if (typeof code !== 'string' || !PUBLIC_CODES.has(code)) {
       logger.error({ code, subgraph: error.extensions.serviceName, path: error.path }, 'subgraph error');
@@ -54,6 +54,10 @@ export function useSafeSubgraphErrors(logger: Logger): GatewayPlugin {
     );
     return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions });
   };
+}
+
+export function useSafeSubgraphErrors(logger: Logger): GatewayPlugin {
+  const safe = safeSubgraphError(logger);
   return {
     onExecute() {
       return {

@@ -2,7 +2,7 @@ import { closeServer, createAuthenticator, type Logger, listen } from '@custos/s
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import type { GatewayConfig } from './config.js';
 import type { EdgeContext } from './context.js';
-import { useDirectToSubgraph } from './direct.js';
+import { LearnedPlans, useDirectToSubgraph } from './direct.js';
 import { maskUnexpected, useSafeSubgraphErrors } from './errors.js';
 import { createHttpServer, useOperationName } from './http.js';
 import { useIdentity } from './identity.js';
@@ -29,6 +29,7 @@ const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'sec-gpc'] as const;
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const authenticate = createAuthenticator({ config: { auth: config.auth, policyAllowAll: false } });
+  const learned = new LearnedPlans();
   const runtime = createGatewayRuntime<EdgeContext>({
     supergraph: options.supergraph,
     logging: false,
@@ -56,12 +57,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       useIdentity(authenticate),
       ...useQueryLimits(config.limits, config.production),
       useOperationName(),
-      useDirectToSubgraph(options.supergraph),
+      useDirectToSubgraph(options.supergraph, learned),
       useEdgePrivacy(),
       useSafeSubgraphErrors(logger),
     ],
   });
-  const server = createHttpServer({ runtime, logger, maxBodyBytes: config.maxBodyBytes });
+  const server = createHttpServer({
+    runtime,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    corsOrigins: config.corsOrigins,
+    direct: { learned, authenticate },
+  });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;

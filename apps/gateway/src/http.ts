@@ -1,14 +1,55 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { BodyTooLarge, errorBody, type Logger, readBody, sendJson } from '@custos/subgraph/kit';
+import {
+  type Authenticator,
+  BodyTooLarge,
+  errorBody,
+  type Logger,
+  readBody,
+  sendJson,
+} from '@custos/subgraph/kit';
 import type { GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
-import { getOperationAST } from 'graphql';
+import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import type { ServerContext } from './context.js';
+import { askSubgraph, type LearnedPlans } from './direct.js';
+import { safeSubgraphError } from './errors.js';
 
 export interface HttpOptions {
   readonly runtime: GatewayRuntime;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
+  /** Browser origins allowed to read answers (the runtime's CORS configuration, for the direct answers too). */
+  readonly corsOrigins: readonly string[];
+  /** The direct path at the edge (direct.ts): query texts the runtime accepted, and how to check the caller. */
+  readonly direct?: { readonly learned: LearnedPlans; readonly authenticate: Authenticator };
+}
+
+interface GraphQLBody {
+  readonly query: string;
+  readonly operationName?: string | null;
+  readonly variables?: Record<string, unknown> | null;
+}
+
+/** A plain GraphQL POST body (no extensions, no persisted query), or undefined. */
+function graphQLBody(body: Buffer): GraphQLBody | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const { query, operationName, variables, extensions } = parsed;
+    if (typeof query !== 'string' || extensions !== undefined) return undefined;
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
+      return undefined;
+    if (
+      variables !== undefined &&
+      variables !== null &&
+      (typeof variables !== 'object' || Array.isArray(variables))
+    ) {
+      return undefined;
+    }
+    return parsed as unknown as GraphQLBody;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Node's headers as fetch headers; repeated headers are joined as HTTP allows. */
@@ -31,6 +72,67 @@ function fetchHeaders(req: IncomingMessage): Headers {
 export function createHttpServer(options: HttpOptions): http.Server {
   const { runtime, logger } = options;
 
+  const safe = safeSubgraphError(logger);
+
+  /**
+   * The direct path without the runtime: a query text the runtime has accepted and answered on the direct path
+   * for this purpose (so it parses, keeps the limits and validates) goes to its subgraph straight from here.
+   * The caller is checked as always; anything unusual — a refused token, a subgraph answering other than 200 —
+   * leaves the request to the runtime (the plan is a query: asking again is harmless), which answers it as
+   * it answers everything. Undefined: not answered here.
+   */
+  async function answerDirectly(
+    req: IncomingMessage,
+    res: ServerResponse,
+    server: ServerContext,
+    headers: Headers,
+    body: Buffer,
+    direct: NonNullable<HttpOptions['direct']>,
+  ): Promise<number | undefined> {
+    const purpose = headers.get('x-purpose');
+    const params = purpose ? graphQLBody(body) : undefined;
+    const known = params && direct.learned.find(purpose as string, params.operationName, params.query);
+    if (!known) return undefined;
+    const principal = await direct.authenticate(req).catch(() => undefined);
+    if (!principal || principal.purpose !== purpose) return undefined;
+    const answer = await askSubgraph(
+      known.plan,
+      principal.purpose,
+      (name) => headers.get(name),
+      params.variables,
+      {
+        raw: true,
+      },
+    );
+    if (answer?.status !== 200) return undefined;
+    const render = ({ data, errors, extensions }: ExecutionResult) =>
+      JSON.stringify({
+        ...(errors?.length ? { errors: errors.map((error) => safe(error as GraphQLError).toJSON()) } : {}),
+        ...(data !== undefined ? { data } : {}),
+        ...(extensions ? { extensions } : {}),
+      });
+    const text = answer.raw === undefined ? render(answer.result) : answer.raw;
+    const origin = headers.get('origin');
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-request-id': headers.get('x-request-id') ?? '',
+      ...(origin && options.corsOrigins.includes(origin)
+        ? {
+            'access-control-allow-origin': origin,
+            'access-control-expose-headers': 'x-request-id',
+            vary: 'Origin',
+          }
+        : {}),
+    });
+    res.end(text);
+    if (known.operationName) server.requestLog.operationName = known.operationName.slice(0, 100);
+    server.requestLog.path = 'direct';
+    return 200;
+  }
+
   async function forward(req: IncomingMessage, res: ServerResponse, server: ServerContext): Promise<number> {
     const method = req.method ?? 'GET';
     let body: Buffer | undefined;
@@ -44,11 +146,16 @@ export function createHttpServer(options: HttpOptions): http.Server {
         return 413;
       }
     }
+    const headers = fetchHeaders(req);
+    if (body && method === 'POST' && options.direct) {
+      const status = await answerDirectly(req, res, server, headers, body, options.direct);
+      if (status !== undefined) return status;
+    }
     const url = new URL(req.url ?? '/', 'http://gateway');
     const response = await runtime.fetch(
       new Request(url, {
         method,
-        headers: fetchHeaders(req),
+        headers,
         ...(body ? { body: new Uint8Array(body) } : {}),
       }),
       server,
@@ -95,7 +202,15 @@ export function createHttpServer(options: HttpOptions): http.Server {
         const requestId = res.getHeader('x-request-id');
         const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
         logger.info(
-          { requestId, method: req.method, path, op: server.requestLog.operationName, status, ms },
+          {
+            requestId,
+            method: req.method,
+            path,
+            op: server.requestLog.operationName,
+            ...(server.requestLog.path ? { via: server.requestLog.path } : {}),
+            status,
+            ms,
+          },
           'request',
         );
       })
