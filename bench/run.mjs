@@ -22,6 +22,7 @@
 // counted first, on a separate instance whose database connections go through a counting proxy
 // (bench/servers/sql-count-proxy.mjs), never under load.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -498,6 +499,8 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
       AUTH_JWKS_URL: identity.jwksUrl,
       AUTH_ISSUER: BENCH_ISSUER,
       AUTH_AUDIENCE: BENCH_AUDIENCE,
+      // Required in production; the bench records no consent evidence.
+      CONSENT_HMAC_KEY: BENCH_CONSENT_KEY,
       LOG_LEVEL: 'warn',
       SEED_CONTACTS: '0',
       DB_POOL_MAX: String(settings.poolSize),
@@ -516,6 +519,9 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
     allowAll,
   };
 }
+
+/** A random consent-evidence key per run (the subgraph requires one in production). */
+const BENCH_CONSENT_KEY = randomBytes(32).toString('base64url');
 
 /** The identity provider of this run (started in main). */
 let identity;

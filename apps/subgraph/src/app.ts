@@ -4,7 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
-import { type Context, createRequestContext, type RequestInfo } from './context.js';
+import { type Context, createRequestContext, type RequestInfo, type Secrets } from './context.js';
 import { isMigrated } from './db/orm.js';
 import { createGraphQLServer } from './http/graphql-server.js';
 import { closeServer, createHttpServer, listen } from './http/server.js';
@@ -16,6 +16,7 @@ export interface AppOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly orm: MikroORM;
+  readonly secrets: Secrets;
   /** Development: the local public keys. Production: undefined (config.auth.jwksUrl is used). */
   readonly devJwks?: JSONWebKeySet;
 }
@@ -33,7 +34,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const apollo = await createGraphQLServer<Context>(buildSchema(), logger, config.production, config.limits);
 
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
-    return createRequestContext({ request, principal: await authenticate(req), logger }, orm, createLoaders);
+    const principal = await authenticate(req);
+    return createRequestContext({ request, principal, logger, secrets: options.secrets }, orm, createLoaders);
   }
 
   let migrated = false;

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type App, createApp } from './app.js';
-import { loadOrCreateDevKeys } from './auth/dev-keys.js';
+import { loadOrCreateDevKeys, loadOrCreateSecret } from './auth/dev-keys.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { createOrm, migrate } from './db/orm.js';
@@ -34,7 +34,12 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
       if (result.seeded) logger.info({ ...result }, 'demo data seeded');
     }
     const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
-    const app = await createApp({ config, logger, orm, ...(devJwks ? { devJwks } : {}) });
+    const secrets = {
+      consentHmacKey: config.consentHmacKey
+        ? Buffer.from(config.consentHmacKey)
+        : await loadOrCreateSecret(config.dataDir, 'consent-hmac.key'),
+    };
+    const app = await createApp({ config, logger, orm, secrets, ...(devJwks ? { devJwks } : {}) });
     const url = await app.listen();
     const ormRef = orm;
     let stopping: Promise<void> | undefined;

@@ -28,6 +28,8 @@ export interface Config {
     readonly devTokenTtlSeconds: number;
   };
   readonly dbPoolMax: number;
+  /** Keys the HMAC of IP addresses in consent evidence; development: a key made under dataDir. */
+  readonly consentHmacKey: string | undefined;
   /**
    * Benchmarks only: every request is processed as the policy's unrestricted purpose (every row, field, operation),
    * to measure what enforcement costs. Refused in production.
@@ -59,7 +61,13 @@ function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-export function loadConfig(env: Env = process.env, defaults: { readonly port?: number } = {}): Config {
+export function loadConfig(
+  env: Env = process.env,
+  defaults: {
+    readonly port?: number /** Services without a consent ledger (tickets) need no key. */;
+    readonly consentLedger?: boolean;
+  } = {},
+): Config {
   const problems: string[] = [];
   const get = (name: string): string | undefined => {
     const value = env[name];
@@ -137,6 +145,16 @@ export function loadConfig(env: Env = process.env, defaults: { readonly port?: n
     if (!databaseUrl) problems.push('DATABASE_URL: required when NODE_ENV=production (no embedded database)');
   }
 
+  const consentHmacKey = get('CONSENT_HMAC_KEY');
+  if (consentHmacKey !== undefined && consentHmacKey.length < 32) {
+    problems.push('CONSENT_HMAC_KEY: must be at least 32 characters (a random secret)');
+  }
+  if (production && consentHmacKey === undefined && defaults.consentLedger !== false) {
+    problems.push(
+      'CONSENT_HMAC_KEY: required when NODE_ENV=production (keys the HMAC of IPs in consent evidence)',
+    );
+  }
+
   const allowAllRaw = get('CUSTOS_POLICY_ALLOW_ALL');
   if (allowAllRaw !== undefined && allowAllRaw !== '0' && allowAllRaw !== '1') {
     problems.push('CUSTOS_POLICY_ALLOW_ALL: must be 0 or 1');
@@ -161,6 +179,7 @@ export function loadConfig(env: Env = process.env, defaults: { readonly port?: n
     maxBodyBytes,
     limits,
     dbPoolMax,
+    consentHmacKey,
     policyAllowAll,
     auth: { jwksUrl, issuer: issuer ?? DEV_ISSUER, audience: audience ?? DEV_AUDIENCE, devTokenTtlSeconds },
   };

@@ -21,8 +21,14 @@ export interface RequestContext {
   readonly now: Date;
 }
 
+/** Keys the subgraph's own operations need (never logged, never in an answer). */
+export interface Secrets {
+  /** Keys the HMAC of an IP address kept as consent evidence (GDPR Art 32: pseudonymised). */
+  readonly consentHmacKey: Buffer;
+}
+
 /** Everything a resolver may use. One forked EntityManager and one set of loaders per request. */
-export type Context = DataContext<Loaders>;
+export type Context = DataContext<Loaders> & { readonly secrets: Secrets };
 
 /** What a subgraph's resolvers get: the request, one forked EntityManager and its loaders. */
 export interface DataContext<L> extends RequestContext {
@@ -34,11 +40,10 @@ export interface DataContext<L> extends RequestContext {
  * A request's context for `principal`. The EntityManager and the loaders (bound to the purpose) are made on
  * first use: a request refused later, or answered from its first statement, pays for neither.
  */
-export function createRequestContext<L>(
-  base: { readonly request: RequestInfo; readonly principal: Principal; readonly logger: Logger },
-  orm: MikroORM,
-  makeLoaders: (em: EntityManager, purpose: Purpose) => L,
-): DataContext<L> {
+export function createRequestContext<
+  L,
+  B extends { readonly request: RequestInfo; readonly principal: Principal; readonly logger: Logger },
+>(base: B, orm: MikroORM, makeLoaders: (em: EntityManager, purpose: Purpose) => L): B & DataContext<L> {
   let em: EntityManager | undefined;
   let loaders: L | undefined;
   const forked = () => {

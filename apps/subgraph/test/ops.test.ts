@@ -132,7 +132,10 @@ describe('configuration', () => {
 
   it('refuses production without an identity provider, and never with the development issuer', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required/,
+      /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required[\s\S]*CONSENT_HMAC_KEY: required/,
+    );
+    expect(() => loadConfig({ CONSENT_HMAC_KEY: 'short' })).toThrow(
+      /CONSENT_HMAC_KEY: must be at least 32 characters/,
     );
     expect(() =>
       loadConfig({
@@ -159,6 +162,7 @@ describe('configuration', () => {
         AUTH_ISSUER: 'https://idp.example.com',
         AUTH_AUDIENCE: 'custos',
         DATABASE_URL: 'postgres://db/custos',
+        CONSENT_HMAC_KEY: 'k'.repeat(32),
       }).auth.jwksUrl,
     ).toBe('http://127.0.0.1:9000/jwks.json');
   });

@@ -5,7 +5,7 @@ import { startTickets } from './bootstrap.js';
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig(process.env, { port: 4002 });
+    config = loadConfig(process.env, { port: 4002, consentLedger: false });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

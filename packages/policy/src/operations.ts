@@ -7,6 +7,13 @@ import { PURPOSES, type Purpose } from './purposes.js';
 const EVERY_PURPOSE = PURPOSES;
 const CONTACT_READERS = PURPOSES.filter((p) => p !== 'analytics');
 const CONTACT_WRITERS = ['customer_support', 'sales', 'compliance'] as const satisfies readonly Purpose[];
+const CONSENT_CHANGERS = [
+  'customer_support',
+  'sales',
+  'marketing',
+  'sale_share',
+  'compliance',
+] as const satisfies readonly Purpose[];
 const TICKET_READERS = [
   'customer_support',
   'sales',
@@ -34,6 +41,16 @@ export const OPERATIONS = {
   /** apps/tickets: support tickets, each about one contact and row-scoped by that contact. */
   'Query.ticket': TICKET_READERS,
   'Query.tickets': TICKET_READERS,
+  /**
+   * The consent ledger. Recording a consent answer is for staff who talk to the person (support) and the privacy
+   * officer; a withdrawal or an objection may be recorded by anyone who sees the contact (Art 7(3): as easy to
+   * withdraw as to give). The ledger itself is read by support and compliance; verifying it by compliance.
+   */
+  'Mutation.recordConsent': ['customer_support', 'compliance'],
+  'Mutation.withdrawConsent': CONSENT_CHANGERS,
+  'Mutation.objectToProcessing': CONSENT_CHANGERS,
+  'Query.consentHistory': ['customer_support', 'compliance'],
+  'Query.verifyConsentLedger': ['compliance'],
   /** The duplicate-email review queue: only a privacy officer may learn that a hidden person exists. */
   'Query.contactDuplicates': ['compliance'],
   'Mutation.resolveContactDuplicate': ['compliance'],

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -61,4 +62,20 @@ export async function signDevToken(keys: DevKeys, options: DevTokenOptions): Pro
     .setNotBefore(now)
     .setExpirationTime(now + options.ttlSeconds)
     .sign(key);
+}
+
+/**
+ * A random secret kept under `<dataDir>/keys/<name>` (created on first use, 0600), for development: production
+ * takes its secrets from the environment (config refuses to start without them).
+ */
+export async function loadOrCreateSecret(dataDir: string, name: string): Promise<Buffer> {
+  const dir = path.join(dataDir, 'keys');
+  const file = path.join(dir, name);
+  if (!existsSync(file)) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    if (!existsSync(file)) await rename(tmp, file);
+  }
+  return Buffer.from((await readFile(file, 'utf8')).trim());
 }

@@ -1,6 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Company } from '../companies/company.entity.js';
+import { ConsentEvent, ConsentEvidence, PrivacyNotice } from '../consent/consent-event.entity.js';
 import { ConsentState } from '../consent/consent-state.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { ContactDuplicate } from '../duplicates/duplicate.entity.js';
@@ -8,7 +9,16 @@ import { Interaction } from '../interactions/interaction.entity.js';
 import { notify } from '../shared/sql.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [Company, Contact, Interaction, ConsentState, ContactDuplicate];
+export const entities = [
+  Company,
+  Contact,
+  Interaction,
+  ConsentState,
+  ContactDuplicate,
+  PrivacyNotice,
+  ConsentEvent,
+  ConsentEvidence,
+];
 
 export interface OrmOptions {
   readonly url: string;

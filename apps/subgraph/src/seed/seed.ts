@@ -1,8 +1,13 @@
 import type { ConsentStatus, Purpose } from '@custos/policy';
 import { en, Faker } from '@faker-js/faker';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { eventHash } from '../consent/consent.service.js';
+import { FIRST_NOTICE } from '../db/migrations/Migration20261123020000ConsentLedger.js';
 import { INTERACTION_TYPES } from '../interactions/interaction.entity.js';
 import { query } from '../shared/sql.js';
+
+/** Who recorded the demo's consents (an import). */
+const SEED_ACTOR = 'seed:demo-import';
 
 /**
  * The deterministic demo data set: the same seed and size give the same ids and values on every machine
@@ -272,19 +277,12 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
           [it.id, it.contact, it.type, it.subject, it.body, it.occurred, it.agent],
         );
       }
-      if (cs.contact.length > 0) {
-        await query(
-          tx,
-          `insert into consent_state (contact_id, purpose, status, updated_at)
-           select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])`,
-          [cs.contact, cs.purpose, cs.status, cs.at],
-        );
-      }
+      if (cs.contact.length > 0) await seedConsentEvents(tx, cs, privacy);
       interactionTotal += it.id.length;
       progress(`seed: ${end}/${options.contacts} contacts, ${interactionTotal} interactions`);
     }
     // Fresh planner statistics for what was just loaded (the tables were empty when last analysed).
-    for (const table of ['company', 'contact', 'interaction', 'consent_state'])
+    for (const table of ['company', 'contact', 'interaction', 'consent_event', 'consent_state'])
       await query(tx, `analyze ${table}`);
     return {
       seeded: true,
@@ -293,4 +291,82 @@ export async function seedDemoData(em: EntityManager, options: SeedOptions): Pro
       interactions: interactionTotal,
     };
   });
+}
+
+/**
+ * The demo's consents as what they are: ledger events (imported, on the first notice), chained per contact like
+ * every event, with the current state derived from them in the same transaction. Ids come from the privacy
+ * generator, timestamps from the data: the same seed gives the same ledger, hashes included.
+ */
+async function seedConsentEvents(
+  tx: EntityManager,
+  cs: { contact: string[]; purpose: string[]; status: string[]; at: Date[] },
+  privacy: Faker,
+): Promise<void> {
+  const events = {
+    id: [] as string[],
+    contact: [] as string[],
+    seq: [] as number[],
+    purpose: [] as string[],
+    status: [] as string[],
+    notice: [] as (string | null)[],
+    at: [] as string[],
+    prev: [] as (string | null)[],
+    hash: [] as string[],
+  };
+  const last = new Map<string, { seq: number; hash: string }>();
+  for (const [i, contactId] of cs.contact.entries()) {
+    const before = last.get(contactId);
+    const event = {
+      id: privacy.string.uuid(),
+      contactId,
+      seq: (before?.seq ?? 0) + 1,
+      purpose: cs.purpose[i] as string,
+      status: cs.status[i] as string,
+      method: 'IMPORT',
+      noticeVersion: cs.status[i] === 'GRANTED' ? FIRST_NOTICE.version : null,
+      capturedAt: (cs.at[i] as Date).toISOString(),
+      recordedAt: (cs.at[i] as Date).toISOString(),
+      recordedBy: SEED_ACTOR,
+      evidenceDigest: null,
+      prevHash: before?.hash ?? null,
+    };
+    const hash = eventHash(event);
+    last.set(contactId, { seq: event.seq, hash });
+    events.id.push(event.id);
+    events.contact.push(contactId);
+    events.seq.push(event.seq);
+    events.purpose.push(event.purpose);
+    events.status.push(event.status);
+    events.notice.push(event.noticeVersion);
+    events.at.push(event.capturedAt);
+    events.prev.push(event.prevHash);
+    events.hash.push(hash);
+  }
+  await query(
+    tx,
+    `insert into consent_event (id, contact_id, seq, purpose, status, method, notice_version, captured_at, recorded_at,
+       recorded_by, evidence_digest, prev_hash, hash)
+     select t.id, t.contact, t.seq, t.purpose, t.status, 'IMPORT', t.notice, t.at, t.at, '${SEED_ACTOR}', null, t.prev, t.hash
+     from unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
+       as t(id, contact, seq, purpose, status, notice, at, prev, hash)`,
+    [
+      events.id,
+      events.contact,
+      events.seq,
+      events.purpose,
+      events.status,
+      events.notice,
+      events.at,
+      events.prev,
+      events.hash,
+    ],
+  );
+  // One event per contact and purpose in the demo: its status is the current state.
+  await query(
+    tx,
+    `insert into consent_state (contact_id, purpose, status, updated_at)
+     select e.contact_id, e.purpose, e.status, e.recorded_at from consent_event e where e.contact_id = any($1::uuid[])`,
+    [[...last.keys()]],
+  );
 }

@@ -2,6 +2,7 @@ import type { Migration } from '@mikro-orm/migrations';
 import { Migration20261122000000Initial } from './Migration20261122000000Initial.js';
 import { Migration20261122010000PrivacyState } from './Migration20261122010000PrivacyState.js';
 import { Migration20261123000000DuplicateReview } from './Migration20261123000000DuplicateReview.js';
+import { Migration20261123020000ConsentLedger } from './Migration20261123020000ConsentLedger.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -13,4 +14,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261122000000Initial', class: Migration20261122000000Initial },
   { name: 'Migration20261122010000PrivacyState', class: Migration20261122010000PrivacyState },
   { name: 'Migration20261123000000DuplicateReview', class: Migration20261123000000DuplicateReview },
+  { name: 'Migration20261123020000ConsentLedger', class: Migration20261123020000ConsentLedger },
 ];

@@ -1,0 +1,203 @@
+import { CONSENT_METHODS, CONSENT_STATUSES, type ConsentStatus } from '@custos/policy';
+import type { Context } from '../context.js';
+import { visibleContactState } from '../privacy/writes.js';
+import { builder } from '../schema/builder.js';
+import { connectionType } from '../schema/connection.js';
+import { ContactRef } from '../schema/refs.js';
+import { NotFoundError } from '../shared/errors.js';
+import { decodeCursor, isUuid, pageSize, toConnection } from '../shared/pagination.js';
+import { query } from '../shared/sql.js';
+import {
+  appendConsentEvent,
+  type ChainCheck,
+  type ConsentEventInput,
+  type ConsentEventRow,
+  EVENT_COLUMNS,
+  verifyConsentChain,
+} from './consent.service.js';
+
+const ConsentStatusEnum = builder.enumType('ConsentStatus', { values: CONSENT_STATUSES });
+const ConsentMethodEnum = builder.enumType('ConsentMethod', { values: CONSENT_METHODS });
+
+const ConsentEventRef = builder.objectRef<ConsentEventRow>('ConsentEvent').implement({
+  description:
+    "One event of the consent ledger: append-only, chained to the contact's previous event by `prevHash`.",
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    contact: t.field({
+      type: ContactRef,
+      nullable: true,
+      resolve: (event, _args, ctx) => ctx.loaders.contact.load(event.contactId),
+    }),
+    seq: t.exposeInt('seq', { description: "Position in the contact's chain, from 1." }),
+    purpose: t.exposeString('purpose'),
+    status: t.expose('status', { type: ConsentStatusEnum }),
+    method: t.expose('method', { type: ConsentMethodEnum }),
+    noticeVersion: t.exposeString('noticeVersion', { nullable: true }),
+    capturedAt: t.expose('capturedAt', { type: 'DateTime', description: 'When the person made the choice.' }),
+    recordedAt: t.expose('recordedAt', { type: 'DateTime' }),
+    recordedBy: t.exposeString('recordedBy', { description: 'The subject of the token that recorded it.' }),
+    prevHash: t.exposeString('prevHash', { nullable: true }),
+    hash: t.exposeString('hash'),
+  }),
+});
+
+const ConsentEventConnection = connectionType('ConsentEvent', ConsentEventRef);
+
+const ConsentLedgerCheckRef = builder.objectRef<ChainCheck>('ConsentLedgerCheck').implement({
+  fields: (t) => ({
+    valid: t.exposeBoolean('valid'),
+    events: t.exposeInt('events', { description: 'Events checked.' }),
+    brokenEventId: t.exposeID('brokenEventId', {
+      nullable: true,
+      description: 'The first event whose hash, link or sequence does not hold.',
+    }),
+    stateMismatches: t.exposeInt('stateMismatches', {
+      description: 'Current states that are not the latest event of their contact and purpose.',
+    }),
+  }),
+});
+
+const ConsentEvidenceInput = builder.inputType('ConsentEvidenceInput', {
+  fields: (t) => ({
+    source: t.string({ description: 'The form, mailbox or call the choice came from.' }),
+    userAgent: t.string(),
+    ip: t.string({ description: 'Kept only as a keyed HMAC.' }),
+  }),
+});
+
+const RecordConsentInput = builder.inputType('RecordConsentInput', {
+  fields: (t) => ({
+    contactId: t.id({ required: true }),
+    purpose: t.string({ required: true }),
+    status: t.field({ type: ConsentStatusEnum, required: true }),
+    method: t.field({ type: ConsentMethodEnum, required: true }),
+    noticeVersion: t.string({ description: 'The privacy notice the person saw; required for GRANTED.' }),
+    capturedAt: t.field({ type: 'DateTime', description: 'When the person chose; defaults to now.' }),
+    evidence: t.field({ type: ConsentEvidenceInput }),
+  }),
+});
+
+async function eventById(ctx: Context, id: string): Promise<ConsentEventRow | null> {
+  const [row] = await query<ConsentEventRow>(
+    ctx.em,
+    `select ${EVENT_COLUMNS} from consent_event e where e.id = $1`,
+    [id],
+  );
+  return row ?? null;
+}
+
+async function record(ctx: Context, input: ConsentEventInput) {
+  const id = await appendConsentEvent(ctx.em, input, {
+    purpose: ctx.principal.purpose,
+    actor: ctx.principal.sub,
+    hmacKey: ctx.secrets.consentHmacKey,
+    now: ctx.now,
+  });
+  return eventById(ctx, id);
+}
+
+/** Withdrawing and objecting take one call with two arguments: as easy as giving consent (Art 7(3)). */
+function statusMutation(status: ConsentStatus, description: string) {
+  return builder.mutationField(status === 'WITHDRAWN' ? 'withdrawConsent' : 'objectToProcessing', (t) =>
+    t.field({
+      type: ConsentEventRef,
+      nullable: true,
+      description,
+      args: {
+        contactId: t.arg.id({ required: true }),
+        purpose: t.arg.string({ required: true }),
+        method: t.arg({ type: ConsentMethodEnum, defaultValue: 'ADMIN' }),
+        evidence: t.arg({ type: ConsentEvidenceInput }),
+      },
+      resolve: (_root, args, ctx) =>
+        record(ctx, {
+          contactId: String(args.contactId),
+          purpose: args.purpose,
+          status,
+          method: args.method ?? 'ADMIN',
+          evidence: args.evidence ?? null,
+        }),
+    }),
+  );
+}
+
+builder.mutationFields((t) => ({
+  recordConsent: t.field({
+    type: ConsentEventRef,
+    nullable: true,
+    description:
+      'Appends a consent event (GRANTED, DENIED, WITHDRAWN for consent-based purposes; OBJECTED where an objection applies) and sets the current state in the same transaction.',
+    args: { input: t.arg({ type: RecordConsentInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      record(ctx, {
+        contactId: String(input.contactId),
+        purpose: input.purpose,
+        status: input.status,
+        method: input.method,
+        noticeVersion: input.noticeVersion ?? null,
+        capturedAt: input.capturedAt ?? null,
+        evidence: input.evidence ?? null,
+      }),
+  }),
+}));
+statusMutation(
+  'WITHDRAWN',
+  'Records a withdrawal of consent for one purpose; it takes effect on the next request.',
+);
+statusMutation(
+  'OBJECTED',
+  "Records an objection (Art 21) to one purpose: the contact leaves that purpose's rows.",
+);
+
+builder.queryFields((t) => ({
+  consentHistory: t.field({
+    type: ConsentEventConnection,
+    description: "A contact's consent ledger, oldest first. NOT_FOUND for a contact the purpose may not see.",
+    args: {
+      contactId: t.arg.id({ required: true }),
+      first: t.arg.int({ defaultValue: 50 }),
+      after: t.arg.string(),
+    },
+    resolve: async (_root, args, ctx) => {
+      const contactId = String(args.contactId);
+      const size = pageSize('first', args.first);
+      const after = decodeCursor('after', args.after);
+      const seqAfter = after ? Number(after[0]) : 0;
+      if (!isUuid(contactId) || !(await visibleContactState(ctx.em, ctx.principal.purpose, contactId))) {
+        throw new NotFoundError('Contact', 'contactId');
+      }
+      const rows = await query<ConsentEventRow>(
+        ctx.em,
+        `select ${EVENT_COLUMNS} from consent_event e where e.contact_id = $1 and e.seq > $2 order by e.seq limit $3`,
+        [contactId, Number.isSafeInteger(seqAfter) ? seqAfter : 0, size + 1],
+      );
+      return toConnection(
+        rows,
+        size,
+        Boolean(after),
+        (row) => [String(row.seq), row.id],
+        async () => {
+          const [count] = await query<{ n: number }>(
+            ctx.em,
+            'select count(*)::int as n from consent_event where contact_id = $1',
+            [contactId],
+          );
+          return count?.n ?? 0;
+        },
+      );
+    },
+  }),
+  verifyConsentLedger: t.field({
+    type: ConsentLedgerCheckRef,
+    description:
+      'Recomputes the hash chain of one contact, or of the whole ledger, and checks the current states.',
+    args: { contactId: t.arg.id() },
+    resolve: (_root, args, ctx) => {
+      const contactId =
+        args.contactId === null || args.contactId === undefined ? null : String(args.contactId);
+      if (contactId !== null && !isUuid(contactId)) throw new NotFoundError('Contact', 'contactId');
+      return verifyConsentChain(ctx.em, contactId);
+    },
+  }),
+}));

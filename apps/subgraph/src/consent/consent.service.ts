@@ -1,0 +1,276 @@
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import {
+  CONSENT_METHODS,
+  CONSENT_STATUSES,
+  type ConsentMethod,
+  type ConsentStatus,
+  consentStatusProblem,
+  isPurpose,
+  type Purpose,
+} from '@custos/policy';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { visibleContactState } from '../privacy/writes.js';
+import { NotFoundError } from '../shared/errors.js';
+import { isoTimestamp, query } from '../shared/sql.js';
+import { Validator } from '../shared/validate.js';
+
+/** One consent ledger event as the API serves it (no evidence: that names the person, see consent_evidence). */
+export interface ConsentEventRow {
+  readonly id: string;
+  readonly contactId: string;
+  readonly seq: number;
+  readonly purpose: string;
+  readonly status: ConsentStatus;
+  readonly method: ConsentMethod;
+  readonly noticeVersion: string | null;
+  readonly capturedAt: string;
+  readonly recordedAt: string;
+  readonly recordedBy: string;
+  readonly prevHash: string | null;
+  readonly hash: string;
+}
+
+export const EVENT_COLUMNS = `e.id, e.contact_id as "contactId", e.seq, e.purpose, e.status, e.method,
+  e.notice_version as "noticeVersion", ${isoTimestamp('e.captured_at', 'capturedAt')},
+  ${isoTimestamp('e.recorded_at', 'recordedAt')}, e.recorded_by as "recordedBy", e.prev_hash as "prevHash", e.hash`;
+
+export interface ConsentEvidenceInput {
+  /** Where the choice was made: a form's name or URL, a mailbox, a call reference. */
+  readonly source?: string | null;
+  readonly userAgent?: string | null;
+  /** Kept only as a keyed HMAC (GDPR Art 32): proves the same address later without storing it. */
+  readonly ip?: string | null;
+}
+
+export interface ConsentEventInput {
+  readonly contactId: string;
+  readonly purpose: string;
+  readonly status: ConsentStatus;
+  readonly method: ConsentMethod;
+  readonly noticeVersion?: string | null;
+  /** When the person made the choice; defaults to now, never in the future. */
+  readonly capturedAt?: Date | null;
+  readonly evidence?: ConsentEvidenceInput | null;
+}
+
+export interface Recorder {
+  /** The caller's declared purpose: the contact must be a row it may see. */
+  readonly purpose: Purpose;
+  /** Who recorded it (the token's subject). */
+  readonly actor: string;
+  readonly hmacKey: Buffer;
+  readonly now: Date;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The hash that chains an event to the contact's previous one: every field the ledger keeps, and the digest of
+ * the evidence (not the evidence itself, which an erasure may delete). Timestamps as ISO 8601 UTC with
+ * milliseconds, exactly as stored (timestamptz(3)).
+ */
+export function eventHash(event: {
+  readonly id: string;
+  readonly contactId: string;
+  readonly seq: number;
+  readonly purpose: string;
+  readonly status: string;
+  readonly method: string;
+  readonly noticeVersion: string | null;
+  readonly capturedAt: string;
+  readonly recordedAt: string;
+  readonly recordedBy: string;
+  readonly evidenceDigest: string | null;
+  readonly prevHash: string | null;
+}): string {
+  return sha256(
+    JSON.stringify([
+      'custos.consent.v1',
+      event.prevHash,
+      event.id,
+      event.contactId,
+      event.seq,
+      event.purpose,
+      event.status,
+      event.method,
+      event.noticeVersion,
+      event.capturedAt,
+      event.recordedAt,
+      event.recordedBy,
+      event.evidenceDigest,
+    ]),
+  );
+}
+
+export const evidenceDigest = (evidence: {
+  source: string | null;
+  userAgent: string | null;
+  ipHmac: string | null;
+}): string =>
+  sha256(JSON.stringify(['custos.evidence.v1', evidence.source, evidence.userAgent, evidence.ipHmac]));
+
+function cleanInput(v: Validator, input: ConsentEventInput, now: Date) {
+  if (!isPurpose(input.purpose)) throw new NotFoundError('Purpose', 'purpose');
+  if (!CONSENT_STATUSES.includes(input.status))
+    v.fail('status', 'one_of', `must be one of ${CONSENT_STATUSES.join(', ')}`);
+  if (!CONSENT_METHODS.includes(input.method))
+    v.fail('method', 'one_of', `must be one of ${CONSENT_METHODS.join(', ')}`);
+  const problem = consentStatusProblem(input.purpose, input.status);
+  if (problem) v.fail('status', 'lawful_basis', problem);
+  const capturedAt = input.capturedAt ?? now;
+  // A clock a little ahead is not a lie; a choice made tomorrow is.
+  if (capturedAt.getTime() > now.getTime() + 5 * 60_000)
+    v.fail('capturedAt', 'past', 'must not be in the future');
+  const noticeVersion = v.text('noticeVersion', input.noticeVersion, { max: 32 }) ?? null;
+  // Consent must be informed (Art 7(1), CCPA notice at collection): a grant names the notice the person saw.
+  if (input.status === 'GRANTED' && !noticeVersion) {
+    v.fail('noticeVersion', 'required', 'is required to record a consent: the notice the person saw');
+  }
+  const evidence = input.evidence ?? {};
+  const source = v.text('evidence.source', evidence.source, { max: 200 }) ?? null;
+  const userAgent = v.text('evidence.userAgent', evidence.userAgent, { max: 500 }) ?? null;
+  const ip = evidence.ip ?? null;
+  if (ip !== null && isIP(ip) === 0) v.fail('evidence.ip', 'ip_address', 'must be an IPv4 or IPv6 address');
+  return { purpose: input.purpose, capturedAt, noticeVersion, source, userAgent, ip };
+}
+
+/**
+ * Appends one event to the ledger and sets the contact's current status for the purpose, in one transaction.
+ * The contact's row is locked first (it must be a row the caller's purpose may see, else NOT_FOUND like an id
+ * that does not exist), so concurrent events for one contact are chained one after the other, in order.
+ */
+export async function appendConsentEvent(
+  em: EntityManager,
+  input: ConsentEventInput,
+  recorder: Recorder,
+): Promise<string> {
+  const v = new Validator();
+  const clean = cleanInput(v, input, recorder.now);
+  v.done();
+  return em.transactional(async (tx) => {
+    if (!(await visibleContactState(tx, recorder.purpose, input.contactId)))
+      throw new NotFoundError('Contact', 'contactId');
+    if (clean.noticeVersion) {
+      const [notice] = await query(tx, 'select 1 from privacy_notice where version = $1', [
+        clean.noticeVersion,
+      ]);
+      if (!notice) {
+        const problems = new Validator();
+        problems.fail('noticeVersion', 'exists', 'is not a published privacy notice version');
+        problems.done();
+      }
+    }
+    const [last] = await query<{ seq: number; hash: string }>(
+      tx,
+      'select seq, hash from consent_event where contact_id = $1 order by seq desc limit 1',
+      [input.contactId],
+    );
+    const ipHmac = clean.ip ? createHmac('sha256', recorder.hmacKey).update(clean.ip).digest('hex') : null;
+    const hasEvidence = clean.source !== null || clean.userAgent !== null || ipHmac !== null;
+    const event = {
+      id: randomUUID(),
+      contactId: input.contactId,
+      seq: (last?.seq ?? 0) + 1,
+      purpose: clean.purpose,
+      status: input.status,
+      method: input.method,
+      noticeVersion: clean.noticeVersion,
+      capturedAt: clean.capturedAt.toISOString(),
+      recordedAt: recorder.now.toISOString(),
+      recordedBy: recorder.actor.slice(0, 200),
+      evidenceDigest: hasEvidence
+        ? evidenceDigest({ source: clean.source, userAgent: clean.userAgent, ipHmac })
+        : null,
+      prevHash: last?.hash ?? null,
+    };
+    await query(
+      tx,
+      `insert into consent_event (id, contact_id, seq, purpose, status, method, notice_version, captured_at,
+         recorded_at, recorded_by, evidence_digest, prev_hash, hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        event.id,
+        event.contactId,
+        event.seq,
+        event.purpose,
+        event.status,
+        event.method,
+        event.noticeVersion,
+        event.capturedAt,
+        event.recordedAt,
+        event.recordedBy,
+        event.evidenceDigest,
+        event.prevHash,
+        eventHash(event),
+      ],
+    );
+    if (hasEvidence) {
+      await query(
+        tx,
+        'insert into consent_evidence (event_id, source, user_agent, ip_hmac) values ($1, $2, $3, $4)',
+        [event.id, clean.source, clean.userAgent, ipHmac],
+      );
+    }
+    // The current state follows the ledger in the same transaction: the next request's row rule sees it.
+    await query(
+      tx,
+      `insert into consent_state (contact_id, purpose, status, updated_at) values ($1, $2, $3, $4)
+       on conflict (contact_id, purpose) do update set status = excluded.status, updated_at = excluded.updated_at`,
+      [event.contactId, event.purpose, event.status, event.recordedAt],
+    );
+    return event.id;
+  });
+}
+
+export interface ChainCheck {
+  readonly valid: boolean;
+  readonly events: number;
+  /** The first event whose hash, link or sequence does not hold (null when valid). */
+  readonly brokenEventId: string | null;
+  /** Contacts whose current state is not the ledger's latest event (null when valid). */
+  readonly stateMismatches: number;
+}
+
+/**
+ * Recomputes every event's hash (one contact's, or the whole ledger's) and checks each link, the sequence and
+ * that the current state per contact and purpose is the latest event's status. An edited field, a removed or
+ * reordered event, or a state written past the ledger is found.
+ */
+export async function verifyConsentChain(em: EntityManager, contactId?: string | null): Promise<ChainCheck> {
+  const rows = await query<ConsentEventRow & { evidenceDigest: string | null }>(
+    em,
+    `select ${EVENT_COLUMNS}, e.evidence_digest as "evidenceDigest" from consent_event e
+     ${contactId ? 'where e.contact_id = $1' : ''} order by e.contact_id, e.seq`,
+    contactId ? [contactId] : [],
+  );
+  let broken: string | null = null;
+  let previous: (typeof rows)[number] | undefined;
+  for (const row of rows) {
+    const first = previous?.contactId !== row.contactId;
+    const expectedSeq = first ? 1 : (previous?.seq ?? 0) + 1;
+    const expectedPrev = first ? null : (previous?.hash ?? null);
+    if (row.seq !== expectedSeq || row.prevHash !== expectedPrev || eventHash(row) !== row.hash) {
+      broken = row.id;
+      break;
+    }
+    previous = row;
+  }
+  const [state] = await query<{ n: number }>(
+    em,
+    `select count(*)::int as n from consent_state s
+     left join lateral (
+       select e.status from consent_event e where e.contact_id = s.contact_id and e.purpose = s.purpose
+       order by e.seq desc limit 1
+     ) latest on true
+     where (latest.status is distinct from s.status) ${contactId ? 'and s.contact_id = $1' : ''}`,
+    contactId ? [contactId] : [],
+  );
+  const mismatches = state?.n ?? 0;
+  return {
+    valid: broken === null && mismatches === 0,
+    events: rows.length,
+    brokenEventId: broken,
+    stateMismatches: mismatches,
+  };
+}

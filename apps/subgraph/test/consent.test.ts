@@ -1,0 +1,306 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
+
+/**
+ * The consent ledger: append-only and hash-chained in the database, the current state kept with each event,
+ * and the row rules reading that state on the very next request.
+ */
+let server: TestServer;
+let tokens: Record<'support' | 'sales' | 'marketer' | 'officer' | 'analyst', string>;
+
+const RECORD = `mutation R($input: RecordConsentInput!) {
+  recordConsent(input: $input) { id seq purpose status method noticeVersion prevHash hash recordedBy contact { id } } }`;
+const WITHDRAW = `mutation W($c: ID!, $p: String!) { withdrawConsent(contactId: $c, purpose: $p) { id seq status } }`;
+const OBJECT = `mutation O($c: ID!, $p: String!) { objectToProcessing(contactId: $c, purpose: $p, method: EMAIL) { id status method } }`;
+const CONTACT = 'query C($id: ID!) { contact(id: $id) { id } }';
+const HISTORY = `query H($c: ID!, $first: Int, $after: String) { consentHistory(contactId: $c, first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } nodes { id seq status purpose prevHash hash } } }`;
+const VERIFY =
+  'query V($c: ID) { verifyConsentLedger(contactId: $c) { valid events brokenEventId stateMismatches } }';
+
+const support = (query: string, variables?: Record<string, unknown>) =>
+  server.gql(query, { token: tokens.support, purpose: 'customer_support', variables });
+const officer = (query: string, variables?: Record<string, unknown>) =>
+  server.gql(query, { token: tokens.officer, purpose: 'compliance', variables });
+
+async function freshContact(): Promise<string> {
+  const [row] = await server.sql<{ id: string }>(
+    `insert into contact (id, full_name, email, created_at, updated_at)
+     values (gen_random_uuid(), 'Consent Person', 'consent-' || gen_random_uuid() || '@example.org', now(), now())
+     returning id`,
+  );
+  return row!.id;
+}
+
+const grant = (contactId: string, purpose = 'marketing', extra: Record<string, unknown> = {}) =>
+  support(RECORD, {
+    input: { contactId, purpose, status: 'GRANTED', method: 'WEB_FORM', noticeVersion: '2026-01', ...extra },
+  });
+
+const eventCount = async () =>
+  (await server.sql<{ n: number }>('select count(*)::int n from consent_event'))[0]!.n;
+
+beforeAll(async () => {
+  server = await startTestServer({ seedContacts: 80 });
+  tokens = {
+    support: await server.token(['support_agent'], 'agent-7'),
+    sales: await server.token(['sales_rep']),
+    marketer: await server.token(['marketer']),
+    officer: await server.token(['privacy_officer']),
+    analyst: await server.token(['analyst']),
+  };
+});
+afterAll(() => server?.close());
+
+describe('consent decides what each purpose sees', () => {
+  it('a marketer sees a contact once it consents, and not on the very next request after a withdrawal', async () => {
+    const id = await freshContact();
+    const asMarketer = () =>
+      server.gql(CONTACT, { token: tokens.marketer, purpose: 'marketing', variables: { id } });
+    expect((await asMarketer()).body.data).toEqual({ contact: null });
+
+    const granted = await grant(id);
+    expect(granted.body.errors).toBeUndefined();
+    expect(granted.body.data?.recordConsent).toMatchObject({
+      seq: 1,
+      purpose: 'marketing',
+      status: 'GRANTED',
+      method: 'WEB_FORM',
+      noticeVersion: '2026-01',
+      prevHash: null,
+      recordedBy: 'agent-7',
+      contact: { id },
+    });
+    expect((await asMarketer()).body.data).toEqual({ contact: { id } });
+
+    // Withdrawal: one call, by the marketer itself, as easy as the grant.
+    const withdrawn = await server.gql(WITHDRAW, {
+      token: tokens.marketer,
+      purpose: 'marketing',
+      variables: { c: id, p: 'marketing' },
+    });
+    expect(withdrawn.body.data?.withdrawConsent).toMatchObject({ seq: 2, status: 'WITHDRAWN' });
+    expect((await asMarketer()).body.data).toEqual({ contact: null });
+    // … and a withdrawn contact is, for the marketer, an id that does not exist.
+    const again = await server.gql(WITHDRAW, {
+      token: tokens.marketer,
+      purpose: 'marketing',
+      variables: { c: id, p: 'marketing' },
+    });
+    expect(errorCode(again)).toBe('NOT_FOUND');
+  });
+
+  it('an objection removes the contact from that purpose’s rows', async () => {
+    const id = await freshContact();
+    const asSales = () => server.gql(CONTACT, { token: tokens.sales, purpose: 'sales', variables: { id } });
+    expect((await asSales()).body.data).toEqual({ contact: { id } });
+    const objected = await server.gql(OBJECT, {
+      token: tokens.sales,
+      purpose: 'sales',
+      variables: { c: id, p: 'sales' },
+    });
+    expect(objected.body.data?.objectToProcessing).toMatchObject({ status: 'OBJECTED', method: 'EMAIL' });
+    expect((await asSales()).body.data).toEqual({ contact: null });
+    // Support, whose purpose an objection to sales does not touch, still sees the person.
+    expect((await support(CONTACT, { id })).body.data).toEqual({ contact: { id } });
+  });
+});
+
+describe('bad input writes nothing', () => {
+  it.each([
+    ['an unknown contact', { contactId: '40000000-0000-4000-8000-000000000001' }, 'NOT_FOUND', null],
+    ['an id that is no uuid', { contactId: 'x' }, 'NOT_FOUND', null],
+    ['an unknown purpose', { purpose: 'newsletter' }, 'NOT_FOUND', null],
+    ['consent for a purpose not based on consent', { purpose: 'sales' }, 'BAD_USER_INPUT', 'lawful_basis'],
+    [
+      'an objection to a legal obligation',
+      { purpose: 'compliance', status: 'OBJECTED' },
+      'BAD_USER_INPUT',
+      'lawful_basis',
+    ],
+    ['a grant without the notice it rests on', { noticeVersion: null }, 'BAD_USER_INPUT', 'required'],
+    ['a notice version that was never published', { noticeVersion: '1999-01' }, 'BAD_USER_INPUT', 'exists'],
+    ['a choice made in the future', { capturedAt: '2999-01-01T00:00:00Z' }, 'BAD_USER_INPUT', 'past'],
+    ['an IP address that is none', { evidence: { ip: '999.1.1.1' } }, 'BAD_USER_INPUT', 'ip_address'],
+  ] as const)('%s', async (_what, patch, code, rule) => {
+    const id = await freshContact();
+    const before = await eventCount();
+    const res = await support(RECORD, {
+      input: {
+        contactId: id,
+        purpose: 'marketing',
+        status: 'GRANTED',
+        method: 'WEB_FORM',
+        noticeVersion: '2026-01',
+        ...patch,
+      },
+    });
+    expect(errorCode(res)).toBe(code);
+    if (rule)
+      expect(res.body.errors?.[0]?.extensions?.problems).toContainEqual(expect.objectContaining({ rule }));
+    expect(res.text).not.toContain('999.1.1.1');
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('is refused for purposes that may not record consent, and analytics may not read the ledger', async () => {
+    const id = await freshContact();
+    const bySales = await server.gql(RECORD, {
+      token: tokens.sales,
+      purpose: 'sales',
+      variables: {
+        input: {
+          contactId: id,
+          purpose: 'marketing',
+          status: 'GRANTED',
+          method: 'PHONE',
+          noticeVersion: '2026-01',
+        },
+      },
+    });
+    expect(errorCode(bySales)).toBe('FORBIDDEN');
+    const history = await server.gql(HISTORY, {
+      token: tokens.analyst,
+      purpose: 'analytics',
+      variables: { c: id },
+    });
+    expect(errorCode(history)).toBe('FORBIDDEN');
+  });
+});
+
+describe('the ledger', () => {
+  it('records concurrent grants and withdrawals in order, the chain intact and the state the last event', async () => {
+    const id = await freshContact();
+    const results: GqlResponse[] = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0
+          ? grant(id)
+          : support(RECORD, {
+              input: { contactId: id, purpose: 'marketing', status: 'WITHDRAWN', method: 'EMAIL' },
+            }),
+      ),
+    );
+    for (const res of results) expect(res.body.errors).toBeUndefined();
+    const events = await server.sql<{ seq: number; status: string }>(
+      'select seq, status from consent_event where contact_id = $1 order by seq',
+      [id],
+    );
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const [state] = await server.sql<{ status: string }>(
+      "select status from consent_state where contact_id = $1 and purpose = 'marketing'",
+      [id],
+    );
+    expect(state!.status).toBe(events.at(-1)!.status);
+    const check = await officer(VERIFY, { c: id });
+    expect(check.body.data?.verifyConsentLedger).toEqual({
+      valid: true,
+      events: 10,
+      brokenEventId: null,
+      stateMismatches: 0,
+    });
+  });
+
+  it('pages a contact’s history oldest first, each event linked to the one before', async () => {
+    const id = await freshContact();
+    for (let i = 0; i < 3; i++) await grant(id);
+    const first = await support(HISTORY, { c: id, first: 2 });
+    const page = first.body.data?.consentHistory as {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string };
+      nodes: { seq: number; prevHash: string | null; hash: string }[];
+    };
+    expect(page.totalCount).toBe(3);
+    expect(page.nodes.map((n) => n.seq)).toEqual([1, 2]);
+    expect(page.nodes[1]!.prevHash).toBe(page.nodes[0]!.hash);
+    const rest = await support(HISTORY, { c: id, first: 2, after: page.pageInfo.endCursor });
+    const next = rest.body.data?.consentHistory as { nodes: { seq: number; prevHash: string }[] };
+    expect(next.nodes.map((n) => n.seq)).toEqual([3]);
+    expect(next.nodes[0]!.prevHash).toBe(page.nodes[1]!.hash);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE in the database itself', async () => {
+    const id = await freshContact();
+    await grant(id);
+    await expect(
+      server.sql("update consent_event set status = 'DENIED' where contact_id = $1", [id]),
+    ).rejects.toThrow(/append-only/);
+    await expect(server.sql('delete from consent_event where contact_id = $1', [id])).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(server.sql('truncate consent_event cascade')).rejects.toThrow(/append-only/);
+  });
+
+  it('verify finds an edited event and a removed one (with the guard taken off by the table owner)', async () => {
+    const edited = await freshContact();
+    const removed = await freshContact();
+    for (const id of [edited, removed]) {
+      await grant(id);
+      await support(RECORD, {
+        input: { contactId: id, purpose: 'marketing', status: 'WITHDRAWN', method: 'EMAIL' },
+      });
+      await grant(id);
+    }
+    const [second] = await server.sql<{ id: string }>(
+      'select id from consent_event where contact_id = $1 and seq = 2',
+      [edited],
+    );
+    await server.sql('alter table consent_event disable trigger consent_event_no_update');
+    try {
+      await server.sql("update consent_event set status = 'GRANTED' where id = $1", [second!.id]);
+      await server.sql('delete from consent_event where contact_id = $1 and seq = 2', [removed]);
+    } finally {
+      await server.sql('alter table consent_event enable trigger consent_event_no_update');
+    }
+    const byEdit = await officer(VERIFY, { c: edited });
+    expect(byEdit.body.data?.verifyConsentLedger).toMatchObject({ valid: false, brokenEventId: second!.id });
+    const byRemoval = await officer(VERIFY, { c: removed });
+    expect(byRemoval.body.data?.verifyConsentLedger).toMatchObject({ valid: false });
+    expect(((await officer(VERIFY, {})).body.data?.verifyConsentLedger as { valid: boolean }).valid).toBe(
+      false,
+    );
+  });
+
+  it('keeps evidence beside the chain: the IP only as a keyed HMAC, none of it in an answer', async () => {
+    const id = await freshContact();
+    const res = await grant(id, 'sale_share', {
+      evidence: { source: 'signup-form-v3', userAgent: 'Mozilla/5.0 Test', ip: '203.0.113.77' },
+    });
+    expect(res.text).not.toContain('203.0.113.77');
+    const [evidence] = await server.sql<{ source: string; user_agent: string; ip_hmac: string }>(
+      `select v.source, v.user_agent, v.ip_hmac from consent_evidence v join consent_event e on e.id = v.event_id
+       where e.contact_id = $1`,
+      [id],
+    );
+    expect(evidence).toMatchObject({ source: 'signup-form-v3', user_agent: 'Mozilla/5.0 Test' });
+    expect(evidence!.ip_hmac).toMatch(/^[0-9a-f]{64}$/);
+    // Deleting the evidence (what an erasure will do) leaves the chain verifiable: it holds only the digest.
+    await server.sql(
+      'delete from consent_evidence v using consent_event e where e.id = v.event_id and e.contact_id = $1',
+      [id],
+    );
+    expect((await officer(VERIFY, { c: id })).body.data?.verifyConsentLedger).toMatchObject({ valid: true });
+  });
+});
+
+describe('the demo seed', () => {
+  it('writes its consents as ledger events, from which every current state follows', async () => {
+    const fresh = await startTestServer({ seedContacts: 60 });
+    try {
+      const [counts] = await fresh.sql<{ events: number; states: number }>(
+        'select (select count(*)::int from consent_event) events, (select count(*)::int from consent_state) states',
+      );
+      expect(counts!.events).toBeGreaterThan(0);
+      expect(counts!.events).toBe(counts!.states);
+      const res = await fresh.gql(VERIFY, {
+        token: await fresh.token(['privacy_officer']),
+        purpose: 'compliance',
+      });
+      expect(res.body.data?.verifyConsentLedger).toMatchObject({
+        valid: true,
+        events: counts!.events,
+        stateMismatches: 0,
+      });
+    } finally {
+      await fresh.close();
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { PURPOSE_DEFINITIONS, type Purpose } from './purposes.js';
+import type { ConsentStatus } from './state.js';
+
+/** How a consent event was captured (DESIGN.md, consent ledger). */
+export const CONSENT_METHODS = ['WEB_FORM', 'EMAIL', 'PHONE', 'IMPORT', 'GPC', 'ADMIN'] as const;
+export type ConsentMethod = (typeof CONSENT_METHODS)[number];
+
+/**
+ * May a ledger event with `status` be recorded for `purpose`? GRANTED, DENIED and WITHDRAWN are answers to a
+ * request for consent: only a purpose whose lawful basis is consent asks for one (Art 6(1)(a), 7). OBJECTED is
+ * the Art 21 objection: it means something only where the purpose's row rule honours it (legitimate interest,
+ * and direct marketing, where it is absolute); a legal obligation cannot be objected to. Undefined: allowed;
+ * otherwise the reason, for the error message.
+ */
+export function consentStatusProblem(purpose: Purpose, status: ConsentStatus): string | undefined {
+  const definition = PURPOSE_DEFINITIONS[purpose];
+  if (status === 'OBJECTED') {
+    return definition.rows.objection === 'exclude'
+      ? undefined
+      : `purpose ${purpose} rests on ${definition.lawfulBasis}: an objection does not apply to it`;
+  }
+  return definition.lawfulBasis === 'consent'
+    ? undefined
+    : `purpose ${purpose} rests on ${definition.lawfulBasis}, not consent: there is no consent to ${status === 'GRANTED' ? 'give' : 'refuse or withdraw'}`;
+}
