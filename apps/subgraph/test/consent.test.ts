@@ -254,9 +254,8 @@ describe('the ledger', () => {
     expect(byEdit.body.data?.verifyConsentLedger).toMatchObject({ valid: false, brokenEventId: second!.id });
     const byRemoval = await officer(VERIFY, { c: removed });
     expect(byRemoval.body.data?.verifyConsentLedger).toMatchObject({ valid: false });
-    expect(((await officer(VERIFY, {})).body.data?.verifyConsentLedger as { valid: boolean }).valid).toBe(
-      false,
-    );
+    const whole = await officer(VERIFY, {});
+    expect(whole.body.data?.verifyConsentLedger).toMatchObject({ valid: false });
   });
 
   it('keeps evidence beside the chain: the IP only as a keyed HMAC, none of it in an answer', async () => {
