@@ -63,6 +63,8 @@ const SERVER_NAMES = [
   'custos-direct',
   'custos-via-gateway',
   'custos-via-proxy',
+  'consent-support',
+  'consent-marketing',
 ];
 /** The enforcement section's two variants; when both run, they are measured side by side (run.mjs, measurePair). */
 const ENFORCEMENT_PAIR = ['custos-enforced', 'custos-allow-all'];
@@ -71,6 +73,13 @@ const ENFORCEMENT_PAIR = ['custos-enforced', 'custos-allow-all'];
  * front of it (the ceiling of any gateway on the same core).
  */
 const GATEWAY_PAIR = ['custos-direct', 'custos-via-gateway', 'custos-via-proxy'];
+/**
+ * The consent section's pair (issue 5): the same page for customer_support (every live contact) and for
+ * marketing (only contacts with a GRANTED marketing consent, about half of the seed): what the consent row rule
+ * costs. Goal: marketing keeps at least 0.80x, in one SQL statement.
+ */
+const CONSENT_PAIR = ['consent-support', 'consent-marketing'];
+const CONSENT_GOAL = 0.8;
 /** Issue 4's target: through the gateway, at least this share of the direct throughput. */
 const GATEWAY_GOAL = 0.7;
 /**
@@ -82,6 +91,8 @@ const RUN_ORDER = [
   'custos-direct',
   'custos-via-gateway',
   'custos-via-proxy',
+  'consent-support',
+  'consent-marketing',
   'custos-enforced',
   'custos-allow-all',
   'postgraphile',
@@ -415,6 +426,8 @@ const NODE_FIELDS = {
   'custos-direct': CUSTOS_FIELDS,
   'custos-via-gateway': CUSTOS_FIELDS,
   'custos-via-proxy': CUSTOS_FIELDS,
+  'consent-support': CUSTOS_FIELDS,
+  'consent-marketing': CUSTOS_FIELDS,
   bare: ['id', 'fullName', 'email', 'phone', 'birthDate', 'country', 'createdAt'],
   postgraphile: ['rowId', 'fullName', 'email', 'phone', 'birthDate', 'addressCountry', 'createdAt'],
 };
@@ -473,6 +486,24 @@ const SERVERS = {
       CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql`,
       // Not queried here; nothing listens on the discard port.
       TICKETS_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql',
+    }),
+  },
+  'consent-support': {
+    ...custosServer('custos, customer_support', { NODE_ENV: 'production', CUSTOS_POLICY_ALLOW_ALL: '0' }),
+    consent: true,
+  },
+  'consent-marketing': {
+    ...custosServer('custos, marketing (consent row rule)', {
+      NODE_ENV: 'production',
+      CUSTOS_POLICY_ALLOW_ALL: '0',
+    }),
+    consent: true,
+    // Its own rows: only consenting contacts, so no row-for-row comparison with the other servers.
+    ownRows: true,
+    headers: () => ({
+      'content-type': 'application/json',
+      authorization: `Bearer ${identity.marketerToken}`,
+      'x-purpose': 'marketing',
     }),
   },
   'custos-via-proxy': {
@@ -574,7 +605,15 @@ async function startIdentityProvider() {
     .setIssuedAt()
     .setExpirationTime('6h')
     .sign(privateKey);
-  return { jwksUrl: `http://127.0.0.1:${port}/jwks.json`, token, close: () => server.close() };
+  const marketerToken = await new SignJWT({ roles: ['marketer'] })
+    .setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'JWT' })
+    .setSubject('bench-marketer')
+    .setIssuer(BENCH_ISSUER)
+    .setAudience(BENCH_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('6h')
+    .sign(privateKey);
+  return { jwksUrl: `http://127.0.0.1:${port}/jwks.json`, token, marketerToken, close: () => server.close() };
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -1009,6 +1048,38 @@ function enforcementReport(enforcementRows, sqlCounts, entityIds) {
 // Main
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Marketing (consent row rule) against customer_support, per page size, with the SQL statements per request. */
+function consentReport(consentRows) {
+  const comparisons = settings.sizes
+    .map((size) => {
+      const support = consentRows.find((row) => row.server === 'consent-support' && row.size === size);
+      const marketing = consentRows.find((row) => row.server === 'consent-marketing' && row.size === size);
+      if (!support || !marketing) return null;
+      const marketingOverSupport = ratio(marketing, support);
+      const sqlPerRequest = marketing.sqlStatementsPerRequest;
+      return {
+        size,
+        support: support.requestsPerSecond,
+        marketing: marketing.requestsPerSecond,
+        marketingOverSupport,
+        roundPairRatios: roundPairs(marketing, support),
+        sqlPerRequest,
+        goalMet:
+          support.valid &&
+          marketing.valid &&
+          marketingOverSupport !== null &&
+          marketingOverSupport >= CONSENT_GOAL &&
+          sqlPerRequest === 1,
+      };
+    })
+    .filter((c) => c !== null);
+  return {
+    goal: `marketing >= ${CONSENT_GOAL} x customer_support req/s at every size, one SQL statement per request`,
+    comparisons,
+    goalMet: comparisons.length === 0 ? null : comparisons.every((c) => c.goalMet),
+  };
+}
+
 /** Through the gateway against direct, per page size, from rounds that alternated (measurePair). */
 function gatewayReport(federationRows) {
   const comparisons = settings.sizes
@@ -1055,6 +1126,7 @@ async function main() {
   const rows = [];
   const enforcementRows = [];
   const federationRows = [];
+  const consentRows = [];
   /** SQL statements per request of each enforcement variant, per case key. */
   const sqlCounts = {};
   /** The first verified server's page per size: every other server must return the same rows in order. */
@@ -1091,7 +1163,7 @@ async function main() {
     for (const item of cases) {
       const page = await verify(name, requestFor(name, port, item, token), item);
       verified.set(item.key, page);
-      if (item.kind !== 'list') continue;
+      if (item.kind !== 'list' || SERVERS[name].ownRows) continue;
       const size = item.size;
       const first = reference.get(size);
       if (!first) reference.set(size, { name, ...page });
@@ -1119,13 +1191,16 @@ async function main() {
       enforcementRows.push(row);
     } else if (SERVERS[name].federation) {
       federationRows.push(row);
+    } else if (SERVERS[name].consent) {
+      row.sqlStatementsPerRequest = sqlCounts[name]?.[item.key]?.perRequest ?? null;
+      consentRows.push(row);
     } else {
       rows.push(row);
     }
   }
 
   // A pair whose two servers are both selected is measured as a pair (below); either alone, like any other server.
-  const pairs = [ENFORCEMENT_PAIR, GATEWAY_PAIR].filter((pair) =>
+  const pairs = [ENFORCEMENT_PAIR, GATEWAY_PAIR, CONSENT_PAIR].filter((pair) =>
     pair.every((name) => settings.servers.includes(name)),
   );
   for (const name of settings.servers) {
@@ -1137,7 +1212,7 @@ async function main() {
     const server = SERVERS[name];
     console.log(`\n== ${server.label} ==`);
     const cases = casesFor(name, entityIds);
-    if (server.enforcement) await count(name, cases);
+    if (server.enforcement || server.consent) await count(name, cases);
     const { handle, port } = await startServer(name, database.url);
     try {
       const verified = await verifyAll(name, port, cases);
@@ -1159,7 +1234,8 @@ async function main() {
   async function measurePair(names) {
     console.log(`\n== ${names.map((name) => SERVERS[name].label).join(' vs ')} ==`);
     const cases = casesFor(names[0], entityIds);
-    for (const name of names) if (SERVERS[name].enforcement) await count(name, cases);
+    for (const name of names)
+      if (SERVERS[name].enforcement || SERVERS[name].consent) await count(name, cases);
     const started = [];
     try {
       for (const name of names) started.push({ name, ...(await startServer(name, database.url)) });
@@ -1269,6 +1345,18 @@ async function main() {
       );
     }
   }
+  const consent = consentReport(consentRows);
+  if (consentRows.length > 0) {
+    console.log('');
+    console.log('Consent: the same page for customer_support and for marketing (consenting contacts only)');
+    for (const c of consent.comparisons) {
+      console.log(
+        `first=${c.size}: support ${c.support ?? 'n/a'}, marketing ${c.marketing ?? 'n/a'}, ` +
+          `marketing/support ${fmt(c.marketingOverSupport)}, SQL/req ${c.sqlPerRequest ?? 'n/a'}, ` +
+          `goal (>= ${CONSENT_GOAL.toFixed(2)}x, 1 statement) ${verdict(c.goalMet)}`,
+      );
+    }
+  }
   for (const warning of warnings) console.warn(`warning: ${warning}`);
 
   const benchPackage = readJson(path.join(benchDir, 'package.json'));
@@ -1310,6 +1398,7 @@ async function main() {
     targetMet,
     enforcement,
     federation,
+    consent,
     warnings,
   };
   const resultsDir = path.join(benchDir, 'results');
@@ -1321,7 +1410,9 @@ async function main() {
   console.log(`\nwrote ${path.relative(repoRoot, file)} and bench/results/latest.json`);
 
   // CI: every goal whose servers ran must be met, and at least one must have been measured.
-  const goals = [targetMet, enforcement.goalMet, federation.goalMet].filter((met) => met !== null);
+  const goals = [targetMet, enforcement.goalMet, federation.goalMet, consent.goalMet].filter(
+    (met) => met !== null,
+  );
   if (process.env.BENCH_ENFORCE_TARGET === '1' && (goals.length === 0 || goals.includes(false))) {
     process.exitCode = 1;
   }
