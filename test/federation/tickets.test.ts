@@ -14,7 +14,7 @@ import {
 } from '@custos/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSupergraph } from '../../apps/gateway/src/supergraph.js';
-import type { GqlResponse } from '../../apps/subgraph/test/support/harness.js';
+import { type GqlResponse, setConsentState } from '../../apps/subgraph/test/support/harness.js';
 import { type Federation, SUPERGRAPH_PATH, startFederation } from './support/federation.js';
 
 /**
@@ -88,11 +88,7 @@ beforeAll(async () => {
   );
   const [restricted, objected, limited] = requesters.map((r) => r.id);
   await federation.custos.sql('update contact set restricted = true where id = $1', [restricted]);
-  await federation.custos.sql(
-    `insert into consent_state (contact_id, purpose, status, updated_at) values ($1, 'sales', 'OBJECTED', now())
-     on conflict (contact_id, purpose) do update set status = 'OBJECTED'`,
-    [objected],
-  );
+  await setConsentState(federation.custos, objected!, 'sales', 'OBJECTED');
   await federation.custos.sql('update contact set limit_sensitive = true where id = $1', [limited]);
   const rows = await federation.custos.sql<DbContact>(
     `select c.id, c.full_name, c.email, c.health_notes, c.restricted, c.limit_sensitive,

@@ -1,5 +1,12 @@
+import type { Purpose } from '@custos/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
+import {
+  errorCode,
+  type GqlResponse,
+  setConsentState,
+  startTestServer,
+  type TestServer,
+} from './support/harness.js';
 
 /**
  * Email uniqueness is no existence oracle: whether a write answers CONFLICT depends only on contacts and
@@ -38,7 +45,7 @@ type Queue = {
 
 let counter = 0;
 /** A contact inserted directly, in a given privacy state. */
-async function fixture(state: { restricted?: boolean; objectedTo?: string } = {}) {
+async function fixture(state: { restricted?: boolean; objectedTo?: Purpose } = {}) {
   counter += 1;
   const id = `20000000-0000-4000-8000-${String(counter).padStart(12, '0')}`;
   const email = `hidden-${counter}-${Date.now()}@example.org`;
@@ -47,12 +54,7 @@ async function fixture(state: { restricted?: boolean; objectedTo?: string } = {}
      values ($1, 'Hidden Person', $2, $3, now(), now())`,
     [id, email, state.restricted ?? false],
   );
-  if (state.objectedTo) {
-    await server.sql(
-      `insert into consent_state (contact_id, purpose, status, updated_at) values ($1, $2, 'OBJECTED', now())`,
-      [id, state.objectedTo],
-    );
-  }
+  if (state.objectedTo) await setConsentState(server, id, state.objectedTo, 'OBJECTED');
   return { id, email };
 }
 

@@ -219,7 +219,7 @@ describe('tickets subgraph', () => {
     const reads = statements.filter((s) => /tickets\.ticket/.test(s));
     expect(reads).toHaveLength(1);
     expect(reads[0]).toMatch(/join contact c/);
-    expect(reads[0]).toMatch(/consent_state/);
+    expect(reads[0]).toMatch(/consent_objected/);
     expect(reads[0]).not.toMatch(/t\.description/);
   });
 

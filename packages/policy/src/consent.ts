@@ -23,3 +23,18 @@ export function consentStatusProblem(purpose: Purpose, status: ConsentStatus): s
     ? undefined
     : `purpose ${purpose} rests on ${definition.lawfulBasis}, not consent: there is no consent to ${status === 'GRANTED' ? 'give' : 'refuse or withdraw'}`;
 }
+
+/**
+ * Where each purpose's current consent status is kept on the contact row (bit positions of `consent_granted` and
+ * `consent_objected`), so that a row rule tests a column during the scan instead of probing another table per row.
+ * Stored in the database: never renumber a purpose, only add.
+ */
+export const CONSENT_BIT: Readonly<Record<Purpose, number>> = {
+  customer_support: 0,
+  sales: 1,
+  marketing: 2,
+  sale_share: 3,
+  analytics: 4,
+  compliance: 5,
+  administration: 6,
+};

@@ -5,7 +5,7 @@ export {
   type DataCategory,
   isSpecialCategory,
 } from './categories.js';
-export { CONSENT_METHODS, type ConsentMethod, consentStatusProblem } from './consent.js';
+export { CONSENT_BIT, CONSENT_METHODS, type ConsentMethod, consentStatusProblem } from './consent.js';
 export {
   decideField,
   type FieldDecision,

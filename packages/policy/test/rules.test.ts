@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CONSENT_BIT,
   type ContactState,
   DATA_CATEGORIES,
   decideField,
@@ -182,5 +183,13 @@ describe('describeAccess', () => {
       visibility: 'always',
       reason: null,
     });
+  });
+});
+
+describe('consent bits', () => {
+  it('gives every purpose its own bit of a smallint', () => {
+    const bits = PURPOSES.map((purpose) => CONSENT_BIT[purpose]);
+    expect(new Set(bits).size).toBe(PURPOSES.length);
+    for (const bit of bits) expect(bit >= 0 && bit < 15).toBe(true);
   });
 });

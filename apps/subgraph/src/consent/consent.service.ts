@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
+  CONSENT_BIT,
   CONSENT_METHODS,
   CONSENT_STATUSES,
   type ConsentMethod,
@@ -62,6 +63,11 @@ export interface Recorder {
   readonly hmacKey: Buffer;
   readonly now: Date;
 }
+
+/** SQL: the bit of `s.purpose` (a consent_state alias), from the policy's CONSENT_BIT. */
+export const BIT_OF_PURPOSE = `(case s.purpose ${Object.entries(CONSENT_BIT)
+  .map(([purpose, bit]) => `when '${purpose}' then ${1 << bit}`)
+  .join(' ')} else 0 end)`;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -219,6 +225,15 @@ export async function appendConsentEvent(
        on conflict (contact_id, purpose) do update set status = excluded.status, updated_at = excluded.updated_at`,
       [event.contactId, event.purpose, event.status, event.recordedAt],
     );
+    const bit = 1 << CONSENT_BIT[clean.purpose];
+    await query(
+      tx,
+      `update contact set
+         consent_granted = ((consent_granted & ~$2::smallint) | (case when $3 = 'GRANTED' then $2::smallint else 0::smallint end))::smallint,
+         consent_objected = ((consent_objected & ~$2::smallint) | (case when $3 = 'OBJECTED' then $2::smallint else 0::smallint end))::smallint
+       where id = $1`,
+      [event.contactId, bit, event.status],
+    );
     return event.id;
   });
 }
@@ -228,7 +243,7 @@ export interface ChainCheck {
   readonly events: number;
   /** The first event whose hash, link or sequence does not hold (null when valid). */
   readonly brokenEventId: string | null;
-  /** Contacts whose current state is not the ledger's latest event (null when valid). */
+  /** Current states that are not the ledger's latest event, and contacts whose consent bits disagree. */
   readonly stateMismatches: number;
 }
 
@@ -266,7 +281,19 @@ export async function verifyConsentChain(em: EntityManager, contactId?: string |
      where (latest.status is distinct from s.status) ${contactId ? 'and s.contact_id = $1' : ''}`,
     contactId ? [contactId] : [],
   );
-  const mismatches = state?.n ?? 0;
+  // The bits on the contact row must say what consent_state says.
+  const [bits] = await query<{ n: number }>(
+    em,
+    `select count(*)::int as n from contact c
+     left join lateral (
+       select coalesce(bit_or(${BIT_OF_PURPOSE}) filter (where s.status = 'GRANTED'), 0) as granted,
+              coalesce(bit_or(${BIT_OF_PURPOSE}) filter (where s.status = 'OBJECTED'), 0) as objected
+       from consent_state s where s.contact_id = c.id
+     ) m on true
+     where (c.consent_granted <> m.granted or c.consent_objected <> m.objected) ${contactId ? 'and c.id = $1' : ''}`,
+    contactId ? [contactId] : [],
+  );
+  const mismatches = (state?.n ?? 0) + (bits?.n ?? 0);
   return {
     valid: broken === null && mismatches === 0,
     events: rows.length,

@@ -43,6 +43,10 @@ export const ContactSchema = defineEntity({
     company: () => p.manyToOne(Company).mapToPk().nullable().deleteRule('set null').updateRule('cascade'),
     restricted: p.boolean().default(false),
     limitSensitive: p.boolean().default(false),
+    /** Bit CONSENT_BIT[purpose] set while that purpose's consent is GRANTED (maintained with the ledger). */
+    consentGranted: p.smallint().default(0),
+    /** Bit CONSENT_BIT[purpose] set while the contact objects to that purpose. */
+    consentObjected: p.smallint().default(0),
     erasedAt: p.datetime(3).nullable(),
     createdAt: p.datetime(3),
     updatedAt: p.datetime(3),

@@ -1,4 +1,4 @@
-import { PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
+import { CONSENT_BIT, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
 
 /**
  * A purpose's row rule (packages/policy) as a SQL condition on the contact alias: it goes into the WHERE
@@ -24,10 +24,10 @@ function buildScope(purpose: Purpose, contact: string): string {
   const conditions: string[] = [];
   if (rule.contacts === 'live') conditions.push(`${contact}.erased_at is null`);
   if (rule.restricted === 'exclude') conditions.push(`not ${contact}.restricted`);
-  const state = (status: string) =>
-    `select 1 from consent_state cs where cs.contact_id = ${contact}.id and cs.purpose = '${purpose}' and cs.status = '${status}'`;
+  // The current ledger status, kept on the contact row (ConsentBits migration): a column test during the scan.
   // One status per contact and purpose: GRANTED already rules out OBJECTED.
-  if (rule.requiresConsent) conditions.push(`exists (${state('GRANTED')})`);
-  else if (rule.objection === 'exclude') conditions.push(`not exists (${state('OBJECTED')})`);
+  const bit = 1 << CONSENT_BIT[purpose];
+  if (rule.requiresConsent) conditions.push(`(${contact}.consent_granted & ${bit}) <> 0`);
+  else if (rule.objection === 'exclude') conditions.push(`(${contact}.consent_objected & ${bit}) = 0`);
   return conditions.length ? conditions.join(' and ') : 'true';
 }

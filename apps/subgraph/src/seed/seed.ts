@@ -1,7 +1,7 @@
 import type { ConsentStatus, Purpose } from '@custos/policy';
 import { en, Faker } from '@faker-js/faker';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { eventHash } from '../consent/consent.service.js';
+import { BIT_OF_PURPOSE, eventHash } from '../consent/consent.service.js';
 import { FIRST_NOTICE } from '../db/migrations/Migration20261123020000ConsentLedger.js';
 import { INTERACTION_TYPES } from '../interactions/interaction.entity.js';
 import { query } from '../shared/sql.js';
@@ -362,11 +362,23 @@ async function seedConsentEvents(
       events.hash,
     ],
   );
-  // One event per contact and purpose in the demo: its status is the current state.
+  // One event per contact and purpose in the demo: its status is the current state, and the contact's bits.
   await query(
     tx,
     `insert into consent_state (contact_id, purpose, status, updated_at)
      select e.contact_id, e.purpose, e.status, e.recorded_at from consent_event e where e.contact_id = any($1::uuid[])`,
+    [[...last.keys()]],
+  );
+  await query(
+    tx,
+    `update contact c set consent_granted = m.granted, consent_objected = m.objected
+     from (
+       select s.contact_id,
+         coalesce(bit_or(${BIT_OF_PURPOSE}) filter (where s.status = 'GRANTED'), 0)::smallint as granted,
+         coalesce(bit_or(${BIT_OF_PURPOSE}) filter (where s.status = 'OBJECTED'), 0)::smallint as objected
+       from consent_state s where s.contact_id = any($1::uuid[]) group by s.contact_id
+     ) m
+     where m.contact_id = c.id`,
     [[...last.keys()]],
   );
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { CONSENT_BIT, type ConsentStatus, type Purpose } from '@custos/policy';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { type DevKeys, loadOrCreateDevKeys, signDevToken } from '../../src/auth/dev-keys.js';
@@ -141,6 +142,31 @@ export async function postGraphQL<T = Record<string, unknown>>(
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, body: JSON.parse(text) as GqlResponse<T>['body'] };
+}
+
+/**
+ * A fixture: a contact's current consent status for a purpose, written as the ledger would leave it
+ * (consent_state and the contact's consent bits), without a ledger event. For tests of the row rules.
+ */
+export async function setConsentState(
+  server: Pick<TestServer, 'sql'>,
+  contactId: string,
+  purpose: Purpose,
+  status: ConsentStatus,
+): Promise<void> {
+  await server.sql(
+    `insert into consent_state (contact_id, purpose, status, updated_at) values ($1, $2, $3, now())
+     on conflict (contact_id, purpose) do update set status = excluded.status`,
+    [contactId, purpose, status],
+  );
+  const bit = 1 << CONSENT_BIT[purpose];
+  await server.sql(
+    `update contact set
+       consent_granted = ((consent_granted & ~$2::smallint) | (case when $3 = 'GRANTED' then $2::smallint else 0::smallint end))::smallint,
+       consent_objected = ((consent_objected & ~$2::smallint) | (case when $3 = 'OBJECTED' then $2::smallint else 0::smallint end))::smallint
+     where id = $1`,
+    [contactId, bit, status],
+  );
 }
 
 /** Shorthand: the first error's code of a response. */

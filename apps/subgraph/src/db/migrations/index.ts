@@ -3,6 +3,7 @@ import { Migration20261122000000Initial } from './Migration20261122000000Initial
 import { Migration20261122010000PrivacyState } from './Migration20261122010000PrivacyState.js';
 import { Migration20261123000000DuplicateReview } from './Migration20261123000000DuplicateReview.js';
 import { Migration20261123020000ConsentLedger } from './Migration20261123020000ConsentLedger.js';
+import { Migration20261123030000ConsentBits } from './Migration20261123030000ConsentBits.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -15,4 +16,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261122010000PrivacyState', class: Migration20261122010000PrivacyState },
   { name: 'Migration20261123000000DuplicateReview', class: Migration20261123000000DuplicateReview },
   { name: 'Migration20261123020000ConsentLedger', class: Migration20261123020000ConsentLedger },
+  { name: 'Migration20261123030000ConsentBits', class: Migration20261123030000ConsentBits },
 ];
