@@ -35,7 +35,11 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
     const principal = await authenticate(req);
-    return createRequestContext({ request, principal, logger, secrets: options.secrets }, orm, createLoaders);
+    return createRequestContext(
+      { request, principal, logger, secrets: options.secrets, controller: config.controller },
+      orm,
+      createLoaders,
+    );
   }
 
   let migrated = false;

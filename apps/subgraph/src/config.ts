@@ -28,6 +28,8 @@ export interface Config {
     readonly devTokenTtlSeconds: number;
   };
   readonly dbPoolMax: number;
+  /** The controller named on consent receipts (CONTROLLER_NAME, CONTROLLER_CONTACT). */
+  readonly controller: { readonly name: string; readonly contact: string };
   /** Keys the HMAC of IP addresses in consent evidence; development: a key made under dataDir. */
   readonly consentHmacKey: string | undefined;
   /**
@@ -145,6 +147,10 @@ export function loadConfig(
     if (!databaseUrl) problems.push('DATABASE_URL: required when NODE_ENV=production (no embedded database)');
   }
 
+  const controller = {
+    name: (get('CONTROLLER_NAME') ?? 'Custos demo controller').slice(0, 200),
+    contact: (get('CONTROLLER_CONTACT') ?? 'privacy@example.com').slice(0, 200),
+  };
   const consentHmacKey = get('CONSENT_HMAC_KEY');
   if (consentHmacKey !== undefined && consentHmacKey.length < 32) {
     problems.push('CONSENT_HMAC_KEY: must be at least 32 characters (a random secret)');
@@ -180,6 +186,7 @@ export function loadConfig(
     limits,
     dbPoolMax,
     consentHmacKey,
+    controller,
     policyAllowAll,
     auth: { jwksUrl, issuer: issuer ?? DEV_ISSUER, audience: audience ?? DEV_AUDIENCE, devTokenTtlSeconds },
   };

@@ -28,7 +28,11 @@ export interface Secrets {
 }
 
 /** Everything a resolver may use. One forked EntityManager and one set of loaders per request. */
-export type Context = DataContext<Loaders> & { readonly secrets: Secrets };
+export type Context = DataContext<Loaders> & {
+  readonly secrets: Secrets;
+  /** Who is responsible for the processing (named on consent receipts). */
+  readonly controller: { readonly name: string; readonly contact: string };
+};
 
 /** What a subgraph's resolvers get: the request, one forked EntityManager and its loaders. */
 export interface DataContext<L> extends RequestContext {

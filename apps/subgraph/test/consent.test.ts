@@ -280,6 +280,66 @@ describe('the ledger', () => {
   });
 });
 
+describe('consent receipts (ISO/IEC TS 27560)', () => {
+  const RECEIPT = `query R($id: ID!) { consentReceipt(eventId: $id) { schema recordId controller { name contact }
+    subjectPseudonym purpose { id description lawfulBasis } notice { version sha256 publishedAt } method status
+    timestamp recordedAt eventHash prevHash } }`;
+
+  it('serves each event as a receipt naming the person by a stable keyed pseudonym, never by id', async () => {
+    const id = await freshContact();
+    const other = await freshContact();
+    const first = await grant(id, 'marketing', { capturedAt: '2026-03-01T10:00:00Z' });
+    const second = await support(WITHDRAW, { c: id, p: 'marketing' });
+    const elsewhere = await grant(other);
+    const receipt = async (eventId: string) =>
+      (await support(RECEIPT, { id: eventId })).body.data?.consentReceipt as Record<string, unknown> & {
+        subjectPseudonym: string;
+      };
+    const event = first.body.data?.recordConsent as { id: string; hash: string };
+    const r1 = await receipt(event.id);
+    expect(r1).toMatchObject({
+      schema: 'ISO/IEC TS 27560:2023',
+      recordId: event.id,
+      controller: { name: 'Custos demo controller', contact: 'privacy@example.com' },
+      purpose: { id: 'marketing', lawfulBasis: 'consent' },
+      notice: { version: '2026-01', publishedAt: '2026-01-01T00:00:00.000Z' },
+      method: 'WEB_FORM',
+      status: 'GRANTED',
+      timestamp: '2026-03-01T10:00:00.000Z',
+      eventHash: event.hash,
+      prevHash: null,
+    });
+    expect((r1.notice as { sha256: string }).sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r1.subjectPseudonym).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(r1)).not.toContain(id);
+    const r2 = await receipt((second.body.data!.withdrawConsent as { id: string }).id);
+    expect(r2.subjectPseudonym).toBe(r1.subjectPseudonym);
+    const r3 = await receipt((elsewhere.body.data!.recordConsent as { id: string }).id);
+    expect(r3.subjectPseudonym).not.toBe(r1.subjectPseudonym);
+  });
+
+  it('answers null for an unknown event, FORBIDDEN for sales, and redacts the pseudonym of a restricted person', async () => {
+    expect((await support(RECEIPT, { id: '50000000-0000-4000-8000-000000000001' })).body.data).toEqual({
+      consentReceipt: null,
+    });
+    const id = await freshContact();
+    const event = (await grant(id)).body.data?.recordConsent as { id: string };
+    expect(
+      errorCode(
+        await server.gql(RECEIPT, { token: tokens.sales, purpose: 'sales', variables: { id: event.id } }),
+      ),
+    ).toBe('FORBIDDEN');
+    await server.sql('update contact set restricted = true where id = $1', [id]);
+    const restricted = await support(RECEIPT, { id: event.id });
+    expect(
+      (restricted.body.data!.consentReceipt as { subjectPseudonym: unknown }).subjectPseudonym,
+    ).toBeNull();
+    expect(restricted.body.extensions?.redactions).toEqual([
+      expect.objectContaining({ field: 'ConsentReceipt.subjectPseudonym', reason: 'PROCESSING_RESTRICTED' }),
+    ]);
+  });
+});
+
 describe('the demo seed', () => {
   it('writes its consents as ledger events, from which every current state follows', async () => {
     const fresh = await startTestServer({ seedContacts: 60 });

@@ -18,6 +18,7 @@ export const DATA_CATEGORIES = {
   'user.device.ip_address': { label: 'IP address', special: false },
   'user.health_and_medical': { label: 'Health information', special: true },
   'user.content.private': { label: 'Private free text written by or about a person', special: false },
+  'user.unique_id.pseudonymous': { label: 'Pseudonymous identifier of a person', special: false },
 } as const satisfies Record<string, CategoryDefinition>;
 
 export type DataCategory = keyof typeof DATA_CATEGORIES;

@@ -60,6 +60,11 @@ export const PERSONAL_FIELDS = {
     category: 'user.content.private',
     description: "Free text of a support ticket: the requester's own words and the agent's notes",
   },
+  // A consent receipt names its subject by a keyed pseudonym: pseudonymised data is still personal (Recital 26).
+  'ConsentReceipt.subjectPseudonym': {
+    category: 'user.unique_id.pseudonymous',
+    description: 'Keyed pseudonym of the person a consent receipt is about',
+  },
 } as const satisfies Record<string, FieldDefinition>;
 
 export type PersonalField = keyof typeof PERSONAL_FIELDS;
@@ -115,6 +120,25 @@ export const NON_PERSONAL_FIELDS = [
   'ConsentEvent.recordedBy',
   'ConsentEvent.prevHash',
   'ConsentEvent.hash',
+  'ConsentReceipt.schema',
+  'ConsentReceipt.recordId',
+  'ConsentReceipt.controller',
+  'ConsentReceipt.purpose',
+  'ConsentReceipt.notice',
+  'ConsentReceipt.method',
+  'ConsentReceipt.status',
+  'ConsentReceipt.timestamp',
+  'ConsentReceipt.recordedAt',
+  'ConsentReceipt.eventHash',
+  'ConsentReceipt.prevHash',
+  'ConsentController.name',
+  'ConsentController.contact',
+  'ConsentReceiptPurpose.id',
+  'ConsentReceiptPurpose.description',
+  'ConsentReceiptPurpose.lawfulBasis',
+  'ConsentReceiptNotice.version',
+  'ConsentReceiptNotice.sha256',
+  'ConsentReceiptNotice.publishedAt',
   'ConsentLedgerCheck.valid',
   'ConsentLedgerCheck.events',
   'ConsentLedgerCheck.brokenEventId',

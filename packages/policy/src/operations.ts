@@ -50,6 +50,7 @@ export const OPERATIONS = {
   'Mutation.withdrawConsent': CONSENT_CHANGERS,
   'Mutation.objectToProcessing': CONSENT_CHANGERS,
   'Query.consentHistory': ['customer_support', 'compliance'],
+  'Query.consentReceipt': ['customer_support', 'compliance'],
   'Query.verifyConsentLedger': ['compliance'],
   /** The duplicate-email review queue: only a privacy officer may learn that a hidden person exists. */
   'Query.contactDuplicates': ['compliance'],

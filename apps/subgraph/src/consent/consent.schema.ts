@@ -12,6 +12,8 @@ import {
   type ChainCheck,
   type ConsentEventInput,
   type ConsentEventRow,
+  type ConsentReceiptRow,
+  consentReceipt,
   EVENT_COLUMNS,
   verifyConsentChain,
 } from './consent.service.js';
@@ -43,6 +45,53 @@ const ConsentEventRef = builder.objectRef<ConsentEventRow>('ConsentEvent').imple
 });
 
 const ConsentEventConnection = connectionType('ConsentEvent', ConsentEventRef);
+
+const ConsentControllerRef = builder
+  .objectRef<ConsentReceiptRow['controller']>('ConsentController')
+  .implement({
+    fields: (t) => ({ name: t.exposeString('name'), contact: t.exposeString('contact') }),
+  });
+const ConsentReceiptPurposeRef = builder
+  .objectRef<ConsentReceiptRow['purpose']>('ConsentReceiptPurpose')
+  .implement({
+    fields: (t) => ({
+      id: t.exposeString('id'),
+      description: t.exposeString('description'),
+      lawfulBasis: t.exposeString('lawfulBasis'),
+    }),
+  });
+const ConsentReceiptNoticeRef = builder
+  .objectRef<NonNullable<ConsentReceiptRow['notice']>>('ConsentReceiptNotice')
+  .implement({
+    fields: (t) => ({
+      version: t.exposeString('version'),
+      sha256: t.exposeString('sha256', { description: 'SHA-256 of the notice text the person saw.' }),
+      publishedAt: t.expose('publishedAt', { type: 'DateTime' }),
+    }),
+  });
+
+const ConsentReceiptRef = builder.objectRef<ConsentReceiptRow>('ConsentReceipt').implement({
+  description:
+    'A consent event as a receipt with the fields of ISO/IEC TS 27560 (consent record information structure).',
+  fields: (t) => ({
+    schema: t.exposeString('schema'),
+    recordId: t.exposeID('recordId'),
+    controller: t.field({ type: ConsentControllerRef, resolve: (r) => r.controller }),
+    subjectPseudonym: t.exposeString('subjectPseudonym', {
+      nullable: true,
+      description:
+        'A keyed pseudonym of the person (the same for every receipt of one person), not their id.',
+    }),
+    purpose: t.field({ type: ConsentReceiptPurposeRef, resolve: (r) => r.purpose }),
+    notice: t.field({ type: ConsentReceiptNoticeRef, nullable: true, resolve: (r) => r.notice }),
+    method: t.expose('method', { type: ConsentMethodEnum }),
+    status: t.expose('status', { type: ConsentStatusEnum }),
+    timestamp: t.expose('timestamp', { type: 'DateTime', description: 'When the person made the choice.' }),
+    recordedAt: t.expose('recordedAt', { type: 'DateTime' }),
+    eventHash: t.exposeString('eventHash'),
+    prevHash: t.exposeString('prevHash', { nullable: true }),
+  }),
+});
 
 const ConsentLedgerCheckRef = builder.objectRef<ChainCheck>('ConsentLedgerCheck').implement({
   fields: (t) => ({
@@ -187,6 +236,17 @@ builder.queryFields((t) => ({
         },
       );
     },
+  }),
+  consentReceipt: t.field({
+    type: ConsentReceiptRef,
+    nullable: true,
+    description: 'One ledger event as a receipt; null for an event of a contact the purpose may not see.',
+    args: { eventId: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) =>
+      consentReceipt(ctx.em, ctx.principal.purpose, String(args.eventId), {
+        controller: ctx.controller,
+        hmacKey: ctx.secrets.consentHmacKey,
+      }),
   }),
   verifyConsentLedger: t.field({
     type: ConsentLedgerCheckRef,
