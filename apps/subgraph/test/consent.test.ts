@@ -106,6 +106,36 @@ describe('consent decides what each purpose sees', () => {
   });
 });
 
+describe('limit the use of sensitive data (CCPA)', () => {
+  it('sets and lifts the flag on a contact the purpose sees; compliance, not bound by it, still sees', async () => {
+    const id = await freshContact();
+    await server.sql("update contact set health_notes = 'Asthma' where id = $1", [id]);
+    const LIMIT =
+      'mutation L($c: ID!, $on: Boolean) { limitSensitiveDataUse(contactId: $c, limited: $on) { id } }';
+    const HEALTH = 'query H($id: ID!) { contact(id: $id) { healthNotes } }';
+    expect((await officer(HEALTH, { id })).body.data).toEqual({ contact: { healthNotes: 'Asthma' } });
+    const limited = await support(LIMIT, { c: id });
+    expect(limited.body.data).toEqual({ limitSensitiveDataUse: { id } });
+    const [row] = await server.sql<{ limit_sensitive: boolean }>(
+      'select limit_sensitive from contact where id = $1',
+      [id],
+    );
+    expect(row!.limit_sensitive).toBe(true);
+    // Compliance is not bound by the limit (legal obligation); no other purpose sees special categories at all.
+    expect((await officer(HEALTH, { id })).body.data).toEqual({ contact: { healthNotes: 'Asthma' } });
+    await support(LIMIT, { c: id, on: false });
+    const [lifted] = await server.sql<{ limit_sensitive: boolean }>(
+      'select limit_sensitive from contact where id = $1',
+      [id],
+    );
+    expect(lifted!.limit_sensitive).toBe(false);
+    expect(
+      errorCode(await server.gql(LIMIT, { token: tokens.sales, purpose: 'sales', variables: { c: id } })),
+    ).toBe('FORBIDDEN');
+    expect(errorCode(await support(LIMIT, { c: '40000000-0000-4000-8000-000000000009' }))).toBe('NOT_FOUND');
+  });
+});
+
 describe('bad input writes nothing', () => {
   it.each([
     ['an unknown contact', { contactId: '40000000-0000-4000-8000-000000000001' }, 'NOT_FOUND', null],

@@ -49,6 +49,7 @@ export const OPERATIONS = {
   'Mutation.recordConsent': ['customer_support', 'compliance'],
   'Mutation.withdrawConsent': CONSENT_CHANGERS,
   'Mutation.objectToProcessing': CONSENT_CHANGERS,
+  'Mutation.limitSensitiveDataUse': ['customer_support', 'compliance'],
   'Query.consentHistory': ['customer_support', 'compliance'],
   'Query.consentReceipt': ['customer_support', 'compliance'],
   'Query.verifyConsentLedger': ['compliance'],

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { visibleContactState } from '../privacy/writes.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
+import { reloaded } from '../schema/loaders.js';
 import { ContactRef } from '../schema/refs.js';
 import { NotFoundError } from '../shared/errors.js';
 import { decodeCursor, isUuid, pageSize, toConnection } from '../shared/pagination.js';
@@ -15,6 +16,7 @@ import {
   type ConsentReceiptRow,
   consentReceipt,
   EVENT_COLUMNS,
+  setSensitiveLimit,
   verifyConsentChain,
 } from './consent.service.js';
 
@@ -190,6 +192,26 @@ builder.mutationFields((t) => ({
       }),
   }),
 }));
+builder.mutationField('limitSensitiveDataUse', (t) =>
+  t.field({
+    type: ContactRef,
+    nullable: true,
+    description:
+      '"Limit the use of my sensitive personal information" (CCPA §1798.121): special-category fields are then redacted for every purpose but compliance. `limited: false` lifts it.',
+    args: { contactId: t.arg.id({ required: true }), limited: t.arg.boolean({ defaultValue: true }) },
+    resolve: async (_root, args, ctx) => {
+      const id = await setSensitiveLimit(
+        ctx.em,
+        ctx.principal.purpose,
+        String(args.contactId),
+        args.limited ?? true,
+        ctx.now,
+      );
+      return reloaded(ctx.loaders.contact, id);
+    },
+  }),
+);
+
 statusMutation(
   'WITHDRAWN',
   'Records a withdrawal of consent for one purpose; it takes effect on the next request.',

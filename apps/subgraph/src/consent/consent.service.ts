@@ -379,3 +379,22 @@ export async function consentReceipt(
     limitSensitive: row.limitSensitive,
   };
 }
+
+/** Sets or lifts a contact's CCPA sensitive-data limit, on a contact the purpose may see (else NOT_FOUND). */
+export async function setSensitiveLimit(
+  em: EntityManager,
+  purpose: Purpose,
+  contactId: string,
+  limited: boolean,
+  now: Date,
+): Promise<string> {
+  return em.transactional(async (tx) => {
+    if (!(await visibleContactState(tx, purpose, contactId))) throw new NotFoundError('Contact', 'contactId');
+    await query(tx, 'update contact set limit_sensitive = $2, updated_at = $3 where id = $1', [
+      contactId,
+      limited,
+      now,
+    ]);
+    return contactId;
+  });
+}
