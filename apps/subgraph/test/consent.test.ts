@@ -310,6 +310,99 @@ describe('the ledger', () => {
   });
 });
 
+describe('CSV import', () => {
+  const IMPORT = 'mutation I($csv: String!) { importConsents(csv: $csv) { imported } }';
+  const importCsv = (csv: string) => officer(IMPORT, { csv });
+
+  it('imports every row in one transaction, quoted fields included', async () => {
+    const [a, b] = [await freshContact(), await freshContact()];
+    const csv = [
+      'contact_id,purpose,status,method,notice_version,captured_at,source',
+      `${a},marketing,GRANTED,WEB_FORM,2026-01,2026-02-01T09:00:00Z,"Newsletter form, footer"`,
+      `${b},sale_share,DENIED,,,,`,
+      `${a},marketing,WITHDRAWN,EMAIL,,2026-02-03T09:00:00Z,"mail ""unsubscribe"""`,
+      '',
+    ].join('\r\n');
+    const res = await importCsv(csv);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toEqual({ importConsents: { imported: 3 } });
+    const events = await server.sql<{ contact_id: string; seq: number; status: string; method: string }>(
+      'select contact_id, seq, status, method from consent_event where contact_id = any($1) order by contact_id, seq',
+      [[a, b]],
+    );
+    expect(events.filter((e) => e.contact_id === a).map((e) => [e.seq, e.status])).toEqual([
+      [1, 'GRANTED'],
+      [2, 'WITHDRAWN'],
+    ]);
+    expect(events.find((e) => e.contact_id === b)).toMatchObject({ status: 'DENIED', method: 'IMPORT' });
+    const [source] = await server.sql<{ source: string }>(
+      `select v.source from consent_evidence v join consent_event e on e.id = v.event_id
+       where e.contact_id = $1 and e.seq = 2`,
+      [a],
+    );
+    expect(source!.source).toBe('mail "unsubscribe"');
+    expect((await officer(VERIFY, { c: a })).body.data?.verifyConsentLedger).toMatchObject({ valid: true });
+  });
+
+  it('rejects a file with one bad row, names the row and the rule, and writes nothing', async () => {
+    const [a, b] = [await freshContact(), await freshContact()];
+    const before = await eventCount();
+    const csv = [
+      'contact_id,purpose,status,notice_version',
+      `${a},marketing,GRANTED,2026-01`,
+      `${b},sales,GRANTED,2026-01`,
+      `${a},marketing,GRANTED,2026-01`,
+    ].join('\n');
+    const res = await importCsv(csv);
+    expect(errorCode(res)).toBe('BAD_USER_INPUT');
+    expect(res.body.errors?.[0]?.extensions?.problems).toEqual([
+      expect.objectContaining({ field: 'line 3.status', rule: 'lawful_basis' }),
+    ]);
+    expect(res.text).not.toContain(b);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('reports every kind of bad row at once', async () => {
+    const a = await freshContact();
+    const res = await importCsv(
+      [
+        'contact_id,purpose,status,method,notice_version,captured_at',
+        'not-an-id,marketing,GRANTED,WEB_FORM,2026-01,',
+        '40000000-0000-4000-8000-000000000077,marketing,GRANTED,WEB_FORM,2026-01,',
+        `${a},newsletter,GRANTED,WEB_FORM,2026-01,`,
+        `${a},marketing,MAYBE,CARRIER_PIGEON,2026-01,`,
+        `${a},marketing,GRANTED,WEB_FORM,1999-01,`,
+        `${a},marketing,GRANTED,WEB_FORM,2026-01,yesterday`,
+        `${a},marketing`,
+      ].join('\n'),
+    );
+    expect(errorCode(res)).toBe('BAD_USER_INPUT');
+    const problems = (res.body.errors?.[0]?.extensions?.problems ?? []) as { field: string; rule: string }[];
+    expect(problems.map((p) => `${p.field}:${p.rule}`)).toEqual(
+      expect.arrayContaining([
+        'line 2.contact_id:id',
+        'line 3.contact_id:exists',
+        'line 4.purpose:unknown',
+        'line 5.status:one_of',
+        'line 5.method:one_of',
+        'line 6.notice_version:exists',
+        'line 7.captured_at:date_time',
+        'line 8:columns',
+      ]),
+    );
+  });
+
+  it('refuses a file without its required columns, an unknown column, and anyone but compliance', async () => {
+    expect(errorCode(await importCsv('contact_id,purpose\n'))).toBe('BAD_USER_INPUT');
+    const unknown = await importCsv('contact_id,purpose,status,email\nx,y,z,w');
+    expect(unknown.body.errors?.[0]?.extensions?.problems).toContainEqual(
+      expect.objectContaining({ field: 'header', rule: 'column' }),
+    );
+    const bySupport = await support(IMPORT, { csv: 'contact_id,purpose,status\n' });
+    expect(errorCode(bySupport)).toBe('FORBIDDEN');
+  });
+});
+
 describe('consent receipts (ISO/IEC TS 27560)', () => {
   const RECEIPT = `query R($id: ID!) { consentReceipt(eventId: $id) { schema recordId controller { name contact }
     subjectPseudonym purpose { id description lawfulBasis } notice { version sha256 publishedAt } method status

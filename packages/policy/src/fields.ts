@@ -139,6 +139,7 @@ export const NON_PERSONAL_FIELDS = [
   'ConsentReceiptNotice.version',
   'ConsentReceiptNotice.sha256',
   'ConsentReceiptNotice.publishedAt',
+  'ConsentImport.imported',
   'ConsentLedgerCheck.valid',
   'ConsentLedgerCheck.events',
   'ConsentLedgerCheck.brokenEventId',

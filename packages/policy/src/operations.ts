@@ -50,6 +50,8 @@ export const OPERATIONS = {
   'Mutation.withdrawConsent': CONSENT_CHANGERS,
   'Mutation.objectToProcessing': CONSENT_CHANGERS,
   'Mutation.limitSensitiveDataUse': ['customer_support', 'compliance'],
+  /** Bulk: the privacy officer's, who sees every contact an import may name. */
+  'Mutation.importConsents': ['compliance'],
   'Query.consentHistory': ['customer_support', 'compliance'],
   'Query.consentReceipt': ['customer_support', 'compliance'],
   'Query.verifyConsentLedger': ['compliance'],

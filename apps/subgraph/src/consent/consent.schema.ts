@@ -16,6 +16,7 @@ import {
   type ConsentReceiptRow,
   consentReceipt,
   EVENT_COLUMNS,
+  importConsents,
   setSensitiveLimit,
   verifyConsentChain,
 } from './consent.service.js';
@@ -209,6 +210,27 @@ builder.mutationField('limitSensitiveDataUse', (t) =>
       );
       return reloaded(ctx.loaders.contact, id);
     },
+  }),
+);
+
+const ConsentImportRef = builder.objectRef<{ imported: number }>('ConsentImport').implement({
+  fields: (t) => ({ imported: t.exposeInt('imported', { description: 'Events appended to the ledger.' }) }),
+});
+
+builder.mutationField('importConsents', (t) =>
+  t.field({
+    type: ConsentImportRef,
+    description:
+      'Imports consent events from CSV with the header `contact_id,purpose,status[,method][,notice_version][,captured_at][,source]` (at most 10,000 rows; method defaults to IMPORT). All rows or none: BAD_USER_INPUT lists every bad row as `line N.column` with the rule it breaks.',
+    args: { csv: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => ({
+      imported: await importConsents(ctx.em, args.csv, {
+        purpose: ctx.principal.purpose,
+        actor: ctx.principal.sub,
+        hmacKey: ctx.secrets.consentHmacKey,
+        now: ctx.now,
+      }),
+    }),
   }),
 );
 

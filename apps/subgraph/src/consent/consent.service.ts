@@ -18,6 +18,7 @@ import { NotFoundError } from '../shared/errors.js';
 import { isUuid } from '../shared/pagination.js';
 import { isoTimestamp, query } from '../shared/sql.js';
 import { Validator } from '../shared/validate.js';
+import { parseCsv } from './csv.js';
 
 /** One consent ledger event as the API serves it (no evidence: that names the person, see consent_evidence). */
 export interface ConsentEventRow {
@@ -74,43 +75,38 @@ export const BIT_OF_PURPOSE = `(case s.purpose ${Object.entries(CONSENT_BIT)
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** What a ledger event holds, in the order of its hash and of its columns (`hash` comes last in the table). */
+const EVENT_FIELDS = [
+  ['id', 'id'],
+  ['contactId', 'contact_id'],
+  ['seq', 'seq'],
+  ['purpose', 'purpose'],
+  ['status', 'status'],
+  ['method', 'method'],
+  ['noticeVersion', 'notice_version'],
+  ['capturedAt', 'captured_at'],
+  ['recordedAt', 'recorded_at'],
+  ['recordedBy', 'recorded_by'],
+  ['evidenceDigest', 'evidence_digest'],
+  ['prevHash', 'prev_hash'],
+] as const;
+
+type HashedEvent = {
+  readonly [K in (typeof EVENT_FIELDS)[number][0]]: K extends 'seq' ? number : string | null;
+};
+
 /**
  * The hash that chains an event to the contact's previous one: every field the ledger keeps, and the digest of
  * the evidence (not the evidence itself, which an erasure may delete). Timestamps as ISO 8601 UTC with
  * milliseconds, exactly as stored (timestamptz(3)).
  */
-export function eventHash(event: {
-  readonly id: string;
-  readonly contactId: string;
-  readonly seq: number;
-  readonly purpose: string;
-  readonly status: string;
-  readonly method: string;
-  readonly noticeVersion: string | null;
-  readonly capturedAt: string;
-  readonly recordedAt: string;
-  readonly recordedBy: string;
-  readonly evidenceDigest: string | null;
-  readonly prevHash: string | null;
-}): string {
-  return sha256(
-    JSON.stringify([
-      'custos.consent.v1',
-      event.prevHash,
-      event.id,
-      event.contactId,
-      event.seq,
-      event.purpose,
-      event.status,
-      event.method,
-      event.noticeVersion,
-      event.capturedAt,
-      event.recordedAt,
-      event.recordedBy,
-      event.evidenceDigest,
-    ]),
-  );
+export function eventHash(event: HashedEvent): string {
+  return sha256(JSON.stringify(['custos.consent.v1', ...EVENT_FIELDS.map(([key]) => event[key])]));
 }
+
+/** The values of an event for `insert into consent_event (…EVENT_COLUMN_LIST, hash)`. */
+const eventValues = (event: HashedEvent) => [...EVENT_FIELDS.map(([key]) => event[key]), eventHash(event)];
+const EVENT_COLUMN_LIST = [...EVENT_FIELDS.map(([, column]) => column), 'hash'].join(', ');
 
 export const evidenceDigest = (evidence: {
   source: string | null;
@@ -119,28 +115,41 @@ export const evidenceDigest = (evidence: {
 }): string =>
   sha256(JSON.stringify(['custos.evidence.v1', evidence.source, evidence.userAgent, evidence.ipHmac]));
 
-function cleanInput(v: Validator, input: ConsentEventInput, now: Date) {
-  if (!isPurpose(input.purpose)) throw new NotFoundError('Purpose', 'purpose');
+/**
+ * Validates one event. `prefix` names where it came from in a bulk import (`line 7.`): there an unknown purpose
+ * is one more problem of the report; in a single call it is NOT_FOUND, like an unknown contact.
+ */
+function cleanInput(v: Validator, input: ConsentEventInput, now: Date, prefix = '') {
+  if (!isPurpose(input.purpose)) {
+    if (!prefix) throw new NotFoundError('Purpose', 'purpose');
+    v.fail(`${prefix}purpose`, 'unknown', 'is not a purpose of the policy');
+    return undefined;
+  }
   if (!CONSENT_STATUSES.includes(input.status))
-    v.fail('status', 'one_of', `must be one of ${CONSENT_STATUSES.join(', ')}`);
+    v.fail(`${prefix}status`, 'one_of', `must be one of ${CONSENT_STATUSES.join(', ')}`);
   if (!CONSENT_METHODS.includes(input.method))
-    v.fail('method', 'one_of', `must be one of ${CONSENT_METHODS.join(', ')}`);
+    v.fail(`${prefix}method`, 'one_of', `must be one of ${CONSENT_METHODS.join(', ')}`);
   const problem = consentStatusProblem(input.purpose, input.status);
-  if (problem) v.fail('status', 'lawful_basis', problem);
+  if (problem) v.fail(`${prefix}status`, 'lawful_basis', problem);
   const capturedAt = input.capturedAt ?? now;
   // A clock a little ahead is not a lie; a choice made tomorrow is.
   if (capturedAt.getTime() > now.getTime() + 5 * 60_000)
-    v.fail('capturedAt', 'past', 'must not be in the future');
-  const noticeVersion = v.text('noticeVersion', input.noticeVersion, { max: 32 }) ?? null;
+    v.fail(`${prefix}capturedAt`, 'past', 'must not be in the future');
+  const noticeVersion = v.text(`${prefix}noticeVersion`, input.noticeVersion, { max: 32 }) ?? null;
   // Consent must be informed (Art 7(1), CCPA notice at collection): a grant names the notice the person saw.
   if (input.status === 'GRANTED' && !noticeVersion) {
-    v.fail('noticeVersion', 'required', 'is required to record a consent: the notice the person saw');
+    v.fail(
+      `${prefix}noticeVersion`,
+      'required',
+      'is required to record a consent: the notice the person saw',
+    );
   }
   const evidence = input.evidence ?? {};
-  const source = v.text('evidence.source', evidence.source, { max: 200 }) ?? null;
-  const userAgent = v.text('evidence.userAgent', evidence.userAgent, { max: 500 }) ?? null;
+  const source = v.text(`${prefix}evidence.source`, evidence.source, { max: 200 }) ?? null;
+  const userAgent = v.text(`${prefix}evidence.userAgent`, evidence.userAgent, { max: 500 }) ?? null;
   const ip = evidence.ip ?? null;
-  if (ip !== null && isIP(ip) === 0) v.fail('evidence.ip', 'ip_address', 'must be an IPv4 or IPv6 address');
+  if (ip !== null && isIP(ip) === 0)
+    v.fail(`${prefix}evidence.ip`, 'ip_address', 'must be an IPv4 or IPv6 address');
   return { purpose: input.purpose, capturedAt, noticeVersion, source, userAgent, ip };
 }
 
@@ -157,88 +166,94 @@ export async function appendConsentEvent(
   const v = new Validator();
   const clean = cleanInput(v, input, recorder.now);
   v.done();
+  if (!clean) throw new NotFoundError('Purpose', 'purpose');
   return em.transactional(async (tx) => {
-    if (!(await visibleContactState(tx, recorder.purpose, input.contactId)))
+    if (!(await visibleContactState(tx, recorder.purpose, input.contactId))) {
       throw new NotFoundError('Contact', 'contactId');
-    if (clean.noticeVersion) {
-      const [notice] = await query(tx, 'select 1 from privacy_notice where version = $1', [
-        clean.noticeVersion,
-      ]);
-      if (!notice) {
-        const problems = new Validator();
-        problems.fail('noticeVersion', 'exists', 'is not a published privacy notice version');
-        problems.done();
-      }
     }
-    const [last] = await query<{ seq: number; hash: string }>(
-      tx,
-      'select seq, hash from consent_event where contact_id = $1 order by seq desc limit 1',
-      [input.contactId],
-    );
-    const ipHmac = clean.ip ? createHmac('sha256', recorder.hmacKey).update(clean.ip).digest('hex') : null;
-    const hasEvidence = clean.source !== null || clean.userAgent !== null || ipHmac !== null;
-    const event = {
-      id: randomUUID(),
-      contactId: input.contactId,
-      seq: (last?.seq ?? 0) + 1,
-      purpose: clean.purpose,
-      status: input.status,
-      method: input.method,
-      noticeVersion: clean.noticeVersion,
-      capturedAt: clean.capturedAt.toISOString(),
-      recordedAt: recorder.now.toISOString(),
-      recordedBy: recorder.actor.slice(0, 200),
-      evidenceDigest: hasEvidence
-        ? evidenceDigest({ source: clean.source, userAgent: clean.userAgent, ipHmac })
-        : null,
-      prevHash: last?.hash ?? null,
-    };
-    await query(
-      tx,
-      `insert into consent_event (id, contact_id, seq, purpose, status, method, notice_version, captured_at,
-         recorded_at, recorded_by, evidence_digest, prev_hash, hash)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        event.id,
-        event.contactId,
-        event.seq,
-        event.purpose,
-        event.status,
-        event.method,
-        event.noticeVersion,
-        event.capturedAt,
-        event.recordedAt,
-        event.recordedBy,
-        event.evidenceDigest,
-        event.prevHash,
-        eventHash(event),
-      ],
-    );
-    if (hasEvidence) {
-      await query(
-        tx,
-        'insert into consent_evidence (event_id, source, user_agent, ip_hmac) values ($1, $2, $3, $4)',
-        [event.id, clean.source, clean.userAgent, ipHmac],
-      );
+    if (clean.noticeVersion && (await unknownNotices(tx, [clean.noticeVersion])).length > 0) {
+      const problems = new Validator();
+      problems.fail('noticeVersion', 'exists', 'is not a published privacy notice version');
+      problems.done();
     }
-    // The current state follows the ledger in the same transaction: the next request's row rule sees it.
-    await query(
-      tx,
-      `insert into consent_state (contact_id, purpose, status, updated_at) values ($1, $2, $3, $4)
-       on conflict (contact_id, purpose) do update set status = excluded.status, updated_at = excluded.updated_at`,
-      [event.contactId, event.purpose, event.status, event.recordedAt],
-    );
-    const bit = 1 << CONSENT_BIT[clean.purpose];
-    await query(
-      tx,
-      `update contact set
-         consent_granted = ((consent_granted & ~$2::smallint) | (case when $3 = 'GRANTED' then $2::smallint else 0::smallint end))::smallint,
-         consent_objected = ((consent_objected & ~$2::smallint) | (case when $3 = 'OBJECTED' then $2::smallint else 0::smallint end))::smallint
-       where id = $1`,
-      [event.contactId, bit, event.status],
-    );
-    return event.id;
+    return writeEvent(tx, input, clean, recorder);
   });
+}
+
+type CleanEvent = NonNullable<ReturnType<typeof cleanInput>>;
+
+async function unknownNotices(em: EntityManager, versions: readonly string[]): Promise<string[]> {
+  const known = await query<{ version: string }>(
+    em,
+    'select version from privacy_notice where version = any($1)',
+    [[...new Set(versions)]],
+  );
+  const found = new Set(known.map((row) => row.version));
+  return versions.filter((version) => !found.has(version));
+}
+
+/**
+ * Writes one validated event, its evidence, the contact's current state and consent bits. Runs in the caller's
+ * transaction, with the contact's row already locked (so that events of one contact chain one after another).
+ */
+async function writeEvent(
+  tx: EntityManager,
+  input: Pick<ConsentEventInput, 'contactId' | 'status' | 'method'>,
+  clean: CleanEvent,
+  recorder: Recorder,
+): Promise<string> {
+  const [last] = await query<{ seq: number; hash: string }>(
+    tx,
+    'select seq, hash from consent_event where contact_id = $1 order by seq desc limit 1',
+    [input.contactId],
+  );
+  const ipHmac = clean.ip ? createHmac('sha256', recorder.hmacKey).update(clean.ip).digest('hex') : null;
+  const hasEvidence = clean.source !== null || clean.userAgent !== null || ipHmac !== null;
+  const event = {
+    id: randomUUID(),
+    contactId: input.contactId,
+    seq: (last?.seq ?? 0) + 1,
+    purpose: clean.purpose,
+    status: input.status,
+    method: input.method,
+    noticeVersion: clean.noticeVersion,
+    capturedAt: clean.capturedAt.toISOString(),
+    recordedAt: recorder.now.toISOString(),
+    recordedBy: recorder.actor.slice(0, 200),
+    evidenceDigest: hasEvidence
+      ? evidenceDigest({ source: clean.source, userAgent: clean.userAgent, ipHmac })
+      : null,
+    prevHash: last?.hash ?? null,
+  };
+  await query(
+    tx,
+    `insert into consent_event (${EVENT_COLUMN_LIST}) values (${EVENT_FIELDS.map((_, i) => `$${i + 1}`).join(', ')}, $${EVENT_FIELDS.length + 1})`,
+    eventValues(event),
+  );
+  if (hasEvidence) {
+    await query(
+      tx,
+      'insert into consent_evidence (event_id, source, user_agent, ip_hmac) values ($1, $2, $3, $4)',
+      [event.id, clean.source, clean.userAgent, ipHmac],
+    );
+  }
+  // The current state follows the ledger in the same transaction: the next request's row rule sees it.
+  await query(
+    tx,
+    `insert into consent_state (contact_id, purpose, status, updated_at) values ($1, $2, $3, $4)
+     on conflict (contact_id, purpose) do update set status = excluded.status, updated_at = excluded.updated_at`,
+    [event.contactId, event.purpose, event.status, event.recordedAt],
+  );
+  const bit = 1 << CONSENT_BIT[clean.purpose];
+  await query(
+    tx,
+    `update contact set
+       consent_granted = ((consent_granted & ~$2::smallint) | (case when $3 = 'GRANTED' then $2::smallint else 0::smallint end))::smallint,
+       consent_objected = ((consent_objected & ~$2::smallint) | (case when $3 = 'OBJECTED' then $2::smallint else 0::smallint end))::smallint
+     where id = $1`,
+    [event.contactId, bit, event.status],
+  );
+  return event.id;
 }
 
 export interface ChainCheck {
@@ -396,5 +411,113 @@ export async function setSensitiveLimit(
       now,
     ]);
     return contactId;
+  });
+}
+
+/** The columns of a consent import, by header name; `method` defaults to IMPORT, the evidence columns are optional. */
+export const IMPORT_COLUMNS = [
+  'contact_id',
+  'purpose',
+  'status',
+  'method',
+  'notice_version',
+  'captured_at',
+  'source',
+] as const;
+export const MAX_IMPORT_ROWS = 10_000;
+
+/**
+ * Imports consent events from CSV (a form tool's export): every row validated — contact, purpose, status against
+ * the purpose's lawful basis, method, notice, time — and then all of them appended in one transaction, or none
+ * when any row is bad: the error lists every bad row (`line N.column`) and why, never a value.
+ */
+export async function importConsents(em: EntityManager, csv: string, recorder: Recorder): Promise<number> {
+  const v = new Validator();
+  const parsed = parseCsv(csv);
+  if ('errorLine' in parsed) {
+    v.fail(`line ${parsed.errorLine}`, 'csv', 'has a malformed quoted field');
+    v.done();
+    return 0;
+  }
+  const [header, ...rows] = parsed.records;
+  const columns = header?.fields.map((name) => name.trim().toLowerCase()) ?? [];
+  for (const name of columns) {
+    if (!(IMPORT_COLUMNS as readonly string[]).includes(name)) {
+      v.fail('header', 'column', `has an unknown column (expected ${IMPORT_COLUMNS.join(', ')})`);
+    }
+  }
+  for (const required of ['contact_id', 'purpose', 'status']) {
+    if (!columns.includes(required)) v.fail('header', 'required', `must name the column ${required}`);
+  }
+  if (rows.length === 0) v.fail('csv', 'required', 'must hold at least one row after the header');
+  if (rows.length > MAX_IMPORT_ROWS) v.fail('csv', 'max_rows', `must hold at most ${MAX_IMPORT_ROWS} rows`);
+  v.done();
+
+  const cleanRows: { line: number; input: ConsentEventInput; clean: CleanEvent }[] = [];
+  for (const row of rows) {
+    const prefix = `line ${row.line}.`;
+    if (row.fields.length !== columns.length) {
+      v.fail(`line ${row.line}`, 'columns', `must have ${columns.length} fields like the header`);
+      continue;
+    }
+    const cell = (name: string) => {
+      const index = columns.indexOf(name);
+      const value = index < 0 ? '' : (row.fields[index] ?? '').trim();
+      return value === '' ? null : value;
+    };
+    const contactId = cell('contact_id') ?? '';
+    if (!isUuid(contactId)) v.fail(`${prefix}contact_id`, 'id', 'must be a contact id');
+    const capturedRaw = cell('captured_at');
+    const capturedAt = capturedRaw === null ? null : new Date(capturedRaw);
+    if (capturedAt && Number.isNaN(capturedAt.getTime())) {
+      v.fail(`${prefix}captured_at`, 'date_time', 'must be an ISO 8601 date-time');
+    }
+    const input: ConsentEventInput = {
+      contactId,
+      purpose: cell('purpose') ?? '',
+      status: (cell('status') ?? '') as ConsentStatus,
+      method: (cell('method') ?? 'IMPORT') as ConsentMethod,
+      noticeVersion: cell('notice_version'),
+      capturedAt: capturedAt && !Number.isNaN(capturedAt.getTime()) ? capturedAt : null,
+      evidence: { source: cell('source') },
+    };
+    const clean = cleanInput(v, input, recorder.now, prefix);
+    if (clean) cleanRows.push({ line: row.line, input, clean });
+  }
+  // Contacts and notices in bulk: a contact the caller's purpose may not see is, here too, one that does not exist.
+  const ids = [...new Set(cleanRows.map((row) => row.input.contactId).filter(isUuid))];
+  const seen = new Set(
+    (
+      await query<{ id: string }>(
+        em,
+        `select c.id from contact c where c.id = any($1::uuid[]) and ${rowScope(recorder.purpose)}`,
+        [ids],
+      )
+    ).map((row) => row.id),
+  );
+  const missingNotices = new Set(
+    await unknownNotices(
+      em,
+      cleanRows
+        .map((row) => row.clean.noticeVersion)
+        .filter((version): version is string => version !== null),
+    ),
+  );
+  for (const row of cleanRows) {
+    if (isUuid(row.input.contactId) && !seen.has(row.input.contactId)) {
+      v.fail(`line ${row.line}.contact_id`, 'exists', 'is not a contact');
+    }
+    if (row.clean.noticeVersion && missingNotices.has(row.clean.noticeVersion)) {
+      v.fail(`line ${row.line}.notice_version`, 'exists', 'is not a published privacy notice version');
+    }
+  }
+  v.done();
+
+  return em.transactional(async (tx) => {
+    for (const row of cleanRows) {
+      await query(tx, 'select 1 from contact where id = $1 for update', [row.input.contactId]);
+      await writeEvent(tx, row.input, row.clean, recorder);
+    }
+    return cleanRows.length;
   });
 }
