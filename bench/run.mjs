@@ -133,6 +133,8 @@ function parseSettings() {
     // lists' by default to keep the whole run near 6 minutes; the same for both variants).
     entities: intEnv('BENCH_ENTITIES', 100, 1, 500),
     entitiesRounds: intEnv('BENCH_ENTITIES_ROUNDS', 3, 1, 100),
+    // Consent section: events recorded through the API to measure the ledger's write rate.
+    consentEvents: intEnv('BENCH_CONSENT_EVENTS', 10_000, 100, 100_000),
     // Requests sent one at a time to count SQL statements per request (after 3 unmeasured ones).
     sqlCountRequests: 20,
     databaseName: process.env.BENCH_DB_NAME?.trim() || 'custos_bench',
@@ -1127,6 +1129,63 @@ async function main() {
   const enforcementRows = [];
   const federationRows = [];
   const consentRows = [];
+  /** Consent events recorded through the API per second (issue 5), when the consent pair ran. */
+  let recording = null;
+
+  /**
+   * Records BENCH_CONSENT_EVENTS consent events through the API (a support agent recording a refusal of
+   * sale_share, one per contact, 10 requests in flight), on the subgraph as deployed: each is one transaction that
+   * locks the contact, chains the event and sets the state and the contact's bits. Purpose sale_share, which no
+   * measured query reads; the events stay in the bench database (the ledger is append-only).
+   */
+  async function measureRecording() {
+    const ids = await withClient(database.url, async (client) => {
+      const result = await client.query(
+        'select id from contact where erased_at is null order by id limit $1',
+        [settings.consentEvents],
+      );
+      return result.rows.map((row) => row.id);
+    });
+    const { handle, port } = await startServer('consent-support', database.url);
+    try {
+      const url = `http://127.0.0.1:${port}/graphql`;
+      const headers = SERVERS['consent-support'].headers(token);
+      const query =
+        'mutation R($c: ID!) { recordConsent(input: { contactId: $c, purpose: "sale_share", status: DENIED, method: IMPORT }) { seq } }';
+      let next = 0;
+      let failures = 0;
+      const started = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: settings.connections }, async () => {
+          while (next < ids.length) {
+            const id = ids[next++];
+            const response = await fetch(url, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ query, variables: { c: id } }),
+            });
+            const text = await response.text();
+            if (!response.ok || text.includes('"errors":')) failures += 1;
+          }
+        }),
+      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const result = {
+        events: ids.length,
+        failures,
+        seconds: Math.round(seconds * 100) / 100,
+        eventsPerSecond: Math.round(ids.length / seconds),
+      };
+      console.log(
+        `consent events: ${result.events} recorded in ${result.seconds} s (${result.eventsPerSecond} events/s, ` +
+          `${settings.connections} in flight, ${failures} failed)`,
+      );
+      if (failures > 0) warnings.push(`consent recording: ${failures} requests failed`);
+      return result;
+    } finally {
+      await stopChild(handle);
+    }
+  }
   /** SQL statements per request of each enforcement variant, per case key. */
   const sqlCounts = {};
   /** The first verified server's page per size: every other server must return the same rows in order. */
@@ -1206,7 +1265,10 @@ async function main() {
   for (const name of settings.servers) {
     const pair = pairs.find((candidate) => candidate.includes(name));
     if (pair) {
-      if (name === pair.find((member) => settings.servers.includes(member))) await measurePair(pair);
+      if (name === pair.find((member) => settings.servers.includes(member))) {
+        await measurePair(pair);
+        if (pair === CONSENT_PAIR) recording = await measureRecording();
+      }
       continue;
     }
     const server = SERVERS[name];
@@ -1398,7 +1460,7 @@ async function main() {
     targetMet,
     enforcement,
     federation,
-    consent,
+    consent: { ...consent, recording },
     warnings,
   };
   const resultsDir = path.join(benchDir, 'results');
