@@ -4,6 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
+import { publicConsentRoute, RateLimiter } from './consent/public.js';
 import { type Context, createRequestContext, type RequestInfo, type Secrets } from './context.js';
 import { isMigrated } from './db/orm.js';
 import { createGraphQLServer } from './http/graphql-server.js';
@@ -55,6 +56,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxBodyBytes: config.maxBodyBytes,
     context,
     ready,
+    routes: {
+      '/public/consent': publicConsentRoute({
+        orm,
+        secrets: options.secrets,
+        logger,
+        limiter: new RateLimiter(config.publicRateLimitPerMinute),
+      }),
+    },
     ...(options.devJwks && !config.production ? { jwks: options.devJwks } : {}),
   });
   server.keepAliveTimeout = 65_000;

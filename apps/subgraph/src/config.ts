@@ -28,6 +28,8 @@ export interface Config {
     readonly devTokenTtlSeconds: number;
   };
   readonly dbPoolMax: number;
+  /** Requests per minute and client address to the data-subject endpoints. */
+  readonly publicRateLimitPerMinute: number;
   /** The controller named on consent receipts (CONTROLLER_NAME, CONTROLLER_CONTACT). */
   readonly controller: { readonly name: string; readonly contact: string };
   /** Keys the HMAC of IP addresses in consent evidence; development: a key made under dataDir. */
@@ -147,6 +149,7 @@ export function loadConfig(
     if (!databaseUrl) problems.push('DATABASE_URL: required when NODE_ENV=production (no embedded database)');
   }
 
+  const publicRateLimitPerMinute = int('PUBLIC_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000);
   const controller = {
     name: (get('CONTROLLER_NAME') ?? 'Custos demo controller').slice(0, 200),
     contact: (get('CONTROLLER_CONTACT') ?? 'privacy@example.com').slice(0, 200),
@@ -187,6 +190,7 @@ export function loadConfig(
     dbPoolMax,
     consentHmacKey,
     controller,
+    publicRateLimitPerMinute,
     policyAllowAll,
     auth: { jwksUrl, issuer: issuer ?? DEV_ISSUER, audience: audience ?? DEV_AUDIENCE, devTokenTtlSeconds },
   };

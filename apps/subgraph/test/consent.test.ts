@@ -403,6 +403,127 @@ describe('CSV import', () => {
   });
 });
 
+describe('consent capture from forms (public, no staff token)', () => {
+  const post = (body: unknown, headers: Record<string, string> = {}, target = server) =>
+    fetch(`${target.baseUrl}/public/consent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'FormTest/1.0', ...headers },
+      body: JSON.stringify(body),
+    });
+  const eventsOf = (id: string) =>
+    server.sql<{ purpose: string; status: string; method: string; recorded_by: string }>(
+      'select purpose, status, method, recorded_by from consent_event where contact_id = $1 order by seq',
+      [id],
+    );
+  const emailOf = async (id: string) =>
+    (await server.sql<{ email: string }>('select email from contact where id = $1', [id]))[0]!.email;
+
+  it('records the form’s choice for the person with that email, as the data subject, with evidence', async () => {
+    const id = await freshContact();
+    const res = await post({
+      email: (await emailOf(id)).toUpperCase(),
+      purpose: 'marketing',
+      status: 'GRANTED',
+      noticeVersion: '2026-01',
+      source: 'newsletter-footer',
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ status: 'accepted' });
+    expect(await eventsOf(id)).toEqual([
+      { purpose: 'marketing', status: 'GRANTED', method: 'WEB_FORM', recorded_by: 'data-subject' },
+    ]);
+    const [evidence] = await server.sql<{ source: string; user_agent: string; ip_hmac: string }>(
+      'select v.source, v.user_agent, v.ip_hmac from consent_evidence v join consent_event e on e.id = v.event_id where e.contact_id = $1',
+      [id],
+    );
+    expect(evidence).toMatchObject({ source: 'newsletter-footer', user_agent: 'FormTest/1.0' });
+    expect(evidence!.ip_hmac).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('with Sec-GPC: 1 records a refusal of sale_share (method GPC), whatever the form said', async () => {
+    const id = await freshContact();
+    const email = await emailOf(id);
+    const res = await post(
+      { email, purpose: 'sale_share', status: 'GRANTED', noticeVersion: '2026-01' },
+      { 'sec-gpc': '1' },
+    );
+    expect(res.status).toBe(202);
+    expect(await eventsOf(id)).toEqual([
+      { purpose: 'sale_share', status: 'DENIED', method: 'GPC', recorded_by: 'data-subject' },
+    ]);
+    // A marketing grant on a GPC request is kept, and the sale_share refusal added.
+    await post(
+      { email, purpose: 'marketing', status: 'GRANTED', noticeVersion: '2026-01' },
+      { 'sec-gpc': '1' },
+    );
+    expect((await eventsOf(id)).slice(1)).toEqual([
+      { purpose: 'marketing', status: 'GRANTED', method: 'WEB_FORM', recorded_by: 'data-subject' },
+      { purpose: 'sale_share', status: 'DENIED', method: 'GPC', recorded_by: 'data-subject' },
+    ]);
+  });
+
+  it('answers an unknown email exactly like a known one, and records nothing', async () => {
+    const before = await eventCount();
+    const res = await post({
+      email: 'nobody-here@example.org',
+      purpose: 'marketing',
+      status: 'GRANTED',
+      noticeVersion: '2026-01',
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ status: 'accepted' });
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('refuses bad input with every problem and without echoing it, before looking anyone up', async () => {
+    const before = await eventCount();
+    const res = await post({ email: 'not-an-email', purpose: 'sales', status: 'OBJECTED' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as {
+      errors: { extensions: { code: string; problems: { field: string }[] } }[];
+    };
+    expect(body.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(body.errors[0]!.extensions.problems.map((p) => p.field).sort()).toEqual([
+      'email',
+      'purpose',
+      'status',
+    ]);
+    expect(JSON.stringify(body)).not.toContain('not-an-email');
+    // An unpublished notice is refused for a known and an unknown email alike.
+    const id = await freshContact();
+    for (const email of [await emailOf(id), 'unknown-person@example.org']) {
+      const notice = await post({ email, purpose: 'marketing', status: 'GRANTED', noticeVersion: '1999-01' });
+      expect(notice.status).toBe(400);
+    }
+    expect((await post('[1, 2]')).status).toBe(400);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('is rate-limited per client address', async () => {
+    const limited = await startTestServer({ env: { PUBLIC_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await post(
+          { email: 'someone@example.org', purpose: 'marketing', status: 'DENIED' },
+          {},
+          limited,
+        );
+        statuses.push(res.status);
+        if (res.status === 429) {
+          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+          expect(
+            ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+          ).toBe('RATE_LIMITED');
+        }
+      }
+      expect(statuses).toEqual([202, 202, 202, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('consent receipts (ISO/IEC TS 27560)', () => {
   const RECEIPT = `query R($id: ID!) { consentReceipt(eventId: $id) { schema recordId controller { name contact }
     subjectPseudonym purpose { id description lawfulBasis } notice { version sha256 publishedAt } method status

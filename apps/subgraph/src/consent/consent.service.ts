@@ -521,3 +521,17 @@ export async function importConsents(em: EntityManager, csv: string, recorder: R
     return cleanRows.length;
   });
 }
+
+/** Checks one event's input (and that its notice is published) without writing: BAD_USER_INPUT when not valid. */
+export async function checkConsentInput(
+  em: EntityManager,
+  input: ConsentEventInput,
+  now: Date,
+): Promise<void> {
+  const v = new Validator();
+  const clean = cleanInput(v, input, now);
+  if (clean?.noticeVersion && (await unknownNotices(em, [clean.noticeVersion])).length > 0) {
+    v.fail('noticeVersion', 'exists', 'is not a published privacy notice version');
+  }
+  v.done();
+}

@@ -13,6 +13,8 @@ export interface HttpOptions<C extends RequestContext> {
   readonly maxBodyBytes: number;
   readonly context: (req: IncomingMessage, request: RequestInfo) => Promise<C>;
   readonly ready: () => Promise<boolean>;
+  /** Endpoints without a staff token (the data-subject endpoints), by path. */
+  readonly routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<number>>>;
   /** Development only: the public keys tokens are checked against. */
   readonly jwks?: unknown;
 }
@@ -85,6 +87,8 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
 
   async function handle(req: IncomingMessage, res: ServerResponse, request: RequestInfo): Promise<number> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = options.routes?.[url.pathname];
+    if (route && Object.hasOwn(options.routes ?? {}, url.pathname)) return route(req, res);
     switch (url.pathname) {
       case '/healthz':
         sendJson(res, 200, { status: 'ok' });

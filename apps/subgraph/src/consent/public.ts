@@ -1,0 +1,161 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ConsentStatus, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Secrets } from '../context.js';
+import { BodyTooLarge, errorBody, readBody, sendJson } from '../http/respond.js';
+import type { Logger } from '../logger.js';
+import { ValidationError } from '../shared/errors.js';
+import { query } from '../shared/sql.js';
+import { Validator } from '../shared/validate.js';
+import { appendConsentEvent, checkConsentInput, type Recorder } from './consent.service.js';
+
+/** Purposes a person can consent to on a form: those whose lawful basis is consent. */
+const CONSENT_PURPOSES = (Object.keys(PURPOSE_DEFINITIONS) as Purpose[]).filter(
+  (purpose) => PURPOSE_DEFINITIONS[purpose].lawfulBasis === 'consent',
+);
+const FORM_STATUSES: readonly ConsentStatus[] = ['GRANTED', 'DENIED', 'WITHDRAWN'];
+/** Who recorded a choice made by the person themself. */
+export const DATA_SUBJECT = 'data-subject';
+
+/** Requests per minute and client address, in a fixed window: enough to stop a script, never a person. */
+export class RateLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  constructor(private readonly perMinute: number) {}
+
+  /** Seconds to wait, or 0 when the request may go ahead. */
+  take(key: string, now = Date.now()): number {
+    const window = this.windows.get(key);
+    if (!window || now - window.start >= 60_000) {
+      if (this.windows.size > 10_000) this.sweep(now);
+      this.windows.set(key, { start: now, count: 1 });
+      return 0;
+    }
+    window.count += 1;
+    return window.count > this.perMinute ? Math.ceil((window.start + 60_000 - now) / 1000) : 0;
+  }
+
+  private sweep(now: number): void {
+    for (const [key, window] of this.windows) if (now - window.start >= 60_000) this.windows.delete(key);
+  }
+}
+
+const header = (req: IncomingMessage, name: string) => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * `POST /public/consent`: consent capture from the company's own forms, without a staff token (a data-subject
+ * endpoint, rate-limited per client address). Body: `{ email, purpose, status, noticeVersion, source }` for a
+ * consent-based purpose. The answer is 202 for every valid request, whether or not the email belongs to a contact,
+ * so that the endpoint tells nobody who is in the CRM; the choice is recorded for each live contact with that
+ * email. With `Sec-GPC: 1` (Global Privacy Control, CCPA) a refusal of sale_share is recorded too, method GPC —
+ * and a grant of sale_share on the same form is not recorded: the signal wins over the form.
+ */
+export function publicConsentRoute(options: {
+  readonly orm: MikroORM;
+  readonly secrets: Secrets;
+  readonly logger: Logger;
+  readonly limiter: RateLimiter;
+}) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    if (req.method !== 'POST') {
+      sendJson(res, 405, errorBody('Use POST', 'METHOD_NOT_ALLOWED'), { allow: 'POST' });
+      return 405;
+    }
+    const wait = options.limiter.take(req.socket.remoteAddress ?? 'unknown');
+    if (wait > 0) {
+      sendJson(res, 429, errorBody('Too many requests: try again later', 'RATE_LIMITED'), {
+        'retry-after': String(wait),
+      });
+      return 429;
+    }
+    let body: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse((await readBody(req, 16_384)).toString('utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new SyntaxError('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        sendJson(res, 413, errorBody('Request body is larger than 16384 bytes', 'BODY_TOO_LARGE'), {
+          connection: 'close',
+        });
+        return 413;
+      }
+      sendJson(res, 400, errorBody('Request body must be a JSON object', 'BAD_REQUEST'));
+      return 400;
+    }
+    const now = new Date();
+    const em = options.orm.em.fork();
+    const v = new Validator();
+    const email = v.email('email', typeof body.email === 'string' ? body.email : undefined, true);
+    const purpose = body.purpose;
+    if (typeof purpose !== 'string' || !(CONSENT_PURPOSES as string[]).includes(purpose)) {
+      v.fail('purpose', 'one_of', `must be one of ${CONSENT_PURPOSES.join(', ')}`);
+    }
+    const status = body.status as ConsentStatus;
+    if (!FORM_STATUSES.includes(status))
+      v.fail('status', 'one_of', `must be one of ${FORM_STATUSES.join(', ')}`);
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    try {
+      v.done();
+      const evidence = {
+        source: text(body.source) ?? null,
+        userAgent: header(req, 'user-agent')?.slice(0, 500) ?? null,
+        ip: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? null,
+      };
+      const form = {
+        purpose: purpose as string,
+        status,
+        method: 'WEB_FORM' as const,
+        noticeVersion: text(body.noticeVersion) ?? null,
+        evidence,
+      };
+      // Everything about the input is checked before anyone is looked up: the answer never depends on whether the
+      // email is known.
+      await checkConsentInput(em, { ...form, contactId: '' }, now);
+      const contacts = await query<{ id: string }>(
+        em,
+        'select id from contact where lower(email) = lower($1) and erased_at is null',
+        [email],
+      );
+      const gpc = header(req, 'sec-gpc') === '1';
+      const recorder: Recorder = {
+        purpose: 'compliance',
+        actor: DATA_SUBJECT,
+        hmacKey: options.secrets.consentHmacKey,
+        now,
+      };
+      for (const { id } of contacts) {
+        if (!(gpc && form.purpose === 'sale_share' && form.status === 'GRANTED')) {
+          await appendConsentEvent(em, { ...form, contactId: id }, recorder);
+        }
+        if (gpc) {
+          await appendConsentEvent(
+            em,
+            { contactId: id, purpose: 'sale_share', status: 'DENIED', method: 'GPC', evidence },
+            recorder,
+          );
+        }
+      }
+      sendJson(res, 202, { status: 'accepted' });
+      return 202;
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        sendJson(res, 400, {
+          errors: [
+            { message: error.message, extensions: { code: 'BAD_USER_INPUT', problems: error.problems } },
+          ],
+        });
+        return 400;
+      }
+      options.logger.error(
+        { errorName: error instanceof Error ? error.name : 'unknown' },
+        'public consent failed',
+      );
+      sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+      return 500;
+    }
+  };
+}
