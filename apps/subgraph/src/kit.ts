@@ -20,6 +20,7 @@ export { decisionOn, decisionsFor, type RowPrivacyState, visibleWhen } from './p
 export { default as custosPrivacyPlugin, guardOperation } from './privacy/plugin.js';
 export { RedactionLog } from './privacy/redactions.js';
 export { rowScope } from './privacy/row-scope.js';
+export type { SubgraphTypes } from './schema/builder.js';
 export { federatedSchema, PII_SPEC_URL } from './schema/federation.js';
 export { byIdLoader, type ChildPageKey, childPageLoader } from './shared/batch.js';
 export { ConflictError, NotFoundError, ValidationError } from './shared/errors.js';

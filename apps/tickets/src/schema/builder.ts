@@ -1,23 +1,11 @@
-import { custosPrivacyPlugin } from '@custos/subgraph/kit';
+import { custosPrivacyPlugin, type SubgraphTypes } from '@custos/subgraph/kit';
 import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import type { TicketsContext } from '../context.js';
 
 /** The tickets subgraph's builder: the same privacy plugin as Custos, so the same policy decides every field. */
-export const builder = new SchemaBuilder<{
-  Context: TicketsContext;
-  Scalars: {
-    ID: { Input: string; Output: string };
-    DateTime: { Input: Date; Output: string };
-  };
-  Directives: {
-    pii: { locations: 'FIELD_DEFINITION'; args: { category: string } };
-    policy: { locations: 'FIELD_DEFINITION'; args: { policies: string[][] } };
-  };
-  FederationPolicies: `purpose:${string}`;
-  DefaultFieldNullability: false;
-}>({
+export const builder = new SchemaBuilder<SubgraphTypes<TicketsContext>>({
   plugins: [custosPrivacyPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
 });
