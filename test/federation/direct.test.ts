@@ -34,7 +34,13 @@ describe('single-subgraph operations go straight to their subgraph', () => {
     const query =
       'query Page($n: Int) { page: contacts(first: $n) { edges { who: node { id mail: email } } } }';
     const requests = await sent('custos', async () => {
-      const res = await federation.gateway.gql(query, { token, purpose: 'sales', variables: { n: 3 } });
+      const res = await federation.gateway.gql(query, {
+        token,
+        purpose: 'sales',
+        variables: { n: 3 },
+        headers: { 'x-request-id': 'direct-path-1' },
+      });
+      expect(res.headers.get('x-request-id')).toBe('direct-path-1');
       expect(res.body.errors).toBeUndefined();
       expect((res.body.data as { page: { edges: unknown[] } }).page.edges).toHaveLength(3);
     });
@@ -43,7 +49,8 @@ describe('single-subgraph operations go straight to their subgraph', () => {
     expect(requests[0]!.query).toMatch(/page: contacts\(first: \$n\)/);
     expect(requests[0]!.query).toMatch(/mail: email/);
     expect(requests[0]!.headers['x-purpose']).toBe('sales');
-    expect(requests[0]!.headers['x-request-id']).toBeTruthy();
+    // The client's request id reaches the subgraph.
+    expect(requests[0]!.headers['x-request-id']).toBe('direct-path-1');
   });
 
   it('without the fields the purpose never sees, answering them null with the subgraph’s reasons', async () => {
@@ -90,11 +97,16 @@ describe('single-subgraph operations go straight to their subgraph', () => {
     const query = 'query Again { contacts(first: 3) { edges { node { id fullName ipAddress } } } }';
     const first = await federation.gateway.gql(query, { token, purpose: 'customer_support' });
     const logged = federation.gateway.logs.length;
+    const requests = federation.recorders.custos!.requests;
+    const sentBefore = requests.length;
     const second = await federation.gateway.gql(query, { token, purpose: 'customer_support' });
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect(second.headers.get('cache-control')).toBe('no-store');
-    expect(second.headers.get('x-request-id')).toBeTruthy();
+    // Without one from the client, the edge makes a request id, answers with it and sends it to the subgraph.
+    const id = second.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(requests.slice(sentBefore).map((r) => r.headers['x-request-id'])).toEqual([id]);
     const lines = federation.gateway.logs
       .slice(logged)
       .map((line) => JSON.parse(line) as Record<string, unknown>);

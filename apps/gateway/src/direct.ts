@@ -1,13 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import {
-  decideField,
-  fieldVisibility,
-  PERSONAL_FIELDS,
-  type PersonalField,
-  PURPOSE_DEFINITIONS,
-  type Purpose,
-} from '@custos/policy';
+import { type PersonalField, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import {
   type DocumentNode,
@@ -30,6 +23,7 @@ import {
 } from 'graphql';
 import type { EdgeContext } from './context.js';
 import type { Redaction } from './privacy/redactions.js';
+import { neverVisible, RESTRICTED_ALIAS, removedEntry } from './privacy/strip.js';
 
 /**
  * The single-subgraph fast path. Most operations a frontend sends touch one subgraph only (a page of contacts,
@@ -43,8 +37,7 @@ import type { Redaction } from './privacy/redactions.js';
  * document). Anything that needs a second subgraph, a mutation or a subscription takes the general path.
  */
 
-/** Selection keys the gateway adds to what it sends and removes from what it answers. */
-const RESTRICTED_ALIAS = '__custos_restricted';
+/** The filler selection of a set the purpose sees nothing of; removed again from the answer. */
 const FILLER_ALIAS = '__custos_empty';
 
 interface Ownership {
@@ -175,10 +168,7 @@ export function planDirect(
           return;
         }
         candidates = candidates ? new Set([...candidates].filter((g) => owners.has(g))) : new Set(owners);
-        if (
-          coordinate in PERSONAL_FIELDS &&
-          fieldVisibility(purpose, coordinate as PersonalField) === 'never'
-        ) {
+        if (neverVisible(purpose, coordinate)) {
           removals.push({ parentKeys: keys, key, field: coordinate as PersonalField });
           if (restrictedDecides && fields.restricted) needsRestricted = true;
           continue;
@@ -251,20 +241,8 @@ export function finish(plan: Plan, purpose: Purpose, body: ExecutionResult): Exe
   const entries: Redaction[] = [];
   for (const removal of plan.removals) {
     for (const [object, path] of objectsAt(data, removal.parentKeys)) {
-      const restricted = object[RESTRICTED_ALIAS] === true;
-      const decision = decideField(purpose, removal.field, {
-        erased: false,
-        restricted,
-        limitSensitive: false,
-        consents: {},
-      });
+      entries.push(removedEntry(purpose, removal.field, object, [...path, removal.key]));
       object[removal.key] = null;
-      entries.push({
-        path: [...path, removal.key],
-        field: removal.field,
-        category: PERSONAL_FIELDS[removal.field].category,
-        reason: decision.allowed ? 'PURPOSE_NOT_ALLOWED' : decision.reason,
-      });
     }
   }
   for (const addition of plan.added) {

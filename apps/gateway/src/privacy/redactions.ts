@@ -1,10 +1,4 @@
-import {
-  decideField,
-  PERSONAL_FIELD_NAMES,
-  PERSONAL_FIELDS,
-  type PersonalField,
-  type Purpose,
-} from '@custos/policy';
+import { PERSONAL_FIELD_NAMES, type PersonalField, type Purpose } from '@custos/policy';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import {
   defaultFieldResolver,
@@ -15,7 +9,7 @@ import {
   responsePathAsArray,
 } from 'graphql';
 import type { EdgeContext } from '../context.js';
-import { neverVisible, RESTRICTED_ALIAS, strippedDocuments } from './strip.js';
+import { neverVisible, removedEntry, strippedDocuments } from './strip.js';
 
 /** One entry of `extensions.redactions` (DESIGN.md, "Redaction semantics"). */
 export interface Redaction {
@@ -105,17 +99,9 @@ export function useEdgePrivacy(): GatewayPlugin<EdgeContext> {
     (root, args, context, info) => {
       const purpose = purposeOf(context);
       if (purpose && neverVisible(purpose, field)) {
-        // The subgraph's reason exactly: the policy's, given the one state it can depend on (see strip.ts).
-        const restricted = (root as Record<string, unknown> | null)?.[RESTRICTED_ALIAS] === true;
-        const decision = decideField(purpose, field, {
-          erased: false,
-          restricted,
-          limitSensitive: false,
-          consents: {},
-        });
-        const reason = decision.allowed ? 'PURPOSE_NOT_ALLOWED' : decision.reason;
-        const { category } = PERSONAL_FIELDS[field];
-        record(context as object, { path: responsePathAsArray(info.path), field, category, reason });
+        // The subgraph's entry exactly, reason included (strip.ts).
+        const holder = root as Record<string, unknown> | null;
+        record(context as object, removedEntry(purpose, field, holder, responsePathAsArray(info.path)));
         // Null whatever a subgraph might have sent.
         return null;
       }

@@ -1,6 +1,9 @@
 import {
+  decideField,
   fieldVisibility,
   PERSONAL_FIELD_NAMES,
+  PERSONAL_FIELDS,
+  type PersonalField,
   PURPOSE_DEFINITIONS,
   PURPOSES,
   type Purpose,
@@ -37,6 +40,31 @@ const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: 
  * a field every purpose may read, so the gateway asks for it, under this alias, next to what it removed.
  */
 export const RESTRICTED_ALIAS = '__custos_restricted';
+/**
+ * The redaction entry of a field the purpose never sees, as the subgraph would write it: the policy's reason given
+ * the one piece of state it can depend on, read from the object the gateway asked `restricted` for.
+ */
+export function removedEntry(
+  purpose: Purpose,
+  field: PersonalField,
+  holder: Readonly<Record<string, unknown>> | null | undefined,
+  path: readonly (string | number)[],
+) {
+  const restricted = holder?.[RESTRICTED_ALIAS] === true;
+  const decision = decideField(purpose, field, {
+    erased: false,
+    restricted,
+    limitSensitive: false,
+    consents: {},
+  });
+  return {
+    path,
+    field,
+    category: PERSONAL_FIELDS[field].category,
+    reason: decision.allowed ? 'PURPOSE_NOT_ALLOWED' : decision.reason,
+  };
+}
+
 const RESTRICTED: FieldNode = {
   kind: Kind.FIELD,
   alias: { kind: Kind.NAME, value: RESTRICTED_ALIAS },

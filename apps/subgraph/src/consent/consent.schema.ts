@@ -257,7 +257,10 @@ builder.queryFields((t) => ({
       const size = pageSize('first', args.first);
       const after = decodeCursor('after', args.after);
       const seqAfter = after ? Number(after[0]) : 0;
-      if (!isUuid(contactId) || !(await visibleContactState(ctx.em, ctx.principal.purpose, contactId))) {
+      if (
+        !isUuid(contactId) ||
+        !(await visibleContactState(ctx.em, ctx.principal.purpose, contactId, { lock: false }))
+      ) {
         throw new NotFoundError('Contact', 'contactId');
       }
       const rows = await query<ConsentEventRow>(

@@ -60,13 +60,25 @@ export interface ConsentEventInput {
 }
 
 export interface Recorder {
-  /** The caller's declared purpose: the contact must be a row it may see. */
-  readonly purpose: Purpose;
+  /**
+   * The caller's declared purpose: the contact must be a row it may see. Null: the data subject recording their
+   * own choice (public endpoint), on their own live record.
+   */
+  readonly purpose: Purpose | null;
   /** Who recorded it (the token's subject). */
   readonly actor: string;
   readonly hmacKey: Buffer;
   readonly now: Date;
 }
+
+/**
+ * Sets the contact's consent bits for one purpose to a status ($1 contact id, $2 the purpose's bit, $3 status):
+ * GRANTED sets the bit in consent_granted, OBJECTED in consent_objected, any other status clears both.
+ */
+export const SET_CONSENT_BITS = `update contact set
+  consent_granted = ((consent_granted & ~$2::smallint) | (case when $3 = 'GRANTED' then $2::smallint else 0::smallint end))::smallint,
+  consent_objected = ((consent_objected & ~$2::smallint) | (case when $3 = 'OBJECTED' then $2::smallint else 0::smallint end))::smallint
+  where id = $1`;
 
 /** SQL: the bit of `s.purpose` (a consent_state alias), from the policy's CONSENT_BIT. */
 export const BIT_OF_PURPOSE = `(case s.purpose ${Object.entries(CONSENT_BIT)
@@ -244,15 +256,8 @@ async function writeEvent(
      on conflict (contact_id, purpose) do update set status = excluded.status, updated_at = excluded.updated_at`,
     [event.contactId, event.purpose, event.status, event.recordedAt],
   );
-  const bit = 1 << CONSENT_BIT[clean.purpose];
-  await query(
-    tx,
-    `update contact set
-       consent_granted = ((consent_granted & ~$2::smallint) | (case when $3 = 'GRANTED' then $2::smallint else 0::smallint end))::smallint,
-       consent_objected = ((consent_objected & ~$2::smallint) | (case when $3 = 'OBJECTED' then $2::smallint else 0::smallint end))::smallint
-     where id = $1`,
-    [event.contactId, bit, event.status],
-  );
+  await query(tx, SET_CONSENT_BITS, [event.contactId, 1 << CONSENT_BIT[clean.purpose], event.status]);
+
   return event.id;
 }
 
@@ -431,7 +436,11 @@ export const MAX_IMPORT_ROWS = 10_000;
  * the purpose's lawful basis, method, notice, time — and then all of them appended in one transaction, or none
  * when any row is bad: the error lists every bad row (`line N.column`) and why, never a value.
  */
-export async function importConsents(em: EntityManager, csv: string, recorder: Recorder): Promise<number> {
+export async function importConsents(
+  em: EntityManager,
+  csv: string,
+  recorder: Recorder & { readonly purpose: Purpose },
+): Promise<number> {
   const v = new Validator();
   const parsed = parseCsv(csv);
   if ('errorLine' in parsed) {

@@ -122,7 +122,7 @@ export function publicConsentRoute(options: {
       );
       const gpc = header(req, 'sec-gpc') === '1';
       const recorder: Recorder = {
-        purpose: 'compliance',
+        purpose: null,
         actor: DATA_SUBJECT,
         hmacKey: options.secrets.consentHmacKey,
         now,

@@ -39,18 +39,22 @@ export function assertWritable(
 
 /**
  * The state of a contact the purpose may see, or null when the row is outside its row rule (or does not
- * exist): writes answer NOT_FOUND for both alike. Locks the row for the rest of the transaction.
+ * exist): writes answer NOT_FOUND for both alike. Locks the row for the rest of the transaction unless told
+ * not to (a read that only asks whether the contact exists for the caller). A null purpose is the data subject
+ * acting on their own record (the public endpoints): any live contact.
  */
 export async function visibleContactState(
   em: EntityManager,
-  purpose: Purpose,
+  purpose: Purpose | null,
   id: string,
+  options: { readonly lock?: boolean } = {},
 ): Promise<RowPrivacyState | null> {
   if (!isUuid(id)) return null;
   const [row] = await query<RowPrivacyState>(
     em,
     `select c.restricted, c.limit_sensitive as "limitSensitive" from contact c
-     where c.id = $1 and ${rowScope(purpose)} for update of c`,
+     where c.id = $1 and ${purpose === null ? 'c.erased_at is null' : rowScope(purpose)}
+     ${options.lock === false ? '' : 'for update of c'}`,
     [id],
   );
   return row ?? null;

@@ -9,6 +9,7 @@ import { inject } from 'vitest';
 import { type DevKeys, loadOrCreateDevKeys, signDevToken } from '../../src/auth/dev-keys.js';
 import { type Running, start } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
+import { SET_CONSENT_BITS } from '../../src/consent/consent.service.js';
 import { ensureDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { onSql } from '../../src/shared/sql.js';
@@ -159,14 +160,7 @@ export async function setConsentState(
      on conflict (contact_id, purpose) do update set status = excluded.status`,
     [contactId, purpose, status],
   );
-  const bit = 1 << CONSENT_BIT[purpose];
-  await server.sql(
-    `update contact set
-       consent_granted = ((consent_granted & ~$2::smallint) | (case when $3 = 'GRANTED' then $2::smallint else 0::smallint end))::smallint,
-       consent_objected = ((consent_objected & ~$2::smallint) | (case when $3 = 'OBJECTED' then $2::smallint else 0::smallint end))::smallint
-     where id = $1`,
-    [contactId, bit, status],
-  );
+  await server.sql(SET_CONSENT_BITS, [contactId, 1 << CONSENT_BIT[purpose], status]);
 }
 
 /** Shorthand: the first error's code of a response. */
