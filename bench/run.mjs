@@ -340,8 +340,33 @@ async function countContacts(url) {
 }
 
 /**
+ * The bench database as Custos is deployed: owned by `<name>_owner` (migrations), served as `<name>_app`
+ * (apps/subgraph/src/db/roles.ts). Fresh passwords every run.
+ */
+async function provisionRoles(adminUrl, name) {
+  const { provisionDatabase } = await import(pathToFileURL(path.join(subgraphDist, 'kit.js')).href);
+  const passwords = {
+    owner: randomBytes(18).toString('base64url'),
+    app: randomBytes(18).toString('base64url'),
+  };
+  const { ownerUrl, appUrl } = await provisionDatabase(
+    adminUrl,
+    name,
+    { owner: `${name}_owner`, app: `${name}_app` },
+    passwords,
+  );
+  // Every Custos server the bench starts migrates as the owner and serves as the application role.
+  databaseOwnerUrl = ownerUrl;
+  return appUrl;
+}
+
+/** The owner role's URL of the bench database, once provisioned. */
+let databaseOwnerUrl;
+
+/**
  * Makes database `name` hold exactly `settings.contacts` contacts. The seed CLI only fills an empty database
  * (it has no --force), so any other count means: drop, recreate, seed. Never touches another database.
+ * `url` is the superuser's (fixtures, statistics), `appUrl` the application role's (every server).
  */
 async function ensureBenchDatabase(adminUrl) {
   const name = settings.databaseName;
@@ -354,15 +379,16 @@ async function ensureBenchDatabase(adminUrl) {
     const count = await countContacts(url);
     if (count === settings.contacts) {
       console.log(`database ${name}: ${count} contacts, reusing it`);
-      return { url, seeded: false };
+      return { url, appUrl: await provisionRoles(adminUrl, name), seeded: false };
     }
     console.log(`database ${name}: ${count ?? 'no'} contacts, want ${settings.contacts}; recreating it`);
   }
-  await withClient(adminUrl, async (client) => {
-    const ident = client.escapeIdentifier(name);
-    if (exists) await client.query(`drop database ${ident} with (force)`);
-    await client.query(`create database ${ident}`);
-  });
+  if (exists) {
+    await withClient(adminUrl, (client) =>
+      client.query(`drop database ${client.escapeIdentifier(name)} with (force)`),
+    );
+  }
+  const appUrl = await provisionRoles(adminUrl, name);
 
   const seedCli = path.join(subgraphDist, 'cli', 'seed.js');
   if (!existsSync(seedCli)) {
@@ -373,7 +399,7 @@ async function ensureBenchDatabase(adminUrl) {
   console.log(`seeding ${settings.contacts} contacts (apps/subgraph/dist/cli/seed.js)…`);
   const started = Date.now();
   const seed = startChild('seed', process.execPath, [seedCli, '--contacts', String(settings.contacts)], {
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: appUrl, DATABASE_OWNER_URL: databaseOwnerUrl, LOG_LEVEL: 'warn' },
     inheritStderr: true,
   });
   const { code, signal } = await seed.exited;
@@ -391,7 +417,7 @@ async function ensureBenchDatabase(adminUrl) {
       `warning: the seed wrote ${count} contacts, not ${settings.contacts}; the next run will reseed`,
     );
   }
-  return { url, seeded: true };
+  return { url, appUrl, seeded: true };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -662,6 +688,7 @@ async function startServer(name, databaseUrl) {
     ...process.env,
     ...server.env(upstream?.port),
     DATABASE_URL: databaseUrl,
+    DATABASE_OWNER_URL: databaseOwnerUrl,
     PORT: String(port),
     HOST: '127.0.0.1',
   };
@@ -1146,7 +1173,7 @@ async function main() {
       );
       return result.rows.map((row) => row.id);
     });
-    const { handle, port } = await startServer('consent-support', database.url);
+    const { handle, port } = await startServer('consent-support', database.appUrl);
     try {
       const url = `http://127.0.0.1:${port}/graphql`;
       const headers = SERVERS['consent-support'].headers(token);
@@ -1203,7 +1230,7 @@ async function main() {
   /** Counts one enforcement variant's SQL statements per request; a failure is a warning, not the end. */
   async function count(name, cases) {
     try {
-      sqlCounts[name] = await countStatements(name, database.url, cases, token);
+      sqlCounts[name] = await countStatements(name, database.appUrl, cases, token);
       const counted = cases.map((item) => `${item.key}: ${formatSql(sqlCounts[name][item.key].perRequest)}`);
       console.log(
         `${SERVERS[name].label}: SQL statements per request (${settings.sqlCountRequests} requests): ` +
@@ -1275,7 +1302,7 @@ async function main() {
     console.log(`\n== ${server.label} ==`);
     const cases = casesFor(name, entityIds);
     if (server.enforcement || server.consent) await count(name, cases);
-    const { handle, port } = await startServer(name, database.url);
+    const { handle, port } = await startServer(name, database.appUrl);
     try {
       const verified = await verifyAll(name, port, cases);
       for (const item of cases) {
@@ -1300,7 +1327,7 @@ async function main() {
       if (SERVERS[name].enforcement || SERVERS[name].consent) await count(name, cases);
     const started = [];
     try {
-      for (const name of names) started.push({ name, ...(await startServer(name, database.url)) });
+      for (const name of names) started.push({ name, ...(await startServer(name, database.appUrl)) });
       const verified = new Map();
       for (const { name, port } of started) verified.set(name, await verifyAll(name, port, cases));
       for (const item of cases) {

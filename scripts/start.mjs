@@ -79,7 +79,13 @@ async function startService(name, script, extraEnv, readyUrl) {
   // service that got the terminal's SIGINT and then the launcher's SIGTERM would take the second as "now").
   // The IPC channel tells a service when the launcher is gone, however it went (shutdown.ts).
   const child = spawn(process.execPath, ['--max-semi-space-size=32', path.join(root, script)], {
-    env: { ...env, DATABASE_URL: database.url, CUSTOS_BANNER: '0', ...extraEnv },
+    env: {
+      ...env,
+      DATABASE_URL: database.url,
+      DATABASE_OWNER_URL: database.ownerUrl,
+      CUSTOS_BANNER: '0',
+      ...extraEnv,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,
   });

@@ -3,7 +3,7 @@ import { type App, createApp } from './app.js';
 import { loadOrCreateDevKeys, loadOrCreateSecret } from './auth/dev-keys.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
-import { createOrm, migrate } from './db/orm.js';
+import { createOrm, prepareDatabase } from './db/orm.js';
 import type { Logger } from './logger.js';
 import { seedDemoData } from './seed/seed.js';
 
@@ -16,15 +16,16 @@ export interface Running {
 }
 
 /**
- * Brings the subgraph up: database (external or embedded), migrations, the demo seed on an empty
+ * Brings the subgraph up: database (external or embedded), migrations as the owner role and the application
+ * role's privileges, the demo seed on an empty
  * database, development keys, then HTTP. Whatever started is stopped again if a later step fails.
  */
 export async function start(config: Config, logger: Logger): Promise<Running> {
   const database = await openDatabase(config, logger);
   let orm: MikroORM | undefined;
   try {
+    await prepareDatabase(database, { production: config.production, logger });
     orm = await createOrm({ url: database.url, poolMax: config.dbPoolMax });
-    await migrate(orm);
     logger.info({ database: database.kind }, 'database migrated');
     if (config.seedContacts > 0) {
       const result = await seedDemoData(orm.em.fork(), {

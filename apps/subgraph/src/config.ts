@@ -14,6 +14,12 @@ export interface Config {
   readonly port: number;
   /** External PostgreSQL; when absent an embedded server is started with its data under `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /**
+   * The role that owns the schema and runs migrations (DATABASE_OWNER_URL); DATABASE_URL is then the application
+   * role, which may append to the ledgers but never rewrite them. Unset: DATABASE_URL does both (refused in
+   * production, where the ledgers must be append-only for the role that serves requests).
+   */
+  readonly databaseOwnerUrl: string | undefined;
   readonly dataDir: string;
   readonly seedContacts: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -114,6 +120,10 @@ export function loadConfig(
   const host = get('HOST') ?? '127.0.0.1';
   const port = int('PORT', defaults.port ?? 4001, 0, 65535);
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const databaseOwnerUrl = url('DATABASE_OWNER_URL', ['postgres:', 'postgresql:']);
+  if (databaseOwnerUrl && !databaseUrl) {
+    problems.push('DATABASE_OWNER_URL: needs DATABASE_URL (the application role) beside it');
+  }
   const dataDir = path.resolve(get('CUSTOS_DATA_DIR') ?? path.join(repoRoot(), '.data'));
   const seedContacts = int('SEED_CONTACTS', 1000, 0, 1_000_000);
   const maxBodyBytes = int('MAX_BODY_BYTES', 1_048_576, 1024, 104_857_600);
@@ -182,6 +192,7 @@ export function loadConfig(
     host,
     port,
     databaseUrl,
+    databaseOwnerUrl,
     dataDir,
     seedContacts,
     logLevel,

@@ -10,7 +10,23 @@ export { type Config, ConfigError, loadConfig, repoRoot } from './config.js';
 export { visibleExpression } from './contacts/contact.queries.js';
 export { createRequestContext, type DataContext, type RequestContext, type RequestInfo } from './context.js';
 export { type Database, ensureDatabase, openDatabase } from './db/database.js';
-export { createOrm, isMigrated, migrate } from './db/orm.js';
+export {
+  CUSTOS_MODEL,
+  createOrm,
+  DatabaseRoleError,
+  isMigrated,
+  type Model,
+  migrate,
+  prepareDatabase,
+} from './db/orm.js';
+export {
+  dropRoles,
+  excessPrivileges,
+  provisionDatabase,
+  type SchemaGrants,
+  type TablePrivilege,
+  withDatabase,
+} from './db/roles.js';
 export { createGraphQLServer, PUBLIC_CODES } from './http/graphql-server.js';
 export { DEFAULT_LIMITS, LIMIT_CODES, type QueryLimits } from './http/limits.js';
 export { BodyTooLarge, errorBody, readBody, sendJson } from './http/respond.js';

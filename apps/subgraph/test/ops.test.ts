@@ -130,6 +130,20 @@ describe('configuration', () => {
     expect((error as Error).message).not.toContain('hunter2');
   });
 
+  it('takes an owner role only beside an application role', () => {
+    expect(() => loadConfig({ DATABASE_OWNER_URL: 'postgres://owner:s3cret@db/custos' })).toThrow(
+      /DATABASE_OWNER_URL: needs DATABASE_URL/,
+    );
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app@db/custos',
+      DATABASE_OWNER_URL: 'postgres://owner@db/custos',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://app@db/custos',
+      databaseOwnerUrl: 'postgres://owner@db/custos',
+    });
+  });
+
   it('refuses production without an identity provider, and never with the development issuer', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
       /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required[\s\S]*CONSENT_HMAC_KEY: required/,

@@ -12,6 +12,8 @@ import {
   type Logger,
   listen,
   loadOrCreateDevKeys,
+  type Model,
+  prepareDatabase,
 } from '@custos/subgraph/kit';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createTicketLoaders, type TicketsContext } from './context.js';
@@ -27,11 +29,21 @@ export interface RunningTickets {
   stop(): Promise<void>;
 }
 
-/** The tickets model for MikroORM: its own entities, migrations and migration ledger in the `tickets` schema. */
-export const TICKETS_MODEL = {
+/**
+ * The tickets model: its own entities, migrations and migration ledger in the `tickets` schema, and what the
+ * application role may do there (its reads of Custos' contacts are granted by Custos' own model).
+ */
+export const TICKETS_MODEL: Model = {
   entities: [Ticket],
   migrations,
   migrationsTable: 'tickets.mikro_orm_migrations',
+  grants: {
+    schema: 'tickets',
+    tables: {
+      ticket: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+      mikro_orm_migrations: ['SELECT'],
+    },
+  },
 };
 
 /**
@@ -45,9 +57,12 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
       "DATABASE_URL: required — the tickets subgraph reads Custos' contacts and row rules from the same database",
     ]);
   }
+  await prepareDatabase(
+    { url: config.databaseUrl, ownerUrl: config.databaseOwnerUrl ?? config.databaseUrl },
+    { model: TICKETS_MODEL, production: config.production, logger },
+  );
   const orm = await createOrm({ url: config.databaseUrl, poolMax: config.dbPoolMax, model: TICKETS_MODEL });
   try {
-    await orm.migrator.up();
     if (config.seedContacts > 0) {
       const seeded = await seedTickets(orm.em.fork());
       if (seeded > 0) logger.info({ tickets: seeded }, 'demo tickets seeded');

@@ -54,6 +54,7 @@ export async function startFederation(
           {
             NODE_ENV: 'test',
             DATABASE_URL: custos.databaseUrl,
+            DATABASE_OWNER_URL: custos.databaseOwnerUrl,
             PORT: '0',
             SEED_CONTACTS: '1',
             DB_POOL_MAX: '4',

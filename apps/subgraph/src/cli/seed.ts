@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
-import { createOrm, migrate } from '../db/orm.js';
+import { createOrm, prepareDatabase } from '../db/orm.js';
 import { createLogger } from '../logger.js';
 import { isEmpty, seedDemoData } from '../seed/seed.js';
 import { parseArgs } from './args.js';
@@ -25,9 +25,12 @@ async function main(): Promise<number> {
   }
   const logger = createLogger('warn');
   const database = await openDatabase(config, logger);
+  await prepareDatabase(database, { production: config.production, logger }).catch(async (error: unknown) => {
+    await database.stop();
+    throw error;
+  });
   const orm = await createOrm({ url: database.url });
   try {
-    await migrate(orm);
     if (!(await isEmpty(orm.em.fork()))) {
       process.stderr.write('seed: the database already holds contacts or companies; nothing was written\n');
       return 3;

@@ -6,8 +6,10 @@ import { ConsentState } from '../consent/consent-state.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { ContactDuplicate } from '../duplicates/duplicate.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
+import type { Logger } from '../logger.js';
 import { notify } from '../shared/sql.js';
 import { migrations } from './migrations/index.js';
+import { applyGrants, CUSTOS_GRANTS, currentRole, excessPrivileges, type SchemaGrants } from './roles.js';
 
 export const entities = [
   Company,
@@ -20,16 +22,28 @@ export const entities = [
   ConsentEvidence,
 ];
 
+export interface Model {
+  readonly entities: unknown[];
+  readonly migrations: typeof migrations;
+  /** Its own migration ledger, so that two services can share one database. */
+  readonly migrationsTable: string;
+  /** The application role's privileges on the model's schema (roles.ts). */
+  readonly grants: SchemaGrants;
+}
+
+/** The Custos subgraph's model: its entities, migrations and grants in schema `public`. */
+export const CUSTOS_MODEL: Model = {
+  entities,
+  migrations,
+  migrationsTable: 'mikro_orm_migrations',
+  grants: CUSTOS_GRANTS,
+};
+
 export interface OrmOptions {
   readonly url: string;
   readonly poolMax?: number;
-  /** Another service's model (apps/tickets); the Custos entities and migrations by default. */
-  readonly model?: {
-    readonly entities: unknown[];
-    readonly migrations: typeof migrations;
-    /** Its own migration ledger, so that two services can share one database. */
-    readonly migrationsTable: string;
-  };
+  /** Another service's model (apps/tickets); the Custos model by default. */
+  readonly model?: Model;
 }
 
 /**
@@ -39,11 +53,11 @@ export interface OrmOptions {
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init({
     clientUrl: options.url,
-    entities: (options.model?.entities ?? entities) as typeof entities,
+    entities: (options.model ?? CUSTOS_MODEL).entities as typeof entities,
     extensions: [Migrator],
     migrations: {
-      migrationsList: options.model?.migrations ?? migrations,
-      ...(options.model ? { tableName: options.model.migrationsTable } : {}),
+      migrationsList: (options.model ?? CUSTOS_MODEL).migrations,
+      tableName: (options.model ?? CUSTOS_MODEL).migrationsTable,
       transactional: true,
       allOrNothing: true,
       silent: true,
@@ -61,6 +75,40 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
 
 export async function migrate(orm: MikroORM): Promise<void> {
   await orm.migrator.up();
+}
+
+export class DatabaseRoleError extends Error {
+  override name = 'DatabaseRoleError';
+}
+
+/**
+ * Readies the database for a service: its migrations as the owner role (`ownerUrl`), then the application
+ * role's privileges on its schema, then a check that the application role (`url`) holds no more than declared.
+ * In production a role that could rewrite a ledger refuses the start; elsewhere (one role for both, as a quick
+ * local setup has) it is a warning.
+ */
+export async function prepareDatabase(
+  database: { readonly url: string; readonly ownerUrl: string },
+  options: { readonly model?: Model; readonly production: boolean; readonly logger: Logger },
+): Promise<void> {
+  const model = options.model ?? CUSTOS_MODEL;
+  const owner = await createOrm({ url: database.ownerUrl, poolMax: 1, model });
+  try {
+    await migrate(owner);
+  } finally {
+    await owner.close();
+  }
+  const [appRole, ownerRole] = await Promise.all([currentRole(database.url), currentRole(database.ownerUrl)]);
+  if (appRole !== ownerRole) await applyGrants(database.ownerUrl, appRole, model.grants);
+  const excess = await excessPrivileges(database.url, model.grants);
+  if (excess.length === 0) return;
+  const problem =
+    appRole === ownerRole
+      ? 'DATABASE_URL connects as the role that owns the schema, so the ledgers are not append-only for it: ' +
+        'set DATABASE_OWNER_URL to the owner role and DATABASE_URL to a separate application role (README: database roles)'
+      : `the application role holds more than declared (${excess.join('; ')})`;
+  if (options.production) throw new DatabaseRoleError(problem);
+  options.logger.warn({ schema: model.grants.schema }, problem);
 }
 
 /** True when every committed migration has been applied. */

@@ -10,7 +10,8 @@ import { type DevKeys, loadOrCreateDevKeys, signDevToken } from '../../src/auth/
 import { type Running, start } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import { SET_CONSENT_BITS } from '../../src/consent/consent.service.js';
-import { ensureDatabase } from '../../src/db/database.js';
+import { createOrm, type Model } from '../../src/db/orm.js';
+import { dropRoles, provisionDatabase, withDatabase } from '../../src/db/roles.js';
 import { createLogger } from '../../src/logger.js';
 import { onSql } from '../../src/shared/sql.js';
 
@@ -35,7 +36,12 @@ export interface GqlOptions {
 export interface TestServer {
   readonly baseUrl: string;
   readonly graphqlUrl: string;
+  /** The application role's URL, as the server's pool uses it (DATABASE_URL). */
   readonly databaseUrl: string;
+  /** The owner role's URL: migrations (DATABASE_OWNER_URL). */
+  readonly databaseOwnerUrl: string;
+  /** The two roles' names. */
+  readonly roles: { readonly owner: string; readonly app: string };
   readonly running: Running;
   readonly keys: DevKeys;
   /** Every log line the server wrote, as JSON text. */
@@ -43,7 +49,7 @@ export interface TestServer {
   token(roles: string[], sub?: string): Promise<string>;
   /** A request as a support agent declaring customer_support unless told otherwise. */
   gql<T = Record<string, unknown>>(query: string, options?: GqlOptions): Promise<GqlResponse<T>>;
-  /** Runs a statement on the server's database with a separate connection (fixtures, assertions). */
+  /** Runs a statement on the server's database as a superuser, on a separate connection (fixtures, assertions). */
   sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<T[]>;
   /** The SQL statements the server ran while `fn` ran. */
   countSql(fn: () => Promise<unknown>): Promise<string[]>;
@@ -55,7 +61,12 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const adminUrl = inject('adminUrl');
   const name = `custos_t_${randomBytes(6).toString('hex')}`;
-  const databaseUrl = await ensureDatabase(adminUrl, name);
+  // As deployed: the database owned by one role that migrates, served as another that cannot rewrite ledgers.
+  const roles = { owner: `${name}_owner`, app: `${name}_app` };
+  const { ownerUrl, appUrl } = await provisionDatabase(adminUrl, name, roles, {
+    owner: randomBytes(18).toString('base64url'),
+    app: randomBytes(18).toString('base64url'),
+  });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'custos-test-'));
   const logs: string[] = [];
   const sink = new Writable({
@@ -66,7 +77,8 @@ export async function startTestServer(
   });
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: appUrl,
+    DATABASE_OWNER_URL: ownerUrl,
     PORT: '0',
     CUSTOS_DATA_DIR: dataDir,
     SEED_CONTACTS: String(options.seedContacts ?? 0),
@@ -75,7 +87,7 @@ export async function startTestServer(
   });
   const running = await start(config, createLogger('info', sink));
   const keys = await loadOrCreateDevKeys(dataDir);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const pool = new pg.Pool({ connectionString: withDatabase(adminUrl, name), max: 2 });
   // Dropping the database `with (force)` at close terminates a client that is still closing: an idle client's
   // error is emitted on the pool, and without a listener it would be an unhandled error of the run.
   pool.on('error', () => {});
@@ -88,7 +100,9 @@ export async function startTestServer(
   return {
     baseUrl: running.url,
     graphqlUrl: `${running.url}/graphql`,
-    databaseUrl,
+    databaseUrl: appUrl,
+    databaseOwnerUrl: ownerUrl,
+    roles,
     running,
     keys,
     logs,
@@ -118,6 +132,7 @@ export async function startTestServer(
       await admin.connect();
       await admin.query(`drop database if exists "${name}" with (force)`);
       await admin.end();
+      await dropRoles(adminUrl, roles);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -165,3 +180,16 @@ export async function setConsentState(
 
 /** Shorthand: the first error's code of a response. */
 export const errorCode = (res: GqlResponse): unknown => res.body.errors?.[0]?.extensions?.code;
+
+/**
+ * What MikroORM would change to make the database match a model's entities, read as the owner role (the
+ * application role does not see other roles' constraints in information_schema). Empty: they match.
+ */
+export async function schemaDiff(server: TestServer, model?: Model, schema?: string): Promise<string> {
+  const orm = await createOrm({ url: server.databaseOwnerUrl, poolMax: 1, ...(model ? { model } : {}) });
+  try {
+    return (await orm.schema.getUpdateSchemaSQL({ wrap: false, ...(schema ? { schema } : {}) })).trim();
+  } finally {
+    await orm.close();
+  }
+}

@@ -16,8 +16,9 @@ export const FIRST_NOTICE = {
  * - `privacy_notice`: versioned notices; an event names the version the person saw.
  * - `consent_event`: append-only. Each event carries `seq` (per contact) and the hash of the contact's previous
  *   event, so that an edited, removed or reordered event is detected (`verifyConsentChain`). UPDATE, DELETE and
- *   TRUNCATE are refused by triggers, for every role: the database enforces it, not only the code (a role that
- *   owns the table could still drop the trigger: separate owner and application roles are the next step).
+ *   TRUNCATE are refused by triggers, for every role: the database enforces it, not only the code. The services
+ *   connect as an application role that holds only SELECT and INSERT here and owns nothing, so it can neither
+ *   rewrite rows nor drop the triggers (db/roles.ts).
  * - `consent_evidence`: what names the person (source, user agent, keyed HMAC of the IP) lives beside the chain,
  *   which holds only its digest: an erasure can delete the evidence and the chain still verifies.
  * `consent_state` (current status per contact and purpose) is maintained in the same transaction as each event.

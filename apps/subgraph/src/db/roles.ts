@@ -1,0 +1,255 @@
+import pg from 'pg';
+
+/**
+ * Two database roles (GDPR Art 32, and the consent ledger's "append-only, enforced in the database"):
+ * - the **owner** runs the migrations and owns every table, trigger and function;
+ * - the **application** role is what the services' connection pools use. It holds exactly the table privileges
+ *   declared below: it can append to the ledgers but never UPDATE, DELETE or TRUNCATE them, and, owning nothing,
+ *   it can neither drop nor disable their triggers.
+ *
+ * The privileges are data, declared per table next to the schema they belong to, and applied by the owner after
+ * every migration run. A table nobody declared stops the start: a new table is never reachable by accident, nor
+ * silently unreachable.
+ */
+export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+
+export interface SchemaGrants {
+  readonly schema: string;
+  readonly tables: Readonly<Record<string, readonly TablePrivilege[]>>;
+}
+
+const READ_WRITE: readonly TablePrivilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+const APPEND_ONLY: readonly TablePrivilege[] = ['SELECT', 'INSERT'];
+const READ_ONLY: readonly TablePrivilege[] = ['SELECT'];
+
+/** The Custos subgraph's tables (schema `public`). */
+export const CUSTOS_GRANTS: SchemaGrants = {
+  schema: 'public',
+  tables: {
+    company: READ_WRITE,
+    contact: READ_WRITE,
+    interaction: READ_WRITE,
+    contact_duplicate: READ_WRITE,
+    consent_state: READ_WRITE,
+    // Notices are versioned: a published version is never edited.
+    privacy_notice: APPEND_ONLY,
+    consent_event: APPEND_ONLY,
+    // What names the person beside the chain: an erasure deletes it; nothing ever edits it.
+    consent_evidence: ['SELECT', 'INSERT', 'DELETE'],
+    // The services read the ledger to answer /readyz; only the owner migrates.
+    mikro_orm_migrations: READ_ONLY,
+  },
+};
+
+/** Runs `fn` on one connection to `url`, in a transaction when asked; the connection is closed afterwards. */
+async function withClient<T>(
+  url: string,
+  fn: (client: pg.Client) => Promise<T>,
+  transaction = false,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    if (!transaction) return await fn(client);
+    await client.query('begin');
+    try {
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Who is connected behind `url`. */
+export function currentRole(url: string): Promise<string> {
+  return withClient(
+    url,
+    async (client) => (await client.query<{ role: string }>('select current_user as role')).rows[0]!.role,
+  );
+}
+
+/**
+ * The privileges the role behind `url` holds on the schema's tables beyond those declared, as `table: PRIV, …`
+ * (an owner or superuser holds them all). Empty when the role is exactly as declared.
+ */
+export function excessPrivileges(url: string, grants: SchemaGrants): Promise<string[]> {
+  return withClient(url, async (client) => {
+    const excess: string[] = [];
+    for (const [table, declared] of Object.entries(grants.tables)) {
+      const qualified = `${client.escapeIdentifier(grants.schema)}.${client.escapeIdentifier(table)}`;
+      const extra: string[] = [];
+      for (const privilege of ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const) {
+        if ((declared as readonly string[]).includes(privilege)) continue;
+        const { rows } = await client.query<{ yes: boolean }>(
+          'select case when to_regclass($1) is null then false else has_table_privilege($1, $2) end as yes',
+          [qualified, privilege],
+        );
+        if (rows[0]?.yes) extra.push(privilege);
+      }
+      if (extra.length > 0) excess.push(`${table}: ${extra.join(', ')}`);
+    }
+    return excess;
+  });
+}
+
+export class GrantsError extends Error {
+  override name = 'GrantsError';
+}
+
+/**
+ * Gives `appRole` exactly the declared privileges on the schema's tables, and nothing else in it: runs as the
+ * owner, in one transaction, serialised with other instances starting at the same time.
+ */
+export function applyGrants(ownerUrl: string, appRole: string, grants: SchemaGrants): Promise<void> {
+  return withClient(
+    ownerUrl,
+    async (client) => {
+      const id = (name: string) => client.escapeIdentifier(name);
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`custos:grants:${grants.schema}`]);
+      const { rows } = await client.query<{ name: string }>(
+        `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm') order by 1`,
+        [grants.schema],
+      );
+      const present = new Set(rows.map((row) => row.name));
+      const undeclared = [...present].filter((name) => !(name in grants.tables));
+      const missing = Object.keys(grants.tables).filter((name) => !present.has(name));
+      if (undeclared.length > 0 || missing.length > 0) {
+        throw new GrantsError(
+          [
+            `the application role's privileges on schema ${grants.schema} do not match its tables`,
+            ...(undeclared.length ? [`no privileges declared for: ${undeclared.join(', ')}`] : []),
+            ...(missing.length ? [`declared but not in the database: ${missing.join(', ')}`] : []),
+            '(declare them in the service’s SchemaGrants, apps/subgraph/src/db/roles.ts)',
+          ].join('; '),
+        );
+      }
+      const schema = id(grants.schema);
+      await client.query(`grant usage on schema ${schema} to ${id(appRole)}`);
+      await client.query(`revoke all on all tables in schema ${schema} from ${id(appRole)}`);
+      await client.query(`revoke all on all sequences in schema ${schema} from ${id(appRole)}`);
+      for (const [table, privileges] of Object.entries(grants.tables)) {
+        if (privileges.length === 0) continue;
+        await client.query(`grant ${privileges.join(', ')} on ${schema}.${id(table)} to ${id(appRole)}`);
+      }
+      await client.query(`grant usage on all sequences in schema ${schema} to ${id(appRole)}`);
+    },
+    true,
+  );
+}
+
+export interface RoleNames {
+  readonly owner: string;
+  readonly app: string;
+}
+
+export interface RolePasswords {
+  readonly owner: string;
+  readonly app: string;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * On a server where `adminUrl` is a superuser: creates (or updates the passwords of) the owner and application
+ * login roles and database `name` owned by the owner, and hands the owner whatever an older version of Custos
+ * created there as another role (the embedded default used one superuser before). Returns both URLs.
+ */
+export async function provisionDatabase(
+  adminUrl: string,
+  name: string,
+  roles: RoleNames,
+  passwords: RolePasswords,
+): Promise<{ ownerUrl: string; appUrl: string }> {
+  for (const identifier of [name, roles.owner, roles.app]) {
+    if (!IDENTIFIER.test(identifier))
+      throw new Error('database and role names must be lowercase identifiers');
+  }
+  await withClient(adminUrl, async (admin) => {
+    // Roles are cluster-wide: two processes provisioning at once must not both try to create them.
+    await admin.query('select pg_advisory_lock(hashtext($1))', [`custos:provision:${name}`]);
+    for (const [role, password] of [
+      [roles.owner, passwords.owner],
+      [roles.app, passwords.app],
+    ] as const) {
+      const exists = await admin.query('select 1 from pg_roles where rolname = $1', [role]);
+      const verb = exists.rowCount === 0 ? 'create' : 'alter';
+      // DDL takes no parameters: the password is quoted as a literal by the driver.
+      await admin.query(
+        `${verb} role ${admin.escapeIdentifier(role)} login nosuperuser nocreatedb nocreaterole password ${admin.escapeLiteral(password)}`,
+      );
+    }
+    const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await admin.query(
+        `create database ${admin.escapeIdentifier(name)} owner ${admin.escapeIdentifier(roles.owner)}`,
+      );
+    } else {
+      await admin.query(
+        `alter database ${admin.escapeIdentifier(name)} owner to ${admin.escapeIdentifier(roles.owner)}`,
+      );
+    }
+    await admin.query(`select pg_advisory_unlock(hashtext($1))`, [`custos:provision:${name}`]);
+  });
+  await withClient(
+    withDatabase(adminUrl, name),
+    async (client) => {
+      const owner = client.escapeIdentifier(roles.owner);
+      await client.query(`alter schema public owner to ${owner}`);
+      // Adopt what another role created in our schemas (tables, views, sequences, functions, schemas).
+      const { rows } = await client.query<{ statement: string }>(
+        `select format('alter schema %I owner to %I', n.nspname, $1::text) as statement
+         from pg_namespace n where n.nspname = 'tickets' and pg_get_userbyid(n.nspowner) <> $1
+       union all
+       select format('alter %s %I.%I owner to %I',
+                     case c.relkind when 'S' then 'sequence' when 'v' then 'view'
+                                    when 'm' then 'materialized view' else 'table' end,
+                     n.nspname, c.relname, $1::text)
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname in ('public', 'tickets') and c.relkind in ('r', 'p', 'v', 'm', 'S')
+          and pg_get_userbyid(c.relowner) <> $1
+          and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype in ('a', 'i'))
+       union all
+       select format('alter function %I.%I(%s) owner to %I', n.nspname, p.proname,
+                     pg_get_function_identity_arguments(p.oid), $1::text)
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname in ('public', 'tickets') and pg_get_userbyid(p.proowner) <> $1
+          and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')`,
+        [roles.owner],
+      );
+      for (const { statement } of rows) await client.query(statement);
+    },
+    true,
+  );
+  return {
+    ownerUrl: withCredentials(adminUrl, name, roles.owner, passwords.owner),
+    appUrl: withCredentials(adminUrl, name, roles.app, passwords.app),
+  };
+}
+
+/** Drops the roles {@link provisionDatabase} made, after their database is gone (tests, benchmarks). */
+export function dropRoles(adminUrl: string, roles: RoleNames): Promise<void> {
+  return withClient(adminUrl, async (admin) => {
+    for (const role of [roles.app, roles.owner]) {
+      await admin.query(`drop role if exists ${admin.escapeIdentifier(role)}`);
+    }
+  });
+}
+
+export function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+function withCredentials(url: string, name: string, user: string, password: string): string {
+  const parsed = new URL(withDatabase(url, name));
+  parsed.username = encodeURIComponent(user);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
