@@ -29,6 +29,20 @@ export interface PurposeAccess {
 }
 
 /**
+ * The data categories a purpose processes: those of every personal field it may see on some row (the record of
+ * processing, Art 30(1)(c), and `Query.purposes` list these).
+ */
+export function purposeCategories(purpose: Purpose): DataCategory[] {
+  return [
+    ...new Set(
+      PERSONAL_FIELD_NAMES.filter((field) => fieldVisibility(purpose, field) !== 'never').map(
+        (field) => PERSONAL_FIELDS[field].category,
+      ),
+    ),
+  ];
+}
+
+/**
  * What a purpose may run and see, straight from the policy: a frontend asks once and hides what would come
  * back null (Art 25, data protection by design).
  */

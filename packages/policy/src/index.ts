@@ -1,4 +1,4 @@
-export { describeAccess, type FieldAccess, type PurposeAccess } from './access.js';
+export { describeAccess, type FieldAccess, type PurposeAccess, purposeCategories } from './access.js';
 export {
   type CategoryDefinition,
   DATA_CATEGORIES,

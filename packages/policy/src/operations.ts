@@ -33,6 +33,8 @@ export const OPERATIONS = {
   /** What the declared purpose may run and see: every caller may ask. */
   'Query.myAccess': EVERY_PURPOSE,
   'Query.policyVersion': EVERY_PURPOSE,
+  /** The purposes of processing with their lawful bases and data categories (Art 13(1)(c)): no personal data. */
+  'Query.purposes': EVERY_PURPOSE,
   'Query._service': EVERY_PURPOSE,
   'Mutation.createContact': CONTACT_WRITERS,
   'Mutation.updateContact': CONTACT_WRITERS,
@@ -55,6 +57,15 @@ export const OPERATIONS = {
   'Query.consentHistory': ['customer_support', 'compliance'],
   'Query.consentReceipt': ['customer_support', 'compliance'],
   'Query.verifyConsentLedger': ['compliance'],
+  /** A contact's current state per purpose: read like its ledger. */
+  'Query.currentConsents': ['customer_support', 'compliance'],
+  /**
+   * Privacy notices are what every person is shown (Art 13, CCPA notice at collection): anyone may read them;
+   * publishing a version is the privacy officer's, and a published version is never edited.
+   */
+  'Query.privacyNotices': EVERY_PURPOSE,
+  'Query.privacyNotice': EVERY_PURPOSE,
+  'Mutation.publishPrivacyNotice': ['compliance'],
   /** The duplicate-email review queue: only a privacy officer may learn that a hidden person exists. */
   'Query.contactDuplicates': ['compliance'],
   'Mutation.resolveContactDuplicate': ['compliance'],

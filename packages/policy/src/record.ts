@@ -1,7 +1,7 @@
-import { describeAccess } from './access.js';
-import { DATA_CATEGORIES, type DataCategory } from './categories.js';
+import { describeAccess, purposeCategories } from './access.js';
+import { DATA_CATEGORIES } from './categories.js';
 import { PERSONAL_FIELD_NAMES, PERSONAL_FIELDS } from './fields.js';
-import { PURPOSE_DEFINITIONS, PURPOSES, type Purpose, type RowRule } from './purposes.js';
+import { PURPOSE_DEFINITIONS, PURPOSES, type RowRule } from './purposes.js';
 import { ROLE_PURPOSES, ROLES } from './roles.js';
 import { POLICY_VERSION } from './version.js';
 
@@ -38,13 +38,6 @@ const VISIBILITY_MARK = { always: 'yes', depends: 'yes¹', never: '—' } as con
  */
 export function renderProcessingRecord(): string {
   const lines: string[] = [];
-  const categoriesOf = (purpose: Purpose): DataCategory[] => [
-    ...new Set(
-      describeAccess(purpose)
-        .fields.filter((f) => f.visibility !== 'never')
-        .map((f) => f.category),
-    ),
-  ];
   lines.push(
     '# Record of processing activities (GDPR Art 30)',
     '',
@@ -61,7 +54,7 @@ export function renderProcessingRecord(): string {
     const definition = PURPOSE_DEFINITIONS[purpose];
     const access = describeAccess(purpose);
     const roles = ROLES.filter((role) => (ROLE_PURPOSES[role] as readonly string[]).includes(purpose));
-    const categories = categoriesOf(purpose);
+    const categories = purposeCategories(purpose);
     lines.push(
       `### \`${purpose}\``,
       '',

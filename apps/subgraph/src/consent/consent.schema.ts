@@ -14,7 +14,9 @@ import {
   type ConsentEventInput,
   type ConsentEventRow,
   type ConsentReceiptRow,
+  type ConsentStateRow,
   consentReceipt,
+  currentConsentStates,
   EVENT_COLUMNS,
   importConsents,
   setSensitiveLimit,
@@ -110,6 +112,18 @@ const ConsentLedgerCheckRef = builder.objectRef<ChainCheck>('ConsentLedgerCheck'
   }),
 });
 
+const ConsentStateRef = builder.objectRef<ConsentStateRow>('ConsentState').implement({
+  description: "A contact's current status for one purpose: the latest event of its ledger for that purpose.",
+  fields: (t) => ({
+    purpose: t.exposeString('purpose'),
+    status: t.expose('status', { type: ConsentStatusEnum }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      description: 'When the latest event was recorded.',
+    }),
+  }),
+});
+
 const ConsentEvidenceInput = builder.inputType('ConsentEvidenceInput', {
   fields: (t) => ({
     source: t.string({ description: 'The form, mailbox or call the choice came from.' }),
@@ -129,6 +143,15 @@ const RecordConsentInput = builder.inputType('RecordConsentInput', {
     evidence: t.field({ type: ConsentEvidenceInput }),
   }),
 });
+
+/** The contact's id when the caller's purpose may see the contact; else NOT_FOUND, as for an id that never existed. */
+async function visibleContactId(ctx: Context, id: string | number): Promise<string> {
+  const contactId = String(id);
+  if (!(await visibleContactState(ctx.em, ctx.principal.purpose, contactId, { lock: false }))) {
+    throw new NotFoundError('Contact', 'contactId');
+  }
+  return contactId;
+}
 
 async function eventById(ctx: Context, id: string): Promise<ConsentEventRow | null> {
   const [row] = await query<ConsentEventRow>(
@@ -253,16 +276,10 @@ builder.queryFields((t) => ({
       after: t.arg.string(),
     },
     resolve: async (_root, args, ctx) => {
-      const contactId = String(args.contactId);
       const size = pageSize('first', args.first);
       const after = decodeCursor('after', args.after);
       const seqAfter = after ? Number(after[0]) : 0;
-      if (
-        !isUuid(contactId) ||
-        !(await visibleContactState(ctx.em, ctx.principal.purpose, contactId, { lock: false }))
-      ) {
-        throw new NotFoundError('Contact', 'contactId');
-      }
+      const contactId = await visibleContactId(ctx, args.contactId);
       const rows = await query<ConsentEventRow>(
         ctx.em,
         `select ${EVENT_COLUMNS} from consent_event e where e.contact_id = $1 and e.seq > $2 order by e.seq limit $3`,
@@ -283,6 +300,14 @@ builder.queryFields((t) => ({
         },
       );
     },
+  }),
+  currentConsents: t.field({
+    type: [ConsentStateRef],
+    description:
+      "A contact's current consent status per purpose (only purposes with a recorded event). NOT_FOUND for a contact the purpose may not see.",
+    args: { contactId: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) =>
+      currentConsentStates(ctx.em, await visibleContactId(ctx, args.contactId)),
   }),
   consentReceipt: t.field({
     type: ConsentReceiptRef,

@@ -275,7 +275,16 @@ export interface ChainCheck {
  * that the current state per contact and purpose is the latest event's status. An edited field, a removed or
  * reordered event, or a state written past the ledger is found.
  */
-export async function verifyConsentChain(em: EntityManager, contactId?: string | null): Promise<ChainCheck> {
+export function verifyConsentChain(em: EntityManager, contactId?: string | null): Promise<ChainCheck> {
+  // One snapshot for the events, the states and the bits: an event appended between two of the reads is no
+  // mismatch.
+  return em.transactional((tx) => checkChain(tx, contactId ?? null), {
+    isolationLevel: 'repeatable read',
+    readOnly: true,
+  });
+}
+
+async function checkChain(em: EntityManager, contactId: string | null): Promise<ChainCheck> {
   const rows = await query<ConsentEventRow & { evidenceDigest: string | null }>(
     em,
     `select ${EVENT_COLUMNS}, e.evidence_digest as "evidenceDigest" from consent_event e
@@ -323,6 +332,23 @@ export async function verifyConsentChain(em: EntityManager, contactId?: string |
     brokenEventId: broken,
     stateMismatches: mismatches,
   };
+}
+
+/** A contact's current status for one purpose (consent_state): the latest event of the ledger for it. */
+export interface ConsentStateRow {
+  readonly purpose: string;
+  readonly status: ConsentStatus;
+  readonly updatedAt: string;
+}
+
+/** A contact's current status per purpose, by purpose name; the caller checks first that its purpose sees the contact. */
+export function currentConsentStates(em: EntityManager, contactId: string): Promise<ConsentStateRow[]> {
+  return query<ConsentStateRow>(
+    em,
+    `select s.purpose, s.status, ${isoTimestamp('s.updated_at', 'updatedAt')} from consent_state s
+     where s.contact_id = $1 order by s.purpose`,
+    [contactId],
+  );
 }
 
 export interface ConsentReceiptRow {

@@ -2,7 +2,11 @@ import {
   describeAccess,
   type FieldAccess,
   POLICY_VERSION,
+  PURPOSE_DEFINITIONS,
+  PURPOSES,
+  type Purpose,
   type PurposeAccess,
+  purposeCategories,
   REDACTION_REASONS,
 } from '@custos/policy';
 import { builder } from '../schema/builder.js';
@@ -48,7 +52,28 @@ const AccessRef = builder.objectRef<PurposeAccess>('Access').implement({
   }),
 });
 
+const ProcessingPurposeRef = builder.objectRef<Purpose>('ProcessingPurpose').implement({
+  description: 'A purpose of processing as the policy defines it (GDPR Art 13(1)(c), Art 30(1)(b)-(c)).',
+  fields: (t) => ({
+    name: t.string({ description: 'What a caller declares in X-Purpose.', resolve: (p) => p }),
+    lawfulBasis: t.string({
+      description: 'consent, contract, legal_obligation or legitimate_interest (Art 6(1)).',
+      resolve: (p) => PURPOSE_DEFINITIONS[p].lawfulBasis,
+    }),
+    description: t.string({ resolve: (p) => PURPOSE_DEFINITIONS[p].description }),
+    categories: t.stringList({
+      description: 'fideslang data categories of the personal fields this purpose may see.',
+      resolve: (p) => purposeCategories(p),
+    }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  purposes: t.field({
+    type: [ProcessingPurposeRef],
+    description: 'Every purpose of processing of the policy, with its lawful basis and data categories.',
+    resolve: () => [...PURPOSES],
+  }),
   myAccess: t.field({
     type: AccessRef,
     description:

@@ -4,6 +4,7 @@ import '../companies/company.schema.js';
 import '../interactions/interaction.schema.js';
 import '../duplicates/duplicate.schema.js';
 import '../consent/consent.schema.js';
+import '../consent/notice.schema.js';
 import '../privacy/access.schema.js';
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';

@@ -33,7 +33,15 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
-export function decodeCursor(field: string, cursor: string | null | undefined): CursorKey | undefined {
+/**
+ * Decodes a cursor this API issued; `isKey` checks its second part (a row id: a UUID unless the rows are keyed
+ * otherwise, like privacy notices by version).
+ */
+export function decodeCursor(
+  field: string,
+  cursor: string | null | undefined,
+  isKey: (key: string) => boolean = isUuid,
+): CursorKey | undefined {
   if (cursor === undefined || cursor === null) return undefined;
   try {
     if (cursor.length > 200) throw new Error('too long');
@@ -43,7 +51,7 @@ export function decodeCursor(field: string, cursor: string | null | undefined): 
       parsed.length === 2 &&
       typeof parsed[0] === 'string' &&
       typeof parsed[1] === 'string' &&
-      isUuid(parsed[1]) &&
+      isKey(parsed[1]) &&
       parsed[0].length <= 64
     ) {
       return [parsed[0], parsed[1]];
@@ -59,8 +67,9 @@ export function decodeCursor(field: string, cursor: string | null | undefined): 
 export function decodeTimeCursor(
   field: string,
   cursor: string | null | undefined,
+  isKey: (key: string) => boolean = isUuid,
 ): readonly [Date, string] | undefined {
-  const key = decodeCursor(field, cursor);
+  const key = decodeCursor(field, cursor, isKey);
   if (!key) return undefined;
   const at = new Date(key[0]);
   if (Number.isNaN(at.getTime())) {
