@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
+import { createAuditTrail } from './audit/setup.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import { publicConsentRoute, RateLimiter } from './consent/public.js';
@@ -17,6 +18,8 @@ export interface AppOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly orm: MikroORM;
+  /** The application role's URL: the audit writer keeps its own connections. */
+  readonly databaseUrl: string;
   readonly secrets: Secrets;
   /** Development: the local public keys. Production: undefined (config.auth.jwksUrl is used). */
   readonly devJwks?: JSONWebKeySet;
@@ -26,18 +29,27 @@ export interface App {
   readonly server: http.Server;
   listen(): Promise<string>;
   close(): Promise<void>;
+  /** Stores every audit event accepted so far (tests, the access package). */
+  flushAudit(): Promise<void>;
 }
 
 /** Wires the subgraph: schema, Apollo Server, identity, per-request context, HTTP. No I/O until listen(). */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger, orm } = options;
   const authenticate = createAuthenticator({ config, devJwks: options.devJwks });
-  const apollo = await createGraphQLServer<Context>(buildSchema(), logger, config.production, config.limits);
+  const auditTrail = await createAuditTrail(config, options.databaseUrl, 'custos', logger);
+  const apollo = await createGraphQLServer<Context>(
+    buildSchema(),
+    logger,
+    config.production,
+    config.limits,
+    auditTrail.writer,
+  );
 
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
     const principal = await authenticate(req);
     return createRequestContext(
-      { request, principal, logger, secrets: options.secrets, controller: config.controller },
+      { request, principal, logger, secrets: options.secrets, controller: config.controller, auditTrail },
       orm,
       createLoaders,
     );
@@ -73,9 +85,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     server,
     listen: () => listen(server, config.port, config.host),
+    flushAudit: async () => auditTrail.writer?.flush(),
     async close() {
       await closeServer(server);
       await apollo.stop();
+      // After the last request: everything it audited is written, and a last checkpoint.
+      await auditTrail.writer?.close();
     },
   };
 }

@@ -40,7 +40,14 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
         ? Buffer.from(config.consentHmacKey)
         : await loadOrCreateSecret(config.dataDir, 'consent-hmac.key'),
     };
-    const app = await createApp({ config, logger, orm, secrets, ...(devJwks ? { devJwks } : {}) });
+    const app = await createApp({
+      config,
+      logger,
+      orm,
+      databaseUrl: database.url,
+      secrets,
+      ...(devJwks ? { devJwks } : {}),
+    });
     const url = await app.listen();
     const ormRef = orm;
     let stopping: Promise<void> | undefined;

@@ -40,6 +40,21 @@ export interface Config {
   readonly controller: { readonly name: string; readonly contact: string };
   /** Keys the HMAC of IP addresses in consent evidence; development: a key made under dataDir. */
   readonly consentHmacKey: string | undefined;
+  /** The audit trail (apps/subgraph/src/audit). */
+  readonly audit: {
+    /** Off only for benchmarks (AUDIT_ENABLED=0); refused in production. */
+    readonly enabled: boolean;
+    /** PKCS#8 PEM of the Ed25519 key that signs checkpoints; development: a key made under dataDir. */
+    readonly signingKey: string | undefined;
+    /** Where signed checkpoints of the chain head are appended (outside the database). */
+    readonly checkpointDir: string;
+    readonly checkpointSeconds: number;
+    /** Events held in memory before requests wait: at most what a crash loses. */
+    readonly bufferEvents: number;
+    readonly flushMs: number;
+    /** How long a request waits for room in a full buffer before it is refused (AUDIT_UNAVAILABLE). */
+    readonly waitMs: number;
+  };
   /**
    * Benchmarks only: every request is processed as the policy's unrestricted purpose (every row, field, operation),
    * to measure what enforcement costs. Refused in production.
@@ -174,6 +189,32 @@ export function loadConfig(
     );
   }
 
+  const auditRaw = get('AUDIT_ENABLED');
+  if (auditRaw !== undefined && auditRaw !== '0' && auditRaw !== '1')
+    problems.push('AUDIT_ENABLED: must be 0 or 1');
+  const auditEnabled = auditRaw !== '0';
+  if (!auditEnabled && production) {
+    problems.push(
+      'AUDIT_ENABLED: cannot be turned off in production (every read of personal data is audited)',
+    );
+  }
+  const signingKey = get('AUDIT_SIGNING_KEY');
+  if (signingKey !== undefined && !signingKey.includes('PRIVATE KEY')) {
+    problems.push('AUDIT_SIGNING_KEY: must be a PKCS#8 PEM private key (Ed25519)');
+  }
+  if (production && signingKey === undefined) {
+    problems.push('AUDIT_SIGNING_KEY: required when NODE_ENV=production (signs the audit checkpoints)');
+  }
+  const audit = {
+    enabled: auditEnabled,
+    signingKey,
+    checkpointDir: path.resolve(get('AUDIT_CHECKPOINT_DIR') ?? path.join(dataDir, 'audit')),
+    checkpointSeconds: int('AUDIT_CHECKPOINT_SECONDS', 10, 1, 86_400),
+    bufferEvents: int('AUDIT_BUFFER_EVENTS', 10_000, 1, 1_000_000),
+    flushMs: int('AUDIT_FLUSH_MS', 200, 10, 60_000),
+    waitMs: int('AUDIT_WAIT_MS', 5_000, 100, 60_000),
+  };
+
   const allowAllRaw = get('CUSTOS_POLICY_ALLOW_ALL');
   if (allowAllRaw !== undefined && allowAllRaw !== '0' && allowAllRaw !== '1') {
     problems.push('CUSTOS_POLICY_ALLOW_ALL: must be 0 or 1');
@@ -203,6 +244,7 @@ export function loadConfig(
     controller,
     publicRateLimitPerMinute,
     policyAllowAll,
+    audit,
     auth: { jwksUrl, issuer: issuer ?? DEV_ISSUER, audience: audience ?? DEV_AUDIENCE, devTokenTtlSeconds },
   };
 }

@@ -1,5 +1,7 @@
 import type { Purpose } from '@custos/policy';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { AccessRecorder } from './audit/recorder.js';
+import type { AuditTrail } from './audit/setup.js';
 import type { Principal } from './auth/verify.js';
 import type { Logger } from './logger.js';
 import { RedactionLog } from './privacy/redactions.js';
@@ -8,6 +10,8 @@ import type { Loaders } from './schema/loaders.js';
 /** What the HTTP layer knows about a request; the GraphQL layer fills in the operation it resolved. */
 export interface RequestInfo {
   readonly id: string;
+  /** The gateway's request id (`x-request-id`), when a well-formed one came with the request. */
+  readonly upstreamId?: string;
   operationName?: string;
 }
 
@@ -17,6 +21,8 @@ export interface RequestContext {
   readonly principal: Principal;
   /** Fields the policy redacted in this request, returned as `extensions.redactions`. */
   readonly redactions: RedactionLog;
+  /** What this request revealed and redacted, per contact: the audit trail's input. */
+  readonly audit: AccessRecorder;
   readonly logger: Logger;
   readonly now: Date;
 }
@@ -32,6 +38,8 @@ export type Context = DataContext<Loaders> & {
   readonly secrets: Secrets;
   /** Who is responsible for the processing (named on consent receipts). */
   readonly controller: { readonly name: string; readonly contact: string };
+  /** The audit trail's writer and checkpoints (the audit queries read and verify them). */
+  readonly auditTrail: AuditTrail;
 };
 
 /** What a subgraph's resolvers get: the request, one forked EntityManager and its loaders. */
@@ -57,6 +65,7 @@ export function createRequestContext<
   return {
     ...base,
     redactions: new RedactionLog(),
+    audit: new AccessRecorder(),
     now: new Date(),
     get em() {
       return forked();

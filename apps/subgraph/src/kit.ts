@@ -3,6 +3,7 @@
  * Apollo Server with the document limits and error contract, the privacy plugin and the SQL row rules.
  * A second subgraph that applies packages/policy the same way imports it from here rather than copying it.
  */
+export { type AuditTrail, createAuditTrail } from './audit/setup.js';
 export { type Authenticator, createAuthenticator } from './auth/authenticate.js';
 export { type DevKeys, loadOrCreateDevKeys, signDevToken } from './auth/dev-keys.js';
 export type { Principal } from './auth/verify.js';

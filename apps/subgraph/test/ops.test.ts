@@ -146,7 +146,7 @@ describe('configuration', () => {
 
   it('refuses production without an identity provider, and never with the development issuer', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required[\s\S]*CONSENT_HMAC_KEY: required/,
+      /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required[\s\S]*CONSENT_HMAC_KEY: required[\s\S]*AUDIT_SIGNING_KEY: required/,
     );
     expect(() => loadConfig({ CONSENT_HMAC_KEY: 'short' })).toThrow(
       /CONSENT_HMAC_KEY: must be at least 32 characters/,
@@ -177,8 +177,24 @@ describe('configuration', () => {
         AUTH_AUDIENCE: 'custos',
         DATABASE_URL: 'postgres://db/custos',
         CONSENT_HMAC_KEY: 'k'.repeat(32),
+        AUDIT_SIGNING_KEY:
+          '-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIA==\\n-----END PRIVATE KEY-----',
       }).auth.jwksUrl,
     ).toBe('http://127.0.0.1:9000/jwks.json');
+  });
+
+  it('keeps the audit trail on in production, and takes only a PEM key for its checkpoints', () => {
+    expect(loadConfig({}).audit).toMatchObject({ enabled: true, bufferEvents: 10_000, flushMs: 200 });
+    expect(loadConfig({ AUDIT_ENABLED: '0' }).audit.enabled).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production', AUDIT_ENABLED: '0' })).toThrow(
+      /AUDIT_ENABLED: cannot be turned off in production/,
+    );
+    expect(() => loadConfig({ AUDIT_SIGNING_KEY: 'hunter2' })).toThrow(
+      /AUDIT_SIGNING_KEY: must be a PKCS#8 PEM/,
+    );
+    expect(() => loadConfig({ AUDIT_BUFFER_EVENTS: '0' })).toThrow(
+      /AUDIT_BUFFER_EVENTS: must be a whole number/,
+    );
   });
 });
 

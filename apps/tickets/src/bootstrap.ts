@@ -3,6 +3,7 @@ import {
   type Config,
   ConfigError,
   closeServer,
+  createAuditTrail,
   createAuthenticator,
   createGraphQLServer,
   createHttpServer,
@@ -26,6 +27,8 @@ export interface RunningTickets {
   readonly url: string;
   readonly orm: MikroORM;
   readonly server: http.Server;
+  /** Stores every audit event accepted so far (tests). */
+  flushAudit(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,11 +72,14 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
     }
     const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
     const authenticate = createAuthenticator({ config, devJwks });
+    // Its own events, in the same chain as Custos' (one per operation and subgraph).
+    const audit = await createAuditTrail(config, config.databaseUrl, 'tickets', logger);
     const apollo = await createGraphQLServer<TicketsContext>(
       buildTicketsSchema(),
       logger,
       config.production,
       config.limits,
+      audit.writer,
     );
     const server = createHttpServer<TicketsContext>({
       apollo,
@@ -97,10 +103,12 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
       url,
       orm,
       server,
+      flushAudit: async () => audit.writer?.flush(),
       stop() {
         stopping ??= (async () => {
           await closeServer(server);
           await apollo.stop();
+          await audit.writer?.close();
           await orm.close();
         })();
         return stopping;

@@ -52,6 +52,7 @@ async function startTicketsOn(server: TestServer): Promise<RunningTickets> {
       NODE_ENV: 'test',
       DATABASE_URL: server.databaseUrl,
       DATABASE_OWNER_URL: server.databaseOwnerUrl,
+      CUSTOS_DATA_DIR: server.dataDir,
       PORT: '0',
       SEED_CONTACTS: '1',
       DB_POOL_MAX: '4',

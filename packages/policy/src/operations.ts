@@ -66,6 +66,16 @@ export const OPERATIONS = {
   'Query.privacyNotices': EVERY_PURPOSE,
   'Query.privacyNotice': EVERY_PURPOSE,
   'Mutation.publishPrivacyNotice': ['compliance'],
+  /**
+   * The audit trail (Art 5(2), 30): who read which personal field of whom, for what purpose. Personal data
+   * itself, so the privacy officer's alone: the events, the chain check, the monitoring rules and their alerts.
+   */
+  'Query.auditEvents': ['compliance'],
+  'Query.verifyAuditLog': ['compliance'],
+  'Query.auditAlerts': ['compliance'],
+  'Query.auditRules': ['compliance'],
+  'Mutation.setAuditRule': ['compliance'],
+  'Mutation.acknowledgeAuditAlert': ['compliance'],
   /** The duplicate-email review queue: only a privacy officer may learn that a hidden person exists. */
   'Query.contactDuplicates': ['compliance'],
   'Mutation.resolveContactDuplicate': ['compliance'],

@@ -55,6 +55,8 @@ export async function startFederation(
             NODE_ENV: 'test',
             DATABASE_URL: custos.databaseUrl,
             DATABASE_OWNER_URL: custos.databaseOwnerUrl,
+            // Its audit checkpoints and keys beside Custos', in the test's own directory.
+            CUSTOS_DATA_DIR: custos.dataDir,
             PORT: '0',
             SEED_CONTACTS: '1',
             DB_POOL_MAX: '4',

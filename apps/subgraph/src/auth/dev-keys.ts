@@ -68,13 +68,17 @@ export async function signDevToken(keys: DevKeys, options: DevTokenOptions): Pro
  * A random secret kept under `<dataDir>/keys/<name>` (created on first use, 0600), for development: production
  * takes its secrets from the environment (config refuses to start without them).
  */
-export async function loadOrCreateSecret(dataDir: string, name: string): Promise<Buffer> {
+export async function loadOrCreateSecret(
+  dataDir: string,
+  name: string,
+  make: () => string = () => randomBytes(32).toString('base64url'),
+): Promise<Buffer> {
   const dir = path.join(dataDir, 'keys');
   const file = path.join(dir, name);
   if (!existsSync(file)) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    await writeFile(tmp, make(), { mode: 0o600 });
     if (!existsSync(file)) await rename(tmp, file);
   }
   return Buffer.from((await readFile(file, 'utf8')).trim());

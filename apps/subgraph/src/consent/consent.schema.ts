@@ -76,6 +76,7 @@ const ConsentReceiptNoticeRef = builder
   });
 
 const ConsentReceiptRef = builder.objectRef<ConsentReceiptRow>('ConsentReceipt').implement({
+  extensions: { auditSubject: (row: ConsentReceiptRow) => row.contactId },
   description:
     'A consent event as a receipt with the fields of ISO/IEC TS 27560 (consent record information structure).',
   fields: (t) => ({

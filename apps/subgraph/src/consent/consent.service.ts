@@ -364,6 +364,8 @@ export interface ConsentReceiptRow {
   readonly recordedAt: string;
   readonly eventHash: string;
   readonly prevHash: string | null;
+  /** Whom the receipt is about: for the audit trail only, never served. */
+  readonly contactId: string;
   /** The subject's state, for the policy's field decisions (the pseudonym is personal data). */
   readonly restricted: boolean;
   readonly limitSensitive: boolean;
@@ -421,6 +423,7 @@ export async function consentReceipt(
     recordedAt: row.recordedAt,
     eventHash: row.hash,
     prevHash: row.prevHash,
+    contactId: row.contactId,
     restricted: row.restricted,
     limitSensitive: row.limitSensitive,
   };

@@ -21,6 +21,7 @@ const Address = builder.objectRef<ContactRow>('Address').implement({
 const InteractionConnection = connectionType('Interaction', InteractionRef);
 
 ContactRef.implement({
+  extensions: { auditSubject: (row: ContactRow) => row.id },
   description:
     'A person in the CRM. Every personal field is nullable: it is null when the caller may not see it.',
   fields: (t) => ({

@@ -1,5 +1,6 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { AUDIT_ENTITIES } from '../audit/audit.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { ConsentEvent, ConsentEvidence, PrivacyNotice } from '../consent/consent-event.entity.js';
 import { ConsentState } from '../consent/consent-state.entity.js';
@@ -20,6 +21,7 @@ export const entities = [
   PrivacyNotice,
   ConsentEvent,
   ConsentEvidence,
+  ...AUDIT_ENTITIES,
 ];
 
 export interface Model {

@@ -36,6 +36,14 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     consent_event: APPEND_ONLY,
     // What names the person beside the chain: an erasure deletes it; nothing ever edits it.
     consent_evidence: ['SELECT', 'INSERT', 'DELETE'],
+    // The audit trail: batches, events and accesses are append-only; a subject's pseudonym is deleted by an
+    // erasure; rules are edited and alerts acknowledged by the privacy officer.
+    audit_batch: APPEND_ONLY,
+    audit_event: APPEND_ONLY,
+    audit_access: APPEND_ONLY,
+    audit_subject: ['SELECT', 'INSERT', 'DELETE'],
+    audit_rule: ['SELECT', 'INSERT', 'UPDATE'],
+    audit_alert: ['SELECT', 'INSERT', 'UPDATE'],
     // The services read the ledger to answer /readyz; only the owner migrates.
     mikro_orm_migrations: READ_ONLY,
   },

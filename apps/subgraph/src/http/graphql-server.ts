@@ -6,6 +6,8 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { auditPlugin } from '../audit/plugin.js';
+import type { AuditWriter } from '../audit/writer.js';
 import type { RequestContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../shared/errors.js';
@@ -40,6 +42,7 @@ export const PUBLIC_CODES: ReadonlySet<string> = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  'AUDIT_UNAVAILABLE',
 ]);
 
 /**
@@ -88,6 +91,8 @@ export async function createGraphQLServer<C extends RequestContext>(
   logger: Logger,
   production: boolean,
   limits: QueryLimits = DEFAULT_LIMITS,
+  /** The audit trail's writer; none only when auditing is switched off (benchmarks). */
+  audit?: AuditWriter,
 ): Promise<ApolloServer<C>> {
   const plugins: ApolloServerPlugin<C>[] = [
     // Apollo's default cache-control plugin doubles the cost of every request and we serve
@@ -96,6 +101,7 @@ export async function createGraphQLServer<C extends RequestContext>(
     ApolloServerPluginInlineTraceDisabled(),
     ApolloServerPluginLandingPageDisabled(),
     redactionsPlugin,
+    ...(audit ? [auditPlugin(audit) as ApolloServerPlugin<C>] : []),
     {
       // The operation's name (an identifier from the document, never a value) for the request log.
       async requestDidStart() {

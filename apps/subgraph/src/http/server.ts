@@ -7,6 +7,8 @@ import type { RequestContext, RequestInfo } from '../context.js';
 import type { Logger } from '../logger.js';
 import { BodyTooLarge, errorBody, readBody, sendJson } from './respond.js';
 
+const UPSTREAM_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
 export interface HttpOptions<C extends RequestContext> {
   readonly apollo: ApolloServer<C>;
   readonly logger: Logger;
@@ -117,7 +119,13 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
 
   return http.createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const request: RequestInfo = { id: randomUUID() };
+    const upstream = req.headers['x-request-id'];
+    const request: RequestInfo = {
+      id: randomUUID(),
+      // The gateway's id joins this service's audit events to its request; informational only, so it is kept
+      // only when it looks like an id.
+      ...(typeof upstream === 'string' && UPSTREAM_ID.test(upstream) ? { upstreamId: upstream } : {}),
+    };
     const requestId = request.id;
     res.setHeader('x-request-id', requestId);
     handle(req, res, request)

@@ -2,11 +2,13 @@ import { builder } from '../schema/builder.js';
 import { reloaded } from '../schema/loaders.js';
 import { ContactRef, InteractionRef } from '../schema/refs.js';
 import { INTERACTION_TYPES } from './interaction.entity.js';
+import type { InteractionRow } from './interaction.queries.js';
 import { createInteraction, updateInteraction } from './interaction.service.js';
 
 const InteractionType = builder.enumType('InteractionType', { values: INTERACTION_TYPES });
 
 InteractionRef.implement({
+  extensions: { auditSubject: (row: InteractionRow) => row.contactId },
   description: 'A call, email, meeting or note logged on a contact.',
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -9,6 +9,7 @@ import {
 } from '@custos/policy';
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
+import { type AccessRecorder, fieldBit } from '../audit/recorder.js';
 import { ForbiddenError, ValidationError } from '../shared/errors.js';
 import { MAX_PAGE } from '../shared/pagination.js';
 import { decisionOn, decisionsFor, type RowPrivacyState } from './decisions.js';
@@ -18,7 +19,14 @@ import type { RedactionLog } from './redactions.js';
 interface PrivacyContext {
   readonly principal: { readonly purpose: Purpose };
   readonly redactions: RedactionLog;
+  readonly audit: AccessRecorder;
 }
+
+/**
+ * Who a row is about: every object type with personal fields declares it (`extensions: { auditSubject }`), so
+ * that the audit trail records, per contact, what each request revealed and redacted.
+ */
+export type AuditSubjectOf = (row: never) => string;
 
 type Resolver<C = object> = GraphQLFieldResolver<unknown, C, object>;
 
@@ -63,7 +71,20 @@ export class CustosPrivacyPlugin<Types extends SchemaTypes> extends BasePlugin<T
     if (fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation') {
       return guardOperation(coordinate, resolver);
     }
-    if (isPersonalField(coordinate)) return guardField(coordinate, resolver);
+    const subjectOf = this.buildCache.getTypeConfig(fieldConfig.parentType).extensions?.auditSubject as
+      | AuditSubjectOf
+      | undefined;
+    if (isPersonalField(coordinate)) {
+      if (!subjectOf) {
+        throw new Error(
+          `${fieldConfig.parentType} has personal fields: declare whom its rows are about (extensions.auditSubject)`,
+        );
+      }
+      return guardField(coordinate, resolver, subjectOf as (row: unknown) => string);
+    }
+    // A row whose id was read reached the caller even when no personal field was asked for.
+    if (subjectOf && fieldConfig.name === 'id')
+      return noteRow(resolver, subjectOf as (row: unknown) => string);
     return resolver;
   }
 }
@@ -89,15 +110,29 @@ export function guardOperation<C extends object>(operation: string, resolver: Re
   };
 }
 
-function guardField<C extends object>(field: PersonalField, resolver: Resolver<C>): Resolver<C> {
+function guardField<C extends object>(
+  field: PersonalField,
+  resolver: Resolver<C>,
+  subjectOf: (row: unknown) => string,
+): Resolver<C> {
   const decisions = decisionsFor(field);
+  const bit = fieldBit(field);
   return (source, args, context, info) => {
     const ctx = context as unknown as PrivacyContext;
     const decision = decisionOn(decisions, ctx.principal.purpose, source as RowPrivacyState);
     if (!decision.allowed) {
       ctx.redactions.record(info, field, decision.reason);
+      ctx.audit.note(subjectOf(source), info, 0, bit);
       return null;
     }
+    ctx.audit.note(subjectOf(source), info, bit, 0);
+    return resolver(source, args, context, info);
+  };
+}
+
+function noteRow<C extends object>(resolver: Resolver<C>, subjectOf: (row: unknown) => string): Resolver<C> {
+  return (source, args, context, info) => {
+    (context as unknown as PrivacyContext).audit.note(subjectOf(source), info, 0, 0);
     return resolver(source, args, context, info);
   };
 }

@@ -6,6 +6,7 @@ import '../duplicates/duplicate.schema.js';
 import '../consent/consent.schema.js';
 import '../consent/notice.schema.js';
 import '../privacy/access.schema.js';
+import '../audit/audit.schema.js';
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import { federatedSchema } from './federation.js';

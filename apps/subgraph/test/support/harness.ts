@@ -40,6 +40,8 @@ export interface TestServer {
   readonly databaseUrl: string;
   /** The owner role's URL: migrations (DATABASE_OWNER_URL). */
   readonly databaseOwnerUrl: string;
+  /** The server's data directory (development keys, audit checkpoints). */
+  readonly dataDir: string;
   /** The two roles' names. */
   readonly roles: { readonly owner: string; readonly app: string };
   readonly running: Running;
@@ -51,6 +53,8 @@ export interface TestServer {
   gql<T = Record<string, unknown>>(query: string, options?: GqlOptions): Promise<GqlResponse<T>>;
   /** Runs a statement on the server's database as a superuser, on a separate connection (fixtures, assertions). */
   sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Stores every audit event the server accepted so far. */
+  flushAudit(): Promise<void>;
   /** The SQL statements the server ran while `fn` ran. */
   countSql(fn: () => Promise<unknown>): Promise<string[]>;
   close(): Promise<void>;
@@ -103,6 +107,7 @@ export async function startTestServer(
     databaseUrl: appUrl,
     databaseOwnerUrl: ownerUrl,
     roles,
+    dataDir,
     running,
     keys,
     logs,
@@ -115,6 +120,7 @@ export async function startTestServer(
     async sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []) {
       return (await pool.query<T>(text, params)).rows;
     },
+    flushAudit: () => running.app.flushAudit(),
     async countSql(fn) {
       const seen: string[] = [];
       const stop = onSql((statement) => seen.push(statement));

@@ -39,6 +39,7 @@ const TicketConnection = builder.objectRef<TicketPage>('TicketConnection').imple
 });
 
 TicketRef.implement({
+  extensions: { auditSubject: (row: TicketRow) => row.requesterId },
   description: 'A support ticket raised by (or for) a contact. Its text is personal data of the requester.',
   fields: (t) => ({
     id: t.exposeID('id'),

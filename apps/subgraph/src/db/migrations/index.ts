@@ -4,6 +4,7 @@ import { Migration20261122010000PrivacyState } from './Migration20261122010000Pr
 import { Migration20261123000000DuplicateReview } from './Migration20261123000000DuplicateReview.js';
 import { Migration20261123020000ConsentLedger } from './Migration20261123020000ConsentLedger.js';
 import { Migration20261123030000ConsentBits } from './Migration20261123030000ConsentBits.js';
+import { Migration20261124000000AuditTrail } from './Migration20261124000000AuditTrail.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -17,4 +18,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261123000000DuplicateReview', class: Migration20261123000000DuplicateReview },
   { name: 'Migration20261123020000ConsentLedger', class: Migration20261123020000ConsentLedger },
   { name: 'Migration20261123030000ConsentBits', class: Migration20261123030000ConsentBits },
+  { name: 'Migration20261124000000AuditTrail', class: Migration20261124000000AuditTrail },
 ];

@@ -1,0 +1,143 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/**
+ * The audit trail's tables, mirroring the AuditTrail migration (a test fails when the two drift apart). Written
+ * in bulk by the audit writer with SQL; the entities exist so that the schema has one description.
+ */
+const appendOnly = (table: string) => [
+  {
+    name: `${table}_no_update`,
+    timing: 'before' as const,
+    events: ['update' as const, 'delete' as const],
+    forEach: 'row' as const,
+    body: `raise exception '${table} is append-only' using errcode = 'insufficient_privilege';`,
+  },
+];
+
+export const AuditBatchSchema = defineEntity({
+  name: 'AuditBatch',
+  tableName: 'audit_batch',
+  triggers: appendOnly('audit_batch'),
+  properties: {
+    seq: p.bigint('number').primary().autoincrement(false),
+    service: p.string().length(32),
+    events: p.integer(),
+    createdAt: p.datetime(3),
+    prevHash: p.string().columnType('char(64)').nullable(),
+    hash: p.string().columnType('char(64)'),
+  },
+});
+export class AuditBatch extends AuditBatchSchema.class {}
+AuditBatchSchema.setClass(AuditBatch);
+
+export const AuditEventSchema = defineEntity({
+  name: 'AuditEvent',
+  tableName: 'audit_event',
+  triggers: appendOnly('audit_event'),
+  uniques: [{ name: 'audit_event_batch_idx_unique', properties: ['batch', 'idx'] }],
+  indexes: [
+    { name: 'audit_event_occurred_at_idx', properties: ['occurredAt', 'id'] },
+    { name: 'audit_event_actor_idx', properties: ['actorSub', 'occurredAt', 'id'] },
+    { name: 'audit_event_purpose_idx', properties: ['purpose', 'occurredAt', 'id'] },
+  ],
+  properties: {
+    id: p.uuid().primary(),
+    batch: () =>
+      p
+        .manyToOne(AuditBatch)
+        .mapToPk()
+        .fieldName('batch_seq')
+        .updateRule('no action')
+        .deleteRule('no action'),
+    idx: p.integer(),
+    occurredAt: p.datetime(3),
+    service: p.string().length(32),
+    actorSub: p.string().length(200),
+    actorRoles: p.array().columnType('text[]'),
+    purpose: p.string().length(32).nullable(),
+    policyVersion: p.string().length(64),
+    operationType: p.enum(['query', 'mutation', 'public'] as const).columnType('varchar(16)'),
+    operationName: p.string().length(100).nullable(),
+    rootFields: p.array().columnType('text[]'),
+    requestId: p.string().length(100),
+    gatewayRequestId: p.string().length(100).nullable(),
+    outcome: p.enum(['OK', 'PARTIAL', 'FORBIDDEN', 'ERROR'] as const).columnType('varchar(16)'),
+    subjects: p.integer(),
+    digest: p.string().columnType('char(64)'),
+  },
+});
+export class AuditEvent extends AuditEventSchema.class {}
+AuditEventSchema.setClass(AuditEvent);
+
+export const AuditAccessSchema = defineEntity({
+  name: 'AuditAccess',
+  tableName: 'audit_access',
+  triggers: appendOnly('audit_access'),
+  indexes: [{ name: 'audit_access_subjects_idx', properties: ['subjects'], type: 'gin' }],
+  properties: {
+    event: () => p.manyToOne(AuditEvent).mapToPk().primary().updateRule('no action').deleteRule('no action'),
+    ordinal: p.integer().primary(),
+    channel: p.enum(['QUERY', 'ENTITIES', 'MUTATION', 'EXPORT'] as const).columnType('varchar(16)'),
+    revealed: p.array().columnType('text[]'),
+    redacted: p.array().columnType('text[]'),
+    subjects: p.array().columnType('uuid[]'),
+  },
+});
+export class AuditAccess extends AuditAccessSchema.class {}
+AuditAccessSchema.setClass(AuditAccess);
+
+/** Contact → pseudonym: the log's only link to a person, deleted by an erasure. */
+export const AuditSubjectSchema = defineEntity({
+  name: 'AuditSubject',
+  tableName: 'audit_subject',
+  uniques: [{ name: 'audit_subject_pseudonym_unique', properties: ['pseudonym'] }],
+  properties: {
+    contactId: p.uuid().primary(),
+    pseudonym: p.uuid(),
+    createdAt: p.datetime(3),
+  },
+});
+export class AuditSubject extends AuditSubjectSchema.class {}
+AuditSubjectSchema.setClass(AuditSubject);
+
+export const AuditRuleSchema = defineEntity({
+  name: 'AuditRule',
+  tableName: 'audit_rule',
+  properties: {
+    id: p.string().length(64).primary(),
+    kind: p.enum(['DISTINCT_CONTACTS', 'OFF_HOURS', 'FORBIDDEN_REPEATED'] as const).columnType('varchar(32)'),
+    description: p.string().length(500),
+    params: p.json(),
+    enabled: p.boolean().default(true),
+    updatedAt: p.datetime(3),
+    updatedBy: p.string().length(200),
+  },
+});
+export class AuditRule extends AuditRuleSchema.class {}
+AuditRuleSchema.setClass(AuditRule);
+
+export const AuditAlertSchema = defineEntity({
+  name: 'AuditAlert',
+  tableName: 'audit_alert',
+  indexes: [{ name: 'audit_alert_status_fired_idx', properties: ['status', 'firedAt', 'id'] }],
+  properties: {
+    id: p.uuid().primary(),
+    ruleId: p.string().length(64),
+    kind: p.string().length(32),
+    actorSub: p.string().length(200),
+    purpose: p.string().length(32).nullable(),
+    firedAt: p.datetime(3),
+    service: p.string().length(32),
+    details: p.json(),
+    status: p
+      .enum(['OPEN', 'ACKNOWLEDGED'] as const)
+      .columnType('varchar(16)')
+      .default('OPEN'),
+    acknowledgedBy: p.string().length(200).nullable(),
+    acknowledgedAt: p.datetime(3).nullable(),
+  },
+});
+export class AuditAlert extends AuditAlertSchema.class {}
+AuditAlertSchema.setClass(AuditAlert);
+
+export const AUDIT_ENTITIES = [AuditBatch, AuditEvent, AuditAccess, AuditSubject, AuditRule, AuditAlert];

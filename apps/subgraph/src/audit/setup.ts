@@ -1,0 +1,38 @@
+import type { KeyObject } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { CheckpointLog, loadSigningKey } from './checkpoints.js';
+import { AuditWriter } from './writer.js';
+
+/** A service's audit trail: its writer (none when auditing is off: benchmarks only) and its checkpoints. */
+export interface AuditTrail {
+  readonly writer: AuditWriter | undefined;
+  readonly checkpointDir: string;
+  /** Signs checkpoints; its public half verifies them. */
+  readonly signingKey: KeyObject;
+}
+
+export async function createAuditTrail(
+  config: Config,
+  url: string,
+  service: string,
+  logger: Logger,
+): Promise<AuditTrail> {
+  const signingKey = await loadSigningKey(config.audit.signingKey, config.dataDir);
+  const checkpointDir = config.audit.checkpointDir;
+  if (!config.audit.enabled) {
+    logger.warn('AUDIT_ENABLED=0: reads of personal data are NOT audited (benchmarks only)');
+    return { writer: undefined, checkpointDir, signingKey };
+  }
+  const writer = new AuditWriter({
+    url,
+    service,
+    logger,
+    bufferMax: config.audit.bufferEvents,
+    flushMs: config.audit.flushMs,
+    waitMs: config.audit.waitMs,
+    checkpoints: new CheckpointLog(checkpointDir, service, signingKey),
+    checkpointEveryMs: config.audit.checkpointSeconds * 1000,
+  });
+  return { writer, checkpointDir, signingKey };
+}

@@ -1,0 +1,493 @@
+import { randomUUID } from 'node:crypto';
+import { POLICY_VERSION } from '@custos/policy';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { isUuid } from '../shared/pagination.js';
+import { type AccessRecord, batchHash, type EventRecord, eventDigest } from './chain.js';
+import type { CheckpointLog } from './checkpoints.js';
+import { type Alert, Monitor, parseRuleParams, type Rule, type RuleKind } from './monitor.js';
+import { fieldsOf, type SubjectAccess } from './recorder.js';
+
+/**
+ * One operation of one service, as the request left it: what the stored event holds, before the writer gives it
+ * an id, the service and policy version, and pseudonymises and groups its subjects.
+ */
+export type AuditEventInput = Omit<
+  EventRecord,
+  'id' | 'occurredAt' | 'service' | 'policyVersion' | 'subjects' | 'accesses'
+> & {
+  readonly occurredAt: Date;
+  /** Contact id → what the operation did with it. */
+  readonly subjects: ReadonlyMap<string, SubjectAccess>;
+};
+
+export interface AuditWriterOptions {
+  /** The application role's URL: the writer has its own two connections, apart from the request pool. */
+  readonly url: string;
+  /** The service whose events these are (`custos`, `tickets`). */
+  readonly service: string;
+  readonly logger: Logger;
+  /** Events held in memory before requests wait (back-pressure). A crash loses at most these. */
+  readonly bufferMax?: number;
+  /** Events per batch (one transaction, one link of the chain). */
+  readonly batchMax?: number;
+  /** How long an event waits for company before its batch is written. */
+  readonly flushMs?: number;
+  /** How long a request waits for room in a full buffer before it is refused (AUDIT_UNAVAILABLE). */
+  readonly waitMs?: number;
+  readonly checkpoints?: CheckpointLog;
+  readonly checkpointEveryMs?: number;
+}
+
+/** The buffer stayed full for the whole wait: the request must not be answered with data. */
+export class AuditUnavailable extends Error {
+  override name = 'AuditUnavailable';
+}
+
+/** Serialises every writer of the one chain (all services, all instances). */
+const CHAIN_LOCK = 7_201_124;
+const RULES_REFRESH_MS = 30_000;
+const PSEUDONYM_CACHE_MAX = 200_000;
+
+interface Waiter {
+  readonly event: AuditEventInput;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * Writes audit events off the request path: a request hands its event over (no I/O) and the writer stores the
+ * buffer in bulk — one transaction per batch of up to `batchMax` events, every `flushMs` or as soon as a batch
+ * is full — as one link of the hash chain. When the buffer is full, requests wait for room (back-pressure) and,
+ * after `waitMs`, are refused rather than answered unaudited; nothing is dropped. A crash loses the events in
+ * the buffer (at most `bufferMax`, normally those of the last `flushMs`); a clean shutdown writes them all.
+ */
+export class AuditWriter {
+  readonly monitor = new Monitor();
+  private readonly pool: pg.Pool;
+  private readonly bufferMax: number;
+  private readonly batchMax: number;
+  private readonly flushMs: number;
+  private readonly waitMs: number;
+  private readonly checkpointEveryMs: number;
+  private buffer: AuditEventInput[] = [];
+  private readonly waiters: Waiter[] = [];
+  private readonly pseudonyms = new Map<string, string>();
+  private pendingAlerts: Alert[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private rulesLoadedAt = 0;
+  private lastCheckpointAt = 0;
+  private head: { seq: number; hash: string } | undefined;
+  private checkpointed: number | undefined;
+  private failures = 0;
+  private closed = false;
+
+  constructor(private readonly options: AuditWriterOptions) {
+    this.pool = new pg.Pool({ connectionString: options.url, max: 2 });
+    // An idle connection's error (the server restarting) must not crash the process: the next flush retries.
+    this.pool.on('error', () => {});
+    this.bufferMax = options.bufferMax ?? 10_000;
+    this.batchMax = options.batchMax ?? 500;
+    this.flushMs = options.flushMs ?? 200;
+    this.waitMs = options.waitMs ?? 5_000;
+    this.checkpointEveryMs = options.checkpointEveryMs ?? 10_000;
+  }
+
+  /** Events accepted and not yet stored. */
+  get pending(): number {
+    return this.buffer.length + this.waiters.length;
+  }
+
+  /**
+   * Hands an event over. Returns undefined when it was accepted at once (the usual case: no promise, no I/O);
+   * otherwise a promise that settles when it was accepted, or rejects with {@link AuditUnavailable}.
+   */
+  submit(event: AuditEventInput): Promise<void> | undefined {
+    if (this.closed) return Promise.reject(new AuditUnavailable('the audit writer is closed'));
+    if (this.buffer.length < this.bufferMax && this.waiters.length === 0) {
+      this.buffer.push(event);
+      this.schedule();
+      return undefined;
+    }
+    this.kick();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        event,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const at = this.waiters.indexOf(waiter);
+          if (at >= 0) this.waiters.splice(at, 1);
+          reject(new AuditUnavailable('the audit buffer stayed full'));
+        }, this.waitMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Stores everything accepted so far and checkpoints the head (the privacy officer's queries; shutdown).
+   * Rejects when the database refuses.
+   */
+  async flush(): Promise<void> {
+    while (
+      this.buffer.length > 0 ||
+      this.waiters.length > 0 ||
+      this.pendingAlerts.length > 0 ||
+      this.running
+    ) {
+      if (this.running) {
+        await this.running.catch(() => {});
+        continue;
+      }
+      this.admitWaiters();
+      await this.writeExclusive();
+    }
+    await this.checkpoint(true);
+  }
+
+  /** Writes what is buffered, a last checkpoint, and closes the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    try {
+      await this.flush();
+    } finally {
+      await this.pool.end();
+    }
+  }
+
+  /** Reloads the monitoring rules at the next batch (after an edit in this process). */
+  rulesChanged(): void {
+    this.rulesLoadedAt = 0;
+  }
+
+  /** Forgets a contact's pseudonym (an erasure deleted it from audit_subject). */
+  forget(contactId: string): void {
+    this.pseudonyms.delete(contactId);
+  }
+
+  private schedule(): void {
+    if (this.buffer.length >= this.batchMax) {
+      this.kick();
+      return;
+    }
+    if (!this.timer && !this.running) {
+      this.timer = setTimeout(() => this.kick(), this.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.running) return;
+    this.writeExclusive()
+      .then(() => {
+        this.failures = 0;
+      })
+      .catch((error: unknown) => {
+        this.failures += 1;
+        // Never the event's content: it names people and staff.
+        this.options.logger.error(
+          {
+            errorName: error instanceof Error ? error.name : 'unknown',
+            pending: this.pending,
+            failures: this.failures,
+          },
+          'audit batch not written; retrying',
+        );
+      })
+      .finally(() => {
+        if (this.closed || this.running) return;
+        if (this.buffer.length > 0 || this.waiters.length > 0 || this.pendingAlerts.length > 0) {
+          const backoff = this.failures === 0 ? 0 : Math.min(5_000, 100 * 2 ** this.failures);
+          if (backoff === 0 && this.buffer.length >= this.batchMax) setImmediate(() => this.kick());
+          else {
+            this.timer = setTimeout(() => this.kick(), backoff || this.flushMs);
+            this.timer.unref();
+          }
+        }
+      });
+  }
+
+  /** One write at a time: the background flush and an explicit flush never take the same events twice. */
+  private writeExclusive(): Promise<void> {
+    if (this.running) return this.running.catch(() => {}).then(() => this.writeExclusive());
+    const run = this.write();
+    this.running = run;
+    const clear = () => {
+      if (this.running === run) this.running = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
+  private admitWaiters(): void {
+    while (this.waiters.length > 0 && this.buffer.length < this.bufferMax) {
+      const waiter = this.waiters.shift()!;
+      clearTimeout(waiter.timer);
+      this.buffer.push(waiter.event);
+      waiter.resolve();
+    }
+  }
+
+  /** Writes one batch: pseudonyms, chain link, events and accesses, in one transaction. */
+  private async write(): Promise<void> {
+    const events = this.buffer.slice(0, this.batchMax);
+    if (events.length === 0) {
+      if (this.pendingAlerts.length > 0) await this.writeAlerts();
+      return;
+    }
+    const client = await this.pool.connect();
+    let stored: { records: EventRecord[]; seq: number; hash: string };
+    try {
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+      await this.loadPseudonyms(client, events);
+      if (Date.now() - this.rulesLoadedAt > RULES_REFRESH_MS) await this.loadRules(client);
+      const { rows } = await client.query<{ seq: string; hash: string }>(
+        'select seq, hash from audit_batch order by seq desc limit 1',
+      );
+      const seq = rows[0] ? Number(rows[0].seq) + 1 : 1;
+      const prevHash = rows[0]?.hash ?? null;
+      const records = events.map((event) => this.toRecord(event));
+      const digests = records.map(eventDigest);
+      const createdAt = new Date().toISOString();
+      const hash = batchHash({
+        seq,
+        service: this.options.service,
+        createdAt,
+        prevHash,
+        eventDigests: digests,
+      });
+      await client.query(
+        `insert into audit_batch (seq, service, events, created_at, prev_hash, hash) values ($1, $2, $3, $4, $5, $6)`,
+        [seq, this.options.service, records.length, createdAt, prevHash, hash],
+      );
+      await client.query(
+        `insert into audit_event (id, batch_seq, idx, occurred_at, service, actor_sub, actor_roles, purpose,
+           policy_version, operation_type, operation_name, root_fields, request_id, gateway_request_id, outcome,
+           subjects, digest)
+         select x.id, $2, x.idx, x.occurred_at, x.service, x.actor_sub, x.actor_roles, x.purpose, x.policy_version,
+           x.operation_type, x.operation_name, x.root_fields, x.request_id, x.gateway_request_id, x.outcome,
+           x.subjects, x.digest
+         from jsonb_to_recordset($1::jsonb) as x(id uuid, idx int, occurred_at timestamptz, service text,
+           actor_sub text, actor_roles text[], purpose text, policy_version text, operation_type text,
+           operation_name text, root_fields text[], request_id text, gateway_request_id text, outcome text,
+           subjects int, digest text)`,
+        [
+          JSON.stringify(
+            records.map((r, idx) => ({
+              id: r.id,
+              idx,
+              occurred_at: r.occurredAt,
+              service: r.service,
+              actor_sub: r.actorSub,
+              actor_roles: r.actorRoles,
+              purpose: r.purpose,
+              policy_version: r.policyVersion,
+              operation_type: r.operationType,
+              operation_name: r.operationName,
+              root_fields: r.rootFields,
+              request_id: r.requestId,
+              gateway_request_id: r.gatewayRequestId,
+              outcome: r.outcome,
+              subjects: r.subjects,
+              digest: digests[idx],
+            })),
+          ),
+          seq,
+        ],
+      );
+      const accesses = records.flatMap((r) => r.accesses.map((a) => ({ event_id: r.id, ...a })));
+      if (accesses.length > 0) {
+        await client.query(
+          `insert into audit_access (event_id, ordinal, channel, revealed, redacted, subjects)
+           select x.event_id, x.ordinal, x.channel, x.revealed, x.redacted, x.subjects
+           from jsonb_to_recordset($1::jsonb) as x(event_id uuid, ordinal int, channel text, revealed text[],
+             redacted text[], subjects uuid[])`,
+          [JSON.stringify(accesses)],
+        );
+      }
+      await this.insertAlerts(client, this.pendingAlerts);
+      await client.query('commit');
+      this.pendingAlerts = [];
+      stored = { records, seq, hash };
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+    this.buffer.splice(0, events.length);
+    this.head = { seq: stored.seq, hash: stored.hash };
+    this.admitWaiters();
+    this.observe(stored.records);
+    await this.checkpoint(false);
+  }
+
+  private async writeAlerts(): Promise<void> {
+    const alerts = this.pendingAlerts;
+    const client = await this.pool.connect();
+    try {
+      await this.insertAlerts(client, alerts);
+      this.pendingAlerts = this.pendingAlerts.filter((alert) => !alerts.includes(alert));
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The monitor sees what was stored; its alerts are written with the next transaction, soon. */
+  private observe(records: readonly EventRecord[]): void {
+    for (const r of records) {
+      const alerts = this.monitor.observe({
+        actorSub: r.actorSub,
+        purpose: r.purpose,
+        occurredAt: new Date(r.occurredAt),
+        outcome: r.outcome,
+        pseudonyms: r.accesses.flatMap((a) => a.subjects),
+      });
+      for (const alert of alerts) {
+        this.options.logger.warn({ rule: alert.ruleId, kind: alert.kind }, 'audit monitoring rule fired');
+      }
+      this.pendingAlerts.push(...alerts);
+    }
+  }
+
+  private async insertAlerts(client: pg.PoolClient, alerts: readonly Alert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    await client.query(
+      `insert into audit_alert (id, rule_id, kind, actor_sub, purpose, fired_at, service, details, status)
+       select x.id, x.rule_id, x.kind, x.actor_sub, x.purpose, x.fired_at, $2, x.details, 'OPEN'
+       from jsonb_to_recordset($1::jsonb) as x(id uuid, rule_id text, kind text, actor_sub text, purpose text,
+         fired_at timestamptz, details jsonb)
+       on conflict (id) do nothing`,
+      [
+        JSON.stringify(
+          alerts.map((a) => ({
+            id: a.id,
+            rule_id: a.ruleId,
+            kind: a.kind,
+            actor_sub: a.actorSub,
+            purpose: a.purpose,
+            fired_at: a.firedAt.toISOString(),
+            details: a.details,
+          })),
+        ),
+        this.options.service,
+      ],
+    );
+  }
+
+  private async loadRules(client: pg.PoolClient): Promise<void> {
+    const { rows } = await client.query<{ id: string; kind: RuleKind; params: unknown; enabled: boolean }>(
+      'select id, kind, params, enabled from audit_rule',
+    );
+    const rules: Rule[] = [];
+    for (const row of rows) {
+      try {
+        rules.push({
+          id: row.id,
+          kind: row.kind,
+          params: parseRuleParams(row.kind, row.params),
+          enabled: row.enabled,
+        });
+      } catch {
+        this.options.logger.warn({ rule: row.id }, 'audit monitoring rule has invalid parameters; skipped');
+      }
+    }
+    this.monitor.setRules(rules);
+    this.rulesLoadedAt = Date.now();
+  }
+
+  /** Gives every contact of `events` a pseudonym (made once, kept in audit_subject). */
+  private async loadPseudonyms(client: pg.PoolClient, events: readonly AuditEventInput[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const event of events) {
+      for (const id of event.subjects.keys()) if (!this.pseudonyms.has(id) && isUuid(id)) missing.add(id);
+    }
+    if (missing.size === 0) return;
+    if (this.pseudonyms.size + missing.size > PSEUDONYM_CACHE_MAX) this.pseudonyms.clear();
+    const ids = [...missing];
+    await client.query(
+      `insert into audit_subject (contact_id, pseudonym, created_at)
+       select t.c, t.p, now() from unnest($1::uuid[], $2::uuid[]) as t(c, p)
+       on conflict (contact_id) do nothing`,
+      [ids, ids.map(() => randomUUID())],
+    );
+    const { rows } = await client.query<{ contact_id: string; pseudonym: string }>(
+      'select contact_id, pseudonym from audit_subject where contact_id = any($1::uuid[])',
+      [ids],
+    );
+    for (const row of rows) this.pseudonyms.set(row.contact_id, row.pseudonym);
+  }
+
+  private toRecord(event: AuditEventInput): EventRecord {
+    const groups = new Map<
+      string,
+      { channel: SubjectAccess['channel']; revealed: number; redacted: number; subjects: string[] }
+    >();
+    for (const [contactId, access] of event.subjects) {
+      const pseudonym = this.pseudonyms.get(contactId);
+      if (!pseudonym) continue; // not a contact id (a defect upstream): never blocks the chain
+      const key = `${access.channel}:${access.revealed}:${access.redacted}`;
+      const group = groups.get(key);
+      if (group) group.subjects.push(pseudonym);
+      else
+        groups.set(key, {
+          channel: access.channel,
+          revealed: access.revealed,
+          redacted: access.redacted,
+          subjects: [pseudonym],
+        });
+    }
+    const accesses: AccessRecord[] = [...groups.values()].map((group, ordinal) => ({
+      ordinal,
+      channel: group.channel,
+      revealed: fieldsOf(group.revealed),
+      redacted: fieldsOf(group.redacted),
+      subjects: group.subjects,
+    }));
+    return {
+      id: randomUUID(),
+      occurredAt: event.occurredAt.toISOString(),
+      service: this.options.service,
+      actorSub: event.actorSub.slice(0, 200),
+      actorRoles: event.actorRoles,
+      purpose: event.purpose,
+      policyVersion: POLICY_VERSION,
+      operationType: event.operationType,
+      operationName: event.operationName?.slice(0, 100) ?? null,
+      rootFields: event.rootFields,
+      requestId: event.requestId,
+      gatewayRequestId: event.gatewayRequestId,
+      outcome: event.outcome,
+      subjects: accesses.reduce((n, a) => n + a.subjects.length, 0),
+      accesses,
+    };
+  }
+
+  /** A signed checkpoint of the chain head, every `checkpointEveryMs` (and at shutdown). */
+  private async checkpoint(force: boolean): Promise<void> {
+    const checkpoints = this.options.checkpoints;
+    if (!checkpoints || !this.head || this.checkpointed === this.head.seq) return;
+    if (!force && Date.now() - this.lastCheckpointAt < this.checkpointEveryMs) return;
+    const head = this.head;
+    this.lastCheckpointAt = Date.now();
+    try {
+      await checkpoints.write(head.seq, head.hash);
+      this.checkpointed = head.seq;
+    } catch (error) {
+      this.options.logger.error(
+        { errorName: error instanceof Error ? error.name : 'unknown' },
+        'audit checkpoint not written',
+      );
+    }
+  }
+}
