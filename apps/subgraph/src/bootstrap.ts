@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type App, createApp } from './app.js';
+import { pruneAuditLog, retentionCutoff } from './audit/retention.js';
 import { loadOrCreateDevKeys, loadOrCreateSecret } from './auth/dev-keys.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
@@ -25,6 +26,9 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   let orm: MikroORM | undefined;
   try {
     await prepareDatabase(database, { production: config.production, logger });
+    // The audit log's retention rule, applied by the owner role (the services cannot delete audit rows).
+    const pruned = await pruneAuditLog(database.ownerUrl, retentionCutoff(config));
+    if (pruned.batches > 0 || pruned.alerts > 0) logger.info({ ...pruned }, 'audit retention applied');
     orm = await createOrm({ url: database.url, poolMax: config.dbPoolMax });
     logger.info({ database: database.kind }, 'database migrated');
     if (config.seedContacts > 0) {

@@ -54,6 +54,8 @@ export interface Config {
     readonly flushMs: number;
     /** How long a request waits for room in a full buffer before it is refused (AUDIT_UNAVAILABLE). */
     readonly waitMs: number;
+    /** The audit log's own retention: batches older than this are removed (at start, and by audit:prune). */
+    readonly retentionDays: number;
   };
   /**
    * Benchmarks only: every request is processed as the policy's unrestricted purpose (every row, field, operation),
@@ -213,6 +215,7 @@ export function loadConfig(
     bufferEvents: int('AUDIT_BUFFER_EVENTS', 10_000, 1, 1_000_000),
     flushMs: int('AUDIT_FLUSH_MS', 200, 10, 60_000),
     waitMs: int('AUDIT_WAIT_MS', 5_000, 100, 60_000),
+    retentionDays: int('AUDIT_RETENTION_DAYS', 730, 1, 36_500),
   };
 
   const allowAllRaw = get('CUSTOS_POLICY_ALLOW_ALL');

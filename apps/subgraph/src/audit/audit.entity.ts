@@ -140,4 +140,29 @@ export const AuditAlertSchema = defineEntity({
 export class AuditAlert extends AuditAlertSchema.class {}
 AuditAlertSchema.setClass(AuditAlert);
 
-export const AUDIT_ENTITIES = [AuditBatch, AuditEvent, AuditAccess, AuditSubject, AuditRule, AuditAlert];
+/** Where retention cut the chain's oldest end: the rest verifies from this hash on. */
+export const AuditAnchorSchema = defineEntity({
+  name: 'AuditAnchor',
+  tableName: 'audit_anchor',
+  triggers: appendOnly('audit_anchor'),
+  properties: {
+    seq: p.bigint('number').primary().autoincrement(false),
+    hash: p.string().columnType('char(64)'),
+    prunedAt: p.datetime(3),
+    olderThan: p.datetime(3),
+    batches: p.integer(),
+    events: p.integer(),
+  },
+});
+export class AuditAnchor extends AuditAnchorSchema.class {}
+AuditAnchorSchema.setClass(AuditAnchor);
+
+export const AUDIT_ENTITIES = [
+  AuditBatch,
+  AuditEvent,
+  AuditAccess,
+  AuditSubject,
+  AuditRule,
+  AuditAlert,
+  AuditAnchor,
+];

@@ -81,7 +81,12 @@ export async function verifyAuditLog(
 ): Promise<AuditLogCheck> {
   let batches = 0;
   let events = 0;
-  let previous: { seq: number; hash: string } | null = null;
+  // Retention removes the oldest batches and leaves an anchor: the chain verifies from the newest one.
+  const [anchor] = await run<{ seq: string; hash: string }>(
+    'select a.seq::text as seq, a.hash from audit_anchor a order by a.seq desc limit 1',
+  );
+  const anchorSeq = anchor ? Number(anchor.seq) : 0;
+  let previous: { seq: number; hash: string } | null = anchor ? { seq: anchorSeq, hash: anchor.hash } : null;
   // Only the hashes a checkpoint names are kept: the walk itself needs none but the last.
   const read = await readCheckpoints(options.checkpointDir, options.signingKey);
   const named = new Set(read.checkpoints.map((c) => c.seq));
@@ -206,6 +211,8 @@ export async function verifyAuditLog(
   });
   if (read.invalid > 0) return fail(null, `${read.invalid} checkpoint line(s) are not signed checkpoints`);
   for (const checkpoint of read.checkpoints) {
+    if (checkpoint.seq === anchorSeq && checkpoint.hash === anchor?.hash) continue;
+    if (checkpoint.seq < anchorSeq) continue; // removed by retention, below the anchor
     const hash = hashes.get(checkpoint.seq);
     if (hash === undefined) {
       return fail(

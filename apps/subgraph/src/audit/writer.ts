@@ -44,8 +44,8 @@ export class AuditUnavailable extends Error {
   override name = 'AuditUnavailable';
 }
 
-/** Serialises every writer of the one chain (all services, all instances). */
-const CHAIN_LOCK = 7_201_124;
+/** Serialises every writer of the one chain (all services, all instances, retention). */
+export const CHAIN_LOCK = 7_201_124;
 const RULES_REFRESH_MS = 30_000;
 const PSEUDONYM_CACHE_MAX = 200_000;
 
@@ -251,8 +251,10 @@ export class AuditWriter {
       await client.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
       await this.loadPseudonyms(client, events);
       if (Date.now() - this.rulesLoadedAt > RULES_REFRESH_MS) await this.loadRules(client);
+      // The head: the newest batch, or the anchor retention left when it removed every batch.
       const { rows } = await client.query<{ seq: string; hash: string }>(
-        'select seq, hash from audit_batch order by seq desc limit 1',
+        `select h.seq, h.hash from (select seq, hash from audit_batch union all select seq, hash from audit_anchor) h
+          order by h.seq desc limit 1`,
       );
       const seq = rows[0] ? Number(rows[0].seq) + 1 : 1;
       const prevHash = rows[0]?.hash ?? null;

@@ -44,6 +44,8 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     audit_subject: ['SELECT', 'INSERT', 'DELETE'],
     audit_rule: ['SELECT', 'INSERT', 'UPDATE'],
     audit_alert: ['SELECT', 'INSERT', 'UPDATE'],
+    // Retention is the owner's (it alone may remove the chain's oldest end); the services read the anchor.
+    audit_anchor: READ_ONLY,
     // The services read the ledger to answer /readyz; only the owner migrates.
     mikro_orm_migrations: READ_ONLY,
   },

@@ -5,6 +5,7 @@ import { Migration20261123000000DuplicateReview } from './Migration2026112300000
 import { Migration20261123020000ConsentLedger } from './Migration20261123020000ConsentLedger.js';
 import { Migration20261123030000ConsentBits } from './Migration20261123030000ConsentBits.js';
 import { Migration20261124000000AuditTrail } from './Migration20261124000000AuditTrail.js';
+import { Migration20261124010000AuditRetention } from './Migration20261124010000AuditRetention.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -19,4 +20,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261123020000ConsentLedger', class: Migration20261123020000ConsentLedger },
   { name: 'Migration20261123030000ConsentBits', class: Migration20261123030000ConsentBits },
   { name: 'Migration20261124000000AuditTrail', class: Migration20261124000000AuditTrail },
+  { name: 'Migration20261124010000AuditRetention', class: Migration20261124010000AuditRetention },
 ];
