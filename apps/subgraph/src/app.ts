@@ -74,6 +74,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         secrets: options.secrets,
         logger,
         limiter: new RateLimiter(config.publicRateLimitPerMinute),
+        ...(auditTrail.writer ? { audit: auditTrail.writer } : {}),
       }),
     },
     ...(options.devJwks && !config.production ? { jwks: options.devJwks } : {}),

@@ -148,6 +148,37 @@ describe('what is recorded', () => {
   });
 });
 
+describe('privacy operations outside GraphQL', () => {
+  it("a data subject's consent through the public endpoint is audited, naming the endpoint and the contact", async () => {
+    const [contact] = await server.sql<{ id: string; email: string }>(
+      'select id, email from contact where id = $1',
+      [ids[2]],
+    );
+    const res = await fetch(`${server.baseUrl}/public/consent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-gpc': '1' },
+      body: JSON.stringify({
+        email: contact!.email,
+        purpose: 'marketing',
+        status: 'GRANTED',
+        noticeVersion: '2026-01',
+      }),
+    });
+    expect(res.status).toBe(202);
+    const events = await eventsOf('data-subject');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      actorRoles: [],
+      purpose: null,
+      operationType: 'public',
+      operationName: 'publicConsent+GPC',
+      rootFields: ['POST /public/consent'],
+      requestId: res.headers.get('x-request-id'),
+      accesses: [{ channel: 'MUTATION', revealedFields: [], redactedFields: [], contactIds: [ids[2]] }],
+    });
+  });
+});
+
 describe("the privacy officer's queries", () => {
   it("by contact: who saw this person's data, naming only that person", async () => {
     const res = await officer<{ auditEvents: { totalCount: number; nodes: EventOut[] } }>(EVENTS, {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ConsentStatus, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { AuditUnavailable, type AuditWriter } from '../audit/writer.js';
 import type { Secrets } from '../context.js';
 import { BodyTooLarge, errorBody, readBody, sendJson } from '../http/respond.js';
 import type { Logger } from '../logger.js';
@@ -57,6 +58,8 @@ export function publicConsentRoute(options: {
   readonly secrets: Secrets;
   readonly logger: Logger;
   readonly limiter: RateLimiter;
+  /** The audit trail: a data subject's consent is a privacy operation, audited like the staff's. */
+  readonly audit?: AuditWriter;
 }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
     if (req.method !== 'POST') {
@@ -137,6 +140,33 @@ export function publicConsentRoute(options: {
             { contactId: id, purpose: 'sale_share', status: 'DENIED', method: 'GPC', evidence },
             recorder,
           );
+        }
+      }
+      if (contacts.length > 0 && options.audit) {
+        const pending = options.audit.submit({
+          occurredAt: now,
+          actorSub: DATA_SUBJECT,
+          actorRoles: [],
+          purpose: null,
+          operationType: 'public',
+          operationName: gpc ? 'publicConsent+GPC' : 'publicConsent',
+          rootFields: ['POST /public/consent'],
+          requestId: String(res.getHeader('x-request-id') ?? ''),
+          gatewayRequestId: null,
+          outcome: 'OK',
+          subjects: new Map(
+            contacts.map(({ id }) => [id, { channel: 'MUTATION', revealed: 0, redacted: 0 }]),
+          ),
+        });
+        // Nothing is revealed to the caller, and the consent ledger itself holds the events: a full audit buffer
+        // delays the answer (back-pressure) and, if it stays full, is logged loudly rather than refused.
+        if (pending) {
+          await pending.catch((error: unknown) => {
+            if (!(error instanceof AuditUnavailable)) throw error;
+            options.logger.error(
+              'audit trail unavailable: a public consent was recorded without its audit event',
+            );
+          });
         }
       }
       sendJson(res, 202, { status: 'accepted' });
