@@ -21,8 +21,14 @@
 // one under load at a time, their rounds alternating (measurePair). Each variant's SQL statements per request are
 // counted first, on a separate instance whose database connections go through a counting proxy
 // (bench/servers/sql-count-proxy.mjs), never under load.
+//
+// Audit section (servers audit-off and audit-on, issue 6): the same subgraph in NODE_ENV=test (the config refuses
+// AUDIT_ENABLED=0 in production), policy enforced, once without and once with the audit trail, measured as a pair
+// like the enforcement variants. Both have their SQL statements per request counted (the writer held back so that
+// only the request path is seen), and after each page size's rounds the audit events stored for audit-on's rounds
+// are counted against the requests they answered: the writer must keep up and lose nothing.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -65,6 +71,8 @@ const SERVER_NAMES = [
   'custos-via-proxy',
   'consent-support',
   'consent-marketing',
+  'audit-off',
+  'audit-on',
 ];
 /** The enforcement section's two variants; when both run, they are measured side by side (run.mjs, measurePair). */
 const ENFORCEMENT_PAIR = ['custos-enforced', 'custos-allow-all'];
@@ -80,6 +88,12 @@ const GATEWAY_PAIR = ['custos-direct', 'custos-via-gateway', 'custos-via-proxy']
  */
 const CONSENT_PAIR = ['consent-support', 'consent-marketing'];
 const CONSENT_GOAL = 0.8;
+/**
+ * The audit section's pair (issue 6): the same subgraph with the audit trail off and on. Goal: auditing keeps at
+ * least 0.90x of the throughput, with no extra SQL statement on the request path and no event lost.
+ */
+const AUDIT_PAIR = ['audit-off', 'audit-on'];
+const AUDIT_GOAL = 0.9;
 /** Issue 4's target: through the gateway, at least this share of the direct throughput. */
 const GATEWAY_GOAL = 0.7;
 /**
@@ -95,6 +109,8 @@ const RUN_ORDER = [
   'consent-marketing',
   'custos-enforced',
   'custos-allow-all',
+  'audit-off',
+  'audit-on',
   'postgraphile',
   'bare',
 ];
@@ -456,6 +472,8 @@ const NODE_FIELDS = {
   'custos-via-proxy': CUSTOS_FIELDS,
   'consent-support': CUSTOS_FIELDS,
   'consent-marketing': CUSTOS_FIELDS,
+  'audit-off': CUSTOS_FIELDS,
+  'audit-on': CUSTOS_FIELDS,
   bare: ['id', 'fullName', 'email', 'phone', 'birthDate', 'country', 'createdAt'],
   postgraphile: ['rowId', 'fullName', 'email', 'phone', 'birthDate', 'addressCountry', 'createdAt'],
 };
@@ -541,6 +559,26 @@ const SERVERS = {
     upstream: 'custos-direct',
     env: (upstreamPort) => ({ CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql` }),
   },
+  // The audit section: the same subgraph, token and purpose, outside production because the config refuses
+  // AUDIT_ENABLED=0 in production; the policy enforced in both. Only the audit trail differs between the two.
+  'audit-off': {
+    ...custosServer('custos, audit off (NODE_ENV=test)', {
+      NODE_ENV: 'test',
+      CUSTOS_POLICY_ALLOW_ALL: '0',
+      AUDIT_ENABLED: '0',
+    }),
+    audit: true,
+  },
+  'audit-on': {
+    ...custosServer('custos, audit on (NODE_ENV=test)', {
+      NODE_ENV: 'test',
+      CUSTOS_POLICY_ALLOW_ALL: '0',
+      AUDIT_ENABLED: '1',
+    }),
+    // The measured instance flushes at the default interval (AUDIT_FLUSH_MS, 200 ms, or at 500 events); the one
+    // whose SQL statements are counted holds its batches back (countStatements, COUNT_ENV).
+    audit: true,
+  },
 };
 
 /**
@@ -560,6 +598,8 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
       AUTH_AUDIENCE: BENCH_AUDIENCE,
       // Required in production; the bench records no consent evidence.
       CONSENT_HMAC_KEY: BENCH_CONSENT_KEY,
+      // Required in production: signs the audit trail's checkpoints (under CUSTOS_DATA_DIR/audit).
+      AUDIT_SIGNING_KEY: BENCH_AUDIT_KEY,
       LOG_LEVEL: 'warn',
       SEED_CONTACTS: '0',
       DB_POOL_MAX: String(settings.poolSize),
@@ -581,6 +621,10 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
 
 /** A random consent-evidence key per run (the subgraph requires one in production). */
 const BENCH_CONSENT_KEY = randomBytes(32).toString('base64url');
+/** A random Ed25519 key per run for the audit checkpoints (the subgraph requires one in production). */
+const BENCH_AUDIT_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 /** The identity provider of this run (started in main). */
 let identity;
@@ -612,6 +656,8 @@ function freePort() {
  */
 const BENCH_ISSUER = 'custos-bench';
 const BENCH_AUDIENCE = 'custos';
+/** The support agent's token subject: the audit events' `actor_sub` (checkAuditEvents). */
+const BENCH_SUBJECT = 'bench';
 
 async function startIdentityProvider() {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -627,7 +673,7 @@ async function startIdentityProvider() {
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const token = await new SignJWT({ roles: ['support_agent'] })
     .setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'JWT' })
-    .setSubject('bench')
+    .setSubject(BENCH_SUBJECT)
     .setIssuer(BENCH_ISSUER)
     .setAudience(BENCH_AUDIENCE)
     .setIssuedAt()
@@ -672,8 +718,11 @@ function canConnect(port) {
   });
 }
 
-/** Starts one server pinned to the server core; resolves once it accepts connections (and is ready). */
-async function startServer(name, databaseUrl) {
+/**
+ * Starts one server pinned to the server core; resolves once it accepts connections (and is ready). `extraEnv`
+ * overrides the server's environment (the SQL-counting instance's COUNT_ENV).
+ */
+async function startServer(name, databaseUrl, extraEnv = {}) {
   const server = SERVERS[name];
   const script = path.join(repoRoot, server.script);
   if (!existsSync(script)) {
@@ -687,6 +736,7 @@ async function startServer(name, databaseUrl) {
   const env = {
     ...process.env,
     ...server.env(upstream?.port),
+    ...extraEnv,
     DATABASE_URL: databaseUrl,
     DATABASE_OWNER_URL: databaseOwnerUrl,
     PORT: String(port),
@@ -843,12 +893,21 @@ async function load(name, request, rounds, options = {}) {
 }
 
 /**
+ * The SQL-counting instance's extra environment. The audit writer's own connections use the same DATABASE_URL, so
+ * they too go through the counting proxy: its batches are held back for a minute (they are written at that
+ * instance's shutdown, after the count), and the count shows the request path only. The writer's batch statements
+ * run on its connections, off the request path; every measured instance flushes at the default interval.
+ * (Without this, a flush falling between a request and its answer added its statements to that request's count.)
+ */
+const COUNT_ENV = { AUDIT_FLUSH_MS: '60000' };
+
+/**
  * SQL statements per request, for one server and each of its cases: a separate instance of the server (same
  * settings) whose DATABASE_URL points at a counting proxy in front of PostgreSQL; per case, 3 unmeasured requests
  * (JIT, pool connection, plan cache), then `settings.sqlCountRequests` requests one at a time, each answer checked,
  * and the statements the proxy read between the request and its answer. One request at a time means the pool
  * reuses its open connection: nothing of a connection's setup is counted. The measured instance never sees the
- * proxy.
+ * proxy. The counted instance gets COUNT_ENV on top of its environment.
  */
 async function countStatements(name, databaseUrl, cases, token) {
   const target = new URL(databaseUrl);
@@ -864,7 +923,7 @@ async function countStatements(name, databaseUrl, cases, token) {
   proxied.port = String(proxy.port);
   let server;
   try {
-    server = await startServer(name, proxied.toString());
+    server = await startServer(name, proxied.toString(), COUNT_ENV);
     const counts = {};
     for (const item of cases) {
       const request = requestFor(name, server.port, item, token);
@@ -966,17 +1025,21 @@ function printTable(header, table, leftColumns = 1) {
   for (const cells of table) console.log(line(cells).join('  '));
 }
 
+/** A row's measured cells: req/s, p50 ms, p99 ms, failed. */
+const METRIC_HEADER = ['req/s', 'p50 ms', 'p99 ms', 'failed'];
+const metricCells = (row) => [
+  row.requestsPerSecond.toLocaleString('en-US'),
+  row.p50Ms?.toFixed(2) ?? '-',
+  row.p99Ms?.toFixed(2) ?? '-',
+  failedCount(row),
+];
+
 function printReport(rows) {
-  const header = ['server', 'first', 'req/s', 'p50 ms', 'p99 ms', 'failed'];
-  const table = rows.map((row) => [
-    row.label,
-    String(row.size),
-    row.requestsPerSecond.toLocaleString('en-US'),
-    row.p50Ms?.toFixed(2) ?? '-',
-    row.p99Ms?.toFixed(2) ?? '-',
-    failedCount(row),
-  ]);
-  printTable(header, table);
+  const header = ['server', 'first', ...METRIC_HEADER];
+  printTable(
+    header,
+    rows.map((row) => [row.label, String(row.size), ...metricCells(row)]),
+  );
 }
 
 const queryTitle = (row) =>
@@ -990,14 +1053,11 @@ function formatSql(perRequest) {
 
 function printEnforcement(rows) {
   console.log('\nEnforcement cost (Custos in NODE_ENV=test: policy enforced vs replaced by allow-all)');
-  const header = ['query', 'server', 'req/s', 'p50 ms', 'p99 ms', 'failed', 'redactions', 'SQL/req'];
+  const header = ['query', 'server', ...METRIC_HEADER, 'redactions', 'SQL/req'];
   const table = rows.map((row) => [
     queryTitle(row),
     row.label,
-    row.requestsPerSecond.toLocaleString('en-US'),
-    row.p50Ms?.toFixed(2) ?? '-',
-    row.p99Ms?.toFixed(2) ?? '-',
-    failedCount(row),
+    ...metricCells(row),
     String(row.redactionsPerResponse),
     formatSql(row.sqlStatementsPerRequest),
   ]);
@@ -1077,35 +1137,86 @@ function enforcementReport(enforcementRows, sqlCounts, entityIds) {
 // Main
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Per page size at which both `first` and `second` have a row: `compare(firstRow, secondRow, size)`. */
+function perSize(rows, [first, second], compare) {
+  return settings.sizes.flatMap((size) => {
+    const find = (name) => rows.find((row) => row.server === name && row.size === size);
+    const a = find(first);
+    const b = find(second);
+    return a && b ? [compare(a, b, size)] : [];
+  });
+}
+
 /** Marketing (consent row rule) against customer_support, per page size, with the SQL statements per request. */
 function consentReport(consentRows) {
-  const comparisons = settings.sizes
-    .map((size) => {
-      const support = consentRows.find((row) => row.server === 'consent-support' && row.size === size);
-      const marketing = consentRows.find((row) => row.server === 'consent-marketing' && row.size === size);
-      if (!support || !marketing) return null;
-      const marketingOverSupport = ratio(marketing, support);
-      const sqlPerRequest = marketing.sqlStatementsPerRequest;
-      return {
-        size,
-        support: support.requestsPerSecond,
-        marketing: marketing.requestsPerSecond,
-        marketingOverSupport,
-        roundPairRatios: roundPairs(marketing, support),
-        sqlPerRequest,
-        goalMet:
-          support.valid &&
-          marketing.valid &&
-          marketingOverSupport !== null &&
-          marketingOverSupport >= CONSENT_GOAL &&
-          sqlPerRequest === 1,
-      };
-    })
-    .filter((c) => c !== null);
+  const comparisons = perSize(consentRows, CONSENT_PAIR, (support, marketing, size) => {
+    const marketingOverSupport = ratio(marketing, support);
+    const sqlPerRequest = marketing.sqlStatementsPerRequest;
+    return {
+      size,
+      support: support.requestsPerSecond,
+      marketing: marketing.requestsPerSecond,
+      marketingOverSupport,
+      roundPairRatios: roundPairs(marketing, support),
+      sqlPerRequest,
+      goalMet:
+        support.valid &&
+        marketing.valid &&
+        marketingOverSupport !== null &&
+        marketingOverSupport >= CONSENT_GOAL &&
+        sqlPerRequest === 1,
+    };
+  });
   return {
     goal: `marketing >= ${CONSENT_GOAL} x customer_support req/s at every size, one SQL statement per request`,
     comparisons,
     goalMet: comparisons.length === 0 ? null : comparisons.every((c) => c.goalMet),
+  };
+}
+
+/** Two SQL counts (`formatSql`'s input) are the same: a number, or the same min and max. */
+const sameSql = (a, b) => a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * audit-on against audit-off, per page size: the throughput ratio, the SQL statements per request of each (the
+ * request path: audit-on must run no extra statement), and the events stored against the requests answered.
+ */
+function auditReport(auditRows, sqlCounts, eventChecks) {
+  const comparisons = perSize(auditRows, AUDIT_PAIR, (off, on, size) => {
+    const onOverOff = ratio(on, off);
+    const sql = { off: off.sqlStatementsPerRequest, on: on.sqlStatementsPerRequest };
+    return {
+      size,
+      off: off.requestsPerSecond,
+      on: on.requestsPerSecond,
+      onOverOff,
+      roundPairRatios: roundPairs(on, off),
+      goalMet: off.valid && on.valid && onOverOff !== null && onOverOff >= AUDIT_GOAL,
+      sqlPerRequest: sql,
+      sqlGoalMet: sql.off === null || sql.on === null ? null : sameSql(sql.off, sql.on),
+      events: eventChecks.find((check) => check.size === size) ?? null,
+    };
+  });
+  const all = (key) => {
+    const decided = comparisons.map((c) => (key === 'events' ? (c.events?.goalMet ?? null) : c[key]));
+    return decided.length === 0 || decided.includes(null) ? null : decided.every(Boolean);
+  };
+  return {
+    mode:
+      'Custos in NODE_ENV=test (the config refuses AUDIT_ENABLED=0 in production), policy enforced, support_agent ' +
+      'token, X-Purpose: customer_support; audit-off: AUDIT_ENABLED=0; audit-on: AUDIT_ENABLED=1, default flush ' +
+      '(AUDIT_FLUSH_MS 200 ms or 500 events); the SQL-counted instances: AUDIT_FLUSH_MS=60000; every load ' +
+      "process sends its own x-request-id (kept as the events' gateway_request_id), the same for both variants",
+    goal:
+      `audit-on >= ${AUDIT_GOAL} x audit-off req/s at every size; the same SQL statements per request (none ` +
+      'added on the request path); every answered request audited, stored within 1 s of the last round',
+    rounds: settings.rounds,
+    results: auditRows,
+    comparisons,
+    goalMet: all('goalMet'),
+    sqlGoalMet: all('sqlGoalMet'),
+    eventsGoalMet: all('events'),
+    sqlStatements: { off: sqlCounts['audit-off'] ?? null, on: sqlCounts['audit-on'] ?? null },
   };
 }
 
@@ -1156,6 +1267,9 @@ async function main() {
   const enforcementRows = [];
   const federationRows = [];
   const consentRows = [];
+  const auditRows = [];
+  /** Per page size: audit events stored for audit-on's rounds against the requests they answered (checkAuditEvents). */
+  const auditEventChecks = [];
   /** Consent events recorded through the API per second (issue 5), when the consent pair ran. */
   let recording = null;
 
@@ -1213,6 +1327,74 @@ async function main() {
       await stopChild(handle);
     }
   }
+  /**
+   * The bench token's audit events of this run: how many name one of `tags` as their gateway request id, and how
+   * many name any tag starting with `prefix`.
+   */
+  function countTaggedAuditEvents(tags, prefix) {
+    return withClient(database.url, async (client) => {
+      const { rows } = await client.query(
+        `select count(*) filter (where gateway_request_id = any($3::text[]))::int as tagged,
+                count(*) filter (where starts_with(gateway_request_id, $4))::int as prefixed
+           from audit_event where actor_sub = $1 and occurred_at >= $2`,
+        [BENCH_SUBJECT, startedAt.toISOString(), tags, prefix],
+      );
+      return rows[0];
+    });
+  }
+
+  /**
+   * After one page size's rounds of the audit pair, both servers still running: did the writer keep up and lose
+   * nothing? Every load process of the pair sends its own `x-request-id` (measurePair, tagLoads), which the
+   * subgraph keeps in its events (gateway_request_id), so the events of audit-on's measured rounds are counted
+   * exactly (warm-ups and verifying requests apart) and compared with the requests those rounds answered, one
+   * second (five flush intervals) after the last round. A request still in flight when a load process stopped is
+   * audited but not answered to the load generator: up to `connections` more events than answers per round are
+   * expected; fewer would be a loss (or a 503 AUDIT_UNAVAILABLE, which the rounds also count as failed). When some
+   * are missing after that second, waits up to 30 s more to tell a slow writer from a loss. audit-off's load
+   * processes (warm-up and rounds) must leave no event: the switch is in effect.
+   */
+  async function checkAuditEvents(item, rounds, roundTags) {
+    const settleStarted = Date.now();
+    await sleep(1_000);
+    const onTags = roundTags.get('audit-on');
+    const offPrefix = `${loadTag('audit-off', item)}.`;
+    const answered = rounds.get('audit-on').reduce((total, round) => total + round.totalRequests, 0);
+    const first = await countTaggedAuditEvents(onTags, offPrefix);
+    let stored = first.tagged;
+    while (stored < answered && Date.now() - settleStarted < 31_000) {
+      await sleep(500);
+      stored = (await countTaggedAuditEvents(onTags, offPrefix)).tagged;
+    }
+    const check = {
+      size: item.size,
+      answered,
+      storedAfterOneSecond: first.tagged,
+      stored,
+      secondsUntilStored: stored >= answered ? Math.round((Date.now() - settleStarted) / 100) / 10 : null,
+      inFlightAllowance: settings.connections * onTags.length,
+      auditOffEvents: first.prefixed,
+    };
+    check.goalMet =
+      check.storedAfterOneSecond >= answered &&
+      stored - answered <= check.inFlightAllowance &&
+      check.auditOffEvents === 0;
+    auditEventChecks.push(check);
+    console.log(
+      `audit events for audit-on's rounds at ${item.key}: ${stored.toLocaleString('en-US')} stored for ` +
+        `${answered.toLocaleString('en-US')} requests answered (${check.storedAfterOneSecond.toLocaleString('en-US')} ` +
+        `1 s after the last round); audit-off: ${check.auditOffEvents}`,
+    );
+    if (check.auditOffEvents > 0) {
+      warnings.push(
+        `audit-off at ${item.key}: audit events stored while AUDIT_ENABLED=0 (switch not in effect?)`,
+      );
+    }
+  }
+
+  /** The `x-request-id` prefix of one server's load processes at one case, this run (tagLoads). */
+  const loadTag = (name, item) => `bench-${startedAt.getTime()}.${name}.${item.key.replace('=', '')}`;
+
   /** SQL statements per request of each enforcement variant, per case key. */
   const sqlCounts = {};
   /** The first verified server's page per size: every other server must return the same rows in order. */
@@ -1280,20 +1462,23 @@ async function main() {
     } else if (SERVERS[name].consent) {
       row.sqlStatementsPerRequest = sqlCounts[name]?.[item.key]?.perRequest ?? null;
       consentRows.push(row);
+    } else if (SERVERS[name].audit) {
+      row.sqlStatementsPerRequest = sqlCounts[name]?.[item.key]?.perRequest ?? null;
+      auditRows.push(row);
     } else {
       rows.push(row);
     }
   }
 
   // A pair whose two servers are both selected is measured as a pair (below); either alone, like any other server.
-  const pairs = [ENFORCEMENT_PAIR, GATEWAY_PAIR, CONSENT_PAIR].filter((pair) =>
+  const pairs = [ENFORCEMENT_PAIR, GATEWAY_PAIR, CONSENT_PAIR, AUDIT_PAIR].filter((pair) =>
     pair.every((name) => settings.servers.includes(name)),
   );
   for (const name of settings.servers) {
     const pair = pairs.find((candidate) => candidate.includes(name));
     if (pair) {
       if (name === pair.find((member) => settings.servers.includes(member))) {
-        await measurePair(pair);
+        await measurePair(pair, pair === AUDIT_PAIR ? { afterCase: checkAuditEvents, tagLoads: true } : {});
         if (pair === CONSENT_PAIR) recording = await measureRecording();
       }
       continue;
@@ -1301,7 +1486,7 @@ async function main() {
     const server = SERVERS[name];
     console.log(`\n== ${server.label} ==`);
     const cases = casesFor(name, entityIds);
-    if (server.enforcement || server.consent) await count(name, cases);
+    if (server.enforcement || server.consent || server.audit) await count(name, cases);
     const { handle, port } = await startServer(name, database.appUrl);
     try {
       const verified = await verifyAll(name, port, cases);
@@ -1319,12 +1504,17 @@ async function main() {
    * The two enforcement variants, whose ratio is the result: both servers started (pinned to the same core), but
    * only one under load at any time. Per case: a warm-up of each, then their rounds alternate (A B, B A, A B, …),
    * so that a slow minute of a shared machine falls on both alike instead of on whichever ran then.
+   * `tagLoads`: each load process (warm-up or round) sends its own `x-request-id`, `<loadTag>.warmup` or
+   * `<loadTag>.r<round>`, as a gateway would send its request id (the audit section counts events by it).
+   * `afterCase(item, rounds, roundTags)` runs after each case's rounds, both servers still running.
    */
-  async function measurePair(names) {
+  async function measurePair(names, { afterCase, tagLoads = false } = {}) {
     console.log(`\n== ${names.map((name) => SERVERS[name].label).join(' vs ')} ==`);
     const cases = casesFor(names[0], entityIds);
-    for (const name of names)
-      if (SERVERS[name].enforcement || SERVERS[name].consent) await count(name, cases);
+    for (const name of names) {
+      const server = SERVERS[name];
+      if (server.enforcement || server.consent || server.audit) await count(name, cases);
+    }
     const started = [];
     try {
       for (const name of names) started.push({ name, ...(await startServer(name, database.appUrl)) });
@@ -1333,16 +1523,25 @@ async function main() {
       for (const item of cases) {
         console.log(`${item.key}:`);
         const rounds = new Map(names.map((name) => [name, []]));
+        /** Each measured round's x-request-id, per server (tagLoads). */
+        const roundTags = new Map(names.map((name) => [name, []]));
         const requests = new Map(
           started.map(({ name, port }) => [name, requestFor(name, port, item, token)]),
         );
+        const tagged = (name, suffix) => {
+          const request = requests.get(name);
+          if (!tagLoads) return request;
+          const tag = `${loadTag(name, item)}.${suffix}`;
+          if (suffix !== 'warmup') roundTags.get(name).push(tag);
+          return { ...request, headers: { ...request.headers, 'x-request-id': tag } };
+        };
         if (settings.warmupSeconds > 0) {
-          for (const name of names) await load(name, requests.get(name), 0, { label: name });
+          for (const name of names) await load(name, tagged(name, 'warmup'), 0, { label: name });
         }
         for (let round = 0; round < item.rounds; round++) {
           const order = round % 2 === 0 ? names : [...names].reverse();
           for (const name of order) {
-            const [result] = await load(name, requests.get(name), 1, {
+            const [result] = await load(name, tagged(name, `r${round + 1}`), 1, {
               label: name,
               warmupSeconds: 0,
               firstRound: round + 1,
@@ -1352,6 +1551,8 @@ async function main() {
           }
         }
         for (const name of names) record(name, item, rounds.get(name), verified.get(name).get(item.key));
+        // While both servers still run: what the case left behind (the audit section's stored events).
+        if (afterCase) await afterCase(item, rounds, roundTags);
       }
     } finally {
       for (const { handle } of started) await stopChild(handle);
@@ -1381,6 +1582,11 @@ async function main() {
   });
   const fmt = (value) => (value === null ? 'n/a' : `${value.toFixed(2)}x`);
   const verdict = (met) => (met === null ? 'not measured' : met ? 'MET' : 'NOT MET');
+  /** The round pairs' ratios (roundPairs): their median and range, when there are several. */
+  const spreadOf = (pairs) =>
+    pairs.length > 1
+      ? ` (round pairs: median ${fmt(median(pairs))}, ${fmt(Math.min(...pairs))}-${fmt(Math.max(...pairs))})`
+      : '';
   const decided = comparisons.filter((c) => c.targetMet !== null);
   const targetMet = decided.length === settings.sizes.length ? decided.every((c) => c.targetMet) : null;
   if (rows.length > 0) {
@@ -1399,13 +1605,8 @@ async function main() {
     printEnforcement(enforcementRows);
     console.log('');
     for (const c of enforcement.comparisons) {
-      const pairs = c.roundPairRatios;
-      const spread =
-        pairs.length > 1
-          ? ` (round pairs: median ${fmt(median(pairs))}, ${fmt(Math.min(...pairs))}-${fmt(Math.max(...pairs))})`
-          : '';
       console.log(
-        `${c.title}: enforced/allow-all ${fmt(c.enforcedOverAllowAll)}${spread}, ` +
+        `${c.title}: enforced/allow-all ${fmt(c.enforcedOverAllowAll)}${spreadOf(c.roundPairRatios)}, ` +
           `goal (>= ${ENFORCEMENT_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}`,
       );
     }
@@ -1445,6 +1646,45 @@ async function main() {
           `goal (>= ${CONSENT_GOAL.toFixed(2)}x, 1 statement) ${verdict(c.goalMet)}`,
       );
     }
+  }
+  const audit = auditReport(auditRows, sqlCounts, auditEventChecks);
+  if (audit.comparisons.length > 0) {
+    console.log('\nAudit trail: the same page with auditing off and on (NODE_ENV=test, policy enforced)');
+    printTable(
+      ['query', 'server', ...METRIC_HEADER, 'SQL/req'],
+      audit.results.map((row) => [
+        queryTitle(row),
+        row.label,
+        ...metricCells(row),
+        formatSql(row.sqlStatementsPerRequest),
+      ]),
+      2,
+    );
+    console.log('');
+    for (const c of audit.comparisons) {
+      console.log(
+        `first=${c.size}: audit off ${c.off}, audit on ${c.on}, on/off ${fmt(c.onOverOff)}${spreadOf(c.roundPairRatios)}, ` +
+          `goal (>= ${AUDIT_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}`,
+      );
+      console.log(
+        `first=${c.size}: SQL/req off ${formatSql(c.sqlPerRequest.off)}, on ${formatSql(c.sqlPerRequest.on)} ` +
+          `(request path; goal: no extra statement) ${verdict(c.sqlGoalMet)}`,
+      );
+      const e = c.events;
+      console.log(
+        e
+          ? `first=${c.size}: audit events stored ${e.stored.toLocaleString('en-US')} for ` +
+              `${e.answered.toLocaleString('en-US')} requests answered in audit-on's rounds (1 s after: ` +
+              `${e.storedAfterOneSecond.toLocaleString('en-US')}; up to ${e.inFlightAllowance} more expected from ` +
+              `requests in flight when a round stopped; audit-off: ${e.auditOffEvents}), ` +
+              `goal (no loss, stored within 1 s) ${verdict(e.goalMet)}`
+          : `first=${c.size}: audit events not counted`,
+      );
+    }
+    console.log(
+      `audit goal (audit-on >= ${AUDIT_GOAL.toFixed(2)} x audit-off req/s at every size): ${verdict(audit.goalMet)}; ` +
+        `SQL goal ${verdict(audit.sqlGoalMet)}; events goal ${verdict(audit.eventsGoalMet)}`,
+    );
   }
   for (const warning of warnings) console.warn(`warning: ${warning}`);
 
@@ -1488,6 +1728,7 @@ async function main() {
     enforcement,
     federation,
     consent: { ...consent, recording },
+    audit,
     warnings,
   };
   const resultsDir = path.join(benchDir, 'results');
@@ -1499,9 +1740,15 @@ async function main() {
   console.log(`\nwrote ${path.relative(repoRoot, file)} and bench/results/latest.json`);
 
   // CI: every goal whose servers ran must be met, and at least one must have been measured.
-  const goals = [targetMet, enforcement.goalMet, federation.goalMet, consent.goalMet].filter(
-    (met) => met !== null,
-  );
+  const goals = [
+    targetMet,
+    enforcement.goalMet,
+    federation.goalMet,
+    consent.goalMet,
+    audit.goalMet,
+    audit.sqlGoalMet,
+    audit.eventsGoalMet,
+  ].filter((met) => met !== null);
   if (process.env.BENCH_ENFORCE_TARGET === '1' && (goals.length === 0 || goals.includes(false))) {
     process.exitCode = 1;
   }
