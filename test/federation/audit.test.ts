@@ -62,7 +62,8 @@ function expected(
 async function storedAccesses(eventId: string): Promise<Map<string, Access>> {
   const rows = await federation.custos.sql<{ contact_id: string; revealed: string[]; redacted: string[] }>(
     `select s.contact_id, a.revealed, a.redacted
-       from audit_access a cross join unnest(a.subjects) u(p) join audit_subject s on s.pseudonym = u.p
+       from audit_access a left join audit_subject_set t on t.digest = a.subject_set
+            cross join unnest(coalesce(a.subjects, t.subjects)) u(p) join audit_subject s on s.pseudonym = u.p
       where a.event_id = $1`,
     [eventId],
   );

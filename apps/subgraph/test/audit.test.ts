@@ -241,6 +241,31 @@ describe('tamper evidence', () => {
     expect(await verify()).toMatchObject({ valid: true, problem: null });
   });
 
+  it('finds a subject set whose pseudonyms were swapped (sets are content-addressed)', async () => {
+    const [set] = await server.sql<{ digest: string }>(
+      "select a.subject_set as digest from audit_access a join audit_event e on e.id = a.event_id where e.actor_sub = 'audit-agent' limit 1",
+    );
+    const [original] = await server.sql<{ subjects: string }>(
+      'select subjects::text from audit_subject_set where digest = $1',
+      [set!.digest],
+    );
+    await server.sql(
+      'update audit_subject_set set subjects = subjects[2:] || subjects[1:1] where digest = $1',
+      [set!.digest],
+    );
+    try {
+      const broken = await verify();
+      expect(broken.valid).toBe(false);
+      expect(broken.problem).toMatch(/subjects of event \d+ of batch \d+ were altered or removed/);
+    } finally {
+      await server.sql('update audit_subject_set set subjects = $2::uuid[] where digest = $1', [
+        set!.digest,
+        original!.subjects,
+      ]);
+    }
+    expect(await verify()).toMatchObject({ valid: true, problem: null });
+  });
+
   it('refuses UPDATE and DELETE to every role by trigger, and finds a deleted event', async () => {
     await expect(server.sql("update audit_event set outcome = 'OK'")).rejects.toThrow(/append-only/);
     await expect(server.sql('delete from audit_access')).rejects.toThrow(/append-only/);

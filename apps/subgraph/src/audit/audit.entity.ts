@@ -69,18 +69,47 @@ export const AuditEventSchema = defineEntity({
 export class AuditEvent extends AuditEventSchema.class {}
 AuditEventSchema.setClass(AuditEvent);
 
+/** A distinct set of subject pseudonyms, stored once and referenced by its digest (content-addressed). */
+export const AuditSubjectSetSchema = defineEntity({
+  name: 'AuditSubjectSet',
+  tableName: 'audit_subject_set',
+  indexes: [{ name: 'audit_subject_set_subjects_idx', properties: ['subjects'], type: 'gin' }],
+  properties: {
+    digest: p.string().columnType('char(64)').primary(),
+    subjects: p.array().columnType('uuid[]'),
+    createdAt: p.datetime(3),
+  },
+});
+export class AuditSubjectSet extends AuditSubjectSetSchema.class {}
+AuditSubjectSetSchema.setClass(AuditSubjectSet);
+
 export const AuditAccessSchema = defineEntity({
   name: 'AuditAccess',
   tableName: 'audit_access',
   triggers: appendOnly('audit_access'),
-  indexes: [{ name: 'audit_access_subjects_idx', properties: ['subjects'], type: 'gin' }],
+  indexes: [
+    { name: 'audit_access_subjects_idx', properties: ['subjects'], type: 'gin' },
+    { name: 'audit_access_subject_set_idx', properties: ['subjectSet'] },
+  ],
+  checks: [
+    { name: 'audit_access_subjects_check', expression: '(subjects is null) <> (subject_set is null)' },
+  ],
   properties: {
     event: () => p.manyToOne(AuditEvent).mapToPk().primary().updateRule('no action').deleteRule('no action'),
     ordinal: p.integer().primary(),
     channel: p.enum(['QUERY', 'ENTITIES', 'MUTATION', 'EXPORT'] as const).columnType('varchar(16)'),
     revealed: p.array().columnType('text[]'),
     redacted: p.array().columnType('text[]'),
-    subjects: p.array().columnType('uuid[]'),
+    /** Inline pseudonyms: accesses written before subject sets existed. */
+    subjects: p.array().columnType('uuid[]').nullable(),
+    subjectSet: () =>
+      p
+        .manyToOne(AuditSubjectSet)
+        .mapToPk()
+        .fieldName('subject_set')
+        .nullable()
+        .updateRule('no action')
+        .deleteRule('no action'),
   },
 });
 export class AuditAccess extends AuditAccessSchema.class {}
@@ -160,6 +189,7 @@ AuditAnchorSchema.setClass(AuditAnchor);
 export const AUDIT_ENTITIES = [
   AuditBatch,
   AuditEvent,
+  AuditSubjectSet,
   AuditAccess,
   AuditSubject,
   AuditRule,

@@ -77,8 +77,11 @@ export async function listAuditEvents(
         async () => 0,
       );
     pseudonym = subject.pseudonym;
+    const at = p.add(pseudonym);
     where.push(
-      `e.id in (select a.event_id from audit_access a where a.subjects @> array[${p.add(pseudonym)}::uuid])`,
+      `e.id in (select a.event_id from audit_access a join audit_subject_set s on s.digest = a.subject_set
+                 where s.subjects @> array[${at}::uuid]
+                union all select a.event_id from audit_access a where a.subjects @> array[${at}::uuid])`,
     );
   }
   if (filter.actor) where.push(`e.actor_sub = ${p.add(filter.actor)}`);
@@ -103,12 +106,13 @@ export async function listAuditEvents(
     const accesses = await query<AuditAccessRow & { eventId: string }>(
       em,
       `select a.event_id as "eventId", a.channel, a.revealed as "revealedFields", a.redacted as "redactedFields",
-              cardinality(a.subjects) as "subjectCount",
-              array(select s.contact_id::text from unnest(a.subjects) with ordinality u(p, n)
+              cardinality(coalesce(a.subjects, t.subjects)) as "subjectCount",
+              array(select s.contact_id::text from unnest(coalesce(a.subjects, t.subjects)) with ordinality u(p, n)
                       join audit_subject s on s.pseudonym = u.p
                      where $2::uuid is null or u.p = $2::uuid order by u.n) as "contactIds"
-         from audit_access a
-        where a.event_id = any($1::uuid[]) and ($2::uuid is null or a.subjects @> array[$2::uuid])
+         from audit_access a left join audit_subject_set t on t.digest = a.subject_set
+        where a.event_id = any($1::uuid[])
+          and ($2::uuid is null or coalesce(a.subjects, t.subjects) @> array[$2::uuid])
         order by a.event_id, a.ordinal`,
       [page.map((row) => row.id), pseudonym ?? null],
     );

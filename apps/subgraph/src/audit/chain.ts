@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '@custos/policy';
 import type { Channel } from './recorder.js';
 
-/** One access row of an event: the subjects (pseudonyms) that got the same fields the same way. */
+/**
+ * One access row of an event: the subjects (pseudonyms) that got the same fields the same way — by the digest of
+ * their subject set, or (accesses written before subject sets) inline.
+ */
 export interface AccessRecord {
   readonly ordinal: number;
   readonly channel: Channel;
   readonly revealed: readonly string[];
   readonly redacted: readonly string[];
-  readonly subjects: readonly string[];
+  readonly subjectSet?: string;
+  readonly subjects?: readonly string[];
 }
 
 export type OperationType = 'query' | 'mutation' | 'public';
@@ -43,6 +47,11 @@ export interface BatchRecord {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The digest that names a set of subject pseudonyms (in the order stored). */
+export function subjectSetDigest(pseudonyms: readonly string[]): string {
+  return sha256(`custos-audit-subjects-v1\n${pseudonyms.join(',')}`);
+}
 
 /** The digest of an event: everything it records, accesses included, in a canonical form. */
 export function eventDigest(event: EventRecord): string {

@@ -61,13 +61,19 @@ export async function pruneAuditLog(ownerUrl: string, olderThan: Date): Promise<
         [last.seq, last.hash, cutoff, batches, events],
       );
     }
+    await client.query(
+      `delete from audit_subject_set t where t.created_at < $1
+         and not exists (select 1 from audit_access a where a.subject_set = t.digest)`,
+      [cutoff],
+    );
     const alerts =
       (await client.query('delete from audit_alert where fired_at < $1', [cutoff])).rowCount ?? 0;
     const subjects =
       (
         await client.query(
           `delete from audit_subject s where s.created_at < $1
-             and not exists (select 1 from audit_access a where a.subjects @> array[s.pseudonym])`,
+             and not exists (select 1 from audit_access a where a.subjects @> array[s.pseudonym])
+             and not exists (select 1 from audit_subject_set t where t.subjects @> array[s.pseudonym])`,
           [cutoff],
         )
       ).rowCount ?? 0;

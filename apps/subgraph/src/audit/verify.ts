@@ -6,6 +6,7 @@ import {
   eventDigest,
   type OperationType,
   type Outcome,
+  subjectSetDigest,
 } from './chain.js';
 import { readCheckpoints } from './checkpoints.js';
 import type { Channel } from './recorder.js';
@@ -65,7 +66,8 @@ interface AccessRow {
   channel: Channel;
   revealed: string[];
   redacted: string[];
-  subjects: string[];
+  subjects: string[] | null;
+  subject_set: string | null;
 }
 
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -120,12 +122,25 @@ export async function verifyAuditLog(
       [first, last],
     );
     const accessRows = await run<AccessRow>(
-      `select a.event_id, a.ordinal, a.channel, a.revealed, a.redacted, a.subjects::text[] as subjects
+      `select a.event_id, a.ordinal, a.channel, a.revealed, a.redacted, a.subjects::text[] as subjects,
+              a.subject_set
          from audit_access a join audit_event e on e.id = a.event_id
         where e.batch_seq between $1 and $2 order by a.event_id, a.ordinal`,
       [first, last],
     );
+    // The subject sets the page's accesses name: each must still hash to the digest that names it.
+    const setDigests = [...new Set(accessRows.flatMap((row) => (row.subject_set ? [row.subject_set] : [])))];
+    const sets = setDigests.length
+      ? await run<{ digest: string; subjects: string[] }>(
+          'select s.digest, s.subjects::text[] as subjects from audit_subject_set s where s.digest = any($1)',
+          [setDigests],
+        )
+      : [];
+    const intact = new Set(
+      sets.filter((set) => subjectSetDigest(set.subjects) === set.digest).map((s) => s.digest),
+    );
     const accessesOf = new Map<string, AccessRecord[]>();
+    const damaged = new Set<string>();
     for (const row of accessRows) {
       const list = accessesOf.get(row.event_id) ?? [];
       list.push({
@@ -133,8 +148,9 @@ export async function verifyAuditLog(
         channel: row.channel,
         revealed: row.revealed,
         redacted: row.redacted,
-        subjects: row.subjects,
+        ...(row.subject_set ? { subjectSet: row.subject_set } : { subjects: row.subjects ?? [] }),
       });
+      if (row.subject_set && !intact.has(row.subject_set)) damaged.add(row.event_id);
       accessesOf.set(row.event_id, list);
     }
     const eventsOf = new Map<number, EventRow[]>();
@@ -175,6 +191,9 @@ export async function verifyAuditLog(
         };
         const digest = eventDigest(record);
         if (digest !== row.digest) return broken(seq, `event ${row.idx} of batch ${seq} was altered`);
+        if (damaged.has(row.id)) {
+          return broken(seq, `the subjects of event ${row.idx} of batch ${seq} were altered or removed`);
+        }
         digests.push(digest);
       }
       const hash = batchHash({

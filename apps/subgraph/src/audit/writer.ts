@@ -3,7 +3,7 @@ import { POLICY_VERSION } from '@custos/policy';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { isUuid } from '../shared/pagination.js';
-import { type AccessRecord, batchHash, type EventRecord, eventDigest } from './chain.js';
+import { type AccessRecord, batchHash, type EventRecord, eventDigest, subjectSetDigest } from './chain.js';
 import type { CheckpointLog } from './checkpoints.js';
 import { type Alert, Monitor, parseRuleParams, type Rule, type RuleKind } from './monitor.js';
 import { fieldsOf, type SubjectAccess } from './recorder.js';
@@ -48,6 +48,21 @@ export class AuditUnavailable extends Error {
 export const CHAIN_LOCK = 7_201_124;
 const RULES_REFRESH_MS = 30_000;
 const PSEUDONYM_CACHE_MAX = 200_000;
+const KNOWN_SETS_MAX = 50_000;
+
+/** Subjects that got the same fields the same way in one event. */
+interface Group {
+  readonly channel: SubjectAccess['channel'];
+  readonly revealed: number;
+  readonly redacted: number;
+  readonly subjects: string[];
+}
+
+/** An event ready to store, with its subject sets (digest → pseudonyms). */
+interface Prepared {
+  readonly record: EventRecord;
+  readonly sets: readonly (readonly [string, string[]])[];
+}
 
 interface Waiter {
   readonly event: AuditEventInput;
@@ -74,6 +89,8 @@ export class AuditWriter {
   private buffer: AuditEventInput[] = [];
   private readonly waiters: Waiter[] = [];
   private readonly pseudonyms = new Map<string, string>();
+  /** Subject sets this process has stored (content-addressed: never stored twice). */
+  private readonly knownSets = new Set<string>();
   private pendingAlerts: Alert[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -244,8 +261,20 @@ export class AuditWriter {
       if (this.pendingAlerts.length > 0) await this.writeAlerts();
       return;
     }
+    const knew = this.knownSets.size;
+    try {
+      await this.writeBatch(events);
+    } catch (error) {
+      // A subject set this process had stored was removed since (retention): the batch failed on its reference,
+      // and the cache is now empty — once more, sending every set.
+      if ((error as { code?: string }).code === '23503' && knew > 0) await this.writeBatch(events);
+      else throw error;
+    }
+  }
+
+  private async writeBatch(events: readonly AuditEventInput[]): Promise<void> {
     const client = await this.pool.connect();
-    let stored: { records: EventRecord[]; seq: number; hash: string };
+    let stored: { prepared: Prepared[]; seq: number; hash: string };
     try {
       await client.query('begin');
       await client.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
@@ -258,8 +287,14 @@ export class AuditWriter {
       );
       const seq = rows[0] ? Number(rows[0].seq) + 1 : 1;
       const prevHash = rows[0]?.hash ?? null;
-      const records = events.map((event) => this.toRecord(event));
+      const prepared = events.map((event) => this.toRecord(event));
+      const records = prepared.map((p) => p.record);
       const digests = records.map(eventDigest);
+      // Each distinct subject set once: not those this process already stored, nor twice in one batch.
+      const newSets = new Map<string, string[]>();
+      for (const { sets } of prepared) {
+        for (const [digest, subjects] of sets) if (!this.knownSets.has(digest)) newSets.set(digest, subjects);
+      }
       const createdAt = new Date().toISOString();
       const hash = batchHash({
         seq,
@@ -307,22 +342,43 @@ export class AuditWriter {
           seq,
         ],
       );
-      const accesses = records.flatMap((r) => r.accesses.map((a) => ({ event_id: r.id, ...a })));
+      if (newSets.size > 0) {
+        await client.query(
+          `insert into audit_subject_set (digest, subjects, created_at)
+           select x.digest, x.subjects, now() from jsonb_to_recordset($1::jsonb) as x(digest text, subjects uuid[])
+           on conflict (digest) do nothing`,
+          [JSON.stringify([...newSets].map(([digest, subjects]) => ({ digest, subjects })))],
+        );
+      }
+      const accesses = records.flatMap((r) =>
+        r.accesses.map((a) => ({
+          event_id: r.id,
+          ordinal: a.ordinal,
+          channel: a.channel,
+          revealed: a.revealed,
+          redacted: a.redacted,
+          subject_set: a.subjectSet,
+        })),
+      );
       if (accesses.length > 0) {
         await client.query(
-          `insert into audit_access (event_id, ordinal, channel, revealed, redacted, subjects)
-           select x.event_id, x.ordinal, x.channel, x.revealed, x.redacted, x.subjects
+          `insert into audit_access (event_id, ordinal, channel, revealed, redacted, subject_set)
+           select x.event_id, x.ordinal, x.channel, x.revealed, x.redacted, x.subject_set
            from jsonb_to_recordset($1::jsonb) as x(event_id uuid, ordinal int, channel text, revealed text[],
-             redacted text[], subjects uuid[])`,
+             redacted text[], subject_set text)`,
           [JSON.stringify(accesses)],
         );
       }
       await this.insertAlerts(client, this.pendingAlerts);
       await client.query('commit');
       this.pendingAlerts = [];
-      stored = { records, seq, hash };
+      if (this.knownSets.size + newSets.size > KNOWN_SETS_MAX) this.knownSets.clear();
+      for (const digest of newSets.keys()) this.knownSets.add(digest);
+      stored = { prepared, seq, hash };
     } catch (error) {
       await client.query('rollback').catch(() => {});
+      // A set this process believes stored may have been removed since (retention): send every set next time.
+      this.knownSets.clear();
       throw error;
     } finally {
       client.release();
@@ -330,7 +386,7 @@ export class AuditWriter {
     this.buffer.splice(0, events.length);
     this.head = { seq: stored.seq, hash: stored.hash };
     this.admitWaiters();
-    this.observe(stored.records);
+    this.observe(stored.prepared);
     await this.checkpoint(false);
   }
 
@@ -346,14 +402,14 @@ export class AuditWriter {
   }
 
   /** The monitor sees what was stored; its alerts are written with the next transaction, soon. */
-  private observe(records: readonly EventRecord[]): void {
-    for (const r of records) {
+  private observe(prepared: readonly Prepared[]): void {
+    for (const { record: r, sets } of prepared) {
       const alerts = this.monitor.observe({
         actorSub: r.actorSub,
         purpose: r.purpose,
         occurredAt: new Date(r.occurredAt),
         outcome: r.outcome,
-        pseudonyms: r.accesses.flatMap((a) => a.subjects),
+        pseudonyms: sets.length === 1 ? sets[0]![1] : sets.flatMap(([, subjects]) => subjects),
       });
       for (const alert of alerts) {
         this.options.logger.warn({ rule: alert.ruleId, kind: alert.kind }, 'audit monitoring rule fired');
@@ -430,33 +486,53 @@ export class AuditWriter {
     for (const row of rows) this.pseudonyms.set(row.contact_id, row.pseudonym);
   }
 
-  private toRecord(event: AuditEventInput): EventRecord {
-    const groups = new Map<
-      string,
-      { channel: SubjectAccess['channel']; revealed: number; redacted: number; subjects: string[] }
-    >();
+  /**
+   * The stored form of an event: subjects grouped by what reached the caller (usually one group: a page's rows
+   * get the same fields), each group a content-addressed subject set.
+   */
+  private toRecord(event: AuditEventInput): Prepared {
+    const groups: Group[] = [];
+    let last: Group | undefined;
     for (const [contactId, access] of event.subjects) {
       const pseudonym = this.pseudonyms.get(contactId);
       if (!pseudonym) continue; // not a contact id (a defect upstream): never blocks the chain
-      const key = `${access.channel}:${access.revealed}:${access.redacted}`;
-      const group = groups.get(key);
-      if (group) group.subjects.push(pseudonym);
-      else
-        groups.set(key, {
-          channel: access.channel,
-          revealed: access.revealed,
-          redacted: access.redacted,
-          subjects: [pseudonym],
-        });
+      if (
+        !last ||
+        last.channel !== access.channel ||
+        last.revealed !== access.revealed ||
+        last.redacted !== access.redacted
+      ) {
+        last = groups.find(
+          (g) =>
+            g.channel === access.channel && g.revealed === access.revealed && g.redacted === access.redacted,
+        );
+        if (!last) {
+          last = {
+            channel: access.channel,
+            revealed: access.revealed,
+            redacted: access.redacted,
+            subjects: [],
+          };
+          groups.push(last);
+        }
+      }
+      last.subjects.push(pseudonym);
     }
-    const accesses: AccessRecord[] = [...groups.values()].map((group, ordinal) => ({
-      ordinal,
-      channel: group.channel,
-      revealed: fieldsOf(group.revealed),
-      redacted: fieldsOf(group.redacted),
-      subjects: group.subjects,
-    }));
-    return {
+    const sets: [string, string[]][] = [];
+    let subjects = 0;
+    const accesses: AccessRecord[] = groups.map((group, ordinal) => {
+      const digest = subjectSetDigest(group.subjects);
+      sets.push([digest, group.subjects]);
+      subjects += group.subjects.length;
+      return {
+        ordinal,
+        channel: group.channel,
+        revealed: fieldsOf(group.revealed),
+        redacted: fieldsOf(group.redacted),
+        subjectSet: digest,
+      };
+    });
+    const record: EventRecord = {
       id: randomUUID(),
       occurredAt: event.occurredAt.toISOString(),
       service: this.options.service,
@@ -470,9 +546,10 @@ export class AuditWriter {
       requestId: event.requestId,
       gatewayRequestId: event.gatewayRequestId,
       outcome: event.outcome,
-      subjects: accesses.reduce((n, a) => n + a.subjects.length, 0),
+      subjects,
       accesses,
     };
+    return { record, sets };
   }
 
   /** A signed checkpoint of the chain head, every `checkpointEveryMs` (and at shutdown). */

@@ -41,6 +41,8 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     audit_batch: APPEND_ONLY,
     audit_event: APPEND_ONLY,
     audit_access: APPEND_ONLY,
+    // Content-addressed: a set is written once and never changed; retention (the owner) removes unused ones.
+    audit_subject_set: APPEND_ONLY,
     audit_subject: ['SELECT', 'INSERT', 'DELETE'],
     audit_rule: ['SELECT', 'INSERT', 'UPDATE'],
     audit_alert: ['SELECT', 'INSERT', 'UPDATE'],

@@ -6,6 +6,7 @@ import { Migration20261123020000ConsentLedger } from './Migration20261123020000C
 import { Migration20261123030000ConsentBits } from './Migration20261123030000ConsentBits.js';
 import { Migration20261124000000AuditTrail } from './Migration20261124000000AuditTrail.js';
 import { Migration20261124010000AuditRetention } from './Migration20261124010000AuditRetention.js';
+import { Migration20261124020000AuditSubjectSets } from './Migration20261124020000AuditSubjectSets.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -21,4 +22,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261123030000ConsentBits', class: Migration20261123030000ConsentBits },
   { name: 'Migration20261124000000AuditTrail', class: Migration20261124000000AuditTrail },
   { name: 'Migration20261124010000AuditRetention', class: Migration20261124010000AuditRetention },
+  { name: 'Migration20261124020000AuditSubjectSets', class: Migration20261124020000AuditSubjectSets },
 ];
