@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointLog, loadSigningKey } from '../src/audit/checkpoints.js';
 import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
 
 /**
@@ -293,6 +297,32 @@ describe('tamper evidence', () => {
       );
     }
     expect((await verify()).valid).toBe(true);
+  });
+
+  it("ignores another database's checkpoints in the same directory, and finds a forged one of its own", async () => {
+    const key = await loadSigningKey(undefined, server.dataDir);
+    const dir = path.join(server.dataDir, 'audit');
+    // A reseeded development database, a test's: another chain, far ahead — not this chain's business.
+    await new CheckpointLog(dir, 'elsewhere', key).write(randomUUID(), 99_999, 'f'.repeat(64));
+    expect(await verify()).toMatchObject({ valid: true, problem: null });
+    const [chain] = await server.sql<{ id: string }>('select id from audit_chain');
+    const forged = {
+      chain: chain!.id,
+      seq: 1,
+      hash: '0'.repeat(64),
+      at: new Date().toISOString(),
+      service: 'x',
+    };
+    const file = path.join(dir, 'checkpoints-forged.jsonl');
+    await writeFile(file, `${JSON.stringify({ ...forged, signature: 'AAAA' })}\n`);
+    try {
+      expect(await verify()).toMatchObject({
+        valid: false,
+        problem: '1 checkpoint line(s) are not signed checkpoints',
+      });
+    } finally {
+      await rm(file);
+    }
   });
 
   it('survives an erasure: the pseudonym link goes, the chain still verifies, the person is not named', async () => {

@@ -186,7 +186,20 @@ export const AuditAnchorSchema = defineEntity({
 export class AuditAnchor extends AuditAnchorSchema.class {}
 AuditAnchorSchema.setClass(AuditAnchor);
 
+/** The chain's identity (one row), carried by its checkpoints. */
+export const AuditChainSchema = defineEntity({
+  name: 'AuditChain',
+  tableName: 'audit_chain',
+  properties: {
+    id: p.uuid().primary(),
+    createdAt: p.datetime(3),
+  },
+});
+export class AuditChain extends AuditChainSchema.class {}
+AuditChainSchema.setClass(AuditChain);
+
 export const AUDIT_ENTITIES = [
+  AuditChain,
   AuditBatch,
   AuditEvent,
   AuditSubjectSet,

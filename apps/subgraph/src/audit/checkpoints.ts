@@ -19,6 +19,8 @@ import { loadOrCreateSecret } from '../auth/dev-keys.js';
  * database's administrators cannot rewrite (or ships the lines to an external sink). Signed with Ed25519.
  */
 export interface Checkpoint {
+  /** The chain (database) the checkpoint belongs to (audit_chain). */
+  readonly chain: string;
   readonly seq: number;
   readonly hash: string;
   readonly at: string;
@@ -28,7 +30,7 @@ export interface Checkpoint {
 }
 
 const signedText = (c: Omit<Checkpoint, 'signature'>) =>
-  ['custos-audit-checkpoint-v1', String(c.seq), c.hash, c.at, c.service].join('\n');
+  ['custos-audit-checkpoint-v2', c.chain, String(c.seq), c.hash, c.at, c.service].join('\n');
 
 /** The signing key: AUDIT_SIGNING_KEY (a PKCS#8 PEM) or, in development, one made under `<dataDir>/keys`. */
 export async function loadSigningKey(pem: string | undefined, dataDir: string): Promise<KeyObject> {
@@ -54,8 +56,8 @@ export class CheckpointLog {
   }
 
   /** Appends a signed checkpoint of batch `seq` and makes it durable before returning. */
-  async write(seq: number, hash: string, at = new Date()): Promise<Checkpoint> {
-    const unsigned = { seq, hash, at: at.toISOString(), service: this.service };
+  async write(chain: string, seq: number, hash: string, at = new Date()): Promise<Checkpoint> {
+    const unsigned = { chain, seq, hash, at: at.toISOString(), service: this.service };
     const checkpoint = {
       ...unsigned,
       signature: sign(null, Buffer.from(signedText(unsigned)), this.key).toString('base64'),
@@ -74,12 +76,15 @@ export class CheckpointLog {
 
 export interface CheckpointRead {
   readonly checkpoints: Checkpoint[];
-  /** Lines that are not a checkpoint or whose signature does not verify: each one is a finding. */
+  /** Lines of this chain that are not a checkpoint or whose signature does not verify: each one is a finding. */
   readonly invalid: number;
 }
 
-/** Every service's checkpoints under `dir`, signatures checked with `key`'s public half. */
-export async function readCheckpoints(dir: string, key: KeyObject): Promise<CheckpointRead> {
+/**
+ * Every service's checkpoints of chain `chain` under `dir`, signatures checked with `key`'s public half. Lines of
+ * other chains (another database's, sharing the directory) are not this chain's business and are skipped.
+ */
+export async function readCheckpoints(dir: string, key: KeyObject, chain: string): Promise<CheckpointRead> {
   if (!existsSync(dir)) return { checkpoints: [], invalid: 0 };
   const publicKey = createPublicKey(key);
   const checkpoints: Checkpoint[] = [];
@@ -89,6 +94,7 @@ export async function readCheckpoints(dir: string, key: KeyObject): Promise<Chec
       if (line.trim() === '') continue;
       try {
         const c = JSON.parse(line) as Checkpoint;
+        if (c.chain !== chain) continue;
         const ok =
           Number.isSafeInteger(c.seq) &&
           typeof c.hash === 'string' &&

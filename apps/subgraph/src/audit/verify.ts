@@ -90,7 +90,8 @@ export async function verifyAuditLog(
   const anchorSeq = anchor ? Number(anchor.seq) : 0;
   let previous: { seq: number; hash: string } | null = anchor ? { seq: anchorSeq, hash: anchor.hash } : null;
   // Only the hashes a checkpoint names are kept: the walk itself needs none but the last.
-  const read = await readCheckpoints(options.checkpointDir, options.signingKey);
+  const [chain] = await run<{ id: string }>('select c.id from audit_chain c limit 1');
+  const read = await readCheckpoints(options.checkpointDir, options.signingKey, chain?.id ?? '');
   const named = new Set(read.checkpoints.map((c) => c.seq));
   const hashes = new Map<number, string>();
   const broken = (seq: number | null, problem: string): AuditLogCheck => ({

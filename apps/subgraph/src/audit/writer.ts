@@ -97,6 +97,8 @@ export class AuditWriter {
   private rulesLoadedAt = 0;
   private lastCheckpointAt = 0;
   private head: { seq: number; hash: string } | undefined;
+  /** The chain's id (audit_chain), read with the first batch: checkpoints carry it. */
+  private chain: string | undefined;
   private checkpointed: number | undefined;
   private failures = 0;
   private closed = false;
@@ -278,6 +280,9 @@ export class AuditWriter {
     try {
       await client.query('begin');
       await client.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+      if (!this.chain) {
+        this.chain = (await client.query<{ id: string }>('select id from audit_chain limit 1')).rows[0]?.id;
+      }
       await this.loadPseudonyms(client, events);
       if (Date.now() - this.rulesLoadedAt > RULES_REFRESH_MS) await this.loadRules(client);
       // The head: the newest batch, or the anchor retention left when it removed every batch.
@@ -555,12 +560,12 @@ export class AuditWriter {
   /** A signed checkpoint of the chain head, every `checkpointEveryMs` (and at shutdown). */
   private async checkpoint(force: boolean): Promise<void> {
     const checkpoints = this.options.checkpoints;
-    if (!checkpoints || !this.head || this.checkpointed === this.head.seq) return;
+    if (!checkpoints || !this.head || !this.chain || this.checkpointed === this.head.seq) return;
     if (!force && Date.now() - this.lastCheckpointAt < this.checkpointEveryMs) return;
     const head = this.head;
     this.lastCheckpointAt = Date.now();
     try {
-      await checkpoints.write(head.seq, head.hash);
+      await checkpoints.write(this.chain, head.seq, head.hash);
       this.checkpointed = head.seq;
     } catch (error) {
       this.options.logger.error(

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../config.js';
@@ -33,11 +33,9 @@ export async function loadOrCreateDevKeys(dataDir: string): Promise<DevKeys> {
       use: 'sig',
       kid: `dev-${Date.now().toString(36)}`,
     };
-    // Write then rename, so that two processes starting at once never read a half-written key.
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(privateJwk), { mode: 0o600 });
-    if (existsSync(file)) privateJwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
-    else await rename(tmp, file);
+    await createOnce(file, JSON.stringify(privateJwk));
+    // Two processes starting at once: the key that was linked first is everyone's.
+    privateJwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
   }
   const { d: _private, ...publicJwk } = privateJwk;
   return { kid: String(privateJwk.kid), privateJwk, publicJwks: { keys: [publicJwk] } };
@@ -77,9 +75,24 @@ export async function loadOrCreateSecret(
   const file = path.join(dir, name);
   if (!existsSync(file)) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, make(), { mode: 0o600 });
-    if (!existsSync(file)) await rename(tmp, file);
+    await createOnce(file, make());
   }
   return Buffer.from((await readFile(file, 'utf8')).trim());
+}
+
+/**
+ * Writes `content` to `file` (0600) unless it exists, atomically: written aside, then linked into place. link()
+ * never replaces a file, so when two processes create it at once the first one's content is everyone's, and no
+ * reader ever sees it half-written.
+ */
+async function createOnce(file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, content, { mode: 0o600 });
+  try {
+    await link(tmp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    await unlink(tmp);
+  }
 }

@@ -7,6 +7,7 @@ import { Migration20261123030000ConsentBits } from './Migration20261123030000Con
 import { Migration20261124000000AuditTrail } from './Migration20261124000000AuditTrail.js';
 import { Migration20261124010000AuditRetention } from './Migration20261124010000AuditRetention.js';
 import { Migration20261124020000AuditSubjectSets } from './Migration20261124020000AuditSubjectSets.js';
+import { Migration20261124030000AuditChainId } from './Migration20261124030000AuditChainId.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -23,4 +24,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261124000000AuditTrail', class: Migration20261124000000AuditTrail },
   { name: 'Migration20261124010000AuditRetention', class: Migration20261124010000AuditRetention },
   { name: 'Migration20261124020000AuditSubjectSets', class: Migration20261124020000AuditSubjectSets },
+  { name: 'Migration20261124030000AuditChainId', class: Migration20261124030000AuditChainId },
 ];
