@@ -272,3 +272,24 @@ export async function acknowledgeAuditAlert(
   if (!row) throw new NotFoundError('AuditAlert', 'id');
   return row;
 }
+
+/**
+ * What an erasure does to the audit trail: the contact's pseudonym link is deleted (and forgotten by this process's
+ * writer), so that no event can name them any more, while every event, set and batch — which never held the contact
+ * id — stays as it was and the chain still verifies. Returns whether the log had a link to remove. For the erasure
+ * workflow of the data-subject requests, inside its transaction.
+ */
+export async function eraseAuditSubject(
+  em: EntityManager,
+  contactId: string,
+  writer: { forget(contactId: string): void } | undefined,
+): Promise<boolean> {
+  if (!isUuid(contactId)) return false;
+  const removed = await query<{ contact_id: string }>(
+    em,
+    'delete from audit_subject where contact_id = $1 returning contact_id',
+    [contactId],
+  );
+  writer?.forget(contactId);
+  return removed.length > 0;
+}
