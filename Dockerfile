@@ -19,6 +19,8 @@ FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=development
 COPY --from=build /app /app
+# The data volume (development keys, audit checkpoints): a new named volume takes this directory's owner.
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 4000 4001 4002
 # A larger young generation: list responses allocate many short-lived objects (see bench/).
