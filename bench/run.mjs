@@ -154,6 +154,10 @@ function parseSettings() {
     // Requests sent one at a time to count SQL statements per request (after 3 unmeasured ones).
     sqlCountRequests: 20,
     databaseName: process.env.BENCH_DB_NAME?.trim() || 'custos_bench',
+    // Where a server in front of the subgraph (the gateway, the byte proxy) runs: `shared` pins it to the
+    // subgraph's core (one CPU budget for both: what a front costs in CPU), `split` to the load generator's core
+    // (a front on other hardware than its subgraph, as deployed; on 2 cores it shares with the load generator).
+    gatewayTopology: listEnv('BENCH_GATEWAY_TOPOLOGY', ['shared'], (v) => v === 'shared' || v === 'split')[0],
     // Each server's pg pool: pg's default, equal to the default load connections, so no request waits for a client.
     poolSize: 10,
     serverCore: 0,
@@ -742,7 +746,8 @@ async function startServer(name, databaseUrl, extraEnv = {}) {
     PORT: String(port),
     HOST: '127.0.0.1',
   };
-  const { command, args } = nodeCommand(settings.serverCore, [...NODE_FLAGS, script]);
+  const core = upstream && settings.gatewayTopology === 'split' ? settings.loadCore : settings.serverCore;
+  const { command, args } = nodeCommand(core, [...NODE_FLAGS, script]);
   const handle = startChild(name, command, args, { env });
   await waitUntil(handle, 'listening', () => canConnect(port), 60_000);
   if (server.readyPath) {
@@ -1243,6 +1248,7 @@ function gatewayReport(federationRows) {
     .filter((c) => c !== null);
   return {
     goal: `via gateway >= ${GATEWAY_GOAL} x direct req/s at every size`,
+    topology: settings.gatewayTopology,
     comparisons,
     goalMet: comparisons.length === 0 ? null : comparisons.every((c) => c.goalMet),
   };
@@ -1623,7 +1629,12 @@ async function main() {
   const federation = gatewayReport(federationRows);
   if (federationRows.length > 0) {
     console.log('');
-    console.log('Federation: the same query direct to the subgraph and through the gateway (req/s, medians)');
+    console.log(
+      'Federation: the same query direct to the subgraph and through the gateway (req/s, medians; fronts ' +
+        (settings.gatewayTopology === 'split'
+          ? "on the load generator's core, the subgraph alone on its own)"
+          : "on the subgraph's core: one CPU budget)"),
+    );
     for (const c of federation.comparisons) {
       const pairs = c.roundPairRatios;
       const spread =
@@ -1631,7 +1642,7 @@ async function main() {
       console.log(
         `first=${c.size}: direct ${c.direct ?? 'n/a'}, via gateway ${c.viaGateway ?? 'n/a'}, ` +
           `gateway/direct ${fmt(c.gatewayOverDirect)}${spread}, goal (>= ${GATEWAY_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}; ` +
-          `byte proxy/direct ${fmt(c.proxyOverDirect)} (the ceiling on this core)`,
+          `byte proxy/direct ${fmt(c.proxyOverDirect)} (the ceiling of any front, measured alike)`,
       );
     }
   }
