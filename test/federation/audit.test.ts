@@ -131,4 +131,18 @@ describe('auditing through the gateway', () => {
       expect(await storedAccesses(events[1]!.id)).toEqual(expected(purpose, withTickets, TICKET_FIELDS));
     });
   }
+
+  it("one chain holds both services' batches, and it verifies with both services' checkpoints", async () => {
+    const officer = await federation.custos.token(['privacy_officer'], 'federation-officer');
+    const services = await federation.custos.sql<{ service: string }>(
+      'select distinct service from audit_batch order by service',
+    );
+    expect(services.map((s) => s.service)).toEqual(['custos', 'tickets']);
+    const res = await federation.gateway.gql<{ verifyAuditLog: Record<string, unknown> }>(
+      '{ verifyAuditLog { valid checkpoints problem } }',
+      { token: officer, purpose: 'compliance' },
+    );
+    expect(res.body.data!.verifyAuditLog).toMatchObject({ valid: true, problem: null });
+    expect(res.body.data!.verifyAuditLog.checkpoints as number).toBeGreaterThanOrEqual(2);
+  });
 });
