@@ -83,12 +83,13 @@ describe('auditing through the gateway', () => {
     it(`${purpose}: one event per subgraph, with the fields revealed and redacted per contact`, async () => {
       const actor = `gateway-${purpose}`;
       const token = await federation.custos.token([role], actor);
+      // The client's request id, which the gateway keeps, echoes and forwards to every subgraph it calls.
+      const requestId = `fed-audit-${purpose}-${Date.now()}`;
       const res = await federation.gateway.gql<{
         contacts: { nodes: { id: string; tickets: { id: string }[] | null }[] };
-      }>(QUERY, { token, purpose });
+      }>(QUERY, { token, purpose, headers: { 'x-request-id': requestId } });
       expect(res.body.errors).toBeUndefined();
-      const requestId = res.headers.get('x-request-id');
-      expect(requestId).toBeTruthy();
+      expect(res.headers.get('x-request-id')).toBe(requestId);
       await federation.custos.flushAudit();
       await federation.tickets!.flushAudit();
 

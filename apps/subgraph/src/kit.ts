@@ -10,7 +10,7 @@ export type { Principal } from './auth/verify.js';
 export { type Config, ConfigError, loadConfig, repoRoot } from './config.js';
 export { visibleExpression } from './contacts/contact.queries.js';
 export { createRequestContext, type DataContext, type RequestContext, type RequestInfo } from './context.js';
-export { type Database, ensureDatabase, openDatabase } from './db/database.js';
+export { type Database, openDatabase } from './db/database.js';
 export {
   CUSTOS_MODEL,
   createOrm,

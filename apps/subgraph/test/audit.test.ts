@@ -151,6 +151,16 @@ describe('what is recorded', () => {
       accesses: [],
     });
   });
+
+  it('records every operation of a purpose the policy audits in full (compliance), personal or not', async () => {
+    const auditor = await server.token(['privacy_officer'], 'audit-full');
+    await server.gql('query Companies { companies(first: 2) { nodes { name } } }', {
+      token: auditor,
+      purpose: 'compliance',
+    });
+    const events = await eventsOf('audit-full');
+    expect(events.map((e) => [e.operationName, e.outcome, e.subjectCount])).toEqual([['Companies', 'OK', 0]]);
+  });
 });
 
 describe('privacy operations outside GraphQL', () => {

@@ -32,6 +32,7 @@ export {
 } from './fields.js';
 export { isOperation, OPERATIONS, type Operation } from './operations.js';
 export {
+  auditsEveryOperation,
   isPurpose,
   LAWFUL_BASES,
   type LawfulBasis,

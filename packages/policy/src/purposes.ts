@@ -46,6 +46,12 @@ export interface PurposeDefinition {
   readonly specialCategories: false | { readonly condition: string };
   /** A contact's "limit the use of my sensitive data" (CCPA §1798.121) does not bind this purpose. */
   readonly overridesSensitiveLimit: boolean;
+  /**
+   * Every operation run for this purpose is audited, even one that reveals no personal data (DESIGN.md: the
+   * compliance purpose sees everything, so each of its reads is accounted for). Others: only operations that
+   * touch a contact, change something or are refused.
+   */
+  readonly auditsEveryOperation: boolean;
 }
 
 const CONTACT_DETAILS = ['Contact.fullName', 'Contact.email', 'Contact.phone'] as const;
@@ -74,6 +80,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     ],
     specialCategories: false,
     overridesSensitiveLimit: false,
+    auditsEveryOperation: false,
   },
   sales: {
     lawfulBasis: 'legitimate_interest',
@@ -83,6 +90,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     fields: [...CONTACT_DETAILS, ...DERIVED, 'Contact.address', ...NOTES, 'Ticket.subject'],
     specialCategories: false,
     overridesSensitiveLimit: false,
+    auditsEveryOperation: false,
   },
   marketing: {
     lawfulBasis: 'consent',
@@ -92,6 +100,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     fields: ['Contact.fullName', 'Contact.email', ...DERIVED],
     specialCategories: false,
     overridesSensitiveLimit: false,
+    auditsEveryOperation: false,
   },
   sale_share: {
     lawfulBasis: 'consent',
@@ -101,6 +110,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     fields: ['Contact.fullName', 'Contact.email', 'Contact.emailMasked', 'Contact.country'],
     specialCategories: false,
     overridesSensitiveLimit: false,
+    auditsEveryOperation: false,
   },
   analytics: {
     lawfulBasis: 'legitimate_interest',
@@ -110,6 +120,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     fields: [],
     specialCategories: false,
     overridesSensitiveLimit: false,
+    auditsEveryOperation: false,
   },
   compliance: {
     lawfulBasis: 'legal_obligation',
@@ -129,6 +140,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     ],
     specialCategories: { condition: 'Art 9(2)(f): establishment, exercise or defence of legal claims' },
     overridesSensitiveLimit: true,
+    auditsEveryOperation: true,
   },
   administration: {
     lawfulBasis: 'legitimate_interest',
@@ -138,8 +150,14 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     fields: [],
     specialCategories: false,
     overridesSensitiveLimit: false,
+    auditsEveryOperation: false,
   },
 };
+
+/** Whether every operation run for `purpose` is audited (see PurposeDefinition.auditsEveryOperation). */
+export function auditsEveryOperation(purpose: Purpose): boolean {
+  return PURPOSE_DEFINITIONS[purpose].auditsEveryOperation;
+}
 
 export function isPurpose(value: unknown): value is Purpose {
   return typeof value === 'string' && (PURPOSES as readonly string[]).includes(value);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  auditsEveryOperation,
   CONSENT_BIT,
   type ContactState,
   DATA_CATEGORIES,
@@ -191,5 +192,11 @@ describe('consent bits', () => {
     const bits = PURPOSES.map((purpose) => CONSENT_BIT[purpose]);
     expect(new Set(bits).size).toBe(PURPOSES.length);
     for (const bit of bits) expect(bit >= 0 && bit < 15).toBe(true);
+  });
+});
+
+describe('auditing every operation', () => {
+  it('is the compliance purpose alone (it sees everything, so each of its reads is accounted for)', () => {
+    expect(PURPOSES.filter((purpose) => auditsEveryOperation(purpose))).toEqual(['compliance']);
   });
 });

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { auditsEveryOperation } from '@custos/policy';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { RequestContext } from '../context.js';
 import type { Outcome } from './chain.js';
@@ -18,8 +19,8 @@ function rootFields(operation: OperationDefinitionNode): string[] {
 }
 
 /**
- * One audit event per executed operation that touched personal data, changed something, or was refused — with
- * the compliance purpose, every operation (DESIGN.md). Handed to the writer as the response is sent; when the
+ * One audit event per executed operation that touched personal data, changed something, or was refused — and,
+ * for a purpose the policy says so of (compliance), every operation. Handed to the writer as the response is sent; when the
  * writer has no room for it after its wait, the response carries no data: nothing is revealed unaudited.
  */
 export function auditPlugin(writer: AuditWriter): ApolloServerPlugin<RequestContext> {
@@ -44,7 +45,7 @@ export function auditPlugin(writer: AuditWriter): ApolloServerPlugin<RequestCont
             subjects.size === 0 &&
             !mutation &&
             outcome === 'OK' &&
-            ctx.principal.purpose !== 'compliance'
+            !auditsEveryOperation(ctx.principal.purpose)
           ) {
             return;
           }

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startEmbeddedPostgres } from './embedded.js';
@@ -21,22 +20,6 @@ export interface Database {
 const EMBEDDED_DATABASE = 'custos';
 /** The embedded default's two roles (roles.ts): the owner migrates, the application role serves. */
 export const EMBEDDED_ROLES = { owner: 'custos_owner', app: 'custos_app' } as const;
-
-/** Creates `name` on the server behind `adminUrl` unless it exists. The name is an identifier we control. */
-export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error('database name must be a lowercase identifier');
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (found.rowCount === 0) await client.query(`create database "${name}"`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /** The embedded roles' passwords, made once and kept beside the cluster (mode 0600). */
 async function rolePasswords(dataDir: string): Promise<RolePasswords> {
