@@ -37,6 +37,10 @@ export default defineConfig({
         resolve: { alias },
         test: { name: 'policy', include: ['packages/policy/test/**/*.test.ts'] },
       },
+      {
+        resolve: { alias },
+        test: { name: 'gateway', include: ['apps/gateway/test/**/*.test.ts'] },
+      },
       databaseProject('subgraph', './apps/subgraph/test/support/embedded-setup.ts', [
         'apps/subgraph/test/*.test.ts',
         'apps/tickets/test/*.test.ts',

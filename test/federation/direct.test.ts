@@ -111,7 +111,7 @@ describe('single-subgraph operations go straight to their subgraph', () => {
       .slice(logged)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toContainEqual(
-      expect.objectContaining({ msg: 'request', op: 'Again', via: 'direct', status: 200 }),
+      expect.objectContaining({ msg: 'request', op: 'Again', via: 'direct', status: 200, requestId: id }),
     );
 
     // The caller is checked every time: a forged token on a known text is refused like any other.

@@ -8,6 +8,7 @@ import { createHttpServer, useOperationName } from './http.js';
 import { useIdentity } from './identity.js';
 import { useQueryLimits } from './limits.js';
 import { useEdgePrivacy } from './privacy/redactions.js';
+import { SubgraphClients } from './subgraph-client.js';
 
 export interface GatewayOptions {
   readonly config: Omit<GatewayConfig, 'supergraphPath' | 'logLevel'>;
@@ -30,6 +31,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const authenticate = createAuthenticator({ config: { auth: config.auth, policyAllowAll: false } });
   const learned = new LearnedPlans();
+  // The direct path's own connections to the subgraphs (subgraph-client.ts), closed with the gateway.
+  const clients = new SubgraphClients();
   const runtime = createGatewayRuntime<EdgeContext>({
     supergraph: options.supergraph,
     logging: false,
@@ -57,7 +60,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       useIdentity(authenticate),
       ...useQueryLimits(config.limits, config.production),
       useOperationName(),
-      useDirectToSubgraph(options.supergraph, learned),
+      useDirectToSubgraph(options.supergraph, learned, clients),
       useEdgePrivacy(),
       useSafeSubgraphErrors(logger),
     ],
@@ -67,7 +70,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
-    direct: { learned, authenticate },
+    direct: { learned, authenticate, clients },
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -77,6 +80,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     url,
     async close() {
       await closeServer(server);
+      clients.close();
       await runtime.dispose();
     },
   };

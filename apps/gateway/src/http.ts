@@ -13,6 +13,7 @@ import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphq
 import type { ServerContext } from './context.js';
 import { askSubgraph, type LearnedPlans } from './direct.js';
 import { safeSubgraphError } from './errors.js';
+import { Body, type SubgraphClients } from './subgraph-client.js';
 
 export interface HttpOptions {
   readonly runtime: GatewayRuntime;
@@ -21,7 +22,11 @@ export interface HttpOptions {
   /** Browser origins allowed to read answers (the runtime's CORS configuration, for the direct answers too). */
   readonly corsOrigins: readonly string[];
   /** The direct path at the edge (direct.ts): query texts the runtime accepted, and how to check the caller. */
-  readonly direct?: { readonly learned: LearnedPlans; readonly authenticate: Authenticator };
+  readonly direct?: {
+    readonly learned: LearnedPlans;
+    readonly authenticate: Authenticator;
+    readonly clients: SubgraphClients;
+  };
 }
 
 interface GraphQLBody {
@@ -96,6 +101,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
     const principal = await direct.authenticate(req).catch(() => undefined);
     if (!principal || principal.purpose !== purpose) return undefined;
     const answer = await askSubgraph(
+      direct.clients,
       known.plan,
       principal.purpose,
       (name) => headers.get(name),
@@ -111,14 +117,15 @@ export function createHttpServer(options: HttpOptions): http.Server {
         ...(data !== undefined ? { data } : {}),
         ...(extensions ? { extensions } : {}),
       });
-    const text = answer.raw === undefined ? render(answer.result) : answer.raw;
+    const text = answer.raw ?? Body.of(render(answer.result));
     const origin = headers.get('origin');
+    // Set on its own (not in writeHead) so that the request log can read it back.
+    res.setHeader('x-request-id', headers.get('x-request-id') ?? '');
     res.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
+      'content-length': text.length,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
-      'x-request-id': headers.get('x-request-id') ?? '',
       ...(origin && options.corsOrigins.includes(origin)
         ? {
             'access-control-allow-origin': origin,
@@ -127,7 +134,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
           }
         : {}),
     });
-    res.end(text);
+    text.end(res);
     if (known.operationName) server.requestLog.operationName = known.operationName.slice(0, 100);
     server.requestLog.path = 'direct';
     return 200;
