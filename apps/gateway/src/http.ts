@@ -57,14 +57,19 @@ function graphQLBody(body: Buffer): GraphQLBody | undefined {
   }
 }
 
-/** Node's headers as fetch headers; repeated headers are joined as HTTP allows. */
-function fetchHeaders(req: IncomingMessage): Headers {
+/** One request header as a string; repeated headers are joined as HTTP allows. */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Node's headers as fetch headers, for the runtime, with the request's id. */
+function fetchHeaders(req: IncomingMessage, requestId: string): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  // Every request has an id from here on: the runtime forwards it to subgraphs and answers with it.
-  if (!headers.has('x-request-id')) headers.set('x-request-id', randomUUID());
+  headers.set('x-request-id', requestId);
   return headers;
 }
 
@@ -90,11 +95,11 @@ export function createHttpServer(options: HttpOptions): http.Server {
     req: IncomingMessage,
     res: ServerResponse,
     server: ServerContext,
-    headers: Headers,
+    requestId: string,
     body: Buffer,
     direct: NonNullable<HttpOptions['direct']>,
   ): Promise<number | undefined> {
-    const purpose = headers.get('x-purpose');
+    const purpose = header(req, 'x-purpose');
     const params = purpose ? graphQLBody(body) : undefined;
     const known = params && direct.learned.find(purpose as string, params.operationName, params.query);
     if (!known) return undefined;
@@ -104,7 +109,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
       direct.clients,
       known.plan,
       principal.purpose,
-      (name) => headers.get(name),
+      (name) => (name === 'x-request-id' ? requestId : header(req, name)),
       params.variables,
       {
         raw: true,
@@ -118,9 +123,9 @@ export function createHttpServer(options: HttpOptions): http.Server {
         ...(extensions ? { extensions } : {}),
       });
     const text = answer.raw ?? Body.of(render(answer.result));
-    const origin = headers.get('origin');
+    const origin = header(req, 'origin');
     // Set on its own (not in writeHead) so that the request log can read it back.
-    res.setHeader('x-request-id', headers.get('x-request-id') ?? '');
+    res.setHeader('x-request-id', requestId);
     res.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': text.length,
@@ -153,16 +158,17 @@ export function createHttpServer(options: HttpOptions): http.Server {
         return 413;
       }
     }
-    const headers = fetchHeaders(req);
+    // Every request has an id from here on: forwarded to subgraphs and answered with.
+    const requestId = header(req, 'x-request-id') || randomUUID();
     if (body && method === 'POST' && options.direct) {
-      const status = await answerDirectly(req, res, server, headers, body, options.direct);
+      const status = await answerDirectly(req, res, server, requestId, body, options.direct);
       if (status !== undefined) return status;
     }
     const url = new URL(req.url ?? '/', 'http://gateway');
     const response = await runtime.fetch(
       new Request(url, {
         method,
-        headers,
+        headers: fetchHeaders(req, requestId),
         ...(body ? { body: new Uint8Array(body) } : {}),
       }),
       server,
