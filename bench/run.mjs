@@ -13,7 +13,8 @@
 // Federation section (servers custos-direct and custos-via-gateway): the same contacts query straight to the
 // subgraph and through the gateway (apps/gateway, Hive Gateway, in front of a second instance of the same
 // subgraph), both in production mode, measured side by side like the enforcement pair. Gateway and subgraph share
-// the server core: the ratio is the gateway's cost on the same hardware.
+// the server core (BENCH_GATEWAY_TOPOLOGY=split: the gateway on the load generator's core); the ratio is the
+// gateway's cost on the same hardware, and each process's CPU time per request is reported beside it.
 //
 // Enforcement section (servers custos-enforced and custos-allow-all): the same subgraph in NODE_ENV=test (the
 // config refuses CUSTOS_POLICY_ALLOW_ALL in production), once enforcing the policy and once with it replaced by
@@ -77,8 +78,8 @@ const SERVER_NAMES = [
 /** The enforcement section's two variants; when both run, they are measured side by side (run.mjs, measurePair). */
 const ENFORCEMENT_PAIR = ['custos-enforced', 'custos-allow-all'];
 /**
- * The federation section's group: the subgraph direct, the gateway in front of it, and a byte-forwarding proxy in
- * front of it (the ceiling of any gateway on the same core).
+ * The federation section's group: the subgraph direct, the gateway in front of it, and a byte-forwarding
+ * node:http proxy in front of it (what the plainest Node front costs, for reference).
  */
 const GATEWAY_PAIR = ['custos-direct', 'custos-via-gateway', 'custos-via-proxy'];
 /**
@@ -246,6 +247,24 @@ function startChild(name, command, args, { env, input, inheritStderr = false, ca
     output: () => lines.join('\n'),
     stdout: () => stdout,
   };
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+/**
+ * CPU time (user + system, every thread: the main thread, the GC and compiler threads) a process has used so
+ * far, in ms, from /proc; null where /proc is not there. The gateway section divides it by the requests of a
+ * round: what each process costs per request, which on a shared, noisy machine is steadier than requests/s.
+ */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
 }
 
 /** SIGTERM, then SIGKILL when the process has not exited after `graceMs`. */
@@ -754,10 +773,11 @@ async function startServer(name, databaseUrl, extraEnv = {}) {
     const readyUrl = `http://127.0.0.1:${port}${server.readyPath}`;
     await waitUntil(handle, `200 from ${server.readyPath}`, async () => (await fetch(readyUrl)).ok, 120_000);
   }
-  if (!upstream) return { handle, port };
+  if (!upstream) return { handle, port, pids: { server: handle.child.pid } };
   // One handle that stops both, the server in front first.
   return {
     port,
+    pids: { front: handle.child.pid, server: upstream.pids.server },
     handle: {
       ...handle,
       stop: async () => {
@@ -989,6 +1009,20 @@ function median(values) {
 }
 
 /** One result row: medians over the rounds, failures summed over them. */
+/** The rounds' median CPU ms per request, per process role, when measured (measurePair). */
+function cpuSummary(rounds) {
+  const roles = [...new Set(rounds.flatMap((round) => Object.keys(round.cpuMsPerRequest ?? {})))];
+  if (roles.length === 0) return {};
+  return {
+    cpuMsPerRequest: Object.fromEntries(
+      roles.map((role) => [
+        role,
+        median(rounds.map((round) => round.cpuMsPerRequest?.[role]).filter((v) => v !== undefined)),
+      ]),
+    ),
+  };
+}
+
 function summarise(name, item, rounds, verified) {
   const sum = (key) => rounds.reduce((total, round) => total + round[key], 0);
   const failures = {
@@ -1007,6 +1041,7 @@ function summarise(name, item, rounds, verified) {
         : { size: item.size }),
     ...(SERVERS[name].enforcement ? { redactionsPerResponse: verified.redactions } : {}),
     requestsPerSecond: Math.round(median(rounds.map((round) => round.requestsPerSecond)) ?? 0),
+    ...cpuSummary(rounds),
     p50Ms: median(rounds.map((round) => round.p50Ms)),
     p99Ms: median(rounds.map((round) => round.p99Ms)),
     responseBytes: verified.bytes,
@@ -1242,6 +1277,13 @@ function gatewayReport(federationRows) {
         gatewayOverDirect,
         proxyOverDirect: ratio(proxy, direct),
         roundPairRatios: roundPairs(via, direct),
+        // CPU ms per request of each process (medians of the rounds): the subgraph alone, the gateway and the
+        // subgraph behind it, the proxy and the subgraph behind it.
+        cpuMsPerRequest: {
+          direct: direct.cpuMsPerRequest ?? null,
+          viaGateway: via.cpuMsPerRequest ?? null,
+          viaProxy: proxy?.cpuMsPerRequest ?? null,
+        },
         goalMet: direct.valid && via.valid && gatewayOverDirect !== null && gatewayOverDirect >= GATEWAY_GOAL,
       };
     })
@@ -1547,13 +1589,22 @@ async function main() {
         for (let round = 0; round < item.rounds; round++) {
           const order = round % 2 === 0 ? names : [...names].reverse();
           for (const name of order) {
+            const { pids } = started.find((server) => server.name === name);
+            const before = Object.entries(pids).map(([role, pid]) => [role, pid, cpuMs(pid)]);
             const [result] = await load(name, tagged(name, `r${round + 1}`), 1, {
               label: name,
               warmupSeconds: 0,
               firstRound: round + 1,
               totalRounds: item.rounds,
             });
-            rounds.get(name).push(result);
+            // CPU ms per answered request, per process of this server (the front and its subgraph, or one).
+            const cpu = {};
+            for (const [role, pid, used] of before) {
+              const now = cpuMs(pid);
+              if (used !== null && now !== null && result.totalRequests > 0)
+                cpu[role] = Math.round(((now - used) / result.totalRequests) * 1000) / 1000;
+            }
+            rounds.get(name).push({ ...result, cpuMsPerRequest: cpu });
           }
         }
         for (const name of names) record(name, item, rounds.get(name), verified.get(name).get(item.key));
@@ -1642,8 +1693,17 @@ async function main() {
       console.log(
         `first=${c.size}: direct ${c.direct ?? 'n/a'}, via gateway ${c.viaGateway ?? 'n/a'}, ` +
           `gateway/direct ${fmt(c.gatewayOverDirect)}${spread}, goal (>= ${GATEWAY_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}; ` +
-          `byte proxy/direct ${fmt(c.proxyOverDirect)} (the ceiling of any front, measured alike)`,
+          `node:http byte proxy/direct ${fmt(c.proxyOverDirect)} (reference front, measured alike)`,
       );
+      const cpu = c.cpuMsPerRequest;
+      const ms = (value) => (typeof value === 'number' ? `${value.toFixed(2)} ms` : 'n/a');
+      if (cpu.direct || cpu.viaGateway) {
+        console.log(
+          `  CPU per request: subgraph direct ${ms(cpu.direct?.server)}; gateway ${ms(cpu.viaGateway?.front)} ` +
+            `+ its subgraph ${ms(cpu.viaGateway?.server)}; proxy ${ms(cpu.viaProxy?.front)} + its subgraph ` +
+            `${ms(cpu.viaProxy?.server)}`,
+        );
+      }
     }
   }
   const consent = consentReport(consentRows);

@@ -1,7 +1,8 @@
-// The gateway section's ceiling: a byte-forwarding HTTP proxy in front of the subgraph. It reads the request,
-// sends the same bytes (and the caller's Authorization, X-Purpose and Sec-GPC) to the subgraph over a kept-alive
-// connection, and answers with the subgraph's bytes: no parsing, no identity, no policy, no limits. On the shared
-// server core it shows the most any gateway in front of the subgraph could keep of the direct throughput.
+// The gateway section's reference front: a byte-forwarding node:http proxy in front of the subgraph. It reads the
+// request, sends the same bytes (and the caller's Authorization, X-Purpose and Sec-GPC) to the subgraph over a
+// kept-alive connection, and answers with the subgraph's bytes: no parsing, no identity, no policy, no limits.
+// It shows what the plainest Node front costs with node:http's client. (It was the section's "ceiling" until the
+// gateway's direct path got its own client, apps/gateway/src/subgraph-client.ts, which costs less per request.)
 //
 // Env: CUSTOS_SUBGRAPH_URL (required), PORT (default 4012), HOST (default 127.0.0.1).
 import http from 'node:http';
