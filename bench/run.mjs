@@ -12,9 +12,9 @@
 //
 // Federation section (servers custos-direct and custos-via-gateway): the same contacts query straight to the
 // subgraph and through the gateway (apps/gateway, Hive Gateway, in front of a second instance of the same
-// subgraph), both in production mode, measured side by side like the enforcement pair. Gateway and subgraph share
-// the server core (BENCH_GATEWAY_TOPOLOGY=split: the gateway on the load generator's core); the ratio is the
-// gateway's cost on the same hardware, and each process's CPU time per request is reported beside it.
+// subgraph), both in production mode, measured side by side like the enforcement pair. The subgraph has the
+// server core to itself on both paths, the gateway runs on the load generator's core (BENCH_GATEWAY_TOPOLOGY=shared:
+// on the subgraph's); each process's CPU time per request is reported beside the ratio.
 //
 // Enforcement section (servers custos-enforced and custos-allow-all): the same subgraph in NODE_ENV=test (the
 // config refuses CUSTOS_POLICY_ALLOW_ALL in production), once enforcing the policy and once with it replaced by
@@ -155,10 +155,11 @@ function parseSettings() {
     // Requests sent one at a time to count SQL statements per request (after 3 unmeasured ones).
     sqlCountRequests: 20,
     databaseName: process.env.BENCH_DB_NAME?.trim() || 'custos_bench',
-    // Where a server in front of the subgraph (the gateway, the byte proxy) runs: `shared` pins it to the
-    // subgraph's core (one CPU budget for both: what a front costs in CPU), `split` to the load generator's core
-    // (a front on other hardware than its subgraph, as deployed; on 2 cores it shares with the load generator).
-    gatewayTopology: listEnv('BENCH_GATEWAY_TOPOLOGY', ['shared'], (v) => v === 'shared' || v === 'split')[0],
+    // Where a server in front of the subgraph (the gateway, the byte proxy) runs: `split` (the default) pins it
+    // to the load generator's core (a front on other hardware than its subgraph, as deployed: the subgraph keeps
+    // its core to itself on both paths; on 2 cores the front shares with the load generator), `shared` to the
+    // subgraph's core (one CPU budget for both: a sidecar's case). CPU per request is reported either way.
+    gatewayTopology: listEnv('BENCH_GATEWAY_TOPOLOGY', ['split'], (v) => v === 'shared' || v === 'split')[0],
     // Each server's pg pool: pg's default, equal to the default load connections, so no request waits for a client.
     poolSize: 10,
     serverCore: 0,
