@@ -44,23 +44,30 @@ const DEFAULTS = {
 const MAX_HEADER_BYTES = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 
-/** Reused bodies: buffers by power-of-two size, a few of each. */
+/** Reused bodies: buffers by power-of-two size, a few of each, 32 MiB at most in all. */
 const pool = new Map<number, Buffer[]>();
 const POOL_PER_SIZE = 16;
 const POOL_MAX_SIZE = 4 * 1024 * 1024;
+const POOL_MAX_BYTES = 32 * 1024 * 1024;
 const MIN_BODY_BUFFER = 16 * 1024;
+let pooledBytes = 0;
 
 function takeBuffer(size: number): Buffer {
   let capacity = MIN_BODY_BUFFER;
   while (capacity < size) capacity *= 2;
-  return pool.get(capacity)?.pop() ?? Buffer.allocUnsafeSlow(capacity);
+  const reused = pool.get(capacity)?.pop();
+  if (!reused) return Buffer.allocUnsafeSlow(capacity);
+  pooledBytes -= reused.length;
+  return reused;
 }
 
 function giveBuffer(buffer: Buffer): void {
-  if (buffer.length > POOL_MAX_SIZE) return;
+  if (buffer.length > POOL_MAX_SIZE || pooledBytes + buffer.length > POOL_MAX_BYTES) return;
   const free = pool.get(buffer.length) ?? [];
-  if (free.length < POOL_PER_SIZE) free.push(buffer);
+  if (free.length >= POOL_PER_SIZE) return;
+  free.push(buffer);
   pool.set(buffer.length, free);
+  pooledBytes += buffer.length;
 }
 
 /** An answer's body: bytes in a pooled buffer, valid until `release` (or `end`) hands the buffer back. */
