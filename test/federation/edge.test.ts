@@ -161,6 +161,24 @@ describe('limits before execution', () => {
       errors: [{ message: 'Request body is larger than 2048 bytes', extensions: { code: 'BODY_TOO_LARGE' } }],
     });
   });
+
+  it('lets the console read the edge’s own refusals (413, 404): CORS for allowed origins only', async () => {
+    const send = (path: string, origin: string) =>
+      fetch(`${limited.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin },
+        body: JSON.stringify({ query: `{ policyVersion }${' '.repeat(4096)}` }),
+      });
+    const tooLarge = await send('/graphql', 'http://localhost:5173');
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    const missing = await send('/nowhere', 'http://localhost:5173');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    const foreign = await send('/graphql', 'https://evil.example');
+    expect(foreign.status).toBe(413);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });
 
 describe('CORS for the console', () => {

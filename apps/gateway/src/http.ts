@@ -85,6 +85,21 @@ export function createHttpServer(options: HttpOptions): http.Server {
   const safe = safeSubgraphError(logger);
 
   /**
+   * CORS headers for an answer the edge writes itself (the direct path, 413, 404, 500), as the runtime writes
+   * them for its own: a console in an allowed origin can read the error instead of seeing a network failure.
+   */
+  const cors = (req: IncomingMessage): Record<string, string> => {
+    const origin = header(req, 'origin');
+    return origin && options.corsOrigins.includes(origin)
+      ? {
+          'access-control-allow-origin': origin,
+          'access-control-expose-headers': 'x-request-id',
+          vary: 'Origin',
+        }
+      : {};
+  };
+
+  /**
    * The direct path without the runtime: a query text the runtime has accepted and answered on the direct path
    * for this purpose (so it parses, keeps the limits and validates) goes to its subgraph straight from here.
    * The caller is checked as always; anything unusual — a refused token, a subgraph answering other than 200 —
@@ -123,7 +138,6 @@ export function createHttpServer(options: HttpOptions): http.Server {
         ...(extensions ? { extensions } : {}),
       });
     const text = answer.raw ?? Body.of(render(answer.result));
-    const origin = header(req, 'origin');
     // Set on its own (not in writeHead) so that the request log can read it back.
     res.setHeader('x-request-id', requestId);
     res.writeHead(200, {
@@ -131,13 +145,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
       'content-length': text.length,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
-      ...(origin && options.corsOrigins.includes(origin)
-        ? {
-            'access-control-allow-origin': origin,
-            'access-control-expose-headers': 'x-request-id',
-            vary: 'Origin',
-          }
-        : {}),
+      ...cors(req),
     });
     text.end(res);
     if (known.operationName) server.requestLog.operationName = known.operationName.slice(0, 100);
@@ -154,7 +162,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
         const message = `Request body is larger than ${options.maxBodyBytes} bytes`;
-        sendJson(res, 413, errorBody(message, 'BODY_TOO_LARGE'), { connection: 'close' });
+        sendJson(res, 413, errorBody(message, 'BODY_TOO_LARGE'), { connection: 'close', ...cors(req) });
         return 413;
       }
     }
@@ -201,7 +209,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
       case '/graphql':
         return forward(req, res, server);
     }
-    sendJson(res, 404, errorBody('Not found', 'NOT_FOUND'));
+    sendJson(res, 404, errorBody('Not found', 'NOT_FOUND'), cors(req));
     return 404;
   }
 
@@ -229,7 +237,8 @@ export function createHttpServer(options: HttpOptions): http.Server {
       })
       .catch((error: unknown) => {
         logger.error({ errorName: error instanceof Error ? error.name : 'unknown' }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+        if (!res.headersSent)
+          sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'), cors(req));
         else res.destroy();
       });
   });
