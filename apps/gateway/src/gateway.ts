@@ -32,7 +32,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const authenticate = createAuthenticator({ config: { auth: config.auth, policyAllowAll: false } });
   const learned = new LearnedPlans();
   // The direct path's own connections to the subgraphs (subgraph-client.ts), closed with the gateway.
-  const clients = new SubgraphClients();
+  const clients = new SubgraphClients({}, logger);
   const runtime = createGatewayRuntime<EdgeContext>({
     supergraph: options.supergraph,
     logging: false,

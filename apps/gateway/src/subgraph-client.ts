@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { Logger } from '@custos/subgraph/kit';
 
 /**
  * The direct path's HTTP client (direct.ts): one POST of a GraphQL request to a subgraph, its status and body.
@@ -454,7 +455,12 @@ export class SubgraphClient {
   private readonly waiting: Pending[] = [];
   private closed = false;
 
-  constructor(url: string, options: ClientOptions = {}) {
+  /** `onFailure`: told of every request that fails (after the retry), for the log; the caller gets it too. */
+  constructor(
+    url: string,
+    options: ClientOptions = {},
+    private readonly onFailure?: (error: Error) => void,
+  ) {
     this.url = new URL(url);
     if (this.url.protocol !== 'http:') throw new Error('SubgraphClient speaks http: only');
     this.options = { ...DEFAULTS, ...options };
@@ -484,7 +490,11 @@ export class SubgraphClient {
     }
     head += `content-length: ${payload}\r\n\r\n`;
     const bytes = Buffer.from(head + body, 'utf8');
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve, fail) => {
+      const reject = (error: Error) => {
+        this.onFailure?.(error);
+        fail(error);
+      };
       const pending: Pending = {
         resolve,
         reject,
@@ -568,18 +578,35 @@ export class SubgraphClients {
   private readonly tlsAgent = new https.Agent({ keepAlive: true, maxSockets: DEFAULTS.maxConnections });
   private closed = false;
 
-  constructor(private readonly options: ClientOptions = {}) {}
+  /** `logger`: one warning per failed subgraph request, naming the subgraph's host and the reason. */
+  constructor(
+    private readonly options: ClientOptions = {},
+    private readonly logger?: Pick<Logger, 'warn'>,
+  ) {}
 
   /** POSTs `body` to a subgraph `url`; rejects on a network error, a timeout or a broken answer. */
   post(url: string, headers: Record<string, string>, body: string): Promise<SubgraphResponse> {
     if (this.closed) return Promise.reject(new SubgraphHttpError('client closed'));
-    if (url.startsWith('https:')) return this.postTls(url, headers, body);
+    if (url.startsWith('https:')) {
+      return this.postTls(url, headers, body).catch((error: Error) => {
+        this.failed(url, error);
+        throw error;
+      });
+    }
     let client = this.clients.get(url);
     if (!client) {
-      client = new SubgraphClient(url, this.options);
+      client = new SubgraphClient(url, this.options, (error) => this.failed(url, error));
       this.clients.set(url, client);
     }
     return client.post(headers, body);
+  }
+
+  /** The reason is ours or the network's (a code, an address): never a header value or an answer's content. */
+  private failed(url: string, error: Error): void {
+    this.logger?.warn(
+      { subgraph: new URL(url).host, errorName: error.name, reason: error.message.slice(0, 200) },
+      'subgraph request failed',
+    );
   }
 
   /** Closes every kept-alive connection (shutdown). */

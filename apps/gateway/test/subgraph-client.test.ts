@@ -299,10 +299,26 @@ describe('what it refuses', () => {
     await expect(client(served.url, { timeoutMs: 150 }).post({}, '{}')).rejects.toThrow(/timeout/);
   });
 
-  it('a subgraph that is down', async () => {
+  it('a subgraph that is down, logged with its host and the reason', async () => {
     const served = await httpServer((_req, res) => res.end());
     for (const close of closers.splice(0)) close();
-    await expect(client(served.url).post({}, '{}')).rejects.toThrow();
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const clients = new SubgraphClients({}, {
+      warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
+    } as never);
+    closers.push(() => clients.close());
+    await expect(clients.post(served.url, { authorization: 'Bearer secret-token' }, '{}')).rejects.toThrow();
+    expect(warnings).toEqual([
+      {
+        message: 'subgraph request failed',
+        fields: {
+          subgraph: new URL(served.url).host,
+          errorName: 'Error',
+          reason: expect.stringMatching(/ECONNREFUSED/),
+        },
+      },
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain('secret-token');
   });
 });
 
