@@ -517,6 +517,11 @@ export class SubgraphClient {
 
   /** Sends `pending` on an idle connection, a new one, or queues it. */
   dispatch(pending: Pending): void {
+    if (this.closed) {
+      clearTimeout(pending.timer);
+      pending.reject(new SubgraphHttpError('client closed'));
+      return;
+    }
     let connection = this.free.pop();
     if (connection) clearTimeout(connection.idleTimer);
     else if (this.all.size < this.options.maxConnections) {

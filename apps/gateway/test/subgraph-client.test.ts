@@ -294,6 +294,25 @@ describe('what it refuses', () => {
     await expect(client(served.url).post({}, '{}')).rejects.toThrow(error);
   });
 
+  it('requests in flight or waiting when the client closes (shutdown), without reconnecting', async () => {
+    // The first request is answered (the connection is then a reused one, whose failure would be retried); the
+    // others never are.
+    const served = await rawServer((n) =>
+      n === 0 ? ['HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'] : [],
+    );
+    const subgraph = client(served.url, { maxConnections: 1 });
+    expect((await subgraph.post({}, '{}')).body.text()).toBe('ok');
+    const inFlight = subgraph.post({}, '{}');
+    const waiting = subgraph.post({}, '{}');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    subgraph.close();
+    await expect(inFlight).rejects.toThrow(/client closed/);
+    await expect(waiting).rejects.toThrow(/client closed/);
+    await expect(subgraph.post({}, '{}')).rejects.toThrow(/client closed/);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(served.connections()).toBe(1);
+  });
+
   it('a subgraph that does not answer in time', async () => {
     const served = await rawServer(() => []);
     await expect(client(served.url, { timeoutMs: 150 }).post({}, '{}')).rejects.toThrow(/timeout/);
