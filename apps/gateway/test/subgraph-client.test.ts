@@ -305,9 +305,13 @@ describe('what it refuses', () => {
     const inFlight = subgraph.post({}, '{}');
     const waiting = subgraph.post({}, '{}');
     await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both are refused at close (the waiting one at once): expect them before closing.
+    const refused = [
+      expect(inFlight).rejects.toThrow(/client closed/),
+      expect(waiting).rejects.toThrow(/client closed/),
+    ];
     subgraph.close();
-    await expect(inFlight).rejects.toThrow(/client closed/);
-    await expect(waiting).rejects.toThrow(/client closed/);
+    await Promise.all(refused);
     await expect(subgraph.post({}, '{}')).rejects.toThrow(/client closed/);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(served.connections()).toBe(1);
