@@ -297,10 +297,15 @@ export async function askSubgraph(
   const answer = await clients.post(plan.url, headers, body).catch(() => undefined);
   if (!answer) return undefined;
   const { body: bytes } = answer;
-  const untouched = plan.removals.length === 0 && plan.added.length === 0 && !bytes.includes('"errors":');
-  if (options.raw && untouched && answer.status === 200 && bytes.startsWith('{"data":')) {
-    return { status: answer.status, raw: bytes };
-  }
+  // The scan of the whole answer comes last: only a raw candidate pays for it.
+  const untouched =
+    options.raw &&
+    answer.status === 200 &&
+    plan.removals.length === 0 &&
+    plan.added.length === 0 &&
+    bytes.startsWith('{"data":') &&
+    !bytes.includes('"errors":');
+  if (untouched) return { status: answer.status, raw: bytes };
   let parsed: ExecutionResult;
   try {
     parsed = JSON.parse(bytes.text()) as ExecutionResult;

@@ -66,8 +66,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
 /** Node's headers as fetch headers, for the runtime, with the request's id. */
 function fetchHeaders(req: IncomingMessage, requestId: string): Headers {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  for (const name of Object.keys(req.headers)) {
+    const value = header(req, name);
+    if (value !== undefined) headers.set(name, value);
   }
   headers.set('x-request-id', requestId);
   return headers;

@@ -206,10 +206,8 @@ class Connection {
     this.socket.on('end', () => {
       if (this.state === State.UntilClose) this.finish();
     });
-    this.socket.on('close', () => {
-      this.fail(new SubgraphHttpError('connection closed by the subgraph'));
-      this.client.forget(this);
-    });
+    // fail() also forgets the connection, idle or busy.
+    this.socket.on('close', () => this.fail(new SubgraphHttpError('connection closed by the subgraph')));
   }
 
   send(pending: Pending): void {
