@@ -1,6 +1,14 @@
-import { type Logger, PUBLIC_CODES } from '@custos/subgraph/kit';
+import {
+  LIMIT_CODES,
+  type Logger,
+  PUBLIC_CODES,
+  PublicError,
+  publicValidation,
+  syntaxMessage,
+  variableErrors,
+} from '@custos/subgraph/kit';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { type ExecutionResult, GraphQLError } from 'graphql';
+import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 
 /**
  * Extension keys that describe the gateway's insides rather than the error: the HTTP exchange with a failing
@@ -56,15 +64,90 @@ export function safeSubgraphError(logger: Logger): (error: GraphQLError) => Grap
   };
 }
 
-export function useSafeSubgraphErrors(logger: Logger): GatewayPlugin {
+/**
+ * The HTTP answer to a refused document: 400 whatever the client accepts, as the subgraphs answer it. One
+ * object per error: the runtime's own hooks write into it (and mark parse errors `spec`, answered 200 to a
+ * client accepting JSON; {@link useSafeErrors} takes that back before the answer is written).
+ */
+const refused = () => ({ status: 400, spec: false });
+
+const LIMITS: ReadonlySet<unknown> = new Set(Object.values(LIMIT_CODES));
+
+/**
+ * No error the gateway answers carries a submitted value (DESIGN.md, "Errors"), by the subgraphs' rules
+ * (shared/public-errors.ts in the subgraph kit):
+ * - parse errors: rebuilt from the kinds of the tokens, never their text;
+ * - validation errors: a refused value (a literal of the wrong type, an unknown or missing input field) is
+ *   named by its position and its type's rule and answered BAD_USER_INPUT; other rules keep messages that hold
+ *   names only; the limits keep theirs;
+ * - variables: graphql-js's coercion messages quote the value; a refusal is checked again by structure and
+ *   answered with the variable, the position and the rule (BAD_USER_INPUT, HTTP 400). An answer without data
+ *   from the direct path (the subgraph refused the variables) is checked the same way;
+ * - errors relayed from subgraphs: filtered by {@link safeSubgraphError}.
+ */
+export function useSafeErrors(logger: Logger): GatewayPlugin {
   const safe = safeSubgraphError(logger);
   return {
-    onExecute() {
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        if (!(result instanceof Error)) return;
+        const syntax = result instanceof GraphQLError ? result : undefined;
+        replaceParseResult(
+          new PublicError(syntaxMessage(syntax?.message ?? ''), {
+            ...(syntax?.source ? { source: syntax.source } : {}),
+            ...(syntax?.positions ? { positions: syntax.positions } : {}),
+            extensions: { code: 'GRAPHQL_PARSE_FAILED', http: refused() },
+          }),
+        );
+      };
+    },
+    onValidate({ params }) {
+      return ({ valid, result, setResult }) => {
+        if (valid) return;
+        setResult(
+          (result as GraphQLError[]).map((error) => {
+            if (LIMITS.has(error.extensions?.code)) return error;
+            const checked = publicValidation(error, params.schema, params.documentAST);
+            return new PublicError(checked.message, {
+              ...(error.nodes ? { nodes: error.nodes } : {}),
+              extensions: {
+                code: checked.valueError ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED',
+                http: refused(),
+              },
+            });
+          }),
+        );
+      };
+    },
+    onResultProcess({ result }) {
+      // The parse hook of the runtime marks parse errors as following GraphQL over HTTP (200 for JSON): not ours.
+      if (Array.isArray(result) || Symbol.asyncIterator in result) return;
+      for (const error of (result as ExecutionResult).errors ?? []) {
+        const http = error.extensions?.http as { spec?: boolean } | undefined;
+        if (error instanceof PublicError && http) http.spec = false;
+      }
+    },
+    onExecute({ args }) {
       return {
         onExecuteDone({ result, setResult }) {
-          const { errors } = result as ExecutionResult;
-          if (Symbol.asyncIterator in result || !errors?.length) return;
-          setResult({ ...(result as ExecutionResult), errors: errors.map(safe) });
+          if (Symbol.asyncIterator in result) return;
+          const { errors, data } = result as ExecutionResult;
+          if (!errors?.length) return;
+          if (data === undefined) {
+            // No data at all: the variables were refused (here, or by the subgraph on the direct path).
+            const operation = getOperationAST(args.document, args.operationName);
+            const refusals = variableErrors(args.schema, operation, args.variableValues);
+            if (refusals.length) {
+              setResult({ errors: refusals });
+              return;
+            }
+          }
+          const relayed = errors.map(safe);
+          // Refused as a whole by the subgraph (the direct path): a refusal, as the subgraph answered it.
+          if (data === undefined && relayed.every((e) => e.extensions.code === 'BAD_USER_INPUT')) {
+            for (const error of relayed) (error.extensions as Record<string, unknown>).http = refused();
+          }
+          setResult({ ...(result as ExecutionResult), errors: relayed });
         },
       };
     },

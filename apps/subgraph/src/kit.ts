@@ -30,7 +30,7 @@ export {
 } from './db/roles.js';
 export { createGraphQLServer, PUBLIC_CODES } from './http/graphql-server.js';
 export { DEFAULT_LIMITS, LIMIT_CODES, type QueryLimits } from './http/limits.js';
-export { BodyTooLarge, errorBody, readBody, sendJson } from './http/respond.js';
+export { BodyTooLarge, continueWithinLimit, errorBody, readBody, sendJson } from './http/respond.js';
 export { closeServer, createHttpServer, listen } from './http/server.js';
 export { createLogger, type Logger } from './logger.js';
 export { decisionOn, decisionsFor, type RowPrivacyState, visibleWhen } from './privacy/decisions.js';
@@ -39,6 +39,7 @@ export { RedactionLog } from './privacy/redactions.js';
 export { rowScope } from './privacy/row-scope.js';
 export type { SubgraphTypes } from './schema/builder.js';
 export { federatedSchema, PII_SPEC_URL } from './schema/federation.js';
+export { checkedScalars } from './schema/scalar-rules.js';
 export { byIdLoader, type ChildPageKey, childPageLoader } from './shared/batch.js';
 export { ConflictError, NotFoundError, ValidationError } from './shared/errors.js';
 export {
@@ -49,6 +50,14 @@ export {
   pageSize,
   toConnection,
 } from './shared/pagination.js';
+export {
+  isNamesOnly,
+  PublicError,
+  publicValidation,
+  syntaxMessage,
+  variableError,
+  variableErrors,
+} from './shared/public-errors.js';
 export { isoTimestamp, onSql, Params, query, rowsByIds } from './shared/sql.js';
 export { Validator } from './shared/validate.js';
 export { exitOnSignals } from './shutdown.js';
