@@ -1,6 +1,7 @@
 import {
   LIMIT_CODES,
   type Logger,
+  namesOnlyOr,
   PUBLIC_CODES,
   PublicError,
   publicValidation,
@@ -60,7 +61,8 @@ export function safeSubgraphError(logger: Logger): (error: GraphQLError) => Grap
     const extensions = Object.fromEntries(
       Object.entries(error.extensions).filter(([key]) => !INTERNAL_EXTENSIONS.has(key)),
     );
-    return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions });
+    // A contract code: the subgraph's own message, already free of submitted values (its formatError).
+    return new PublicError(error.message, { nodes: error.nodes, path: error.path, extensions });
   };
 }
 
@@ -119,13 +121,30 @@ export function useSafeErrors(logger: Logger): GatewayPlugin {
         );
       };
     },
-    onResultProcess({ result }) {
-      // The parse hook of the runtime marks parse errors as following GraphQL over HTTP (200 for JSON): not ours.
+    onResultProcess({ result, setResult }) {
       if (Array.isArray(result) || Symbol.asyncIterator in result) return;
-      for (const error of (result as ExecutionResult).errors ?? []) {
-        const http = error.extensions?.http as { spec?: boolean } | undefined;
-        if (error instanceof PublicError && http) http.spec = false;
-      }
+      const { errors } = result as ExecutionResult;
+      if (!errors?.length) return;
+      setResult({
+        ...(result as ExecutionResult),
+        errors: errors.map((error) => {
+          const http = error.extensions?.http as { status?: number; spec?: boolean } | undefined;
+          if (error instanceof PublicError) {
+            // The runtime's parse hook marks parse errors as GraphQL over HTTP's (200 for JSON): not ours.
+            if (http) http.spec = false;
+            return error;
+          }
+          // Anything else the runtime answers by itself (a body that is not JSON, a bad parameter): no value,
+          // no `originalError` with the body in it; names only, or the generic sentence for its code.
+          const code = error.extensions?.code ?? 'BAD_REQUEST';
+          return new PublicError(namesOnlyOr(error.message, code), {
+            ...(error.nodes ? { nodes: error.nodes } : {}),
+            ...(error.path ? { path: error.path } : {}),
+            // Its HTTP status whatever the client accepts, as the subgraphs answer (a body that is not JSON: 400).
+            extensions: { code, ...(http ? { http: { ...http, spec: false } } : {}) },
+          });
+        }),
+      });
     },
     onExecute({ args }) {
       return {

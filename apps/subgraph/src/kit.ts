@@ -51,7 +51,7 @@ export {
   toConnection,
 } from './shared/pagination.js';
 export {
-  isNamesOnly,
+  namesOnlyOr,
   PublicError,
   publicValidation,
   syntaxMessage,

@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import { DomainError } from '../shared/errors.js';
 import {
   documentOf,
-  isNamesOnly,
+  namesOnlyOr,
   PublicError,
   publicValidation,
   ScalarRuleError,
@@ -52,18 +52,6 @@ export const PUBLIC_CODES: ReadonlySet<string> = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'AUDIT_UNAVAILABLE',
 ]);
-
-/** For a code whose message is not ours and fits no known shape: a sentence that says what kind of refusal it is. */
-const GENERIC_MESSAGES: Readonly<Record<string, string>> = {
-  UNAUTHENTICATED: 'Not authenticated',
-  FORBIDDEN: 'Forbidden',
-  BAD_USER_INPUT: 'Invalid input',
-  NOT_FOUND: 'Not found',
-  CONFLICT: 'Conflict',
-  GRAPHQL_VALIDATION_FAILED: 'The document is not valid against the schema.',
-  BAD_REQUEST: 'Bad request',
-  OPERATION_RESOLUTION_FAILURE: 'The operation to run could not be determined.',
-};
 
 /** Extension keys never answered: internals of the server, not facts about the error. */
 const HIDDEN_EXTENSIONS = new Set(['stacktrace', 'exception', 'http']);
@@ -107,7 +95,7 @@ export function formatError(logger: Logger, production = false, schema?: GraphQL
         message = checked.message;
         if (checked.valueError) extensions.code = 'BAD_USER_INPUT';
       } else {
-        message = isNamesOnly(formatted.message) ? formatted.message : (GENERIC_MESSAGES[code] ?? code);
+        message = namesOnlyOr(formatted.message, code);
       }
       // "Did you mean …?" spells out the schema to a caller who may not introspect it (off in production).
       if (production) message = message.replace(/ Did you mean [^?]*\?/g, '');

@@ -71,15 +71,30 @@ export function isNamesOnly(message: string): boolean {
   return parts.every((part, i) => (i % 2 === 1 ? part.length <= 200 && QUOTED.test(part) : PROSE.test(part)));
 }
 
+/** For a code whose message is not ours and fits no known shape: a sentence that says what kind of refusal it is. */
+const GENERIC_MESSAGES: Readonly<Record<string, string>> = {
+  UNAUTHENTICATED: 'Not authenticated',
+  FORBIDDEN: 'Forbidden',
+  BAD_USER_INPUT: 'Invalid input',
+  NOT_FOUND: 'Not found',
+  CONFLICT: 'Conflict',
+  GRAPHQL_PARSE_FAILED: 'Syntax Error: the document is not valid GraphQL.',
+  GRAPHQL_VALIDATION_FAILED: 'The document is not valid against the schema.',
+  BAD_REQUEST: 'Bad request',
+  OPERATION_RESOLUTION_FAILURE: 'The operation to run could not be determined.',
+};
+
+/** A message of no known shape: kept when it holds names only, else the generic sentence for its code. */
+export const namesOnlyOr = (message: string, code: unknown): string =>
+  isNamesOnly(message) ? message : (GENERIC_MESSAGES[String(code)] ?? 'Request refused');
+
 // ---------------------------------------------------------------------------------------------------------------
 // Syntax errors
 // ---------------------------------------------------------------------------------------------------------------
 
 /** graphql-js's token descriptions (getTokenKindDesc): kinds only; a token's value follows them in quotes. */
 const TOKEN = String.raw`(<SOF>|<EOF>|Name|Int|Float|String|BlockString|Comment|"(?:!|\$|&|\(|\)|\.\.\.|:|=|@|\[|\]|\{|\||\})")`;
-const EXPECTED = new RegExp(
-  String.raw`^Syntax Error: Expected (${TOKEN.slice(1, -1)}|"[a-z]{1,12}"), found ${TOKEN}`,
-);
+const EXPECTED = new RegExp(`^Syntax Error: Expected (${TOKEN.slice(1, -1)}|"[a-z]{1,12}"), found ${TOKEN}`);
 const UNEXPECTED = new RegExp(`^Syntax Error: Unexpected ${TOKEN}`);
 /** Lexer messages that hold no value, kept as they are. */
 const FIXED_SYNTAX = new Set([

@@ -1,0 +1,491 @@
+import net from 'node:net';
+import {
+  buildClientSchema,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  getIntrospectionQuery,
+  getNamedType,
+  getNullableType,
+  type IntrospectionQuery,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+} from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GqlResponse, postGraphQL } from '../../apps/subgraph/test/support/harness.js';
+import { type Federation, startFederation } from './support/federation.js';
+
+/**
+ * "Errors never carry a submitted value" (DESIGN.md, "Errors"), generated from the schemas the three edges
+ * serve (each read by introspection, so a new operation, argument or input field is covered the day it is
+ * added): every argument and input field of every query and mutation — nested input objects and list items
+ * included — gets a distinctive marker, with wrong types and with right ones (so that the resolvers' own
+ * validation runs), as literals, as whole variables and as a variable inside a literal, plus an unknown input
+ * field and an unknown argument; every answer of the Custos subgraph, the tickets subgraph and the gateway is
+ * searched for the marker (every error, and the raw HTTP body of every answer without data), and refusals are
+ * checked for their code, their HTTP status and the position they name.
+ */
+
+/** What no answer may contain: the marker and its numeric twin (a value cut short still starts with `zq9`). */
+const MARK = 'zq9MARKERzq9';
+const MARK_NUMBER = 7_777_123;
+const NEEDLES = ['zq9', String(MARK_NUMBER), 'MARKER'];
+
+/** Strings as personal values look, each carrying the marker. */
+const STRING_VARIANTS = [
+  MARK,
+  `${MARK}@example.com`,
+  `+1415${MARK}`,
+  `1980-12-31 ${MARK}`,
+  `${MARK}\u0007bell`,
+  `https://${MARK}.example.com/a?b=c`,
+];
+
+class EnumValue {
+  constructor(readonly name: string) {}
+}
+type Value = null | boolean | number | string | EnumValue | Value[] | { [key: string]: Value };
+
+const literal = (value: Value): string => {
+  if (value instanceof EnumValue) return value.name;
+  if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{ ${Object.entries(value)
+      .map(([key, v]) => `${key}: ${literal(v)}`)
+      .join(', ')} }`;
+  }
+  return JSON.stringify(value);
+};
+
+const json = (value: Value): unknown => {
+  if (value instanceof EnumValue) return value.name;
+  if (Array.isArray(value)) return value.map(json);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, json(v)]));
+  }
+  return value;
+};
+
+/** A value of the right GraphQL type, marked wherever the type can hold the marker. */
+function right(type: GraphQLInputType, counter: { n: number }, depth = 0): Value {
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) return [right(nullable.ofType, counter, depth)];
+  if (isInputObjectType(nullable)) {
+    const object: Record<string, Value> = {};
+    for (const field of Object.values(nullable.getFields())) {
+      // Deep in a recursive input type only what is required, so that every value stays finite.
+      if (depth < 3 || isNonNullType(field.type)) object[field.name] = right(field.type, counter, depth + 1);
+    }
+    return object;
+  }
+  if (isEnumType(nullable)) return new EnumValue(nullable.getValues()[0]!.name);
+  switch (nullable.name) {
+    case 'Int':
+      // Small: a page size the gateway's cost model takes literally (the marked numbers are the wrong values).
+      return 2;
+    case 'Float':
+      return MARK_NUMBER + 0.5;
+    case 'Boolean':
+      return true;
+    case 'ID':
+      return counter.n++ % 2 ? MARK : `00000000-0000-4000-8000-${MARK}`;
+    case 'Date':
+      return '1980-12-31';
+    case 'DateTime':
+      return '2026-01-31T12:00:00Z';
+    case '_Any':
+      return { __typename: 'Contact', id: MARK };
+    default:
+      return STRING_VARIANTS[counter.n++ % STRING_VARIANTS.length]!;
+  }
+}
+
+/** Values of the wrong type for a position (none where the type takes anything, like `_Any`). */
+function wrongs(type: GraphQLInputType, counter: { n: number }): { label: string; value: Value }[] {
+  const cases: { label: string; value: Value }[] = isNonNullType(type)
+    ? [{ label: 'null', value: null }]
+    : [];
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) return cases; // a single value is a list of one: its items are checked instead
+  if (isInputObjectType(nullable)) {
+    const object = right(nullable, counter) as Record<string, Value>;
+    return [
+      ...cases,
+      { label: 'string for an object', value: MARK },
+      { label: 'unknown field', value: { ...object, zzUnknownField: `${MARK}@example.com` } },
+    ];
+  }
+  if (isEnumType(nullable)) {
+    return [
+      ...cases,
+      { label: 'unknown enum value', value: new EnumValue(MARK) },
+      { label: 'string for an enum', value: `${MARK}@example.com` },
+    ];
+  }
+  const byScalar: Record<string, Value[]> = {
+    Int: [MARK, String(MARK_NUMBER)],
+    Float: [`${MARK}@example.com`, String(MARK_NUMBER)],
+    Boolean: [MARK, MARK_NUMBER],
+    String: [{ zq: MARK }, MARK_NUMBER],
+    ID: [{ zq: `${MARK}@example.com` }, MARK_NUMBER + 0.5],
+    Date: [`31/12/${MARK}`, MARK_NUMBER],
+    DateTime: [`${MARK}T12:00:00Z`, { zq: MARK }],
+  };
+  return [
+    ...cases,
+    ...(byScalar[nullable.name] ?? []).map((value) => ({ label: `wrong ${nullable.name}`, value })),
+  ];
+}
+
+type Path = (string | number)[];
+
+/** Every position inside an argument: the argument itself, input fields and list items, to depth 3. */
+function* positions(
+  type: GraphQLInputType,
+  path: Path,
+  depth = 0,
+): Generator<{ path: Path; type: GraphQLInputType }> {
+  yield { path, type };
+  if (depth >= 3) return;
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) yield* positions(nullable.ofType, [...path, 0], depth + 1);
+  if (isInputObjectType(nullable)) {
+    for (const field of Object.values(nullable.getFields())) {
+      yield* positions(field.type, [...path, field.name], depth + 1);
+    }
+  }
+}
+
+function setAt(value: Value, path: Path, replacement: Value): Value {
+  if (path.length === 0) return replacement;
+  const [head, ...rest] = path as [string | number, ...Path];
+  if (Array.isArray(value)) {
+    const copy = [...value];
+    copy[head as number] = setAt(copy[head as number] ?? null, rest, replacement);
+    return copy;
+  }
+  const object = { ...(value as Record<string, Value>) };
+  object[head as string] = setAt(object[head as string] ?? null, rest, replacement);
+  return object;
+}
+
+/** Independent of the code under test: how a position is written in a message, `input.items[0].name`. */
+const printPath = (path: Path) =>
+  path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`)).join('');
+
+const selection = (type: GraphQLNamedType) => (isLeafType(type) ? '' : ' { __typename }');
+
+interface Operation {
+  readonly kind: 'query' | 'mutation';
+  readonly root: string;
+  readonly field: GraphQLField<unknown, unknown>;
+}
+
+function operations(schema: GraphQLSchema): Operation[] {
+  const result: Operation[] = [];
+  for (const [kind, type] of [
+    ['query', schema.getQueryType()],
+    ['mutation', schema.getMutationType()],
+  ] as const) {
+    for (const field of Object.values(type?.getFields() ?? {})) {
+      if (!field.name.startsWith('__')) result.push({ kind, root: type!.name, field });
+    }
+  }
+  return result;
+}
+
+interface Case {
+  readonly description: string;
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+  /** Refused before execution: BAD_USER_INPUT or the validation code, HTTP 400, naming these texts. */
+  readonly refusal?: { readonly code: string; readonly names: readonly string[] };
+}
+
+/** The document for `op` with the given arguments: each as a literal, or as a variable of its declared type. */
+function document(
+  op: Operation,
+  args: { arg: GraphQLArgument; value: Value; as: 'literal' | 'variable' }[],
+  extra = '',
+  nested?: { name: string; type: GraphQLInputType },
+): { query: string; variables: Record<string, unknown> } {
+  const variables: Record<string, unknown> = {};
+  const definitions: string[] = nested ? [`$${nested.name}: ${String(nested.type)}`] : [];
+  const written = args.map(({ arg, value, as }) => {
+    if (as === 'literal') return `${arg.name}: ${literal(value)}`;
+    definitions.push(`$v_${arg.name}: ${String(arg.type)}`);
+    variables[`v_${arg.name}`] = json(value);
+    return `${arg.name}: $v_${arg.name}`;
+  });
+  const argumentList = [...written, ...(extra ? [extra] : [])];
+  const head = definitions.length ? `${op.kind} Probe(${definitions.join(', ')})` : `${op.kind} Probe`;
+  const call = argumentList.length ? `${op.field.name}(${argumentList.join(', ')})` : op.field.name;
+  return { query: `${head} { ${call}${selection(getNamedType(op.field.type))} }`, variables };
+}
+
+/** Every case for one schema: right types, wrong types at every position, unknown field and argument. */
+function casesFor(schema: GraphQLSchema): Case[] {
+  const cases: Case[] = [];
+  const counter = { n: 0 };
+  for (const op of operations(schema)) {
+    const name = `${op.root}.${op.field.name}`;
+    const rights = op.field.args.map((arg) => ({ arg, value: right(arg.type, counter) }));
+    for (const as of ['literal', 'variable'] as const) {
+      const all = rights.map((r) => ({ ...r, as }));
+      cases.push({ description: `${name}: right types (${as})`, ...document(op, all) });
+      cases.push({
+        description: `${name}: unknown argument (${as})`,
+        ...document(op, all, `zzUnknownArgument: ${JSON.stringify(`${MARK}@example.com`)}`),
+        refusal: { code: 'GRAPHQL_VALIDATION_FAILED', names: ['"zzUnknownArgument"'] },
+      });
+    }
+    for (const [index, { arg }] of rights.entries()) {
+      for (const position of positions(arg.type, [arg.name])) {
+        for (const wrong of wrongs(position.type, counter)) {
+          const unknown = wrong.label === 'unknown field' ? ['"zzUnknownField"'] : [];
+          // Where the refused value sits: the argument (or variable) and, inside it, the input field or item.
+          const at = (path: Path) => (path.length > 1 ? [`at "${printPath(path)}"`] : []);
+          const replaced = setAt(rights[index]!.value, position.path.slice(1), wrong.value);
+          const withWrong = (as: 'literal' | 'variable') =>
+            rights.map((r, i) => ({ ...r, value: i === index ? replaced : r.value, as }));
+          const variablePath = [`v_${arg.name}`, ...position.path.slice(1)];
+          cases.push({
+            description: `${name}: ${wrong.label} at ${printPath(position.path)} (literal)`,
+            ...document(op, withWrong('literal')),
+            refusal: {
+              code: 'BAD_USER_INPUT',
+              names: [`Argument "${arg.name}" of "${name}"`, ...at(position.path), ...unknown],
+            },
+          });
+          cases.push({
+            description: `${name}: ${wrong.label} at ${printPath(position.path)} (variable)`,
+            ...document(op, withWrong('variable')),
+            refusal: {
+              code: 'BAD_USER_INPUT',
+              names: [`Variable "$v_${arg.name}"`, ...at(variablePath), ...unknown],
+            },
+          });
+          if (position.path.length > 1) {
+            // The reported case: `input: { birthDate: $d }`, the value in a variable inside a literal.
+            const inner = setAt(rights[index]!.value, position.path.slice(1), new EnumValue('$inner'));
+            const args = rights.map((r, i) => ({
+              ...r,
+              value: i === index ? inner : r.value,
+              as: 'literal' as const,
+            }));
+            const built = document(op, args, '', { name: 'inner', type: position.type });
+            cases.push({
+              description: `${name}: ${wrong.label} at ${printPath(position.path)} (variable in a literal)`,
+              query: built.query,
+              variables: { inner: json(wrong.value) },
+              refusal: { code: 'BAD_USER_INPUT', names: ['Variable "$inner"', ...unknown] },
+            });
+          }
+        }
+      }
+    }
+  }
+  return cases;
+}
+
+/** Documents that do not parse, each with the marker inside a literal. */
+const SYNTAX_ERRORS = [
+  `{ contact(id: "${MARK}@example.com) { id } }`,
+  `{ contact(id: "${MARK}" "${MARK}@example.com") { id } }`,
+  `{ contact(id: "\\u${MARK}") { id } }`,
+  `{ contact(id: "\\x${MARK}") { id } }`,
+  `{ contact(id: ${MARK}@example.com) { id } }`,
+  `{ contacts(filter: { search: '${MARK}' }) { totalCount } }`,
+  `{ contacts(first: 0${MARK_NUMBER}) { totalCount } }`,
+  `{ contacts(first: ${MARK_NUMBER}.${MARK}) { totalCount } }`,
+  `{ contacts(first: 1 { totalCount "${MARK}" } }`,
+  `{ contact(id: """${MARK}`,
+];
+
+const contains = (text: string) => NEEDLES.find((needle) => text.includes(needle));
+
+let federation: Federation;
+let token: string;
+const edges: Record<'custos' | 'tickets' | 'gateway', { url: string; schema: GraphQLSchema }> = {} as never;
+
+beforeAll(async () => {
+  federation = await startFederation({ seedContacts: 5, tickets: true });
+  // Compliance may run nearly every operation, so that the resolvers' own validation runs.
+  token = await federation.custos.token(['privacy_officer'], 'errors-probe');
+  const urls = {
+    custos: federation.custos.graphqlUrl,
+    tickets: `${federation.tickets!.url}/graphql`,
+    gateway: `${federation.gateway.url}/graphql`,
+  };
+  // The gateway's limits count the standard introspection query deeper than 15: a second gateway over the same
+  // supergraph, with room for it, reads the schema the first one serves.
+  const reader = await federation.startGateway({ MAX_QUERY_DEPTH: '30', MAX_QUERY_COST: '10000000' });
+  const introspection = { ...urls, gateway: `${reader.url}/graphql` };
+  for (const [name, url] of Object.entries(urls) as [keyof typeof urls, string][]) {
+    const res = await postGraphQL<IntrospectionQuery>(introspection[name], getIntrospectionQuery(), {
+      token,
+      purpose: 'compliance',
+    });
+    expect(res.status, `${name} ${res.text.slice(0, 300)}`).toBe(200);
+    edges[name] = { url, schema: buildClientSchema(res.body.data!) };
+  }
+});
+
+afterAll(async () => {
+  await federation?.close();
+});
+
+async function run(
+  url: string,
+  cases: readonly Case[],
+): Promise<{ failures: string[]; answers: GqlResponse[] }> {
+  const failures: string[] = [];
+  const answers: GqlResponse[] = [];
+  for (let i = 0; i < cases.length; i += 4) {
+    const batch = cases.slice(i, i + 4);
+    const results = await Promise.all(
+      batch.map((c) =>
+        postGraphQL(url, c.query, {
+          token,
+          purpose: 'compliance',
+          ...(c.variables ? { variables: c.variables } : {}),
+        }),
+      ),
+    );
+    for (const [j, res] of results.entries()) {
+      const c = batch[j]!;
+      answers.push(res);
+      const fail = (why: string) =>
+        failures.push(`${c.description}: ${why} — ${res.status} ${res.text.slice(0, 300)}`);
+      const errors = res.body.errors ?? [];
+      const leaked = contains(JSON.stringify(errors)) ?? (res.body.data ? undefined : contains(res.text));
+      if (leaked) fail(`answer holds "${leaked}"`);
+      if (errors.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR')) fail('internal error');
+      if (c.refusal) {
+        if (res.status !== 400) fail('status is not 400');
+        if (res.body.data !== undefined) fail('refused with data');
+        if (errors.length === 0 || errors.some((e) => e.extensions?.code !== c.refusal!.code))
+          fail(`code is not ${c.refusal.code}`);
+        for (const name of c.refusal.names) {
+          if (!errors.some((e) => e.message.includes(name))) fail(`no message names ${name}`);
+        }
+      } else if (res.status !== 200) {
+        fail('a valid document is not answered 200');
+      }
+    }
+  }
+  return { failures, answers };
+}
+
+describe.each(['custos', 'tickets', 'gateway'] as const)(
+  'errors at %s never carry a submitted value',
+  (edge) => {
+    it('for every argument and input field of every operation, wrong and right types, literals and variables', async () => {
+      const { url, schema } = edges[edge];
+      const cases = casesFor(schema);
+      // The generator reaches what it must: every operation, nested input fields, the reported case.
+      const ops = operations(schema);
+      expect(ops.length).toBeGreaterThan(edge === 'tickets' ? 2 : 20);
+      for (const op of ops) {
+        expect(cases.some((c) => c.description.startsWith(`${op.root}.${op.field.name}: right types`))).toBe(
+          true,
+        );
+      }
+      if (edge !== 'tickets') {
+        expect(cases.map((c) => c.description)).toContain(
+          'Mutation.updateContact: wrong Date at input.birthDate (variable in a literal)',
+        );
+      }
+      const refusals = cases.filter((c) => c.refusal).length;
+      expect(refusals).toBeGreaterThan(edge === 'tickets' ? 20 : 300);
+      const { failures, answers } = await run(url, cases);
+      expect(failures).toEqual([]);
+      // Right-typed values did reach the resolvers: some were refused by their validation, with the contract's code.
+      const resolverRefusals = answers.filter(
+        (a) => a.status === 200 && a.body.errors?.some((e) => e.extensions?.code === 'BAD_USER_INPUT'),
+      );
+      expect(resolverRefusals.length).toBeGreaterThan(edge === 'tickets' ? 0 : 10);
+    });
+
+    it('for syntax errors, whatever the literal holds', async () => {
+      const { url } = edges[edge];
+      for (const query of SYNTAX_ERRORS) {
+        const res = await postGraphQL(url, query, { token, purpose: 'compliance' });
+        expect(res.status, query).toBe(400);
+        expect(res.body.errors?.[0]?.extensions?.code, query).toBe('GRAPHQL_PARSE_FAILED');
+        expect(res.body.errors?.[0]?.message, query).toMatch(/^Syntax Error: /);
+        expect(res.body.errors?.[0]?.locations?.length, query).toBe(1);
+        expect(contains(res.text), `${query} → ${res.text}`).toBeUndefined();
+      }
+    });
+
+    it('for request bodies that are not GraphQL requests', async () => {
+      const { url } = edges[edge];
+      const bodies = [
+        `{"query": "{ contact(id: \\"${MARK}\\") { id } }", "variables": "${MARK}@example.com"}`,
+        `{"query": "{ contact(id: \\"${MARK}\\") { id } }"`,
+        `{"query": ["${MARK}"]}`,
+        `{"query": "query Q($a: ID!) { contact(id: $a) { id } }", "variables": {"a": "${MARK}"}, "operationName": 7}`,
+      ];
+      for (const body of bodies) {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${token}`,
+            'x-purpose': 'compliance',
+          },
+          body,
+        });
+        const text = await res.text();
+        expect(res.status, `${body} → ${text}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, body).toBeLessThan(500);
+        expect(contains(text), `${body} → ${text}`).toBeUndefined();
+      }
+    });
+  },
+);
+
+/** The first line of the answer to a request that sends its headers only, announcing a body with `Expect`. */
+function firstLine(url: string, length: number): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let received = '';
+    socket.setTimeout(5_000, () => {
+      socket.destroy();
+      reject(new Error('no answer'));
+    });
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      const end = received.indexOf('\r\n');
+      if (end >= 0) {
+        socket.destroy();
+        resolve(received.slice(0, end));
+      }
+    });
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
+        `Authorization: Bearer ${token}\r\nX-Purpose: compliance\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+  });
+}
+
+describe('a body declared larger than the limit', () => {
+  // The default MAX_BODY_BYTES (1 MiB) at both edges.
+  const limit = 1_048_576;
+  it.each(['custos', 'tickets', 'gateway'] as const)(
+    'is refused with 413 before 100 Continue at %s',
+    async (edge) => {
+      expect(await firstLine(edges[edge].url, limit + 1)).toBe('HTTP/1.1 413 Payload Too Large');
+      // Within the limit, the client is invited to send the body.
+      expect(await firstLine(edges[edge].url, limit)).toBe('HTTP/1.1 100 Continue');
+    },
+  );
+});
