@@ -91,7 +91,8 @@ export function useQueryLimits(limits: QueryLimits, production: boolean): Gatewa
           reportAs(LIMIT_CODES.cost, `Query cost exceeds the maximum of ${limits.maxCost}`, limits.maxCost),
         ],
       },
-      blockFieldSuggestion: { enabled: production },
+      // No mask: the suggestion is taken out of the message, which keeps holding names only (errors.ts).
+      blockFieldSuggestion: { enabled: production, mask: '' },
     }),
   ];
 }

@@ -56,8 +56,8 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
 /** A quoted part of a message: a name, `$variable`, `@directive`, `Type.field` or a type reference. */
 const QUOTED =
   /^(?:[$@]?[_A-Za-z][_0-9A-Za-z]*(?:\.[_A-Za-z][_0-9A-Za-z]*)?|\[*[_A-Za-z][_0-9A-Za-z]*!?(?:\]!?)*)$/;
-/** The words between the quoted parts: letters and punctuation, no digits, no `@`, nothing a value is made of. */
-const PROSE = /^[A-Za-z ,.;:?!()'`-]*$/;
+/** The words between the quoted parts: letters, `_` and punctuation; no digits, no `@`, no quote. */
+const PROSE = /^[A-Za-z_ ,.;:?!()'`-]*$/;
 
 /**
  * Whether a message of graphql-js or a server is made only of words and quoted names (every value a message
