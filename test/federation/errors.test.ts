@@ -451,6 +451,57 @@ describe.each(['custos', 'tickets', 'gateway'] as const)(
   },
 );
 
+describe('the reported cases', () => {
+  it('answer the same at the subgraph and the gateway: the position and the rule, BAD_USER_INPUT, HTTP 400', async () => {
+    const [row] = await federation.custos.sql<{ id: string }>('select id from contact limit 1');
+    const state = `select birth_date::text, updated_at::text from contact where id = $1`;
+    const [before] = await federation.custos.sql(state, [row!.id]);
+    const cases = [
+      {
+        query: 'mutation M($id: ID!, $d: Date) { updateContact(id: $id, input: { birthDate: $d }) { id } }',
+        variables: { id: row!.id, d: '31/12/1980' },
+        message:
+          'Variable "$d" has an invalid value: expected "Date": a calendar date in the form YYYY-MM-DD.',
+      },
+      {
+        query: 'mutation M($id: ID!) { updateContact(id: $id, input: { birthDate: "31/12/1980" }) { id } }',
+        variables: { id: row!.id },
+        message:
+          'Argument "input" of "Mutation.updateContact" at "input.birthDate" has an invalid value: expected "Date": a calendar date in the form YYYY-MM-DD.',
+      },
+      {
+        query: 'mutation M($id: ID!, $i: UpdateContactInput!) { updateContact(id: $id, input: $i) { id } }',
+        variables: { id: row!.id, i: { birthdate: '1980-12-31' } },
+        message: 'Variable "$i": field "birthdate" is not defined by type "UpdateContactInput".',
+      },
+      {
+        query: 'mutation M($id: ID!) { updateContact(id: $id, input: { birthdate: "1980-12-31" }) { id } }',
+        variables: { id: row!.id },
+        message:
+          'Argument "input" of "Mutation.updateContact": field "birthdate" is not defined by type "UpdateContactInput".',
+      },
+    ];
+    for (const edge of ['custos', 'gateway'] as const) {
+      for (const c of cases) {
+        const res = await postGraphQL(edges[edge].url, c.query, {
+          token,
+          purpose: 'compliance',
+          variables: c.variables,
+        });
+        expect(res.status, `${edge} ${c.query}`).toBe(400);
+        expect(res.body.data, `${edge} ${c.query}`).toBeUndefined();
+        expect(
+          res.body.errors?.map((e) => [e.message, e.extensions?.code]),
+          `${edge} ${c.query}`,
+        ).toEqual([[c.message, 'BAD_USER_INPUT']]);
+        expect(res.text).not.toContain('1980');
+      }
+    }
+    // Nothing was written: the contact is as it was.
+    expect(await federation.custos.sql(state, [row!.id])).toEqual([before]);
+  });
+});
+
 /** The first line of the answer to a request that sends its headers only, announcing a body with `Expect`. */
 function firstLine(url: string, length: number): Promise<string> {
   const { hostname, port } = new URL(url);
