@@ -47,6 +47,7 @@ const STRING_VARIANTS = [
   `+1415${MARK}`,
   `1980-12-31 ${MARK}`,
   `${MARK}\u0007bell`,
+  `${MARK}\u0000nul`,
   `https://${MARK}.example.com/a?b=c`,
 ];
 
@@ -76,7 +77,7 @@ const json = (value: Value): unknown => {
 };
 
 /** A value of the right GraphQL type, marked wherever the type can hold the marker. */
-function right(type: GraphQLInputType, counter: { n: number }, depth = 0): Value {
+function right(type: GraphQLInputType, counter: { n: number; id?: string }, depth = 0): Value {
   const nullable = getNullableType(type);
   if (isListType(nullable)) return [right(nullable.ofType, counter, depth)];
   if (isInputObjectType(nullable)) {
@@ -97,13 +98,15 @@ function right(type: GraphQLInputType, counter: { n: number }, depth = 0): Value
     case 'Boolean':
       return true;
     case 'ID':
+      // A real contact's id lets a write get past its lookup to the validation of everything else.
+      if (counter.id) return counter.id;
       return counter.n++ % 2 ? MARK : `00000000-0000-4000-8000-${MARK}`;
     case 'Date':
       return '1980-12-31';
     case 'DateTime':
       return '2026-01-31T12:00:00Z';
     case '_Any':
-      return { __typename: 'Contact', id: MARK };
+      return { __typename: 'Contact', id: counter.id ?? MARK };
     default:
       return STRING_VARIANTS[counter.n++ % STRING_VARIANTS.length]!;
   }
@@ -279,15 +282,31 @@ function document(
 }
 
 /** Every case for one schema: right types, wrong types at every position, unknown field and argument. */
-function casesFor(schema: GraphQLSchema): Case[] {
+function casesFor(schema: GraphQLSchema, contactId: string): Case[] {
   const cases: Case[] = [];
   const counter = { n: 0 };
   for (const op of [...operations(schema), ...nestedOperations(schema)]) {
     const name = `${op.root}.${op.field.name}`;
     const rights = op.field.args.map((arg) => ({ arg, value: right(arg.type, counter) }));
+    // Right types once per string variant, each shifted by one, so that every string position gets every variant.
+    for (let shift = 0; shift < 2 * STRING_VARIANTS.length; shift++) {
+      const shifted = { n: shift, ...(shift >= STRING_VARIANTS.length ? { id: contactId } : {}) };
+      const values = op.field.args.map((arg) => ({
+        arg,
+        value: right(arg.type, shifted),
+        as: 'literal' as const,
+      }));
+      const as = shift % 2 ? 'variable' : 'literal';
+      cases.push({
+        description: `${name}: right types ${shift} (${as})`,
+        ...document(
+          op,
+          values.map((v) => ({ ...v, as })),
+        ),
+      });
+    }
     for (const as of ['literal', 'variable'] as const) {
       const all = rights.map((r) => ({ ...r, as }));
-      cases.push({ description: `${name}: right types (${as})`, ...document(op, all) });
       cases.push({
         description: `${name}: unknown argument (${as})`,
         ...document(op, all, `zzUnknownArgument: ${JSON.stringify(`${MARK}@example.com`)}`),
@@ -476,14 +495,17 @@ describe.each(['custos', 'tickets', 'gateway'] as const)(
   (edge) => {
     it('for every argument and input field of every operation, wrong and right types, literals and variables', async () => {
       const { url, schema } = edges[edge];
-      const cases = casesFor(schema);
+      const [contact] = await federation.custos.sql<{ id: string }>(
+        'select id from contact order by id limit 1',
+      );
+      const cases = casesFor(schema, contact!.id);
       // The generator reaches what it must: every operation, nested input fields, the reported case.
       const ops = operations(schema);
       expect(ops.length).toBeGreaterThan(edge === 'tickets' ? 2 : 20);
       for (const op of ops) {
-        expect(cases.some((c) => c.description.startsWith(`${op.root}.${op.field.name}: right types`))).toBe(
-          true,
-        );
+        expect(
+          cases.some((c) => c.description.startsWith(`${op.root}.${op.field.name}: right types 0`)),
+        ).toBe(true);
       }
       if (edge !== 'tickets') {
         expect(cases.map((c) => c.description)).toContain(
@@ -509,7 +531,9 @@ describe.each(['custos', 'tickets', 'gateway'] as const)(
         expect(res.status, query).toBe(400);
         expect(res.body.errors?.[0]?.extensions?.code, query).toBe('GRAPHQL_PARSE_FAILED');
         expect(res.body.errors?.[0]?.message, query).toMatch(/^Syntax Error: /);
-        expect(res.body.errors?.[0]?.locations?.length, query).toBe(1);
+        // Where the document broke, by line and column: the one thing a syntax error may point at.
+        const [error] = (JSON.parse(res.text) as { errors: { locations?: unknown[] }[] }).errors;
+        expect(error?.locations?.length, query).toBe(1);
         expect(contains(res.text), `${query} → ${res.text}`).toBeUndefined();
       }
     });
@@ -589,6 +613,39 @@ describe('the reported cases', () => {
     }
     // Nothing was written: the contact is as it was.
     expect(await federation.custos.sql(state, [row!.id])).toEqual([before]);
+  });
+});
+
+describe('the data-subject endpoint', () => {
+  it('never echoes a submitted value either (each field wrong, marked, and an unknown one)', async () => {
+    const valid = {
+      email: `${MARK}@example.com`,
+      purpose: 'marketing',
+      status: 'GRANTED',
+      noticeVersion: '2026-01',
+      source: `https://${MARK}.example.com/form`,
+    };
+    const bodies: Record<string, unknown>[] = [valid, { ...valid, zzUnknownField: MARK }];
+    for (const field of Object.keys(valid)) {
+      for (const value of [{ zq: MARK }, MARK_NUMBER, `${MARK}\u0000`, MARK])
+        bodies.push({ ...valid, [field]: value });
+    }
+    // Within the endpoint's rate limit (30 a minute by default): every answer is a real one.
+    expect(bodies.length).toBeLessThan(30);
+    const statuses = new Set<number>();
+    for (const body of bodies) {
+      const res = await fetch(`${federation.custos.baseUrl}/public/consent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      statuses.add(res.status);
+      expect([202, 400], `${JSON.stringify(body)} → ${text}`).toContain(res.status);
+      expect(contains(text), `${JSON.stringify(body)} → ${text}`).toBeUndefined();
+    }
+    // Both ways: accepted requests and refused ones were answered.
+    expect([...statuses].sort()).toEqual([202, 400]);
   });
 });
 
