@@ -561,6 +561,25 @@ describe.each(['custos', 'tickets', 'gateway'] as const)(
         expect(res.status, body).toBeLessThan(500);
         expect(contains(text), `${body} → ${text}`).toBeUndefined();
       }
+      // The same over GET, where everything travels in the URL.
+      const gets = [
+        { query: `{ contact(id: "${MARK}@example.com) { id } }` },
+        { query: 'query Q($n: Int) { contacts(first: $n) { totalCount } }', variables: `{"n": "${MARK}"}` },
+        { query: 'query Q($n: Int) { contacts(first: $n) { totalCount } }', variables: `{"n": "${MARK}"` },
+        { query: `{ contacts(filter: { search: ${MARK_NUMBER} }) { totalCount } }` },
+      ];
+      for (const params of gets) {
+        const res = await fetch(`${url}?${new URLSearchParams(params)}`, {
+          headers: {
+            authorization: `Bearer ${token}`,
+            'x-purpose': 'compliance',
+            'apollo-require-preflight': '1',
+          },
+        });
+        const text = await res.text();
+        expect(res.status, `GET ${JSON.stringify(params)} → ${text}`).toBe(400);
+        expect(contains(text), `GET ${JSON.stringify(params)} → ${text}`).toBeUndefined();
+      }
     });
   },
 );

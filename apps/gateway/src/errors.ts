@@ -39,6 +39,12 @@ export function maskUnexpected(logger: Logger): (error: unknown) => Error {
   return (error) => {
     const cause = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     if (error instanceof GraphQLError && cause instanceof GraphQLError) return error;
+    // The runtime parses a GET request's `variables` and `extensions` with JSON.parse, whose error quotes them.
+    if (cause instanceof SyntaxError) {
+      return new PublicError('Request parameters are not valid JSON', {
+        extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+      });
+    }
     logger.error({ errorName: cause instanceof Error ? cause.name : typeof cause }, 'unexpected error');
     return error instanceof GraphQLError
       ? internalError(error)
