@@ -545,6 +545,9 @@ describe.each(['custos', 'tickets', 'gateway'] as const)(
         `{"query": "{ contact(id: \\"${MARK}\\") { id } }"`,
         `{"query": ["${MARK}"]}`,
         `{"query": "query Q($a: ID!) { contact(id: $a) { id } }", "variables": {"a": "${MARK}"}, "operationName": 7}`,
+        `{"query": "query A { __typename } query B { __typename }", "operationName": "${MARK}@example.com"}`,
+        `{"query": "query A { __typename } query B { __typename }", "operationName": "${MARK}"}`,
+        `{"query": "query A { __typename } query B { __typename }"}`,
       ];
       for (const body of bodies) {
         const res = await fetch(url, {
