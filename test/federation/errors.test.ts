@@ -262,7 +262,7 @@ interface Case {
 /** The document for `op` with the given arguments: each as a literal, or as a variable of its declared type. */
 function document(
   op: Operation,
-  args: { arg: GraphQLArgument; value: Value; as: 'literal' | 'variable' }[],
+  args: { arg: GraphQLArgument; value: Value; as: 'literal' | 'variable' | 'default' }[],
   extra = '',
   nested?: { name: string; type: GraphQLInputType },
 ): { query: string; variables: Record<string, unknown> } {
@@ -270,6 +270,11 @@ function document(
   const definitions: string[] = nested ? [`$${nested.name}: ${String(nested.type)}`] : [];
   const written = args.map(({ arg, value, as }) => {
     if (as === 'literal') return `${arg.name}: ${literal(value)}`;
+    if (as === 'default') {
+      // The value as the variable's default, and no variable sent.
+      definitions.push(`$v_${arg.name}: ${String(getNullableType(arg.type))} = ${literal(value)}`);
+      return `${arg.name}: $v_${arg.name}`;
+    }
     definitions.push(`$v_${arg.name}: ${String(arg.type)}`);
     variables[`v_${arg.name}`] = json(value);
     return `${arg.name}: $v_${arg.name}`;
@@ -320,7 +325,7 @@ function casesFor(schema: GraphQLSchema, contactId: string): Case[] {
           // Where the refused value sits: the argument (or variable) and, inside it, the input field or item.
           const at = (path: Path) => (path.length > 1 ? [`at "${printPath(path)}"`] : []);
           const replaced = setAt(rights[index]!.value, position.path.slice(1), wrong.value);
-          const withWrong = (as: 'literal' | 'variable') =>
+          const withWrong = (as: 'literal' | 'variable' | 'default') =>
             rights.map((r, i) => ({ ...r, value: i === index ? replaced : r.value, as }));
           const variablePath = [`v_${arg.name}`, ...position.path.slice(1)];
           cases.push({
@@ -339,6 +344,19 @@ function casesFor(schema: GraphQLSchema, contactId: string): Case[] {
               names: [`Variable "$v_${arg.name}"`, ...at(variablePath), ...unknown],
             },
           });
+          if (wrong.value !== null) {
+            const defaults = withWrong('literal').map((a, i) =>
+              i === index ? { ...a, as: 'default' as const } : a,
+            );
+            cases.push({
+              description: `${name}: ${wrong.label} at ${printPath(position.path)} (default value)`,
+              ...document(op, defaults),
+              refusal: {
+                code: 'BAD_USER_INPUT',
+                names: [`Default value of variable "$v_${arg.name}"`, ...at(variablePath), ...unknown],
+              },
+            });
+          }
           if (position.path.length > 1) {
             // The reported case: `input: { birthDate: $d }`, the value in a variable inside a literal.
             const inner = setAt(rights[index]!.value, position.path.slice(1), new EnumValue('$inner'));
