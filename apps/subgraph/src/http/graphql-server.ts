@@ -16,7 +16,6 @@ import {
   namesOnlyOr,
   PublicError,
   publicValidation,
-  ScalarRuleError,
   syntaxMessage,
 } from '../shared/public-errors.js';
 import { JitExecutor } from './jit-executor.js';
@@ -82,18 +81,17 @@ export function formatError(logger: Logger, production = false, schema?: GraphQL
       const extensions = publicExtensions(formatted.extensions);
       // Apollo wraps parse, validation and context errors in its own; the one graphql-js or we raised is inside.
       const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
-      const own =
-        original instanceof PublicError ? original : cause instanceof PublicError ? cause : undefined;
       let message: string;
-      if (own && !(own instanceof ScalarRuleError)) {
-        // Ours, complete sentences; Apollo prefixes errors thrown while building the context.
-        message = own.message;
-      } else if (code === 'GRAPHQL_PARSE_FAILED') {
+      if (code === 'GRAPHQL_PARSE_FAILED') {
         message = syntaxMessage(formatted.message);
       } else if (code === 'GRAPHQL_VALIDATION_FAILED' && schema && cause instanceof GraphQLError) {
+        // A refused value (a scalar's rule included) is named by its position in the document.
         const checked = publicValidation(cause, schema, documentOf(cause));
         message = checked.message;
         if (checked.valueError) extensions.code = 'BAD_USER_INPUT';
+      } else if (original instanceof PublicError || cause instanceof PublicError) {
+        // Ours: built from names and fixed words.
+        message = formatted.message;
       } else {
         message = namesOnlyOr(formatted.message, code);
       }
