@@ -582,7 +582,7 @@ describe.each(['custos', 'tickets', 'gateway'] as const)(
         expect(contains(text), `${body} → ${text}`).toBeUndefined();
       }
       // The same over GET, where everything travels in the URL.
-      const gets = [
+      const gets: Record<string, string>[] = [
         { query: `{ contact(id: "${MARK}@example.com) { id } }` },
         { query: 'query Q($n: Int) { contacts(first: $n) { totalCount } }', variables: `{"n": "${MARK}"}` },
         { query: 'query Q($n: Int) { contacts(first: $n) { totalCount } }', variables: `{"n": "${MARK}"` },
