@@ -10,6 +10,7 @@ import {
   rowScope,
   rowsByIds,
   toConnection,
+  ValidationError,
   visibleExpression,
 } from '@custos/subgraph/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -81,16 +82,25 @@ export function findTicketsByIds(em: EntityManager, purpose: Purpose, ids: reado
   );
 }
 
+/** A Contact reference as this subgraph resolves it: the id and the state that decides `tickets`. */
+export interface VisibleContact extends RowPrivacyState {
+  readonly id: string;
+}
+
 /** Contacts (by id) that exist for the purpose: the tickets subgraph's answer to a Contact reference. */
 export function findVisibleContacts(em: EntityManager, purpose: Purpose, ids: readonly string[]) {
-  return rowsByIds<{ id: string }>(
+  return rowsByIds<VisibleContact>(
     em,
-    `select c.id from contact c where c.id = any($1::uuid[]) and ${rowScope(purpose)}`,
+    `select c.id, c.restricted, c.limit_sensitive as "limitSensitive" from contact c
+     where c.id = any($1::uuid[]) and ${rowScope(purpose)}`,
     ids,
   );
 }
 
-/** Tickets newest first, optionally of one status. `status` is not personal data: filtering by it is no oracle. */
+/**
+ * Tickets newest first, optionally of one status. A ticket's status is personal data of its requester: the filter
+ * is refused to a purpose that never sees it, and matches only tickets whose status the purpose may see.
+ */
 export async function listTickets(
   em: EntityManager,
   purpose: Purpose,
@@ -100,7 +110,19 @@ export async function listTickets(
   const after = decodeTimeCursor('after', args.after);
   const params = new Params();
   const where = [rowScope(purpose)];
-  if (args.status) where.push(`t.status = ${params.add(args.status)}`);
+  if (args.status) {
+    const status = visibleExpression(purpose, 'Ticket.status', 't.status');
+    if (!status) {
+      throw new ValidationError([
+        {
+          field: 'status',
+          rule: 'purpose',
+          message: `is not available for purpose ${purpose}: it filters on data the purpose may not read`,
+        },
+      ]);
+    }
+    where.push(`${status} = ${params.add(args.status)}`);
+  }
   const countWhere = [...where];
   const countValues = [...params.values];
   if (after) where.push(`(t.created_at, t.id) < (${params.add(after[0])}, ${params.add(after[1])})`);
