@@ -177,6 +177,18 @@ export const NON_PERSONAL_FIELDS = [
   'ConsentState.purpose',
   'ConsentState.status',
   'ConsentState.updatedAt',
+  // What a purpose may run and see (`myAccess`): the policy itself, about no one.
+  'Access.purpose',
+  'Access.lawfulBasis',
+  'Access.description',
+  'Access.policyVersion',
+  'Access.operations',
+  'Access.fields',
+  'FieldAccess.field',
+  'FieldAccess.category',
+  'FieldAccess.special',
+  'FieldAccess.visibility',
+  'FieldAccess.reason',
   // Notices and purposes describe the controller's processing, not a person.
   'PrivacyNotice.version',
   'PrivacyNotice.text',
