@@ -1096,3 +1096,57 @@ describe.each(CASES)('%s declaring %s', (role, purpose) => {
     }
   }, 300_000);
 });
+
+describe('a relation the gateway removes', () => {
+  it('takes its variables and fragments with it, on the direct and the planned path', async () => {
+    const token = await federation.custos.token(['marketer']);
+    const purpose: Purpose = 'marketing';
+    const visible = [...db.contacts.values()]
+      .filter((c) => maySeeRow(purpose, stateOf(c)))
+      .sort(newest('created_at'))
+      .slice(0, 3);
+    expect(visible.length).toBeGreaterThan(0);
+    for (const [query, removed] of [
+      // Custos alone (the direct path): a variable and a fragment used only under removed relations.
+      [
+        'query Direct($n: Int) { contacts(first: 3) { edges { node { id interactions(first: $n) { totalCount } company { ...Employer } } } } } fragment Employer on Company { name }',
+        ['interactions', 'company'],
+      ],
+      // Across both subgraphs (the query plan): the tickets subgraph's relation with a variable.
+      [
+        'query Planned($n: Int) { contacts(first: 3) { edges { node { id tickets(first: $n) { id } } } } }',
+        ['tickets'],
+      ],
+    ] as const) {
+      const res = await postGraphQL<{ contacts: { edges: { node: Row }[] } }>(
+        `${gateway.url}/graphql`,
+        query,
+        {
+          token,
+          purpose,
+          variables: { n: 2 },
+        },
+      );
+      expect(res.body.errors).toBeUndefined();
+      const nodes = res.body.data!.contacts.edges.map((e) => e.node);
+      expect(nodes.map((n) => n.id)).toEqual(visible.map((c) => c.id));
+      const expected = nodes.flatMap((_, i) =>
+        removed.map((key) => {
+          const field = `Contact.${key}` as PersonalField;
+          const decision = decideField(purpose, field, ORDINARY_CONTACT);
+          expect(decision.allowed).toBe(false);
+          return {
+            path: ['contacts', 'edges', i, 'node', key],
+            field,
+            category: PERSONAL_FIELDS[field].category,
+            reason: decision.allowed ? '' : decision.reason,
+          };
+        }),
+      );
+      for (const node of nodes) for (const key of removed) expect(node[key]).toBeNull();
+      expect(sortEntries((res.body.extensions?.redactions ?? []) as Redaction[])).toEqual(
+        sortEntries(expected),
+      );
+    }
+  });
+});
