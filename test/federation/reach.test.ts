@@ -1150,3 +1150,122 @@ describe('a relation the gateway removes', () => {
     }
   });
 });
+
+describe.each(CASES)('%s declaring %s: filters and writes', (role, purpose) => {
+  it('filters on a relation or a ticket status only as it may read them', async () => {
+    const token = await federation.custos.token([role]);
+    const company = db.contacts.get(seeded.restricted!)!.company_id!;
+    const byCompany = await postGraphQL<{ contacts: { totalCount: number; nodes: { id: string }[] } }>(
+      `${gateway.url}/graphql`,
+      `{ contacts(first: ${ROOT_FIRST}, filter: { companyId: "${company}" }) { totalCount nodes { id } } }`,
+      { token, purpose },
+    );
+    const byStatus = await postGraphQL<{ tickets: { totalCount: number; nodes: { id: string }[] } }>(
+      `${gateway.url}/graphql`,
+      `{ tickets(first: ${ROOT_FIRST}, status: OPEN) { totalCount nodes { id } } }`,
+      { token, purpose },
+    );
+    for (const [res, operation, field, rows] of [
+      [
+        byCompany,
+        'Query.contacts',
+        'Contact.company',
+        [...db.contacts.values()].filter(
+          (c) =>
+            c.company_id === company &&
+            maySeeRow(purpose, stateOf(c)) &&
+            decideField(purpose, 'Contact.company', stateOf(c)).allowed,
+        ),
+      ],
+      [
+        byStatus,
+        'Query.tickets',
+        'Ticket.status',
+        [...db.tickets.values()].filter((t) => {
+          const requester = db.contacts.get(String(t.requester_id))!;
+          return (
+            t.status === 'OPEN' &&
+            maySeeRow(purpose, stateOf(requester)) &&
+            decideField(purpose, 'Ticket.status', stateOf(requester)).allowed
+          );
+        }),
+      ],
+    ] as const) {
+      const code = res.body.errors?.[0]?.extensions?.code;
+      if (!mayRunOperation(purpose, operation)) {
+        expect(code).toBe('FORBIDDEN');
+        continue;
+      }
+      if (fieldVisibility(purpose, field) === 'never') {
+        // Refused, naming the filter and the rule, never the value.
+        expect(code).toBe('BAD_USER_INPUT');
+        expect(res.text).not.toContain(company);
+        continue;
+      }
+      expect(res.body.errors).toBeUndefined();
+      const data = Object.values(res.body.data!)[0] as { totalCount: number; nodes: { id: string }[] };
+      expect(data.nodes.map((n) => n.id).sort()).toEqual(rows.map((r) => r.id).sort());
+      expect(data.totalCount).toBe(rows.length);
+    }
+    // The restricted contact works there: support sees the company's other people, not that one's employer.
+    if (purpose === 'customer_support') {
+      expect(byCompany.body.data!.contacts.nodes.map((n) => n.id)).not.toContain(seeded.restricted);
+      expect(byCompany.body.data!.contacts.totalCount).toBeGreaterThan(0);
+    }
+  });
+
+  it("answers a mutation's payload by the same rule (a smaller check than the walk: one write per operation)", async () => {
+    const token = await federation.custos.token([role]);
+    const contactType = gatewaySchema.getType('Contact')!;
+    const rows = rowTypes(gatewaySchema);
+    // Contact payload to depth 2 (the walk covers depth 4 through the same resolvers), Company payload whole.
+    const payloads = [
+      {
+        operation: 'Mutation.updateContact',
+        field: 'updateContact',
+        args: `id: "${seeded.granted}", input: { fullName: ${JSON.stringify(db.contacts.get(seeded.granted!)!.full_name)} }`,
+        type: contactType,
+        hops: 2,
+      },
+      {
+        operation: 'Mutation.createCompany',
+        field: 'createCompany',
+        args: `input: { name: "Reach ${purpose}" }`,
+        type: gatewaySchema.getType('Company')!,
+        hops: 1,
+      },
+    ];
+    for (const payload of payloads) {
+      const sels = selectRow(gatewaySchema, payload.type, MAX_HOPS - payload.hops, rows);
+      const fragments = new Map<string, string>();
+      const query = `mutation Reach { ${payload.field}(${payload.args}) { ${printSelections(sels, payload.type, fragments)} } }\n${[
+        ...fragments,
+      ]
+        .map(([name, text]) => `fragment ${name} ${text}`)
+        .join('\n')}`;
+      const res = await postGraphQL<Row>(`${gateway.url}/graphql`, query, { token, purpose });
+      if (!mayRunOperation(purpose, payload.operation)) {
+        expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+        continue;
+      }
+      expect(res.body.errors).toBeUndefined();
+      await loadDatabase();
+      const check = new Check(purpose);
+      const value = res.body.data![payload.field] as Row;
+      check.object(sels, payload.type.name, value, [payload.field]);
+      expect(check.problems).toEqual([]);
+      expect(sortEntries((res.body.extensions?.redactions ?? []) as Redaction[])).toEqual(
+        sortEntries(check.expected),
+      );
+      // Both sides: the new company is there, and its people are hidden where the purpose may not know them.
+      if (payload.field === 'createCompany') {
+        expect(value[sels.find((s) => s.name === 'name')!.key]).toBe(`Reach ${purpose}`);
+        expect(check.tally.get('Company.contacts')).toEqual(
+          fieldVisibility(purpose, 'Company.contacts') === 'never'
+            ? { shown: 0, hidden: 1 }
+            : { shown: 1, hidden: 0 },
+        );
+      }
+    }
+  });
+});

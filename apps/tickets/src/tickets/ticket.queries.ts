@@ -25,8 +25,8 @@ export interface TicketRow extends RowPrivacyState {
   readonly requesterId: string;
   readonly subject?: string | null;
   readonly description?: string | null;
-  readonly status: (typeof TICKET_STATUSES)[number];
-  readonly priority: (typeof TICKET_PRIORITIES)[number];
+  readonly status?: (typeof TICKET_STATUSES)[number] | null;
+  readonly priority?: (typeof TICKET_PRIORITIES)[number] | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly solvedAt: string | null;
@@ -42,6 +42,8 @@ export const TICKET_FROM = 'tickets.ticket t join contact c on c.id = t.requeste
 const PERSONAL: readonly (readonly [keyof TicketRow, PersonalField, string])[] = [
   ['subject', 'Ticket.subject', 't.subject'],
   ['description', 'Ticket.description', 't.description'],
+  ['status', 'Ticket.status', 't.status'],
+  ['priority', 'Ticket.priority', 't.priority'],
 ];
 
 const selects = new Map<Purpose, string>();
@@ -55,8 +57,6 @@ export function ticketSelect(purpose: Purpose): string {
       't.requester_id as "requesterId"',
       'c.restricted',
       'c.limit_sensitive as "limitSensitive"',
-      't.status',
-      't.priority',
       isoTimestamp('t.created_at', 'createdAt'),
       isoTimestamp('t.updated_at', 'updatedAt'),
       // to_char of null is null: an unsolved ticket has no solvedAt.
