@@ -50,7 +50,7 @@ async function startTicketsOn(server: TestServer): Promise<RunningTickets> {
   const config = loadConfig(
     {
       NODE_ENV: 'test',
-      DATABASE_URL: server.databaseUrl,
+      DATABASE_URL: server.ticketsDatabaseUrl,
       DATABASE_OWNER_URL: server.databaseOwnerUrl,
       CUSTOS_DATA_DIR: server.dataDir,
       PORT: '0',
@@ -225,7 +225,7 @@ describe('tickets subgraph', () => {
     );
     const reads = statements.filter((s) => /tickets\.ticket/.test(s));
     expect(reads).toHaveLength(1);
-    expect(reads[0]).toMatch(/join contact c/);
+    expect(reads[0]).toMatch(/join tickets\.contact_privacy c/);
     expect(reads[0]).toMatch(/consent_objected/);
     expect(reads[0]).not.toMatch(/t\.description/);
   });

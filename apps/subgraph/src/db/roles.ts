@@ -54,6 +54,36 @@ export const CUSTOS_GRANTS: SchemaGrants = {
   },
 };
 
+/**
+ * What the audit writer (audit/writer.ts) needs of the trail, and all a service that only writes it (apps/tickets)
+ * may do in Custos' schema: read the chain's head and the monitoring rules, append batches, events, accesses,
+ * subject sets and alerts, and add pseudonyms. Never UPDATE or DELETE: it erases nobody.
+ */
+const AUDIT_WRITER: Readonly<Record<string, readonly TablePrivilege[]>> = {
+  audit_batch: APPEND_ONLY,
+  audit_event: ['INSERT'],
+  audit_access: ['INSERT'],
+  // `insert … on conflict (key) do nothing` needs SELECT on the conflict target as well.
+  audit_subject_set: APPEND_ONLY,
+  audit_subject: APPEND_ONLY,
+  audit_rule: READ_ONLY,
+  audit_alert: APPEND_ONLY,
+  audit_anchor: READ_ONLY,
+  audit_chain: READ_ONLY,
+};
+
+/**
+ * Another service's role on Custos' schema: the audit writer's privileges and nothing else. Every other table of
+ * {@link CUSTOS_GRANTS} — `contact`, the consent ledger, interactions — is declared with none at all, so a table
+ * Custos adds is closed to that role until someone declares otherwise.
+ */
+export const AUDIT_WRITER_GRANTS: SchemaGrants = {
+  schema: CUSTOS_GRANTS.schema,
+  tables: Object.fromEntries(
+    Object.keys(CUSTOS_GRANTS.tables).map((table) => [table, AUDIT_WRITER[table] ?? []]),
+  ),
+};
+
 /** Runs `fn` on one connection to `url`, in a transaction when asked; the connection is closed afterwards. */
 async function withClient<T>(
   url: string,
@@ -98,8 +128,13 @@ export function excessPrivileges(url: string, grants: SchemaGrants): Promise<str
       const extra: string[] = [];
       for (const privilege of ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const) {
         if ((declared as readonly string[]).includes(privilege)) continue;
+        // A column-level grant (`grant select (email) on contact`) counts as much as a table-level one.
+        const test =
+          privilege === 'DELETE' || privilege === 'TRUNCATE'
+            ? 'has_table_privilege($1, $2)'
+            : 'has_any_column_privilege($1, $2)';
         const { rows } = await client.query<{ yes: boolean }>(
-          'select case when to_regclass($1) is null then false else has_table_privilege($1, $2) end as yes',
+          `select case when to_regclass($1) is null then false else ${test} end as yes`,
           [qualified, privilege],
         );
         if (rows[0]?.yes) extra.push(privilege);
@@ -159,37 +194,46 @@ export function applyGrants(ownerUrl: string, appRole: string, grants: SchemaGra
 export interface RoleNames {
   readonly owner: string;
   readonly app: string;
+  /** The tickets subgraph's own role: its schema, a view of the contacts' privacy state, the audit trail. */
+  readonly tickets?: string;
 }
 
 export interface RolePasswords {
   readonly owner: string;
   readonly app: string;
+  readonly tickets?: string;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * On a server where `adminUrl` is a superuser: creates (or updates the passwords of) the owner and application
- * login roles and database `name` owned by the owner, and hands the owner whatever an older version of Custos
- * created there as another role (the embedded default used one superuser before). Returns both URLs.
+ * login roles (and the tickets role, when named) and database `name` owned by the owner, and hands the owner
+ * whatever an older version of Custos created there as another role (the embedded default used one superuser
+ * before). Returns their URLs.
  */
 export async function provisionDatabase(
   adminUrl: string,
   name: string,
   roles: RoleNames,
   passwords: RolePasswords,
-): Promise<{ ownerUrl: string; appUrl: string }> {
-  for (const identifier of [name, roles.owner, roles.app]) {
+): Promise<{ ownerUrl: string; appUrl: string; ticketsUrl: string | undefined }> {
+  const logins: (readonly [string, string])[] = [
+    [roles.owner, passwords.owner],
+    [roles.app, passwords.app],
+  ];
+  if (roles.tickets !== undefined) {
+    if (passwords.tickets === undefined) throw new Error('the tickets role needs a password');
+    logins.push([roles.tickets, passwords.tickets]);
+  }
+  for (const identifier of [name, ...logins.map(([role]) => role)]) {
     if (!IDENTIFIER.test(identifier))
       throw new Error('database and role names must be lowercase identifiers');
   }
   await withClient(adminUrl, async (admin) => {
     // Roles are cluster-wide: two processes provisioning at once must not both try to create them.
     await admin.query('select pg_advisory_lock(hashtext($1))', [`custos:provision:${name}`]);
-    for (const [role, password] of [
-      [roles.owner, passwords.owner],
-      [roles.app, passwords.app],
-    ] as const) {
+    for (const [role, password] of logins) {
       const exists = await admin.query('select 1 from pg_roles where rolname = $1', [role]);
       const verb = exists.rowCount === 0 ? 'create' : 'alter';
       // DDL takes no parameters: the password is quoted as a literal by the driver.
@@ -236,19 +280,33 @@ export async function provisionDatabase(
         [roles.owner],
       );
       for (const { statement } of rows) await client.query(statement);
+      // The tickets subgraph served as the application role before it had its own: whatever that left the
+      // application role in schema `tickets` (its tickets' text) is taken back. The tickets role is granted its
+      // own privileges by the owner when the tickets subgraph starts.
+      const tickets = await client.query(`select 1 from pg_namespace where nspname = 'tickets'`);
+      if (roles.tickets !== undefined && tickets.rowCount === 1) {
+        const app = client.escapeIdentifier(roles.app);
+        await client.query(`revoke all on all tables in schema tickets from ${app}`);
+        await client.query(`revoke all on schema tickets from ${app}`);
+      }
     },
     true,
   );
   return {
     ownerUrl: withCredentials(adminUrl, name, roles.owner, passwords.owner),
     appUrl: withCredentials(adminUrl, name, roles.app, passwords.app),
+    ticketsUrl:
+      roles.tickets === undefined || passwords.tickets === undefined
+        ? undefined
+        : withCredentials(adminUrl, name, roles.tickets, passwords.tickets),
   };
 }
 
 /** Drops the roles {@link provisionDatabase} made, after their database is gone (tests, benchmarks). */
 export function dropRoles(adminUrl: string, roles: RoleNames): Promise<void> {
   return withClient(adminUrl, async (admin) => {
-    for (const role of [roles.app, roles.owner]) {
+    for (const role of [roles.tickets, roles.app, roles.owner]) {
+      if (role === undefined) continue;
       await admin.query(`drop role if exists ${admin.escapeIdentifier(role)}`);
     }
   });

@@ -1,0 +1,291 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { PURPOSES } from '@custos/policy';
+import { createLogger, DatabaseRoleError, loadConfig, prepareDatabase, rowScope } from '@custos/subgraph/kit';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postGraphQL, startTestServer, type TestServer } from '../../subgraph/test/support/harness.js';
+import { type RunningTickets, startTickets, TICKETS_MODEL } from '../src/bootstrap.js';
+import { TICKET_FROM, ticketSelect } from '../src/tickets/ticket.queries.js';
+
+/**
+ * The tickets subgraph runs as a database role of its own (README: database roles). It may use its schema, a
+ * view of the contacts' privacy state, and append to the audit trail — nothing else of Custos': no personal
+ * column of `contact`, no change to a contact or its consent bits, no consent table. The database, not the
+ * code, says no.
+ */
+let custos: TestServer;
+let tickets: RunningTickets;
+let role: pg.Client;
+
+/**
+ * What the shared audit writer does in Custos' schema (audit/writer.ts): read the chain's head, the rules and
+ * pseudonyms; append batches, events, accesses, subject sets, pseudonyms, alerts (`on conflict do nothing`
+ * reads the conflict target: SELECT). Written out here, apart from the grants under test.
+ */
+const AUDIT_WRITER_NEEDS: Readonly<Record<string, readonly string[]>> = {
+  audit_batch: ['SELECT', 'INSERT'],
+  audit_event: ['INSERT'],
+  audit_access: ['INSERT'],
+  audit_subject_set: ['SELECT', 'INSERT'],
+  audit_subject: ['SELECT', 'INSERT'],
+  audit_rule: ['SELECT'],
+  audit_alert: ['SELECT', 'INSERT'],
+  audit_anchor: ['SELECT'],
+  audit_chain: ['SELECT'],
+};
+const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const;
+
+function ticketsConfig(server: TestServer, env: Record<string, string> = {}) {
+  return loadConfig(
+    {
+      NODE_ENV: 'test',
+      DATABASE_URL: server.ticketsDatabaseUrl,
+      DATABASE_OWNER_URL: server.databaseOwnerUrl,
+      CUSTOS_DATA_DIR: server.dataDir,
+      PORT: '0',
+      SEED_CONTACTS: '1',
+      DB_POOL_MAX: '2',
+      AUTH_JWKS_URL: `${server.baseUrl}/.well-known/jwks.json`,
+      ...env,
+    },
+    { port: 4002, consentLedger: false },
+  );
+}
+
+/** The PostgreSQL error `statement` fails with as the tickets role (it must fail). */
+async function refusal(statement: string): Promise<{ code?: string; message: string }> {
+  try {
+    await role.query(statement);
+  } catch (error) {
+    return { code: (error as { code?: string }).code, message: (error as Error).message };
+  }
+  throw new Error(`expected "${statement}" to be refused`);
+}
+
+const DENIED = { code: '42501', message: expect.stringMatching(/permission denied for (table|view)/) };
+
+function captureLogs() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return { lines, logger: createLogger('warn', sink) };
+}
+
+beforeAll(async () => {
+  custos = await startTestServer({ seedContacts: 40 });
+  tickets = await startTickets(ticketsConfig(custos), createLogger('silent'));
+  role = new pg.Client({ connectionString: custos.ticketsDatabaseUrl });
+  await role.connect();
+});
+afterAll(async () => {
+  await role?.end();
+  await tickets?.stop();
+  await custos?.close();
+});
+
+describe('the tickets role', () => {
+  it('is its own: neither the owner nor Custos’ application role', async () => {
+    const { rows } = await role.query<{ me: string }>('select current_user as me');
+    expect(rows[0]!.me).toBe(custos.roles.tickets);
+    expect([custos.roles.owner, custos.roles.app]).not.toContain(rows[0]!.me);
+  });
+
+  it('cannot read any column of contact: not email, not health_notes, not even id', async () => {
+    const columns = (
+      await custos.sql<{ name: string }>(
+        `select column_name as name from information_schema.columns
+          where table_schema = 'public' and table_name = 'contact' order by ordinal_position`,
+      )
+    ).map((row) => row.name);
+    expect(columns).toEqual(expect.arrayContaining(['id', 'email', 'health_notes', 'full_name']));
+    for (const column of columns) {
+      expect(await refusal(`select ${column} from public.contact limit 1`)).toMatchObject(DENIED);
+    }
+    expect(await refusal('select * from public.contact')).toMatchObject(DENIED);
+  });
+
+  it('cannot change a contact or its consent bits, neither on the table nor through its view', async () => {
+    const before = await custos.sql('select * from contact order by id');
+    expect(before.length).toBeGreaterThan(0);
+    for (const statement of [
+      'update public.contact set consent_granted = 0',
+      'update public.contact set consent_objected = 32767',
+      'update public.contact set restricted = false, limit_sensitive = false',
+      `update public.contact set email = 'x@example.com'`,
+      'delete from public.contact',
+      `insert into public.contact (id) values ('00000000-0000-4000-8000-000000000001')`,
+      'truncate public.contact cascade',
+      // PostgreSQL writes through a simple view: the view's owner may, the tickets role may not.
+      'update tickets.contact_privacy set consent_granted = 0, consent_objected = 0',
+      'update tickets.contact_privacy set restricted = false, erased_at = null',
+      'delete from tickets.contact_privacy',
+      `insert into tickets.contact_privacy (id) values ('00000000-0000-4000-8000-000000000001')`,
+    ]) {
+      expect(await refusal(statement)).toMatchObject({ code: '42501' });
+    }
+    expect(await custos.sql('select * from contact order by id')).toEqual(before);
+  });
+
+  it('cannot read the consent ledger, its states or evidence, nor any other Custos table', async () => {
+    for (const table of [
+      'consent_state',
+      'consent_event',
+      'consent_evidence',
+      'privacy_notice',
+      'interaction',
+    ]) {
+      expect(await refusal(`select * from public.${table}`)).toMatchObject(DENIED);
+    }
+  });
+
+  it('holds in Custos’ schema exactly what the audit writer needs, on every table there is', async () => {
+    const tables = (
+      await custos.sql<{ name: string }>(
+        `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm') order by 1`,
+      )
+    ).map((row) => row.name);
+    expect(tables).toEqual(
+      expect.arrayContaining(['contact', 'consent_state', ...Object.keys(AUDIT_WRITER_NEEDS)]),
+    );
+    const held: Record<string, string[]> = {};
+    const expected: Record<string, string[]> = {};
+    for (const table of tables) {
+      expected[table] = [...(AUDIT_WRITER_NEEDS[table] ?? [])].sort();
+      held[table] = [];
+      for (const privilege of PRIVILEGES) {
+        // Column-level grants count: a role that may read one column of a table may read that column.
+        const test =
+          privilege === 'DELETE' || privilege === 'TRUNCATE'
+            ? 'has_table_privilege'
+            : 'has_any_column_privilege';
+        const [row] = await custos.sql<{ yes: boolean }>(`select ${test}($1, $2, $3) as yes`, [
+          custos.roles.tickets,
+          `public.${table}`,
+          privilege,
+        ]);
+        if (row!.yes) held[table].push(privilege);
+      }
+      held[table].sort();
+    }
+    expect(held).toEqual(expected);
+  });
+
+  it('sees through its view exactly the contact columns its row rule and redaction read, with their values', async () => {
+    // Every `c.<column>` the tickets subgraph's statements read, for every purpose.
+    const read = new Set<string>();
+    for (const purpose of PURPOSES) {
+      for (const sql of [TICKET_FROM, rowScope(purpose), ticketSelect(purpose)]) {
+        for (const match of sql.matchAll(/\bc\.([a-z_]+)/g)) read.add(match[1]!);
+      }
+    }
+    const { rows: viewColumns } = await role.query<{ name: string }>(
+      `select column_name as name from information_schema.columns
+        where table_schema = 'tickets' and table_name = 'contact_privacy'`,
+    );
+    expect(new Set(viewColumns.map((row) => row.name))).toEqual(read);
+    expect(read).toContain('consent_granted');
+    for (const personal of ['email', 'health_notes', 'full_name', 'phone', 'birth_date', 'ip_address'])
+      expect(read).not.toContain(personal);
+
+    const columns = [...read].sort().join(', ');
+    const { rows: seen } = await role.query(`select ${columns} from tickets.contact_privacy order by id`);
+    const truth = await custos.sql(`select ${columns} from contact order by id`);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toEqual(truth);
+  });
+
+  it('can do what tickets does: serves tickets, and its audit events are stored', async () => {
+    const before = await custos.sql<{ n: number }>(
+      `select count(*)::int n from audit_event where service = 'tickets'`,
+    );
+    const res = await postGraphQL<{
+      tickets: { totalCount: number; nodes: { id: string; subject: string }[] };
+    }>(`${tickets.url}/graphql`, '{ tickets(first: 5) { totalCount nodes { id subject } } }', {
+      token: await custos.token(['privacy_officer']),
+      purpose: 'compliance',
+    });
+    expect(res.body.errors).toBeUndefined();
+    const [count] = await custos.sql<{ n: number }>('select count(*)::int n from tickets.ticket');
+    expect(count!.n).toBeGreaterThan(0);
+    expect(res.body.data!.tickets.totalCount).toBe(count!.n);
+    expect(res.body.data!.tickets.nodes.every((node) => typeof node.subject === 'string')).toBe(true);
+    await tickets.flushAudit();
+    const after = await custos.sql<{ n: number }>(
+      `select count(*)::int n from audit_event where service = 'tickets'`,
+    );
+    expect(after[0]!.n).toBeGreaterThan(before[0]!.n);
+  });
+});
+
+describe('starting tickets on a role that could read contact', () => {
+  const production = () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    return {
+      NODE_ENV: 'production',
+      AUTH_JWKS_URL: `${custos.baseUrl}/.well-known/jwks.json`,
+      AUTH_ISSUER: 'https://issuer.example',
+      AUTH_AUDIENCE: 'custos',
+      AUDIT_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      SEED_CONTACTS: '0',
+    };
+  };
+
+  it('refuses in production with Custos’ application role, naming contact and no URL', async () => {
+    const config = ticketsConfig(custos, { ...production(), DATABASE_URL: custos.databaseUrl });
+    const refused = await startTickets(config, createLogger('silent')).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DatabaseRoleError);
+    expect((refused as Error).message).toMatch(/contact: SELECT/);
+    expect((refused as Error).message).not.toMatch(/postgres(ql)?:\/\//);
+  });
+
+  it('starts in production on its own role', async () => {
+    const started = await startTickets(ticketsConfig(custos, production()), createLogger('silent'));
+    try {
+      expect((await fetch(`${started.url}/readyz`)).status).toBe(200);
+    } finally {
+      await started.stop();
+    }
+  });
+
+  it('refuses in production a tickets role granted a single column of contact', async () => {
+    await custos.sql(`grant select (email) on public.contact to "${custos.roles.tickets}"`);
+    try {
+      const refused = await startTickets(ticketsConfig(custos, production()), createLogger('silent')).catch(
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(DatabaseRoleError);
+      expect((refused as Error).message).toMatch(/contact: SELECT/);
+    } finally {
+      await custos.sql(`revoke select (email) on public.contact from "${custos.roles.tickets}"`);
+    }
+    expect(await refusal('select email from public.contact')).toMatchObject(DENIED);
+  });
+
+  it('warns elsewhere, and leaves Custos’ application role every privilege it had', async () => {
+    const grantsOf = () =>
+      custos.sql<{ table: string; privilege: string }>(
+        `select table_name as table, privilege_type as privilege from information_schema.role_table_grants
+          where grantee = $1 and table_schema = 'public' order by 1, 2`,
+        [custos.roles.app],
+      );
+    const before = await grantsOf();
+    expect(before).toContainEqual({ table: 'contact', privilege: 'SELECT' });
+    const warned = captureLogs();
+    await prepareDatabase(
+      { url: custos.databaseUrl, ownerUrl: custos.databaseOwnerUrl },
+      { model: TICKETS_MODEL, production: false, logger: warned.logger },
+    );
+    expect(warned.lines.join('')).toMatch(/a role of its own/);
+    expect(await grantsOf()).toEqual(before);
+    const res = await custos.gql<{ contacts: { totalCount: number } }>(
+      '{ contacts(first: 1) { totalCount } }',
+    );
+    expect(res.body.data?.contacts.totalCount).toBeGreaterThan(0);
+  });
+});
