@@ -11,7 +11,18 @@ import pg from 'pg';
  * every migration run. A table nobody declared stops the start: a new table is never reachable by accident, nor
  * silently unreachable.
  */
-export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | ColumnSelect;
+/** SELECT on some columns of a table only, as PostgreSQL's GRANT writes it: `SELECT (digest)`. */
+export type ColumnSelect = `SELECT (${string})`;
+
+/** The columns a `SELECT (a, b)` declaration opens; undefined when SELECT is not limited to columns. */
+function selectColumns(declared: readonly TablePrivilege[]): string[] | undefined {
+  const limited = declared.find((privilege) => privilege.startsWith('SELECT ('));
+  return limited
+    ?.slice('SELECT ('.length, -1)
+    .split(',')
+    .map((column) => column.trim());
+}
 
 export interface SchemaGrants {
   readonly schema: string;
@@ -63,11 +74,11 @@ const AUDIT_WRITER: Readonly<Record<string, readonly TablePrivilege[]>> = {
   audit_batch: APPEND_ONLY,
   audit_event: ['INSERT'],
   audit_access: ['INSERT'],
-  // `insert … on conflict (key) do nothing` needs SELECT on the conflict target as well.
-  audit_subject_set: APPEND_ONLY,
+  // `insert … on conflict (key) do nothing` reads the conflict target: that column, not the sets or alerts.
+  audit_subject_set: ['SELECT (digest)', 'INSERT'],
   audit_subject: APPEND_ONLY,
   audit_rule: READ_ONLY,
-  audit_alert: APPEND_ONLY,
+  audit_alert: ['SELECT (id)', 'INSERT'],
   audit_anchor: READ_ONLY,
   audit_chain: READ_ONLY,
 };
@@ -126,8 +137,22 @@ export function excessPrivileges(url: string, grants: SchemaGrants): Promise<str
     for (const [table, declared] of Object.entries(grants.tables)) {
       const qualified = `${client.escapeIdentifier(grants.schema)}.${client.escapeIdentifier(table)}`;
       const extra: string[] = [];
+      const columns = selectColumns(declared);
       for (const privilege of ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const) {
         if ((declared as readonly string[]).includes(privilege)) continue;
+        if (privilege === 'SELECT' && columns) {
+          // SELECT on the declared columns only: the table's privilege or any other column's is excess.
+          const { rows } = await client.query<{ name: string }>(
+            `select a.attname as name from pg_attribute a
+              where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped
+                and (has_table_privilege($1, 'SELECT') or has_column_privilege($1, a.attname, 'SELECT'))
+                and a.attname <> all($2::text[])
+              order by a.attnum`,
+            [qualified, columns],
+          );
+          if (rows.length > 0) extra.push(`SELECT (${rows.map((row) => row.name).join(', ')})`);
+          continue;
+        }
         // A column-level grant (`grant select (email) on contact`) counts as much as a table-level one.
         const test =
           privilege === 'DELETE' || privilege === 'TRUNCATE'
