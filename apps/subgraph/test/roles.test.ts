@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DatabaseRoleError, prepareDatabase } from '../src/db/orm.js';
 import { CUSTOS_GRANTS, dropRoles, GrantsError, provisionDatabase, withDatabase } from '../src/db/roles.js';
-import { createLogger } from '../src/logger.js';
-import { startTestServer, type TestServer } from './support/harness.js';
+import { captureLogs, refusalOn, startTestServer, type TestServer } from './support/harness.js';
 
 /**
  * Separate owner and application roles: the database, not only the code, keeps the ledgers append-only for
@@ -16,14 +14,7 @@ let app: pg.Client;
 let eventId: string;
 
 /** The PostgreSQL error a statement fails with, as the application role. */
-async function refusal(statement: string): Promise<{ code?: string; message: string }> {
-  try {
-    await app.query(statement);
-  } catch (error) {
-    return { code: (error as { code?: string }).code, message: (error as Error).message };
-  }
-  throw new Error(`expected "${statement}" to be refused`);
-}
+const refusal = (statement: string) => refusalOn(app, statement);
 
 beforeAll(async () => {
   server = await startTestServer({ seedContacts: 5 });
@@ -107,16 +98,7 @@ describe('the application role', () => {
 });
 
 describe('preparing the database', () => {
-  const logger = () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        lines.push(chunk.toString('utf8'));
-        callback();
-      },
-    });
-    return { lines, logger: createLogger('warn', sink) };
-  };
+  const logger = () => captureLogs();
 
   it('refuses a table whose privileges nobody declared, naming it', async () => {
     await server.sql(`create table public.undeclared_table (id int)`);

@@ -1,12 +1,26 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { Writable } from 'node:stream';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { PURPOSES } from '@custos/policy';
-import { createLogger, DatabaseRoleError, loadConfig, prepareDatabase, rowScope } from '@custos/subgraph/kit';
+import {
+  createLogger,
+  DatabaseRoleError,
+  dropRoles,
+  prepareDatabase,
+  provisionDatabase,
+  rowScope,
+  withDatabase,
+} from '@custos/subgraph/kit';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL, startTestServer, type TestServer } from '../../subgraph/test/support/harness.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  captureLogs,
+  postGraphQL,
+  refusalOn,
+  startTestServer,
+  type TestServer,
+} from '../../subgraph/test/support/harness.js';
 import { type RunningTickets, startTickets, TICKETS_MODEL } from '../src/bootstrap.js';
 import { TICKET_FROM, ticketSelect } from '../src/tickets/ticket.queries.js';
+import { ticketsConfig } from './support/config.js';
 
 /**
  * The tickets subgraph runs as a database role of its own (README: database roles). It may use its schema, a
@@ -36,45 +50,10 @@ const AUDIT_WRITER_NEEDS: Readonly<Record<string, readonly string[]>> = {
 };
 const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const;
 
-function ticketsConfig(server: TestServer, env: Record<string, string> = {}) {
-  return loadConfig(
-    {
-      NODE_ENV: 'test',
-      DATABASE_URL: server.ticketsDatabaseUrl,
-      DATABASE_OWNER_URL: server.databaseOwnerUrl,
-      CUSTOS_DATA_DIR: server.dataDir,
-      PORT: '0',
-      SEED_CONTACTS: '1',
-      DB_POOL_MAX: '2',
-      AUTH_JWKS_URL: `${server.baseUrl}/.well-known/jwks.json`,
-      ...env,
-    },
-    { port: 4002, consentLedger: false },
-  );
-}
-
 /** The PostgreSQL error `statement` fails with as the tickets role (it must fail). */
-async function refusal(statement: string): Promise<{ code?: string; message: string }> {
-  try {
-    await role.query(statement);
-  } catch (error) {
-    return { code: (error as { code?: string }).code, message: (error as Error).message };
-  }
-  throw new Error(`expected "${statement}" to be refused`);
-}
+const refusal = (statement: string) => refusalOn(role, statement);
 
 const DENIED = { code: '42501', message: expect.stringMatching(/permission denied for (table|view)/) };
-
-function captureLogs() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      lines.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
-  return { lines, logger: createLogger('warn', sink) };
-}
 
 beforeAll(async () => {
   custos = await startTestServer({ seedContacts: 40 });
@@ -327,5 +306,56 @@ describe('starting tickets on a role that could read contact', () => {
       '{ contacts(first: 1) { totalCount } }',
     );
     expect(res.body.data?.contacts.totalCount).toBeGreaterThan(0);
+  });
+});
+
+describe('provisioning the tickets role (embedded default)', () => {
+  it('takes back what an older tickets subgraph left the application role in schema tickets', async () => {
+    const adminUrl = inject('adminUrl');
+    const name = `custos_t_${randomBytes(6).toString('hex')}`;
+    const roles = { owner: `${name}_owner`, app: `${name}_app`, tickets: `${name}_tickets` };
+    const passwords = { owner: 'o-secret', app: 'a-secret', tickets: 't-secret' };
+    try {
+      // Before: two roles, and the tickets schema served as the application role.
+      const before = await provisionDatabase(
+        adminUrl,
+        name,
+        { owner: roles.owner, app: roles.app },
+        passwords,
+      );
+      expect(before.ticketsUrl).toBeUndefined();
+      const owner = new pg.Client({ connectionString: before.ownerUrl });
+      await owner.connect();
+      await owner.query('create schema tickets');
+      await owner.query('create table tickets.ticket (id uuid primary key, subject text)');
+      await owner.query(`grant usage on schema tickets to "${roles.app}"`);
+      await owner.query(`grant select, insert, update, delete on tickets.ticket to "${roles.app}"`);
+      await owner.end();
+      const held = async () => {
+        const admin = new pg.Client({ connectionString: withDatabase(adminUrl, name) });
+        await admin.connect();
+        try {
+          const { rows } = await admin.query<{ usage: boolean; select: boolean; tickets: boolean }>(
+            `select has_schema_privilege($1, 'tickets', 'USAGE') as usage,
+                    has_table_privilege($1, 'tickets.ticket', 'SELECT') as select,
+                    exists (select 1 from pg_roles where rolname = $2) as tickets`,
+            [roles.app, roles.tickets],
+          );
+          return rows[0];
+        } finally {
+          await admin.end();
+        }
+      };
+      expect(await held()).toEqual({ usage: true, select: true, tickets: false });
+      const after = await provisionDatabase(adminUrl, name, roles, passwords);
+      expect(after.ticketsUrl).toMatch(new RegExp(`//${roles.tickets}:`));
+      expect(await held()).toEqual({ usage: false, select: false, tickets: true });
+    } finally {
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+      await dropRoles(adminUrl, roles);
+    }
   });
 });

@@ -91,9 +91,10 @@ export class DatabaseRoleError extends Error {
 
 /**
  * Readies the database for a service: its migrations as the owner role (`ownerUrl`), then the application
- * role's privileges on its schema, then a check that the application role (`url`) holds no more than declared.
- * In production a role that could rewrite a ledger refuses the start; elsewhere (one role for both, as a quick
- * local setup has) it is a warning.
+ * role's privileges on its schema (and on the shared schema, see Model.sharedGrants), then a check that the
+ * application role (`url`) holds no more than declared. In production a role that could rewrite a ledger — or,
+ * for tickets, read `contact` — refuses the start; elsewhere (one role for all, as a quick local setup has) it is
+ * a warning.
  */
 export async function prepareDatabase(
   database: { readonly url: string; readonly ownerUrl: string },

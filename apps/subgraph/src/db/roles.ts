@@ -1,11 +1,13 @@
 import pg from 'pg';
 
 /**
- * Two database roles (GDPR Art 32, and the consent ledger's "append-only, enforced in the database"):
- * - the **owner** runs the migrations and owns every table, trigger and function;
- * - the **application** role is what the services' connection pools use. It holds exactly the table privileges
- *   declared below: it can append to the ledgers but never UPDATE, DELETE or TRUNCATE them, and, owning nothing,
- *   it can neither drop nor disable their triggers.
+ * Database roles (GDPR Art 32, and the consent ledger's "append-only, enforced in the database"):
+ * - the **owner** runs the migrations and owns every table, view, trigger and function;
+ * - the **application** role is what the Custos subgraph's connection pools use. It holds exactly the table
+ *   privileges declared below: it can append to the ledgers but never UPDATE, DELETE or TRUNCATE them, and, owning
+ *   nothing, it can neither drop nor disable their triggers;
+ * - the **tickets** role serves the tickets subgraph: its own schema, a view of the contacts' privacy state, and
+ *   here only {@link AUDIT_WRITER_GRANTS} — never a column of `contact` nor the consent ledger.
  *
  * The privileges are data, declared per table next to the schema they belong to, and applied by the owner after
  * every migration run. A table nobody declared stops the start: a new table is never reachable by accident, nor

@@ -204,3 +204,28 @@ export async function schemaDiff(server: TestServer, model?: Model, schema?: str
     await orm.close();
   }
 }
+
+/** A logger at `level` whose lines a test reads back (warnings at start, say). */
+export function captureLogs(level: 'warn' | 'info' = 'warn') {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return { lines, logger: createLogger(level, sink) };
+}
+
+/** The PostgreSQL error `statement` fails with on `client` (a role under test); a statement that succeeds throws. */
+export async function refusalOn(
+  client: pg.Client,
+  statement: string,
+): Promise<{ code?: string; message: string }> {
+  try {
+    await client.query(statement);
+  } catch (error) {
+    return { code: (error as { code?: string }).code, message: (error as Error).message };
+  }
+  throw new Error(`expected "${statement}" to be refused`);
+}
