@@ -110,6 +110,22 @@ describe('the tickets role', () => {
     expect(await custos.sql('select * from contact order by id')).toEqual(before);
   });
 
+  it('owns nothing and creates nothing: no table, view or function in its schema or Custos’', async () => {
+    for (const statement of [
+      'create table tickets.stray (id int)',
+      'create view tickets.contact_all as select 1 as one',
+      'create table public.stray (id int)',
+      'create function public.stray() returns int language sql as $$ select 1 $$',
+      'drop view tickets.contact_privacy',
+      'alter view tickets.contact_privacy rename to contact_gone',
+    ]) {
+      expect(await refusal(statement)).toMatchObject({
+        code: '42501',
+        message: expect.stringMatching(/permission denied for schema|must be owner/),
+      });
+    }
+  });
+
   it('cannot read the consent ledger, its states or evidence, nor any other Custos table', async () => {
     for (const table of [
       'consent_state',
