@@ -176,6 +176,15 @@ describe('the tickets role', () => {
       held[table].sort();
     }
     expect(held).toEqual(expected);
+    // Nor a sequence: it inserts nothing that draws from one (Custos' migration ledger has one).
+    const sequences = await custos.sql<{ name: string; usable: boolean }>(
+      `select c.relname as name, has_sequence_privilege($1, c.oid, 'USAGE, SELECT, UPDATE') as usable
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relkind = 'S'`,
+      [custos.roles.tickets],
+    );
+    expect(sequences.length).toBeGreaterThan(0);
+    expect(sequences.filter((sequence) => sequence.usable)).toEqual([]);
   });
 
   it('appends subject sets and alerts the way the writer does (twice: on conflict), and reads none of them back', async () => {

@@ -29,6 +29,8 @@ function selectColumns(declared: readonly TablePrivilege[]): string[] | undefine
 export interface SchemaGrants {
   readonly schema: string;
   readonly tables: Readonly<Record<string, readonly TablePrivilege[]>>;
+  /** `false`: no sequence of the schema is granted (the role inserts no row that draws from one). */
+  readonly sequences?: false;
 }
 
 const READ_WRITE: readonly TablePrivilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
@@ -92,6 +94,8 @@ const AUDIT_WRITER: Readonly<Record<string, readonly TablePrivilege[]>> = {
  */
 export const AUDIT_WRITER_GRANTS: SchemaGrants = {
   schema: CUSTOS_GRANTS.schema,
+  // The audit tables draw from none (the writer numbers batches itself).
+  sequences: false,
   tables: Object.fromEntries(
     Object.keys(CUSTOS_GRANTS.tables).map((table) => [table, AUDIT_WRITER[table] ?? []]),
   ),
@@ -212,7 +216,9 @@ export function applyGrants(ownerUrl: string, appRole: string, grants: SchemaGra
         if (privileges.length === 0) continue;
         await client.query(`grant ${privileges.join(', ')} on ${schema}.${id(table)} to ${id(appRole)}`);
       }
-      await client.query(`grant usage on all sequences in schema ${schema} to ${id(appRole)}`);
+      if (grants.sequences !== false) {
+        await client.query(`grant usage on all sequences in schema ${schema} to ${id(appRole)}`);
+      }
     },
     true,
   );
