@@ -36,7 +36,7 @@ export const EMBEDDED_ROLES = {
 type EmbeddedPasswords = Required<RolePasswords>;
 
 /** The embedded roles' passwords, made once and kept beside the cluster (mode 0600); a role added later gets one. */
-async function rolePasswords(dataDir: string): Promise<EmbeddedPasswords> {
+export async function rolePasswords(dataDir: string): Promise<EmbeddedPasswords> {
   const file = path.join(dataDir, 'pg-roles.json');
   const saved: Partial<Record<keyof EmbeddedPasswords, unknown>> = existsSync(file)
     ? (JSON.parse(await readFile(file, 'utf8')) as Partial<Record<keyof EmbeddedPasswords, unknown>>)
