@@ -21,6 +21,7 @@ export {
   prepareDatabase,
 } from './db/orm.js';
 export {
+  AUDIT_WRITER_GRANTS,
   dropRoles,
   excessPrivileges,
   provisionDatabase,
