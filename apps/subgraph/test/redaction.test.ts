@@ -4,7 +4,6 @@ import {
   mayRunOperation,
   maySeeRow,
   ORDINARY_CONTACT,
-  PERSONAL_FIELDS,
   type PersonalField,
   PURPOSE_DEFINITIONS,
   type Purpose,
@@ -18,17 +17,19 @@ import {
   type ContactFacts,
   type ContactFieldSelection,
   caseState,
+  contactFragment,
   contactSelection,
-  entryKey,
+  contactsById,
+  entryKeys,
   excludesSomeState,
-  expectedContact,
+  expectedViews,
   loadContactFacts,
-  type RedactionEntry,
+  responseRedactions,
   seesRow,
   stateCatalogue,
   stateOf,
 } from './support/expected-contact.js';
-import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
+import { errorCode, startTestServer, type TestServer } from './support/harness.js';
 
 /**
  * The leak test, two-sided: for every role and every purpose it may declare, every Contact field (generated
@@ -55,28 +56,8 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-/** Every Contact field of the schema, as one fragment. */
-const all = () => `fragment All on Contact { ${fields.map((f) => f.selection).join(' ')} }`;
+const all = () => contactFragment(fields);
 const ID_FIELD = (): ContactFieldSelection => fields.find((f) => f.name === 'id')!;
-
-/** The sorted redaction entries of a response, to compare with the expected ones both ways. */
-const redactionsOf = (res: GqlResponse): string[] =>
-  ((res.body.extensions?.redactions ?? []) as RedactionEntry[]).map(entryKey).sort();
-const keys = (entries: RedactionEntry[]) => entries.map(entryKey).sort();
-
-/** The expected views of `rows` at paths made by `pathOf`: their data and all their redaction entries. */
-function views(
-  purpose: Purpose,
-  rows: readonly (ContactFacts | null)[],
-  selected: readonly ContactFieldSelection[],
-  pathOf: (index: number) => (string | number)[],
-) {
-  const each = rows.map((c, index) => (c ? expectedContact(purpose, c, selected, pathOf(index)) : null));
-  return {
-    data: each.map((view) => view?.data ?? null),
-    redactions: each.flatMap((view) => view?.redactions ?? []),
-  };
-}
 
 it('holds every contact state the policy tells apart, on its own contact', () => {
   const cases = stateCatalogue();
@@ -147,13 +128,13 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
       expect(res.body.data).toBeNull();
     } else {
       const rows = shown();
-      const expected = views(purpose, rows, fields, (i) => ['contacts', 'edges', i, 'node']);
+      const expected = expectedViews(purpose, rows, fields, (i) => ['contacts', 'edges', i, 'node']);
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data!.contacts).toEqual({
         totalCount: rows.length,
         edges: expected.data.map((node) => ({ node })),
       });
-      expect(redactionsOf(res)).toEqual(keys(expected.redactions));
+      expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
     }
   });
 
@@ -174,13 +155,13 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
         expect(errorCode(entities), field.name).toBe('FORBIDDEN');
         continue;
       }
-      const inList = views(purpose, shown(), selected, (i) => ['contacts', 'edges', i, 'node']);
+      const inList = expectedViews(purpose, shown(), selected, (i) => ['contacts', 'edges', i, 'node']);
       expect(list.body.data!.contacts.edges, field.name).toEqual(inList.data.map((node) => ({ node })));
-      expect(redactionsOf(list), field.name).toEqual(keys(inList.redactions));
+      expect(responseRedactions(list), field.name).toEqual(entryKeys(inList.redactions));
       const rows = facts.map((c) => (seesRow(purpose, c) ? c : null));
-      const asEntities = views(purpose, rows, selected, (i) => ['_entities', i]);
+      const asEntities = expectedViews(purpose, rows, selected, (i) => ['_entities', i]);
       expect(entities.body.data!._entities, field.name).toEqual(asEntities.data);
-      expect(redactionsOf(entities), field.name).toEqual(keys(asEntities.redactions));
+      expect(responseRedactions(entities), field.name).toEqual(entryKeys(asEntities.redactions));
     }
   });
 
@@ -194,36 +175,26 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
       expect(errorCode(res)).toBe('FORBIDDEN');
     } else {
       const rows = facts.map((c) => (seesRow(purpose, c) ? c : null));
-      const expected = views(purpose, rows, fields, (i) => ['_entities', i]);
+      const expected = expectedViews(purpose, rows, fields, (i) => ['_entities', i]);
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data!._entities).toEqual(expected.data);
-      expect(redactionsOf(res)).toEqual(keys(expected.redactions));
+      expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
     }
   });
 
   it('answers contact(id) for a contact of every state, and null for one it may not see', async () => {
     const ids = [...catalogue.values(), '00000000-0000-4000-8000-000000000000'];
-    const query = `query(${ids.map((_, i) => `$i${i}: ID!`).join(', ')}) {
-      ${ids.map((_, i) => `c${i}: contact(id: $i${i}) { ...All }`).join(' ')} } ${all()}`;
-    const res = await ask<Record<string, unknown>>(
-      query,
-      Object.fromEntries(ids.map((id, i) => [`i${i}`, id])),
-    );
+    const expected = contactsById(purpose, facts, ids, fields);
+    const res = await ask(expected.query, expected.variables);
     bodies.push(res.text);
     if (!mayRunOperation(purpose, 'Query.contact')) {
       expect(errorCode(res)).toBe('FORBIDDEN');
     } else {
-      const byId = new Map(facts.map((c) => [c.id, c]));
-      const rows = ids.map((id) => {
-        const c = byId.get(id);
-        return c && seesRow(purpose, c) ? c : null;
-      });
-      expect(rows.some((row) => row !== null)).toBe(true);
-      expect(rows.at(-1)).toBeNull();
-      const each = rows.map((c, i) => views(purpose, [c], fields, () => [`c${i}`]));
+      expect(expected.rows.some((row) => row !== null)).toBe(true);
+      expect(expected.rows.at(-1)).toBeNull();
       expect(res.body.errors).toBeUndefined();
-      expect(res.body.data).toEqual(Object.fromEntries(each.map((view, i) => [`c${i}`, view.data[0]])));
-      expect(redactionsOf(res)).toEqual(keys(each.flatMap((view) => view.redactions)));
+      expect(res.body.data).toEqual(expected.data);
+      expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
     }
   });
 
@@ -246,12 +217,18 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
       }
       const rows = shown().filter((c) => c.companyId === id);
       reached += rows.length;
-      const expected = views(purpose, rows, fields, (i) => ['company', 'contacts', 'edges', i, 'node']);
+      const expected = expectedViews(purpose, rows, fields, (i) => [
+        'company',
+        'contacts',
+        'edges',
+        i,
+        'node',
+      ]);
       expect(res.body.data!.company).toEqual({
         id,
         contacts: { totalCount: rows.length, edges: expected.data.map((node) => ({ node })) },
       });
-      expect(redactionsOf(res)).toEqual(keys(expected.redactions));
+      expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
     }
     expect(companies.length).toBeGreaterThan(0);
     // Contacts are reached through their companies exactly when the purpose reads contact rows at all.
@@ -273,10 +250,10 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
         const stored = (await loadContactFacts(server)).find((c) => c.id === id)!;
         if (seesRow(purpose, stored)) {
           written++;
-          const expected = views(purpose, [stored], fields, () => ['updateContact']);
+          const expected = expectedViews(purpose, [stored], fields, () => ['updateContact']);
           expect(res.body.errors).toBeUndefined();
           expect(res.body.data!.updateContact).toEqual(expected.data[0]);
-          expect(redactionsOf(res)).toEqual(keys(expected.redactions));
+          expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
         } else {
           refused++;
           expect(errorCode(res)).toBe('NOT_FOUND');
@@ -395,16 +372,11 @@ function partition(purpose: Purpose) {
   return { visible, hidden };
 }
 
-const ALL = `fragment All on Contact {
-  id restricted fullName email emailMasked phone phoneLast4 birthDate birthYear
-  address { street city postalCode country } country ipAddress healthNotes
-}`;
-
 describe('data minimisation and row rules in the SQL itself', () => {
   const listSql = async (role: Role, purpose: Purpose) => {
     const token = await server.token([role]);
     const statements = await server.countSql(() =>
-      server.gql(`{ contacts(first: 5) { edges { node { ...All } } } } ${ALL}`, { token, purpose }),
+      server.gql(`{ contacts(first: 5) { edges { node { ...All } } } } ${all()}`, { token, purpose }),
     );
     return statements.find((s) => /from contact c/.test(s) && /order by/.test(s))!;
   };

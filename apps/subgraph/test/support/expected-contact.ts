@@ -19,7 +19,7 @@ import {
   isLeafType,
   isObjectType,
 } from 'graphql';
-import { setConsentState, type TestServer } from './harness.js';
+import { type GqlResponse, setConsentState, type TestServer } from './harness.js';
 
 /**
  * The expected view of a contact for a purpose, computed from the database's rows (this file's own SQL) and
@@ -200,6 +200,62 @@ export const seesRow = (purpose: Purpose, contact: ContactFacts): boolean =>
 /** A redaction entry as one comparable string: compare sorted lists of these both ways. */
 export const entryKey = (entry: RedactionEntry): string =>
   JSON.stringify([entry.path, entry.field, entry.category, entry.reason]);
+
+/** Redaction entries as sorted keys, to compare a response's with the expected ones both ways. */
+export const entryKeys = (entries: readonly RedactionEntry[]): string[] => entries.map(entryKey).sort();
+
+/** A response's redaction entries as sorted keys. */
+export const responseRedactions = (res: GqlResponse): string[] =>
+  entryKeys((res.body.extensions?.redactions ?? []) as RedactionEntry[]);
+
+/** The selected fields as one fragment, `All` on Contact. */
+export const contactFragment = (fields: readonly ContactFieldSelection[]): string =>
+  `fragment All on Contact { ${fields.map((f) => f.selection).join(' ')} }`;
+
+/**
+ * The expected views of `rows` (null: a row the purpose may not see, or none) at the response paths made by
+ * `pathOf`: their data, in order, and all their redaction entries.
+ */
+export function expectedViews(
+  purpose: Purpose,
+  rows: readonly (ContactFacts | null | undefined)[],
+  fields: readonly ContactFieldSelection[],
+  pathOf: (index: number) => (string | number)[],
+): { data: (Record<string, unknown> | null)[]; redactions: RedactionEntry[] } {
+  const each = rows.map((c, index) => (c ? expectedContact(purpose, c, fields, pathOf(index)) : null));
+  return {
+    data: each.map((view) => view?.data ?? null),
+    redactions: each.flatMap((view) => view?.redactions ?? []),
+  };
+}
+
+/**
+ * One query reading every id by `contact(id:)` under the aliases c0, c1, …, and what `purpose` must get for
+ * it: each row it may see as its expected view, every other id (unseen, unknown) as null.
+ */
+export function contactsById(
+  purpose: Purpose,
+  facts: readonly ContactFacts[],
+  ids: readonly string[],
+  fields: readonly ContactFieldSelection[],
+) {
+  const query = `query(${ids.map((_, i) => `$i${i}: ID!`).join(', ')}) {
+    ${ids.map((_, i) => `c${i}: contact(id: $i${i}) { ...All }`).join(' ')} } ${contactFragment(fields)}`;
+  const variables = Object.fromEntries(ids.map((id, i) => [`i${i}`, id]));
+  const byId = new Map(facts.map((c) => [c.id, c]));
+  const rows = ids.map((id) => {
+    const c = byId.get(id);
+    return c && seesRow(purpose, c) ? c : null;
+  });
+  const expected = expectedViews(purpose, rows, fields, (i) => [`c${i}`]);
+  return {
+    query,
+    variables,
+    rows,
+    data: Object.fromEntries(expected.data.map((view, i) => [`c${i}`, view])),
+    redactions: expected.redactions,
+  };
+}
 
 /**
  * Every contact state the policy tells apart, one contact each: an erased tombstone (personal columns emptied),
