@@ -17,7 +17,7 @@ import {
   contactSelection,
   contactsById,
   entryKeys,
-  expectedViews,
+  expectContactList,
   loadContactFacts,
   responseRedactions,
   seesRow,
@@ -114,25 +114,15 @@ describe.each(cases)('$role declaring $purpose', ({ role, purpose }) => {
     const token = await federation.custos.token([role]);
     const facts = await loadContactFacts(federation.custos);
     // A page the gateway's own cost limit admits with every field selected; the states are on the newest rows.
-    const res = await federation.gateway.gql<{ contacts: unknown }>(
+    const res = await federation.gateway.gql(
       `{ contacts(first: ${PAGE}) { totalCount edges { node { ...All } } } } ${contactFragment(fields)}`,
       { token, purpose },
     );
-    if (!mayRunOperation(purpose, 'Query.contacts')) {
-      expect(errorCode(res)).toBe('FORBIDDEN');
-      expect(res.body.data).toBeNull();
-    } else {
-      const rows = facts.filter((c) => seesRow(purpose, c));
-      expect(rows.length).toBeGreaterThan(PAGE);
-      const page = rows.slice(0, PAGE);
-      const expected = expectedViews(purpose, page, fields, (i) => ['contacts', 'edges', i, 'node']);
-      expect(res.body.errors).toBeUndefined();
-      expect(res.body.data!.contacts).toEqual({
-        totalCount: rows.length,
-        edges: expected.data.map((node) => ({ node })),
-      });
-      expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
-    }
+    expectContactList(res, purpose, facts, fields, PAGE);
+    // More rows than the page: the page is the newest, and totalCount counts past it.
+    expect(facts.filter((c) => seesRow(purpose, c)).length > PAGE).toBe(
+      mayRunOperation(purpose, 'Query.contacts'),
+    );
   });
 
   it('answers contact(id) for a contact of every state through the gateway as the policy says', async () => {

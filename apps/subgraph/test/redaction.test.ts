@@ -22,6 +22,7 @@ import {
   contactsById,
   entryKeys,
   excludesSomeState,
+  expectContactList,
   expectedViews,
   loadContactFacts,
   responseRedactions,
@@ -119,23 +120,10 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
   });
 
   it('lists exactly the rows it may see, every field equal to the database or null and listed', async () => {
-    const res = await ask<{ contacts: unknown }>(
-      `query { contacts(first: 500) { totalCount edges { node { ...All } } } } ${all()}`,
-    );
+    const res = await ask(`query { contacts(first: 500) { totalCount edges { node { ...All } } } } ${all()}`);
     bodies.push(res.text);
-    if (!readsContacts) {
-      expect(errorCode(res)).toBe('FORBIDDEN');
-      expect(res.body.data).toBeNull();
-    } else {
-      const rows = shown();
-      const expected = expectedViews(purpose, rows, fields, (i) => ['contacts', 'edges', i, 'node']);
-      expect(res.body.errors).toBeUndefined();
-      expect(res.body.data!.contacts).toEqual({
-        totalCount: rows.length,
-        edges: expected.data.map((node) => ({ node })),
-      });
-      expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
-    }
+    expectContactList(res, purpose, facts, fields, 500);
+    expect(facts.length).toBeLessThan(500);
   });
 
   it('gives each field selected alone the same expected value (root list and _entities)', async () => {

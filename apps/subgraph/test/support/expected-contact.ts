@@ -5,6 +5,7 @@ import {
   consentStatusProblem,
   decideField,
   isPersonalField,
+  mayRunOperation,
   maySeeRow,
   PERSONAL_FIELDS,
   PURPOSES,
@@ -19,7 +20,8 @@ import {
   isLeafType,
   isObjectType,
 } from 'graphql';
-import { type GqlResponse, setConsentState, type TestServer } from './harness.js';
+import { expect } from 'vitest';
+import { errorCode, type GqlResponse, setConsentState, type TestServer } from './harness.js';
 
 /**
  * The expected view of a contact for a purpose, computed from the database's rows (this file's own SQL) and
@@ -227,6 +229,38 @@ export function expectedViews(
     data: each.map((view) => view?.data ?? null),
     redactions: each.flatMap((view) => view?.redactions ?? []),
   };
+}
+
+/**
+ * The answer to `contacts(first: page) { totalCount edges { node { ...All } } }` is what the policy and the
+ * database say: FORBIDDEN for a purpose that may not list contacts; otherwise the first `page` rows it may see,
+ * newest first, each its expected view, `totalCount` all of them, and exactly their redaction entries.
+ */
+export function expectContactList(
+  res: GqlResponse,
+  purpose: Purpose,
+  facts: readonly ContactFacts[],
+  fields: readonly ContactFieldSelection[],
+  page: number,
+): void {
+  if (!mayRunOperation(purpose, 'Query.contacts')) {
+    expect(errorCode(res)).toBe('FORBIDDEN');
+    expect(res.body.data).toBeNull();
+  } else {
+    const rows = facts.filter((c) => seesRow(purpose, c));
+    expect(rows.length).toBeGreaterThan(0);
+    const expected = expectedViews(purpose, rows.slice(0, page), fields, (i) => [
+      'contacts',
+      'edges',
+      i,
+      'node',
+    ]);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toEqual({
+      contacts: { totalCount: rows.length, edges: expected.data.map((node) => ({ node })) },
+    });
+    expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
+  }
 }
 
 /**
