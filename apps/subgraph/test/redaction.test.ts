@@ -17,6 +17,7 @@ import {
   type ContactFacts,
   type ContactFieldSelection,
   caseState,
+  categoryOf,
   contactFragment,
   contactSelection,
   contactsById,
@@ -201,6 +202,16 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
       if (!relation.allowed) {
         // The relation itself is personal data the purpose may not follow (packages/policy).
         expect(res.body.data!.company).toEqual({ id, contacts: null });
+        expect(responseRedactions(res)).toEqual(
+          entryKeys([
+            {
+              path: ['company', 'contacts'],
+              field: 'Company.contacts',
+              category: categoryOf('Company.contacts'),
+              reason: relation.reason,
+            },
+          ]),
+        );
         continue;
       }
       const rows = shown().filter((c) => c.companyId === id);

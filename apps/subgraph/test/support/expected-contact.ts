@@ -188,13 +188,17 @@ export function expectedContact(
       redactions.push({
         path: [...path, name],
         field: coordinate,
-        category: isPersonalField(coordinate) ? PERSONAL_FIELDS[coordinate].category : '(unclassified)',
+        category: categoryOf(coordinate),
         reason: decision.reason,
       });
     }
   }
   return { data, redactions };
 }
+
+/** A field's data category in the policy (a field that is not classified is never redacted). */
+export const categoryOf = (coordinate: string): string =>
+  isPersonalField(coordinate) ? PERSONAL_FIELDS[coordinate].category : '(unclassified)';
 
 export const seesRow = (purpose: Purpose, contact: ContactFacts): boolean =>
   maySeeRow(purpose, stateOf(contact));
