@@ -63,7 +63,8 @@ ContactRef.implement({
     }),
     restricted: t.exposeBoolean('restricted', { description: 'Processing restricted (GDPR Art 18).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt ?? c.createdAt }),
+    // Always read where the field is selected (FIELD_COLUMNS); never another column in its place.
+    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt! }),
     interactions: t.field({
       type: InteractionConnection,
       description: 'Calls, emails, meetings and notes logged on this contact, newest first.',
@@ -89,7 +90,7 @@ export const ContactConnection = connectionType('Contact', ContactRef);
  * The read-model properties each Contact field needs: a list selects only what its query asks for. A field's
  * resolver (and those of its nested object, e.g. Address) reads exactly these properties and no other: a
  * property another field selects may be absent, and the value would then depend on the rest of the query
- * (apps/subgraph/test/contact-values.test.ts selects every field alone and with all the others).
+ * (apps/subgraph/test/redaction.test.ts selects every field alone and with all the others).
  */
 const FIELD_COLUMNS: Readonly<Record<string, readonly ContactColumn[]>> = {
   fullName: ['fullName'],
