@@ -322,14 +322,14 @@ export function stateCatalogue(): StateCase[] {
     for (const status of CONSENT_STATUSES) {
       if (consentStatusProblem(purpose, status) !== undefined) continue;
       cases.push({ name: `${purpose} ${status}`, ...plain, consent: { purpose, status } });
-      // A granted consent on a restricted contact: Art 18 outranks the consent.
+      // A granted consent on a restricted contact (Art 18 outranks the consent) and on an erased one (its
+      // consent bits must not bring a tombstone back).
       if (status === 'GRANTED') {
-        cases.push({
-          name: `${purpose} GRANTED, restricted`,
-          ...plain,
-          restricted: true,
-          consent: { purpose, status },
-        });
+        const consent = { purpose, status };
+        cases.push(
+          { name: `${purpose} GRANTED, restricted`, ...plain, restricted: true, consent },
+          { name: `${purpose} GRANTED, erased tombstone`, ...plain, erased: true, consent },
+        );
       }
     }
   }
