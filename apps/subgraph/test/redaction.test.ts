@@ -24,8 +24,10 @@ import {
   entryKeys,
   excludesSomeState,
   expectContactList,
+  expectedContact,
   expectedViews,
   loadContactFacts,
+  type RedactionEntry,
   responseRedactions,
   seesRow,
   stateCatalogue,
@@ -184,6 +186,52 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data).toEqual(expected.data);
       expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
+    }
+  });
+
+  it('resolves Interaction.contact of a contact of every state: the expected view, or no interaction', async () => {
+    const logged = await server.sql<{ id: string; contact_id: string }>(
+      `select distinct on (contact_id) id, contact_id from interaction where contact_id = any($1::uuid[])
+       order by contact_id, id`,
+      [[...catalogue.values()]],
+    );
+    // Every live case has one; a tombstone has none left.
+    const byId = new Map(facts.map((c) => [c.id, c]));
+    expect(logged.length).toBe([...catalogue.values()].filter((id) => !byId.get(id)!.erased).length);
+    const res = await ask(
+      `query(${logged.map((_, i) => `$i${i}: ID!`).join(', ')}) {
+        ${logged.map((_, i) => `i${i}: interaction(id: $i${i}) { id contact { ...All } }`).join(' ')} } ${all()}`,
+      Object.fromEntries(logged.map((row, i) => [`i${i}`, row.id])),
+    );
+    bodies.push(res.text);
+    if (!mayRunOperation(purpose, 'Query.interaction')) {
+      expect(errorCode(res)).toBe('FORBIDDEN');
+    } else {
+      const redactions: RedactionEntry[] = [];
+      const data = Object.fromEntries(
+        logged.map((row, i) => {
+          const contact = byId.get(row.contact_id)!;
+          if (!seesRow(purpose, contact)) return [`i${i}`, null];
+          const relation = decideField(purpose, 'Interaction.contact', stateOf(contact));
+          if (!relation.allowed) {
+            const field = 'Interaction.contact';
+            redactions.push({
+              path: [`i${i}`, 'contact'],
+              field,
+              category: categoryOf(field),
+              reason: relation.reason,
+            });
+            return [`i${i}`, { id: row.id, contact: null }];
+          }
+          const view = expectedContact(purpose, contact, fields, [`i${i}`, 'contact']);
+          redactions.push(...view.redactions);
+          return [`i${i}`, { id: row.id, contact: view.data }];
+        }),
+      );
+      expect(Object.values(data).some((value) => value !== null)).toBe(true);
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data).toEqual(data);
+      expect(responseRedactions(res)).toEqual(entryKeys(redactions));
     }
   });
 

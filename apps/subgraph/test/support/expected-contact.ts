@@ -339,7 +339,7 @@ export function stateCatalogue(): StateCase[] {
 /**
  * Puts every state of the catalogue on its own contact: the newest seeded contacts, in catalogue order, each
  * first reset to ordinary (no consent, not restricted or limited), with an address, a birth date, a phone,
- * an IP address and health notes, so that every field has a value to show or to hide. A tombstone keeps its
+ * an IP address, health notes and at least one interaction, so that every field has a value to show or to hide. A tombstone keeps its
  * id, timestamps and company link; its personal columns are emptied (Art 17). Returns contact id by case name.
  */
 export async function applyStateCatalogue(server: Pick<TestServer, 'sql'>): Promise<Map<string, string>> {
@@ -378,6 +378,15 @@ export async function applyStateCatalogue(server: Pick<TestServer, 'sql'>): Prom
         [id],
       );
       await server.sql('delete from interaction where contact_id = $1', [id]);
+    } else {
+      // Something logged on every live case, so that each is reached through Interaction.contact too.
+      await server.sql(
+        `insert into interaction (id, contact_id, type, subject, body, occurred_at, logged_by, created_at, updated_at)
+         select gen_random_uuid(), c.id, 'NOTE', 'Note: catalogue case ' || $2::int, null, c.created_at, 'agent-1',
+           c.created_at, c.created_at
+         from contact c where c.id = $1 and not exists (select 1 from interaction i where i.contact_id = c.id)`,
+        [id, index],
+      );
     }
   }
   return byCase;
