@@ -312,6 +312,48 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
     }
   });
 
+  it('answers the createContact payload like a read of the stored row, derived fields included', async () => {
+    // The fields the purpose may write (those it may read) on a new contact, with values to derive from.
+    const optional: [string, PersonalField, unknown][] = [
+      ['phone', 'Contact.phone', '+14155550123'],
+      ['birthDate', 'Contact.birthDate', '1980-02-03'],
+      [
+        'address',
+        'Contact.address',
+        { street: '1 Payload Road', city: 'Testville', postalCode: '12345', country: 'FR' },
+      ],
+      ['ipAddress', 'Contact.ipAddress', '192.0.2.44'],
+      ['healthNotes', 'Contact.healthNotes', 'Payload health note.'],
+    ];
+    const input = {
+      fullName: `Payload ${role}`,
+      email: `payload.${role}.${purpose}@example.com`,
+      ...Object.fromEntries(
+        optional
+          .filter(([, field]) => decideField(purpose, field, ORDINARY_CONTACT).allowed)
+          .map(([name, , value]) => [name, value]),
+      ),
+    };
+    const res = await ask<{ createContact: { id: string } | null }>(
+      `mutation($input: CreateContactInput!) { createContact(input: $input) { ...All } } ${all()}`,
+      { input },
+    );
+    bodies.push(res.text);
+    if (!mayRunOperation(purpose, 'Mutation.createContact')) {
+      expect(errorCode(res)).toBe('FORBIDDEN');
+      expect(await server.sql('select id from contact where email = $1', [input.email])).toEqual([]);
+    } else {
+      expect(res.body.errors).toBeUndefined();
+      const [created] = await server.sql<{ id: string }>('select id from contact where email = $1', [
+        input.email,
+      ]);
+      const stored = (await loadContactFacts(server)).find((c) => c.id === created!.id)!;
+      const expected = expectedContact(purpose, stored, fields, ['createContact']);
+      expect(res.body.data!.createContact).toEqual(expected.data);
+      expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
+    }
+  });
+
   it('leaks no hidden value through nested paths or any of the paths above', async () => {
     bodies.push(
       (
