@@ -38,12 +38,13 @@ import { errorCode, startTestServer, type TestServer } from './support/harness.j
 /**
  * The leak test, two-sided: for every role and every purpose it may declare, every Contact field (generated
  * from the schema) through every path — root list, each field selected alone, contact(id), _entities,
- * Company.contacts and the updateContact payload — the rows are exactly those the policy's row rule admits,
- * every allowed value is present and equal to the database's, every hidden value is null with its redaction
- * entry, and no value the purpose may not see appears anywhere in the raw response. Expectations come from
- * this test's own SQL and packages/policy's tables (test/support/expected-contact.ts), never from the code
- * under test. Every contact state the policy tells apart is in the data (test/support: applyStateCatalogue),
- * so that every pair has rows and fields to show and to hide where its policy has any.
+ * Company.contacts, Interaction.contact and the createContact and updateContact payloads — the rows are
+ * exactly those the policy's row rule admits, every allowed value is present and equal to the database's,
+ * every hidden value is null with its redaction entry, and no value the purpose may not see appears anywhere
+ * in the raw response. Expectations come from this test's own SQL and packages/policy's tables
+ * (support/expected-contact.ts), never from the code under test. Every contact state the policy tells apart
+ * is in the data (applyStateCatalogue), so that every pair has rows and fields to show and to hide where its
+ * policy has any.
  */
 let server: TestServer;
 let catalogue: Map<string, string>;
