@@ -60,7 +60,8 @@ const COLUMNS: Readonly<Record<ContactColumn, ColumnSpec>> = {
   fullName: { sql: 'c.full_name', field: 'Contact.fullName' },
   email: { sql: 'c.email', field: 'Contact.email' },
   emailMasked: {
-    sql: `left(c.email, 1) || '***' || substring(c.email from position('@' in c.email))`,
+    // Only a local part and a domain make a masked form (an emptied tombstone's email has neither).
+    sql: `case when position('@' in c.email) > 1 then left(c.email, 1) || '***' || substring(c.email from position('@' in c.email)) end`,
     field: 'Contact.emailMasked',
   },
   phone: { sql: 'c.phone', field: 'Contact.phone' },
@@ -74,7 +75,7 @@ const COLUMNS: Readonly<Record<ContactColumn, ColumnSpec>> = {
   country: { sql: 'c.address_country', field: 'Contact.country' },
   ipAddress: { sql: 'c.ip_address', field: 'Contact.ipAddress' },
   healthNotes: { sql: 'c.health_notes', field: 'Contact.healthNotes' },
-  companyId: { sql: 'c.company_id' },
+  companyId: { sql: 'c.company_id', field: 'Contact.company' },
   updatedAt: { sql: '' },
 };
 
@@ -174,8 +175,11 @@ function filterWhere(purpose: Purpose, filter: ContactFilter | null | undefined,
     else where.push(`${target} = ${params.add(country)}`);
   }
   if (filter.companyId !== undefined && filter.companyId !== null) {
+    // Who works where is personal data (Contact.company): filtered like the field is shown.
+    const target = visibleExpression(purpose, 'Contact.company', 'c.company_id');
     if (!isUuid(filter.companyId)) v.fail('filter.companyId', 'id', 'must be a company id');
-    else where.push(`c.company_id = ${params.add(filter.companyId)}`);
+    else if (!target) refuse('filter.companyId');
+    else where.push(`${target} = ${params.add(filter.companyId)}`);
   }
   if (filter.createdAfter) where.push(`c.created_at >= ${params.add(filter.createdAfter)}`);
   if (filter.createdBefore) where.push(`c.created_at < ${params.add(filter.createdBefore)}`);
