@@ -33,6 +33,7 @@ export async function createAuditTrail(
     waitMs: config.audit.waitMs,
     checkpoints: new CheckpointLog(checkpointDir, service, signingKey),
     checkpointEveryMs: config.audit.checkpointSeconds * 1000,
+    crashAfterCommit: config.audit.testCrashAfterCommit,
   });
   return { writer, checkpointDir, signingKey };
 }

@@ -48,6 +48,8 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     audit_alert: ['SELECT', 'INSERT', 'UPDATE'],
     // Retention is the owner's (it alone may remove the chain's oldest end); the services read the anchor.
     audit_anchor: READ_ONLY,
+    // The outbox of mutations' events: inserted with the change, moved into the chain (and deleted) by the writer.
+    audit_pending: ['SELECT', 'INSERT', 'DELETE'],
     audit_chain: READ_ONLY,
     // The services read the ledger to answer /readyz; only the owner migrates.
     mikro_orm_migrations: READ_ONLY,
