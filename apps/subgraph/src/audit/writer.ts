@@ -124,6 +124,8 @@ export class AuditWriter {
   private pendingAsked = 1;
   private pendingDrained = 0;
   private readonly sweep: NodeJS.Timeout;
+  /** Sources that hold events back (the refusal windows): they hand them over on every flush and on close. */
+  private readonly beforeFlushing: (() => void)[] = [];
 
   constructor(private readonly options: AuditWriterOptions) {
     this.pool = new pg.Pool({ connectionString: options.url, max: 2 });
@@ -138,6 +140,11 @@ export class AuditWriter {
     this.sweep = setInterval(() => this.pendingCommitted(), PENDING_SWEEP_MS);
     this.sweep.unref();
     this.schedule();
+  }
+
+  /** Runs `fn` at the start of every flush and on close, while the writer still accepts events. */
+  beforeFlush(fn: () => void): void {
+    this.beforeFlushing.push(fn);
   }
 
   /** A transaction inserted into audit_pending and committed: chain it soon (within `flushMs`). */
@@ -197,6 +204,7 @@ export class AuditWriter {
    * Rejects when the database refuses.
    */
   async flush(): Promise<void> {
+    if (!this.closed) for (const fn of this.beforeFlushing) fn();
     // Every pending event too, whoever committed it: what the officer reads next includes them.
     this.pendingAsked += 1;
     while (
@@ -219,6 +227,7 @@ export class AuditWriter {
   /** Writes what is buffered, a last checkpoint, and closes the connections. */
   async close(): Promise<void> {
     if (this.closed) return;
+    for (const fn of this.beforeFlushing) fn();
     this.closed = true;
     clearInterval(this.sweep);
     if (this.timer) clearTimeout(this.timer);
@@ -500,6 +509,7 @@ export class AuditWriter {
         occurredAt: new Date(r.occurredAt),
         outcome: r.outcome,
         pseudonyms: sets.length === 1 ? sets[0]![1] : sets.flatMap(([, subjects]) => subjects),
+        count: r.refusals ?? 1,
       });
       for (const alert of alerts) {
         this.options.logger.warn({ rule: alert.ruleId, kind: alert.kind }, 'audit monitoring rule fired');
