@@ -53,11 +53,18 @@ describe('gateway configuration', () => {
     ]);
   });
 
-  it('requires the identity provider in production, over https or loopback', () => {
+  it('requires the identity provider, and the audit trail of its refusals, in production, over https or loopback', () => {
+    // The audit trail's settings, as the subgraphs require them (the gateway writes its refusals into the chain).
+    const audit = [
+      'DATABASE_URL: required when NODE_ENV=production (the gateway audits the requests it refuses)',
+      'AUDIT_SIGNING_KEY: required when NODE_ENV=production (signs the audit checkpoints)',
+      "AUDIT_HMAC_KEY: required when NODE_ENV=production (keys the HMAC of refused clients' addresses)",
+    ];
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
       'AUTH_JWKS_URL: required when NODE_ENV=production',
       'AUTH_ISSUER: required when NODE_ENV=production',
       'AUTH_AUDIENCE: required when NODE_ENV=production',
+      ...audit,
     ]);
     expect(
       problemsOf({
@@ -69,6 +76,7 @@ describe('gateway configuration', () => {
     ).toEqual([
       'AUTH_JWKS_URL: must use https (http only on a loopback address) in production',
       'AUTH_ISSUER: must not be the development issuer in production',
+      ...audit,
     ]);
   });
 

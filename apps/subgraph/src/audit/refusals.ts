@@ -102,8 +102,9 @@ export class RefusalLog {
       first: now,
       last: now,
       count: 1,
-      requestId: request?.id ?? '',
-      gatewayRequestId: request?.upstreamId ?? null,
+      // The stored columns hold 100 characters (a gateway may pass a client's id on).
+      requestId: (request?.id ?? '').slice(0, 100),
+      gatewayRequestId: request?.upstreamId?.slice(0, 100) ?? null,
     });
   }
 
