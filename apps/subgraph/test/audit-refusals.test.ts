@@ -174,6 +174,37 @@ describe('refused requests in the audit trail', () => {
     expect(alerts.map((a) => ({ actor_sub: a.actor_sub, refusals: a.details.refusals }))).toEqual(expected);
   });
 
+  it("shows them to the privacy officer's audit queries, by actor, with their counts", async () => {
+    const officer = await server.token(['privacy_officer'], 'officer');
+    const res = await server.gql<{
+      auditEvents: { nodes: Record<string, unknown>[] };
+    }>(
+      `query($actor: String) { auditEvents(actor: $actor) { nodes {
+         actor operationType outcome purpose refusalReason refusals lastRefusedAt requestId } } }`,
+      { token: officer, purpose: 'compliance', variables: { actor: 'refused-marketer' } },
+    );
+    expect(res.body.errors).toBeUndefined();
+    const rows = await refusalsIn(server);
+    const mine = rows.filter((r) => r.actor_sub === 'refused-marketer');
+    expect(
+      [...res.body.data!.auditEvents.nodes].sort((x, y) =>
+        String(x.refusalReason) < String(y.refusalReason) ? -1 : 1,
+      ),
+    ).toEqual(
+      mine.map((r) => ({
+        actor: 'refused-marketer',
+        operationType: 'request',
+        outcome: 'FORBIDDEN',
+        purpose: r.purpose,
+        refusalReason: r.refusal_reason,
+        refusals: r.refusals,
+        lastRefusedAt: r.last.toISOString(),
+        requestId: r.request_id,
+      })),
+    );
+    expect(mine.map((r) => r.refusals)).toEqual([7, 2]);
+  });
+
   it('keeps the chain valid', async () => {
     const officer = await server.token(['privacy_officer'], 'officer');
     const check = await server.gql<{ verifyAuditLog: { valid: boolean; problem: string | null } }>(
