@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PERSONAL_FIELD_NAMES, type PersonalField } from '@custos/policy';
-import type { OperationType, Outcome } from './chain.js';
+import type { EventRecord } from './chain.js';
 import { type Channel, fieldBit, fieldsOf, type SubjectAccess } from './recorder.js';
 import type { AuditEventInput } from './writer.js';
 
@@ -18,20 +18,23 @@ import type { AuditEventInput } from './writer.js';
 /** Runs one parameterised statement in the caller's transaction. */
 export type RunSql = (sql: string, params: unknown[]) => Promise<unknown>;
 
-interface PendingJson {
-  readonly occurredAt: string;
-  readonly actorSub: string;
-  readonly actorRoles: readonly string[];
-  readonly purpose: string | null;
-  readonly operationType: OperationType;
-  readonly operationName: string | null;
-  readonly rootFields: readonly string[];
-  readonly requestId: string;
-  readonly gatewayRequestId: string | null;
-  readonly outcome: Outcome;
+/** A pending row's `event`: the stored event's own fields, its subjects by contact id and field names. */
+type PendingJson = Pick<
+  EventRecord,
+  | 'occurredAt'
+  | 'actorSub'
+  | 'actorRoles'
+  | 'purpose'
+  | 'operationType'
+  | 'operationName'
+  | 'rootFields'
+  | 'requestId'
+  | 'gatewayRequestId'
+  | 'outcome'
+> & {
   /** [contact id, channel, revealed fields, redacted fields]. */
   readonly subjects: readonly (readonly [string, Channel, readonly string[], readonly string[]])[];
-}
+};
 
 /** Inserts `event` into the outbox, in the transaction `run` belongs to; returns its id (the chained event's). */
 export async function enqueueAuditEvent(

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadOrCreateDevKeys, signDevToken } from '../../src/auth/dev-keys.js';
 import { freePort } from '../../src/db/embedded.js';
 import { dropRoles, provisionDatabase, withDatabase } from '../../src/db/roles.js';
+import { startBuiltProcess } from '../support/process.js';
 
 /**
  * A committed change always has its audit event, even when the process dies right after the commit: the built
@@ -65,30 +66,10 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
-async function startProcess(port: number, extra: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [main], {
-    env: env({ PORT: String(port), ...extra }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startProcess(port: number, extra: Record<string, string> = {}): Promise<ChildProcess> {
+  const { child } = await startBuiltProcess(main, env({ PORT: String(port), ...extra }), port);
   children.push(child);
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`subgraph exited early (${child.exitCode}):\n${output}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (ready === 200) return child;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`subgraph did not become ready:\n${output}`);
+  return child;
 }
 
 function ended(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
