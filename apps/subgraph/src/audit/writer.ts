@@ -137,9 +137,19 @@ export class AuditWriter {
     this.waitMs = options.waitMs ?? 5_000;
     this.checkpointEveryMs = options.checkpointEveryMs ?? 10_000;
     // Events a killed instance committed and never chained: moved at start-up, and looked for now and then.
-    this.sweep = setInterval(() => this.pendingCommitted(), PENDING_SWEEP_MS);
+    this.sweep = setInterval(() => this.sweepPending(), PENDING_SWEEP_MS);
     this.sweep.unref();
-    this.schedule();
+    setImmediate(() => this.sweepPending());
+  }
+
+  /**
+   * Looks for pending events: at once when the writer is idle, else with the batch already on its way (the sweep
+   * never moves a batch's time).
+   */
+  private sweepPending(): void {
+    if (this.closed) return;
+    this.pendingAsked += 1;
+    if (!this.timer && !this.running) this.kick();
   }
 
   /** Runs `fn` at the start of every flush and on close, while the writer still accepts events. */
