@@ -53,18 +53,11 @@ describe('gateway configuration', () => {
     ]);
   });
 
-  it('requires the identity provider, and the audit trail of its refusals, in production, over https or loopback', () => {
-    // The audit trail's settings, as the subgraphs require them (the gateway writes its refusals into the chain).
-    const audit = [
-      'DATABASE_URL: required when NODE_ENV=production (the gateway audits the requests it refuses)',
-      'AUDIT_SIGNING_KEY: required when NODE_ENV=production (signs the audit checkpoints)',
-      "AUDIT_HMAC_KEY: required when NODE_ENV=production (keys the HMAC of refused clients' addresses)",
-    ];
+  it('requires the identity provider in production, over https or loopback', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
       'AUTH_JWKS_URL: required when NODE_ENV=production',
       'AUTH_ISSUER: required when NODE_ENV=production',
       'AUTH_AUDIENCE: required when NODE_ENV=production',
-      ...audit,
     ]);
     expect(
       problemsOf({
@@ -76,7 +69,26 @@ describe('gateway configuration', () => {
     ).toEqual([
       'AUTH_JWKS_URL: must use https (http only on a loopback address) in production',
       'AUTH_ISSUER: must not be the development issuer in production',
-      ...audit,
+    ]);
+  });
+
+  it('audits its refusals only with a database, and then needs the audit trail’s settings as the subgraphs do', () => {
+    expect(loadGatewayConfig({}).audit).toBeUndefined();
+    expect(loadGatewayConfig({ DATABASE_URL: 'postgres://gw@db/custos' }).audit).toMatchObject({
+      databaseUrl: 'postgres://gw@db/custos',
+      audit: { enabled: true, refusalWindowSeconds: 60, refusalKeys: 1000 },
+    });
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+        AUTH_ISSUER: 'https://idp.example',
+        AUTH_AUDIENCE: 'custos',
+        DATABASE_URL: 'postgres://gw@db/custos',
+      }),
+    ).toEqual([
+      'AUDIT_SIGNING_KEY: required when NODE_ENV=production (signs the audit checkpoints)',
+      "AUDIT_HMAC_KEY: required when NODE_ENV=production (keys the HMAC of refused clients' addresses)",
     ]);
   });
 

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { DEFAULT_LIMITS } from '@custos/subgraph/kit';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -382,16 +380,10 @@ describe('in production', () => {
   let production: StartedGateway;
   let token: string;
   beforeAll(async () => {
-    // Production also needs the audit trail of the gateway's refusals: the database and the services' keys.
-    const key = (name: string) => readFile(path.join(federation.custos.dataDir, 'keys', name), 'utf8');
     production = await federation.startGateway({
       NODE_ENV: 'production',
       AUTH_ISSUER: 'custos-test-idp',
       AUTH_AUDIENCE: 'custos',
-      DATABASE_URL: federation.custos.databaseUrl,
-      AUDIT_CHECKPOINT_DIR: path.join(federation.custos.dataDir, 'audit'),
-      AUDIT_SIGNING_KEY: await key('audit-signing.pem'),
-      AUDIT_HMAC_KEY: await key('audit-hmac.key'),
     });
     token = await signed(
       { sub: 'p', roles: ['support_agent'], iss: 'custos-test-idp', aud: 'custos' },

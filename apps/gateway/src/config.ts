@@ -36,9 +36,9 @@ export interface GatewayConfig {
   };
   /**
    * The audit trail of the requests the gateway refuses (HTTP 401/403), written through the subgraphs' own audit
-   * writer into the same chain: DATABASE_URL (the application role) and the AUDIT_* settings, read as the
-   * subgraphs read them. Required in production; without DATABASE_URL in development the gateway's refusals are
-   * not audited (it says so at start).
+   * writer into the same chain when DATABASE_URL names a role holding the audit writer's privileges
+   * (AUDIT_WRITER_GRANTS), with the AUDIT_* settings read as the subgraphs read them. Without it the gateway's
+   * refusals are not in the trail, and it says so at start.
    */
   readonly audit: Config | undefined;
 }
@@ -151,18 +151,13 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     },
   };
   let audit: Config | undefined;
-  if (get('DATABASE_URL') || production) {
-    if (!get('DATABASE_URL')) {
-      problems.push(
-        'DATABASE_URL: required when NODE_ENV=production (the gateway audits the requests it refuses)',
-      );
-    }
+  if (get('DATABASE_URL')) {
     try {
       audit = loadConfig(env, { port: config.port, consentLedger: false });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       for (const problem of error.problems) {
-        if (!problems.includes(problem) && !problem.startsWith('DATABASE_URL:')) problems.push(problem);
+        if (!problems.includes(problem)) problems.push(problem);
       }
     }
   }
