@@ -75,24 +75,26 @@ function withhold(rc: GraphQLRequestContext<AuditedContext>, status: number, mes
 export function auditPlugin(writer: AuditWriter): ApolloServerPlugin<AuditedContext> {
   return {
     async requestDidStart() {
-      let transaction = false;
+      /** The mutation committed with its event in the outbox: nothing is left for the buffer. */
+      let chained = false;
       return {
         async executionDidStart(rc) {
           if (rc.operation?.operation !== 'mutation' || !rc.contextValue.principal) return;
           const em = rc.contextValue.em;
           await em.begin();
-          transaction = true;
           return {
             async executionDidEnd(error) {
               if (error) {
+                // Nothing changed, nothing answered but the error: the attempt is audited without subjects.
                 await em.rollback().catch(() => {});
+                rc.contextValue.audit?.subjects.clear();
                 return;
               }
               const event = eventOf(rc);
               try {
-                if (event) {
-                  await enqueueAuditEvent((sql, params) => query(em, sql, params), writer.service, event);
-                }
+                // No event, no change (an answer this plugin cannot read, e.g. incremental delivery).
+                if (!event) throw new Error('the mutation has no audit event');
+                await enqueueAuditEvent((sql, params) => query(em, sql, params), writer.service, event);
                 await em.commit();
               } catch (failure) {
                 await em.rollback().catch(() => {});
@@ -114,14 +116,15 @@ export function auditPlugin(writer: AuditWriter): ApolloServerPlugin<AuditedCont
               // Test-only (refused in production by config): dies as a crash would, after the commit and
               // before the answer.
               if (writer.crashAfterCommit) process.kill(process.pid, 'SIGKILL');
+              chained = true;
               writer.pendingCommitted();
             },
           };
         },
         async willSendResponse(rc) {
-          // A mutation's event went with its transaction (or, withheld, there is nothing to audit but the
-          // attempt, which the buffer takes below).
-          if (transaction && rc.response.http.status !== 503) return;
+          // A committed mutation's event went with its transaction. A mutation rolled back (failed, or withheld)
+          // changed nothing: its attempt goes to the buffer like a query's event.
+          if (chained) return;
           const event = eventOf(rc);
           if (!event) return;
           const mutation = event.operationType === 'mutation';
