@@ -1,7 +1,9 @@
 import {
+  decideField,
   fieldVisibility,
   isPersonalField,
   mayRunOperation,
+  ORDINARY_CONTACT,
   PERSONAL_FIELDS,
   type PersonalField,
   PURPOSES,
@@ -75,9 +77,13 @@ export class CustosPrivacyPlugin<Types extends SchemaTypes> extends BasePlugin<T
       | AuditSubjectOf
       | undefined;
     if (isPersonalField(coordinate)) {
+      // A parent that is no person's row (a company) states a fact about people in a relation: the purpose
+      // alone decides it, and the rows it leads to carry their own state (Company.contacts lists only contacts
+      // whose Contact.company the purpose may see).
+      if (fieldConfig.extensions?.subjectless === true) return guardSubjectless(coordinate, resolver);
       if (!subjectOf) {
         throw new Error(
-          `${fieldConfig.parentType} has personal fields: declare whom its rows are about (extensions.auditSubject)`,
+          `${fieldConfig.parentType} has personal fields: declare whom its rows are about (extensions.auditSubject), or mark a relation from a row that is no person's \`extensions: { subjectless: true }\``,
         );
       }
       return guardField(coordinate, resolver, subjectOf as (row: unknown) => string);
@@ -126,6 +132,21 @@ function guardField<C extends object>(
       return null;
     }
     ctx.audit.note(subjectOf(source), info, bit, 0);
+    return resolver(source, args, context, info);
+  };
+}
+
+function guardSubjectless<C extends object>(field: PersonalField, resolver: Resolver<C>): Resolver<C> {
+  const decisions = new Map(
+    PURPOSES.map((purpose) => [purpose, decideField(purpose, field, ORDINARY_CONTACT)]),
+  );
+  return (source, args, context, info) => {
+    const ctx = context as unknown as PrivacyContext;
+    const decision = decisions.get(ctx.principal.purpose);
+    if (!decision?.allowed) {
+      ctx.redactions.record(info, field, decision?.reason ?? 'PURPOSE_NOT_ALLOWED');
+      return null;
+    }
     return resolver(source, args, context, info);
   };
 }
