@@ -36,8 +36,12 @@ export interface App {
 /** Wires the subgraph: schema, Apollo Server, identity, per-request context, HTTP. No I/O until listen(). */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger, orm } = options;
-  const authenticate = createAuthenticator({ config, devJwks: options.devJwks });
   const auditTrail = await createAuditTrail(config, options.databaseUrl, 'custos', logger);
+  const authenticate = createAuthenticator({
+    config,
+    devJwks: options.devJwks,
+    refusals: auditTrail.refusals,
+  });
   const apollo = await createGraphQLServer<Context>(
     buildSchema(),
     logger,
@@ -47,7 +51,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
 
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
-    const principal = await authenticate(req);
+    const principal = await authenticate(req, request);
     return createRequestContext(
       { request, principal, logger, secrets: options.secrets, controller: config.controller, auditTrail },
       orm,
@@ -91,6 +95,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await closeServer(server);
       await apollo.stop();
       // After the last request: everything it audited is written, and a last checkpoint.
+      auditTrail.refusals?.close();
       await auditTrail.writer?.close();
     },
   };

@@ -86,9 +86,9 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
   const orm = await createOrm({ url: config.databaseUrl, poolMax: config.dbPoolMax, model: TICKETS_MODEL });
   try {
     const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
-    const authenticate = createAuthenticator({ config, devJwks });
-    // Its own events, in the same chain as Custos' (one per operation and subgraph).
+    // Its own events, in the same chain as Custos' (one per operation and subgraph), its refusals too.
     const audit = await createAuditTrail(config, config.databaseUrl, 'tickets', logger);
+    const authenticate = createAuthenticator({ config, devJwks, refusals: audit.refusals });
     const apollo = await createGraphQLServer<TicketsContext>(
       buildTicketsSchema(),
       logger,
@@ -102,7 +102,7 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
       maxBodyBytes: config.maxBodyBytes,
       async context(req, request) {
         return createRequestContext(
-          { request, principal: await authenticate(req), logger },
+          { request, principal: await authenticate(req, request), logger },
           orm,
           createTicketLoaders,
         );
@@ -123,6 +123,7 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
         stopping ??= (async () => {
           await closeServer(server);
           await apollo.stop();
+          audit.refusals?.close();
           await audit.writer?.close();
           await orm.close();
         })();

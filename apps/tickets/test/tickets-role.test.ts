@@ -47,6 +47,8 @@ const AUDIT_WRITER_NEEDS: Readonly<Record<string, readonly string[]>> = {
   audit_alert: ['SELECT (id)', 'INSERT'],
   audit_anchor: ['SELECT'],
   audit_chain: ['SELECT'],
+  // The outbox: any writer moves pending events into the chain, deleting each as it chains it.
+  audit_pending: ['SELECT', 'INSERT', 'DELETE'],
 };
 const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const;
 
@@ -276,6 +278,7 @@ describe('starting tickets on a role that could read contact', () => {
       AUTH_ISSUER: 'https://issuer.example',
       AUTH_AUDIENCE: 'custos',
       AUDIT_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      AUDIT_HMAC_KEY: 'h'.repeat(32),
       SEED_CONTACTS: '0',
     };
   };
