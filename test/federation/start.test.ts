@@ -115,14 +115,15 @@ describe('npm start: the whole supergraph', () => {
     // The tickets subgraph seeded tickets for the demo contacts and answers through the gateway.
     expect(body.data.contacts.edges.some((e) => e.node.tickets.length > 0)).toBe(true);
     expect((await ask()).status).toBe(401);
-    // Tickets ran as the embedded default's own tickets role (password kept beside the others'): no service
-    // warned that its role reaches more than declared — tickets' warns when its role could read `contact`.
+    // Tickets and the gateway ran as the embedded default's own roles (passwords kept beside the others'): no
+    // service warned that its role reaches more than declared — tickets' and the gateway's warn when their role
+    // could read `contact` — and the gateway audits its refusals.
     const roles = JSON.parse(await readFile(path.join(dataDir, 'pg-roles.json'), 'utf8')) as Record<
       string,
       unknown
     >;
-    expect(Object.keys(roles).sort()).toEqual(['app', 'owner', 'tickets']);
-    expect(output).not.toMatch(/a role of its own|more than declared|not append-only/);
+    expect(Object.keys(roles).sort()).toEqual(['app', 'gateway', 'owner', 'tickets']);
+    expect(output).not.toMatch(/a role of its own|more than declared|not append-only|are NOT audited/);
 
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
