@@ -153,6 +153,36 @@ describe('starting the gateway in production', () => {
     expect(await refusal('select email from public.contact')).toMatchObject(DENIED);
   });
 
+  it('refuses a gateway role granted anything of the tickets schema, or a sequence', async () => {
+    const { gateway } = federation.custos.roles;
+    const [sequence] = await federation.custos.sql<{ name: string }>(
+      `select format('%I.%I', n.nspname, c.relname) as name from pg_class c
+         join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'S' limit 1`,
+    );
+    expect(sequence).toBeDefined();
+    for (const [grant, revoke, named] of [
+      [
+        `grant usage on schema tickets to "${gateway}"; grant select on tickets.ticket to "${gateway}"`,
+        `revoke select on tickets.ticket from "${gateway}"; revoke usage on schema tickets from "${gateway}"`,
+        'tickets.ticket: any',
+      ],
+      [
+        `grant usage on sequence ${sequence!.name} to "${gateway}"`,
+        `revoke usage on sequence ${sequence!.name} from "${gateway}"`,
+        `${sequence!.name}: any`,
+      ],
+    ] as const) {
+      await federation.custos.sql(grant);
+      try {
+        const refused = await refusedOn({ DATABASE_URL: federation.custos.gatewayDatabaseUrl });
+        expect(refused).toBeInstanceOf(DatabaseRoleError);
+        expect((refused as Error).message).toContain(named);
+      } finally {
+        await federation.custos.sql(revoke);
+      }
+    }
+  });
+
   it('starts on its own role, without the owner’s URL, and audits its refusals there', async () => {
     const gateway = await federation.startGateway({
       ...production(),

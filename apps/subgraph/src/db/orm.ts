@@ -173,7 +173,7 @@ export async function prepareSharedRole(
   // Nothing beyond the declared tables of that one schema: not another service's schema either.
   const excess = [
     ...(await excessPrivileges(url, grants)),
-    ...(await privilegesElsewhere(url, grants.schema)),
+    ...(await privilegesElsewhere(url, grants)),
   ];
   if (excess.length === 0) return;
   const problem = reachesMore(grants.schema, excess);

@@ -184,22 +184,24 @@ export function excessPrivileges(url: string, grants: SchemaGrants): Promise<str
 }
 
 /**
- * The tables, views and sequences outside `schema` (the system catalogs aside) on which the role behind `url`
- * holds any privilege, as `schema.name: any`: for a role that should reach nothing but one schema's declared
- * tables (the gateway's: the audit trail) — another service's schema (`tickets`), say.
+ * What the role behind `url` holds beyond the tables of `grants.schema` (which {@link excessPrivileges} checks),
+ * the system catalogs aside: any privilege on a table, view or sequence of another schema (another service's,
+ * `tickets`, say), and on a sequence of `grants.schema` when the grants open none — as `schema.name: any`. For a
+ * role that should reach nothing but those declared tables (the gateway's: the audit trail).
  */
-export function privilegesElsewhere(url: string, schema: string): Promise<string[]> {
+export function privilegesElsewhere(url: string, grants: SchemaGrants): Promise<string[]> {
   return withClient(url, async (client) => {
     const { rows } = await client.query<{ name: string }>(
       `select format('%I.%I', n.nspname, c.relname) as name
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname <> all(array['pg_catalog', 'information_schema', $1::text])
-          and (c.relkind in ('r', 'p', 'v', 'm', 'f')
+        where n.nspname <> all(array['pg_catalog', 'information_schema'])
+          and (n.nspname <> $1 and c.relkind in ('r', 'p', 'v', 'm', 'f')
                 and (has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
                      or has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
-               or c.relkind = 'S' and has_sequence_privilege(c.oid, 'USAGE, SELECT, UPDATE'))
+               or c.relkind = 'S' and (n.nspname <> $1 or $2::boolean)
+                and has_sequence_privilege(c.oid, 'USAGE, SELECT, UPDATE'))
         order by 1`,
-      [schema],
+      [grants.schema, grants.sequences === false],
     );
     return rows.map((row) => `${row.name}: any`);
   });
