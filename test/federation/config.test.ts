@@ -85,7 +85,10 @@ describe('gateway configuration', () => {
         DATABASE_URL: 'postgres://gw@db/custos',
         DATABASE_OWNER_URL: 'postgres://owner@db/custos',
       }).audit,
-    ).toMatchObject({ databaseUrl: 'postgres://gw@db/custos', databaseOwnerUrl: 'postgres://owner@db/custos' });
+    ).toMatchObject({
+      databaseUrl: 'postgres://gw@db/custos',
+      databaseOwnerUrl: 'postgres://owner@db/custos',
+    });
     expect(loadGatewayConfig({ DATABASE_URL: 'postgres://gw@db/custos' }).audit).toMatchObject({
       databaseUrl: 'postgres://gw@db/custos',
       audit: { enabled: true, refusalWindowSeconds: 60, refusalKeys: 1000 },
@@ -153,9 +156,12 @@ describe('the gateway process (apps/gateway/dist/main.js)', () => {
     });
     const [code] = await once(child, 'exit');
     expect(code).toBe(78);
-    expect(stderr.trim().split('\n').filter((line) => line.includes(': '))).toEqual([
-      `  - ${DATABASE_REQUIRED}`,
-    ]);
+    expect(
+      stderr
+        .trim()
+        .split('\n')
+        .filter((line) => line.includes(': ')),
+    ).toEqual([`  - ${DATABASE_REQUIRED}`]);
   });
 
   it('prints its URL, serves, and stops cleanly on SIGTERM', async () => {

@@ -50,10 +50,11 @@ describe('docker-compose.yml', () => {
     expect(userOf(gateway.DATABASE_OWNER_URL)).toBe('custos_owner');
     expect(createdRoles.sort()).toEqual(['custos_app', 'custos_gateway', 'custos_owner', 'custos_tickets']);
     // The gateway's database variables are exactly its role and the owner that grants it: no other URL.
-    expect(Object.keys(gateway).filter((key) => /DATABASE/.test(key)).sort()).toEqual([
-      'DATABASE_OWNER_URL',
-      'DATABASE_URL',
-    ]);
+    expect(
+      Object.keys(gateway)
+        .filter((key) => /DATABASE/.test(key))
+        .sort(),
+    ).toEqual(['DATABASE_OWNER_URL', 'DATABASE_URL']);
     // It signs and hashes with the services' keys: their data directory, on the same volume.
     expect(gateway.CUSTOS_DATA_DIR).toBe(subgraph.CUSTOS_DATA_DIR);
     const volumeOf = (name: string) =>

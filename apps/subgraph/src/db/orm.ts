@@ -171,10 +171,7 @@ export async function prepareSharedRole(
     if (role !== ownerRole) await grantWithin({ url, ownerUrl }, role, grants);
   }
   // Nothing beyond the declared tables of that one schema: not another service's schema either.
-  const excess = [
-    ...(await excessPrivileges(url, grants)),
-    ...(await privilegesElsewhere(url, grants)),
-  ];
+  const excess = [...(await excessPrivileges(url, grants)), ...(await privilegesElsewhere(url, grants))];
   if (excess.length === 0) return;
   const problem = reachesMore(grants.schema, excess);
   if (options.production) throw new DatabaseRoleError(problem);
