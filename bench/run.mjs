@@ -602,6 +602,10 @@ const SERVERS = {
       AUTH_JWKS_URL: identity.jwksUrl,
       AUTH_ISSUER: BENCH_ISSUER,
       AUTH_AUDIENCE: BENCH_AUDIENCE,
+      // Its refusals go into the same audit trail, signed and keyed as the subgraph's.
+      AUDIT_SIGNING_KEY: BENCH_AUDIT_KEY,
+      AUDIT_HMAC_KEY: BENCH_REFUSAL_KEY,
+      CUSTOS_DATA_DIR: custosDataDir,
       LOG_LEVEL: 'warn',
       CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql`,
       // Not queried here; nothing listens on the discard port.
@@ -691,8 +695,10 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
       AUTH_AUDIENCE: BENCH_AUDIENCE,
       // Required in production; the bench records no consent evidence.
       CONSENT_HMAC_KEY: BENCH_CONSENT_KEY,
-      // Required in production: signs the audit trail's checkpoints (under CUSTOS_DATA_DIR/audit).
+      // Required in production: signs the audit trail's checkpoints (under CUSTOS_DATA_DIR/audit), and keys the
+      // hash of refused clients' addresses.
       AUDIT_SIGNING_KEY: BENCH_AUDIT_KEY,
+      AUDIT_HMAC_KEY: BENCH_REFUSAL_KEY,
       LOG_LEVEL: 'warn',
       SEED_CONTACTS: '0',
       DB_POOL_MAX: String(settings.poolSize),
@@ -718,6 +724,8 @@ const BENCH_CONSENT_KEY = randomBytes(32).toString('base64url');
 const BENCH_AUDIT_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
+/** A random key per run for the HMAC of refused clients' addresses (every service requires one in production). */
+const BENCH_REFUSAL_KEY = randomBytes(32).toString('base64url');
 
 /** The identity provider of this run (started in main). */
 let identity;
