@@ -131,3 +131,36 @@ describe('npm start: the whole supergraph', () => {
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
   });
 });
+
+describe('npm start: the services’ own database roles', () => {
+  const refused = (extra: Record<string, string>) =>
+    run(process.execPath, [launcher], { env: env(extra) }).then(
+      () => {
+        throw new Error('npm start did not refuse');
+      },
+      (error: { code?: number; stderr?: string }) => error,
+    );
+
+  it('takes TICKETS_DATABASE_URL and GATEWAY_DATABASE_URL only as postgres URLs, naming the variable, never the value', async () => {
+    for (const name of ['TICKETS_DATABASE_URL', 'GATEWAY_DATABASE_URL']) {
+      const error = await refused({ [name]: 'mysql://marker-7f3a@db/custos' });
+      expect(error.code).toBe(78);
+      expect(error.stderr).toContain(`${name}: must be a postgres:// URL`);
+      expect(error.stderr).not.toContain('marker-7f3a');
+    }
+  });
+
+  it('takes them only beside DATABASE_URL: the embedded default makes its own roles', async () => {
+    for (const [name, service] of [
+      ['TICKETS_DATABASE_URL', 'tickets'],
+      ['GATEWAY_DATABASE_URL', 'gateway'],
+    ] as const) {
+      const error = await refused({ [name]: 'postgres://marker-7f3a@127.0.0.1:9/custos' });
+      expect(error.code).toBe(78);
+      expect(error.stderr).toContain(
+        `${name}: needs DATABASE_URL (the embedded default makes its own ${service} role)`,
+      );
+      expect(error.stderr).not.toContain('marker-7f3a');
+    }
+  });
+});
