@@ -173,6 +173,19 @@ describe('starting the gateway in production', () => {
     }
   });
 
+  it('refuses its own role while that lacks a privilege the audit writer needs, naming it', async () => {
+    const { gateway } = federation.custos.roles;
+    await federation.custos.sql(`revoke insert on audit_event from "${gateway}"`);
+    try {
+      const refused = await refusedOn({ DATABASE_URL: federation.custos.gatewayDatabaseUrl });
+      expect(refused).toBeInstanceOf(DatabaseRoleError);
+      expect((refused as Error).message).toContain('audit_event: INSERT');
+      expect((refused as Error).message).not.toMatch(/postgres(ql)?:\/\//);
+    } finally {
+      await federation.custos.sql(`grant insert on audit_event to "${gateway}"`);
+    }
+  });
+
   it('starts on its own role, without the owner’s URL, and audits its refusals there', async () => {
     const gateway = await federation.startGateway({
       ...production(),

@@ -15,6 +15,7 @@ import {
   CUSTOS_GRANTS,
   currentRole,
   excessPrivileges,
+  missingPrivileges,
   privilegesElsewhere,
   type SchemaGrants,
 } from './roles.js';
@@ -156,9 +157,9 @@ async function grantWithin(
 
 /**
  * Readies the role of a service that keeps no schema of its own and only writes into another's (the gateway:
- * the audit trail, AUDIT_WRITER_GRANTS): granted by the owner when `ownerUrl` is given, then checked like a
- * subgraph's shared grants (prepareDatabase). In production a role that reaches more — Custos' application role,
- * which reads every column of `contact`, or the owner — refuses the start; elsewhere it is a warning.
+ * the audit trail, AUDIT_WRITER_GRANTS): granted by the owner when `ownerUrl` is given, then checked: in
+ * production a role that reaches more — Custos' application role, which reads every column of `contact`, the
+ * owner, another service's role — or that lacks a declared privilege refuses the start; elsewhere it is a warning.
  */
 export async function prepareSharedRole(
   database: { readonly url: string; readonly ownerUrl: string | undefined },
@@ -172,8 +173,14 @@ export async function prepareSharedRole(
   }
   // Nothing beyond the declared tables of that one schema: not another service's schema either.
   const excess = [...(await excessPrivileges(url, grants)), ...(await privilegesElsewhere(url, grants))];
-  if (excess.length === 0) return;
-  const problem = reachesMore(grants.schema, excess);
+  // Nor less: a role nobody granted would lose every event it should write.
+  const missing = await missingPrivileges(url, grants);
+  if (excess.length === 0 && missing.length === 0) return;
+  const problem =
+    excess.length > 0
+      ? reachesMore(grants.schema, excess)
+      : `DATABASE_URL connects as a role that lacks what this service needs in schema ${grants.schema} ` +
+        `(${missing.join('; ')}): have the owner grant it (DATABASE_OWNER_URL; README: database roles)`;
   if (options.production) throw new DatabaseRoleError(problem);
   options.logger.warn({ schema: grants.schema }, problem);
 }

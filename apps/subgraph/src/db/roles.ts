@@ -184,6 +184,39 @@ export function excessPrivileges(url: string, grants: SchemaGrants): Promise<str
 }
 
 /**
+ * The declared privileges the role behind `url` lacks, as `table: PRIV, …` (`SELECT (col)` for a column it may
+ * not read). Empty when it holds all of them: a role nobody has granted yet cannot do its service's work.
+ */
+export function missingPrivileges(url: string, grants: SchemaGrants): Promise<string[]> {
+  return withClient(url, async (client) => {
+    const missing: string[] = [];
+    for (const [table, declared] of Object.entries(grants.tables)) {
+      const qualified = `${client.escapeIdentifier(grants.schema)}.${client.escapeIdentifier(table)}`;
+      const lacking: string[] = [];
+      for (const privilege of declared) {
+        const columns = selectColumns([privilege]);
+        const checks = columns
+          ? columns.map((column) => ({
+              sql: 'has_column_privilege($1, $2, $3)',
+              params: [qualified, column, 'SELECT'],
+              name: `SELECT (${column})`,
+            }))
+          : [{ sql: 'has_table_privilege($1, $2)', params: [qualified, privilege], name: privilege }];
+        for (const check of checks) {
+          const { rows } = await client.query<{ yes: boolean }>(
+            `select case when to_regclass($1) is null then false else ${check.sql} end as yes`,
+            check.params,
+          );
+          if (!rows[0]?.yes) lacking.push(check.name);
+        }
+      }
+      if (lacking.length > 0) missing.push(`${table}: ${lacking.join(', ')}`);
+    }
+    return missing;
+  });
+}
+
+/**
  * What the role behind `url` holds beyond the tables of `grants.schema` (which {@link excessPrivileges} checks),
  * the system catalogs aside: any privilege on a table, view or sequence of another schema (another service's,
  * `tickets`, say), and on a sequence of `grants.schema` when the grants open none — as `schema.name: any`. For a
