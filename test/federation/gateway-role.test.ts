@@ -1,10 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { DatabaseRoleError } from '@custos/subgraph/kit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refusalOn } from '../../apps/subgraph/test/support/harness.js';
 import { columnsOf, expectAuditWriterOnly } from '../../apps/subgraph/test/support/role-privileges.js';
-import { type Federation, startFederation } from './support/federation.js';
+import { type Federation, productionAuditEnv, startFederation } from './support/federation.js';
 
 /**
  * The gateway writes the requests it refuses into the audit trail as a database role of its own (README:
@@ -94,16 +93,19 @@ describe('the gateway role', () => {
 });
 
 describe('starting the gateway in production', () => {
+  // Without the owner's URL: each test names the role the gateway runs as.
   const production = () => {
-    const { privateKey } = generateKeyPairSync('ed25519');
+    const {
+      DATABASE_URL: _role,
+      DATABASE_OWNER_URL: _owner,
+      ...audit
+    } = productionAuditEnv(federation.custos);
     return {
       NODE_ENV: 'production',
       AUTH_JWKS_URL: `${federation.custos.baseUrl}/.well-known/jwks.json`,
       AUTH_ISSUER: 'https://issuer.example',
       AUTH_AUDIENCE: 'custos',
-      AUDIT_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      AUDIT_HMAC_KEY: 'h'.repeat(32),
-      CUSTOS_DATA_DIR: federation.custos.dataDir,
+      ...audit,
     };
   };
   const refusedOn = (env: Record<string, string>) =>
