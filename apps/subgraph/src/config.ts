@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, type QueryLimits } from './http/limits.js';
+import { type CursorSecret, parseCursorKeys } from './shared/cursors.js';
 
 /**
  * Configuration comes from environment variables only, validated once at start. Every bad value is
@@ -40,6 +41,11 @@ export interface Config {
   readonly controller: { readonly name: string; readonly contact: string };
   /** Keys the HMAC of IP addresses in consent evidence; development: a key made under dataDir. */
   readonly consentHmacKey: string | undefined;
+  /**
+   * Keys that seal list cursors (CURSOR_KEYS: the first seals, every one opens); development: undefined, a key
+   * made under dataDir is used.
+   */
+  readonly cursorKeys: readonly CursorSecret[] | undefined;
   /** The audit trail (apps/subgraph/src/audit). */
   readonly audit: {
     /** Off only for benchmarks (AUDIT_ENABLED=0); refused in production. */
@@ -191,6 +197,16 @@ export function loadConfig(
     );
   }
 
+  const cursorKeysRaw = get('CURSOR_KEYS');
+  let cursorKeys: CursorSecret[] | undefined;
+  if (cursorKeysRaw !== undefined) {
+    const parsed = parseCursorKeys(cursorKeysRaw);
+    problems.push(...parsed.problems);
+    cursorKeys = parsed.keys;
+  } else if (production) {
+    problems.push('CURSOR_KEYS: required when NODE_ENV=production (seals the cursors of every list)');
+  }
+
   const auditRaw = get('AUDIT_ENABLED');
   if (auditRaw !== undefined && auditRaw !== '0' && auditRaw !== '1')
     problems.push('AUDIT_ENABLED: must be 0 or 1');
@@ -244,6 +260,7 @@ export function loadConfig(
     limits,
     dbPoolMax,
     consentHmacKey,
+    cursorKeys,
     controller,
     publicRateLimitPerMinute,
     policyAllowAll,

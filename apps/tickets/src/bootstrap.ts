@@ -12,6 +12,7 @@ import {
   isMigrated,
   type Logger,
   listen,
+  loadCursorCodec,
   loadOrCreateDevKeys,
   type Model,
   prepareDatabase,
@@ -72,6 +73,7 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
     }
     const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
     const authenticate = createAuthenticator({ config, devJwks });
+    const cursors = await loadCursorCodec(config);
     // Its own events, in the same chain as Custos' (one per operation and subgraph).
     const audit = await createAuditTrail(config, config.databaseUrl, 'tickets', logger);
     const apollo = await createGraphQLServer<TicketsContext>(
@@ -87,7 +89,7 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
       maxBodyBytes: config.maxBodyBytes,
       async context(req, request) {
         return createRequestContext(
-          { request, principal: await authenticate(req), logger },
+          { request, principal: await authenticate(req), logger, cursors },
           orm,
           createTicketLoaders,
         );
