@@ -35,7 +35,23 @@ interface PrivacyContext {
  * auditSubject }`), so that the audit trail records, per contact, every row a response reached and what each
  * request revealed and redacted.
  */
-export type AuditSubjectOf = (row: never) => string;
+export type AuditSubjectOf = (row: never) => Subjects;
+
+/** Whom a row is about: one contact, or several (a duplicate pair). */
+type Subjects = string | readonly string[];
+type SubjectOf = (row: unknown) => Subjects;
+
+/** Notes a row's subjects in the request's audit recorder. */
+function noteSubjects(
+  audit: AccessRecorder,
+  subjects: Subjects,
+  info: GraphQLResolveInfo,
+  revealed: number,
+  redacted: number,
+): void {
+  if (typeof subjects === 'string') audit.note(subjects, info, revealed, redacted);
+  else for (const subject of subjects) audit.note(subject, info, revealed, redacted);
+}
 
 /**
  * A list's page type (`extensions: { pageOf: <node type> }`, schema/connection.ts): the field returning it binds
@@ -85,9 +101,7 @@ export class CustosPrivacyPlugin<Types extends SchemaTypes> extends BasePlugin<T
   ): Resolver<Types['Context']> {
     const coordinate = `${fieldConfig.parentType}.${fieldConfig.name}`;
     const subjectOfType = (type: unknown) =>
-      this.buildCache.getTypeConfig(type as string).extensions?.auditSubject as
-        | ((row: unknown) => string)
-        | undefined;
+      this.buildCache.getTypeConfig(type as string).extensions?.auditSubject as SubjectOf | undefined;
     // Every row a response reaches is an access, whatever was selected of it (even `__typename`): a field
     // returning rows about a person notes each one, and a field returning a page binds it (its cursors).
     const returned = unwrapOutputFieldType(fieldConfig.type);
@@ -127,14 +141,14 @@ function whenResolved(value: unknown, then: (value: unknown) => unknown): unknow
  */
 export function noteRows<C extends object>(
   resolver: Resolver<C>,
-  subjectOf: (row: object, info: GraphQLResolveInfo) => string | undefined,
+  subjectOf: (row: object, info: GraphQLResolveInfo) => Subjects | undefined,
 ): Resolver<C> {
   return (source, args, context, info) => {
     const { audit } = context as unknown as PrivacyContext;
     const noteOne = (row: unknown) => {
       if (row !== null && typeof row === 'object') {
         const subject = subjectOf(row, info);
-        if (subject !== undefined) audit.note(subject, info, 0, 0);
+        if (subject !== undefined) noteSubjects(audit, subject, info, 0, 0);
       }
       return row;
     };
@@ -158,7 +172,7 @@ export function noteEntities<C extends object>(resolver: Resolver<C>): Resolver<
   return noteRows(resolver, (row, info) => {
     const typename = (row as { __typename?: unknown }).__typename;
     const type = typeof typename === 'string' ? info.schema.getType(typename) : undefined;
-    const subjectOf = type?.extensions?.auditSubject as ((row: object) => string) | undefined;
+    const subjectOf = type?.extensions?.auditSubject as SubjectOf | undefined;
     return subjectOf?.(row);
   });
 }
@@ -166,7 +180,7 @@ export function noteEntities<C extends object>(resolver: Resolver<C>): Resolver<
 function bindPage<C extends object>(
   list: string,
   takesAfter: boolean,
-  subjectOf: ((row: unknown) => string) | undefined,
+  subjectOf: SubjectOf | undefined,
   resolver: Resolver<C>,
 ): Resolver<C> {
   return (source, args, context, info) => {
@@ -180,7 +194,7 @@ function bindPage<C extends object>(
     const binding = {
       seal: (key: readonly [string, string]) => cursors.seal(JSON.stringify(key)),
       reach: subjectOf
-        ? (row: unknown) => ctx.audit.note(subjectOf(row), info, 0, 0)
+        ? (row: unknown) => noteSubjects(ctx.audit, subjectOf(row), info, 0, 0)
         : (_row: unknown) => undefined,
     };
     return whenResolved(resolver(source, given, context, info), (page) =>
@@ -213,7 +227,7 @@ export function guardOperation<C extends object>(operation: string, resolver: Re
 function guardField<C extends object>(
   field: PersonalField,
   resolver: Resolver<C>,
-  subjectOf: (row: unknown) => string,
+  subjectOf: SubjectOf,
 ): Resolver<C> {
   const decisions = decisionsFor(field);
   const bit = fieldBit(field);
@@ -222,10 +236,10 @@ function guardField<C extends object>(
     const decision = decisionOn(decisions, ctx.principal.purpose, source as RowPrivacyState);
     if (!decision.allowed) {
       ctx.redactions.record(info, field, decision.reason);
-      ctx.audit.note(subjectOf(source), info, 0, bit);
+      noteSubjects(ctx.audit, subjectOf(source), info, 0, bit);
       return null;
     }
-    ctx.audit.note(subjectOf(source), info, bit, 0);
+    noteSubjects(ctx.audit, subjectOf(source), info, bit, 0);
     return resolver(source, args, context, info);
   };
 }
