@@ -60,6 +60,9 @@ describe('opaque cursors', () => {
     const again = await contactsPage(null);
     const page = first.body.data!.contacts;
     expect(page.edges.map((e) => e.node.id)).toEqual(rows.map((r) => r.id));
+    // The page's start and end cursors are its first and last edge's, as Relay clients expect.
+    expect(page.pageInfo.startCursor).toBe(page.edges[0]!.cursor);
+    expect(page.pageInfo.endCursor).toBe(page.edges[4]!.cursor);
     const cursors = [
       ...page.edges.map((e) => e.cursor),
       page.pageInfo.startCursor!,

@@ -151,18 +151,17 @@ export class Connection<T> {
     return this.#edges;
   }
 
+  /** Its start and end cursors are those of the first and last edge (sealed once, equal as Relay clients expect). */
   get pageInfo(): PageInfo {
-    const first = this.nodes[0];
-    const last = this.nodes.at(-1);
-    const cursorOf = (row: T | undefined) => (row === undefined ? null : this.cursorOf(row));
+    const edge = (at: number) => (this.nodes.length === 0 ? null : this.edges.at(at)!.cursor);
     return {
       hasNextPage: this.hasNextPage,
       hasPreviousPage: this.hasPreviousPage,
       get startCursor() {
-        return cursorOf(first);
+        return edge(0);
       },
       get endCursor() {
-        return cursorOf(last);
+        return edge(-1);
       },
     };
   }
