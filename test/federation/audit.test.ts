@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import {
   type ContactState,
   decideField,
@@ -245,6 +247,11 @@ describe('the tickets subgraph: opaque cursors and rows reached', () => {
       { token },
     );
     const foreign = custosPage.body.data!.contacts.pageInfo.endCursor;
+    // Development: both services seal with the key made once under the data directory (0600), named `dev`.
+    expect(foreign.startsWith('dev.')).toBe(true);
+    const keyFile = await stat(path.join(federation.custos.dataDir, 'keys', 'cursor.key'));
+    expect(keyFile.mode & 0o777).toBe(0o600);
+    expect(keyFile.size).toBeGreaterThanOrEqual(32);
     const refused = await tickets('query($a: String) { tickets(after: $a) { totalCount } }', token, {
       a: foreign,
     });
