@@ -80,6 +80,8 @@ const SERVER_NAMES = [
   'audit-on',
   'cursors-none',
   'cursors-sealed',
+  'change-before',
+  'change-after',
 ];
 /** The enforcement section's two variants; when both run, they are measured side by side (run.mjs, measurePair). */
 const ENFORCEMENT_PAIR = ['custos-enforced', 'custos-allow-all'];
@@ -106,6 +108,11 @@ const AUDIT_GOAL = 0.9;
  * bound to list and purpose). Reported, no goal: the cost is paid only by queries that select cursors.
  */
 const CURSOR_PAIR = ['cursors-none', 'cursors-sealed'];
+/**
+ * The change section's pair: the subgraph built from an earlier checkout (BENCH_BASELINE_DIR, its own database
+ * seeded by its own seed CLI) against this one, the same query, measured side by side: what a change costs.
+ */
+const CHANGE_PAIR = ['change-before', 'change-after'];
 /** Issue 4's target: through the gateway, at least this share of the direct throughput. */
 const GATEWAY_GOAL = 0.7;
 /**
@@ -113,6 +120,8 @@ const GATEWAY_GOAL = 0.7;
  * others; the two enforcement variants back to back, so that they see the same machine.
  */
 const RUN_ORDER = [
+  'change-before',
+  'change-after',
   'custos',
   'custos-direct',
   'custos-via-gateway',
@@ -139,8 +148,6 @@ function listEnv(name, fallback, allowed) {
   return values;
 }
 
-const settings = readSettings();
-
 function readSettings() {
   try {
     return parseSettings();
@@ -150,11 +157,41 @@ function readSettings() {
   }
 }
 
+/**
+ * BENCH_BASELINE_DIR: the root of another checkout of Custos, built (`npm ci && npm run build` there), whose
+ * subgraph is measured against this one (the change section). Checked before anything starts.
+ */
+const baselineDir = (() => {
+  const raw = process.env.BENCH_BASELINE_DIR?.trim();
+  if (!raw) return undefined;
+  const dir = path.resolve(raw);
+  for (const file of [
+    'apps/subgraph/dist/main.js',
+    'apps/subgraph/dist/kit.js',
+    'apps/subgraph/dist/cli/seed.js',
+  ]) {
+    if (!existsSync(path.join(dir, file))) {
+      console.error(
+        `bench: BENCH_BASELINE_DIR lacks ${file}: build that checkout first (npm ci && npm run build)`,
+      );
+      process.exit(2);
+    }
+  }
+  return dir;
+})();
+
+const settings = readSettings();
+
 function parseSettings() {
   const parsed = {
     contacts: intEnv('BENCH_CONTACTS', 100_000, 1_000, 1_000_000),
     sizes: listEnv('BENCH_SIZES', ['50', '500'], (v) => /^\d+$/.test(v) && +v >= 1 && +v <= 500).map(Number),
-    servers: listEnv('BENCH_SERVERS', RUN_ORDER, (v) => SERVER_NAMES.includes(v)),
+    servers: listEnv(
+      'BENCH_SERVERS',
+      RUN_ORDER.filter((name) => baselineDir || !CHANGE_PAIR.includes(name)),
+      (v) => SERVER_NAMES.includes(v),
+    ),
+    baselineDir,
     connections: intEnv('BENCH_CONNECTIONS', 10, 1, 1_000),
     warmupSeconds: intEnv('BENCH_WARMUP', 3, 0, 600),
     durationSeconds: intEnv('BENCH_DURATION', 5, 1, 600),
@@ -178,6 +215,11 @@ function parseSettings() {
     serverCore: 0,
     loadCore: 1,
   };
+  if (!baselineDir && parsed.servers.some((name) => CHANGE_PAIR.includes(name))) {
+    throw new Error(
+      'the change-before and change-after servers need BENCH_BASELINE_DIR (a built earlier checkout)',
+    );
+  }
   if (!/^[a-z_][a-z0-9_]*$/.test(parsed.databaseName)) {
     throw new Error('BENCH_DB_NAME must be a plain lower-case identifier');
   }
@@ -396,8 +438,8 @@ async function countContacts(url) {
  * The bench database as Custos is deployed: owned by `<name>_owner` (migrations), served as `<name>_app`
  * (apps/subgraph/src/db/roles.ts). Fresh passwords every run.
  */
-async function provisionRoles(adminUrl, name) {
-  const { provisionDatabase } = await import(pathToFileURL(path.join(subgraphDist, 'kit.js')).href);
+async function provisionRoles(adminUrl, name, dist = subgraphDist) {
+  const { provisionDatabase } = await import(pathToFileURL(path.join(dist, 'kit.js')).href);
   const passwords = {
     owner: randomBytes(18).toString('base64url'),
     app: randomBytes(18).toString('base64url'),
@@ -409,20 +451,20 @@ async function provisionRoles(adminUrl, name) {
     passwords,
   );
   // Every Custos server the bench starts migrates as the owner and serves as the application role.
-  databaseOwnerUrl = ownerUrl;
-  return appUrl;
+  return { appUrl, ownerUrl };
 }
 
 /** The owner role's URL of the bench database, once provisioned. */
 let databaseOwnerUrl;
+/** The change section's baseline database (BENCH_BASELINE_DIR), once provisioned and seeded. */
+let baselineDatabase;
 
 /**
  * Makes database `name` hold exactly `settings.contacts` contacts. The seed CLI only fills an empty database
  * (it has no --force), so any other count means: drop, recreate, seed. Never touches another database.
  * `url` is the superuser's (fixtures, statistics), `appUrl` the application role's (every server).
  */
-async function ensureBenchDatabase(adminUrl) {
-  const name = settings.databaseName;
+async function ensureBenchDatabase(adminUrl, name = settings.databaseName, dist = subgraphDist) {
   const url = withDatabase(adminUrl, name);
   const exists = await withClient(adminUrl, async (client) => {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
@@ -432,7 +474,7 @@ async function ensureBenchDatabase(adminUrl) {
     const count = await countContacts(url);
     if (count === settings.contacts) {
       console.log(`database ${name}: ${count} contacts, reusing it`);
-      return { url, appUrl: await provisionRoles(adminUrl, name), seeded: false };
+      return { url, ...(await provisionRoles(adminUrl, name, dist)), seeded: false };
     }
     console.log(`database ${name}: ${count ?? 'no'} contacts, want ${settings.contacts}; recreating it`);
   }
@@ -441,18 +483,18 @@ async function ensureBenchDatabase(adminUrl) {
       client.query(`drop database ${client.escapeIdentifier(name)} with (force)`),
     );
   }
-  const appUrl = await provisionRoles(adminUrl, name);
+  const { appUrl, ownerUrl } = await provisionRoles(adminUrl, name, dist);
 
-  const seedCli = path.join(subgraphDist, 'cli', 'seed.js');
+  const seedCli = path.join(dist, 'cli', 'seed.js');
   if (!existsSync(seedCli)) {
     throw new Error(
       `${path.relative(repoRoot, seedCli)} is missing: build the subgraph first (npm run build)`,
     );
   }
-  console.log(`seeding ${settings.contacts} contacts (apps/subgraph/dist/cli/seed.js)…`);
+  console.log(`seeding ${settings.contacts} contacts (${path.relative(repoRoot, seedCli)})…`);
   const started = Date.now();
   const seed = startChild('seed', process.execPath, [seedCli, '--contacts', String(settings.contacts)], {
-    env: { ...process.env, DATABASE_URL: appUrl, DATABASE_OWNER_URL: databaseOwnerUrl, LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl, LOG_LEVEL: 'warn' },
     inheritStderr: true,
   });
   const { code, signal } = await seed.exited;
@@ -470,7 +512,7 @@ async function ensureBenchDatabase(adminUrl) {
       `warning: the seed wrote ${count} contacts, not ${settings.contacts}; the next run will reseed`,
     );
   }
-  return { url, appUrl, seeded: true };
+  return { url, appUrl, ownerUrl, seeded: true };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -518,6 +560,8 @@ const NODE_FIELDS = {
   'audit-on': CUSTOS_FIELDS,
   'cursors-none': CUSTOS_FIELDS,
   'cursors-sealed': CUSTOS_FIELDS,
+  'change-before': CUSTOS_FIELDS,
+  'change-after': CUSTOS_FIELDS,
   bare: ['id', 'fullName', 'email', 'phone', 'birthDate', 'country', 'createdAt'],
   postgraphile: ['rowId', 'fullName', 'email', 'phone', 'birthDate', 'addressCountry', 'createdAt'],
 };
@@ -602,6 +646,25 @@ const SERVERS = {
     script: 'bench/servers/proxy.mjs',
     upstream: 'custos-direct',
     env: (upstreamPort) => ({ CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql` }),
+  },
+  // The change section: the subgraph of an earlier checkout (its own build and database) against this one, both
+  // as shipped. Each serves its own seed (the seed may differ between them): rows and cursors are not compared.
+  'change-before': {
+    ...custosServer('custos before (BENCH_BASELINE_DIR)', {
+      NODE_ENV: 'production',
+      CUSTOS_POLICY_ALLOW_ALL: '0',
+    }),
+    change: true,
+    ownRows: true,
+    baseline: true,
+    // A baseline may predate opaque cursors (readable base64 of the sort key): not checked for them.
+    opaqueCursors: false,
+    script: baselineDir ? path.join(baselineDir, 'apps', 'subgraph', 'dist', 'main.js') : '',
+  },
+  'change-after': {
+    ...custosServer('custos after (this checkout)', { NODE_ENV: 'production', CUSTOS_POLICY_ALLOW_ALL: '0' }),
+    change: true,
+    ownRows: true,
   },
   // The audit section: the same subgraph, token and purpose, outside production because the config refuses
   // AUDIT_ENABLED=0 in production; the policy enforced in both. Only the audit trail differs between the two.
@@ -788,7 +851,8 @@ function canConnect(port) {
  */
 async function startServer(name, databaseUrl, extraEnv = {}) {
   const server = SERVERS[name];
-  const script = path.join(repoRoot, server.script);
+  // An absolute script (the change section's baseline) stays as it is.
+  const script = path.resolve(repoRoot, server.script);
   if (!existsSync(script)) {
     throw new Error(
       `${server.script} is missing${name.startsWith('custos') ? ': build it first (npm run build)' : ''}`,
@@ -796,13 +860,17 @@ async function startServer(name, databaseUrl, extraEnv = {}) {
   }
   // A server in front of another (the gateway) gets its own instance of that one, started first.
   const upstream = server.upstream ? await startServer(server.upstream, databaseUrl) : undefined;
+  // The baseline serves its own database (migrated and seeded by its own build).
+  const database = server.baseline
+    ? { appUrl: baselineDatabase.appUrl, ownerUrl: baselineDatabase.ownerUrl }
+    : { appUrl: databaseUrl, ownerUrl: databaseOwnerUrl };
   const port = await freePort();
   const env = {
     ...process.env,
     ...server.env(upstream?.port),
     ...extraEnv,
-    DATABASE_URL: databaseUrl,
-    DATABASE_OWNER_URL: databaseOwnerUrl,
+    DATABASE_URL: database.appUrl,
+    DATABASE_OWNER_URL: database.ownerUrl,
     PORT: String(port),
     HOST: '127.0.0.1',
   };
@@ -1369,6 +1437,19 @@ function gatewayReport(federationRows) {
   };
 }
 
+/** This checkout against the baseline (BENCH_BASELINE_DIR), per page size, from alternating rounds. */
+function changeReport(changeRows) {
+  const comparisons = perSize(changeRows, CHANGE_PAIR, (before, after, size) => ({
+    size,
+    before: before.requestsPerSecond,
+    after: after.requestsPerSecond,
+    afterOverBefore: ratio(after, before),
+    roundPairRatios: roundPairs(after, before),
+    p99Ms: { before: before.p99Ms ?? null, after: after.p99Ms ?? null },
+  }));
+  return { baselineDir: baselineDir ?? null, results: changeRows, comparisons };
+}
+
 function readJson(file) {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
@@ -1377,6 +1458,11 @@ async function main() {
   const startedAt = new Date();
   const { adminUrl, kind } = await resolveDatabaseServer();
   const database = await ensureBenchDatabase(adminUrl);
+  databaseOwnerUrl = database.ownerUrl;
+  if (settings.servers.includes('change-before')) {
+    const dist = path.join(baselineDir, 'apps', 'subgraph', 'dist');
+    baselineDatabase = await ensureBenchDatabase(adminUrl, `${settings.databaseName}_baseline`, dist);
+  }
   const postgresVersion = await withClient(database.url, async (client) => {
     const { rows } = await client.query('show server_version');
     return rows[0].server_version;
@@ -1391,6 +1477,7 @@ async function main() {
   const auditRows = [];
   /** The cursor section's rows (cursors-none, cursors-sealed). */
   const cursorRows = [];
+  const changeRows = [];
   /** Per page size: audit events stored for audit-on's rounds against the requests they answered (checkAuditEvents). */
   const auditEventChecks = [];
   /** Consent events recorded through the API per second (issue 5), when the consent pair ran. */
@@ -1593,14 +1680,16 @@ async function main() {
       auditRows.push(row);
     } else if (SERVERS[name].cursorPair) {
       cursorRows.push(row);
+    } else if (SERVERS[name].change) {
+      changeRows.push(row);
     } else {
       rows.push(row);
     }
   }
 
   // A pair whose two servers are both selected is measured as a pair (below); either alone, like any other server.
-  const pairs = [ENFORCEMENT_PAIR, GATEWAY_PAIR, CONSENT_PAIR, AUDIT_PAIR, CURSOR_PAIR].filter((pair) =>
-    pair.every((name) => settings.servers.includes(name)),
+  const pairs = [CHANGE_PAIR, ENFORCEMENT_PAIR, GATEWAY_PAIR, CONSENT_PAIR, AUDIT_PAIR, CURSOR_PAIR].filter(
+    (pair) => pair.every((name) => settings.servers.includes(name)),
   );
   for (const name of settings.servers) {
     const pair = pairs.find((candidate) => candidate.includes(name));
@@ -1847,6 +1936,25 @@ async function main() {
       );
     }
   }
+  const change = changeReport(changeRows);
+  if (change.comparisons.length > 0) {
+    console.log(
+      `\nChange: the subgraph of ${baselineDir} (before) against this checkout (after), as shipped`,
+    );
+    printTable(
+      ['query', 'server', ...METRIC_HEADER],
+      changeRows.map((row) => [queryTitle(row), row.label, ...metricCells(row)]),
+      2,
+    );
+    console.log('');
+    for (const c of change.comparisons) {
+      console.log(
+        `first=${c.size}: before ${c.before}, after ${c.after}, after/before ${fmt(c.afterOverBefore)}` +
+          `${spreadOf(c.roundPairRatios)}; p99 ${c.p99Ms.before?.toFixed(2) ?? 'n/a'} ms -> ` +
+          `${c.p99Ms.after?.toFixed(2) ?? 'n/a'} ms`,
+      );
+    }
+  }
   for (const warning of warnings) console.warn(`warning: ${warning}`);
 
   const benchPackage = readJson(path.join(benchDir, 'package.json'));
@@ -1892,6 +2000,7 @@ async function main() {
     consent: { ...consent, recording },
     audit,
     cursors,
+    change,
     warnings,
   };
   const resultsDir = path.join(benchDir, 'results');

@@ -38,6 +38,20 @@ const ports = {
   gateway: port('GATEWAY_PORT', 4000),
 };
 const logger = createLogger(config.logLevel, undefined, 'custos-start');
+// The tickets subgraph's own role (README: database roles): the embedded default makes `custos_tickets`; with
+// DATABASE_URL, TICKETS_DATABASE_URL names it. Without it tickets runs as the application role and warns (its
+// production check refuses that role, which can read every contact).
+const ticketsDatabaseUrl = env.TICKETS_DATABASE_URL || undefined;
+if (ticketsDatabaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(ticketsDatabaseUrl)) {
+  process.stderr.write('Invalid configuration:\n  - TICKETS_DATABASE_URL: must be a postgres:// URL\n');
+  process.exit(78);
+}
+if (ticketsDatabaseUrl !== undefined && !config.databaseUrl) {
+  process.stderr.write(
+    'Invalid configuration:\n  - TICKETS_DATABASE_URL: needs DATABASE_URL (the embedded default makes its own tickets role)\n',
+  );
+  process.exit(78);
+}
 const database = await openDatabase(config, logger);
 
 const children = [];
@@ -121,7 +135,7 @@ try {
   await startService(
     'tickets',
     'apps/tickets/dist/main.js',
-    { PORT: String(ports.tickets) },
+    { PORT: String(ports.tickets), DATABASE_URL: database.ticketsUrl ?? ticketsDatabaseUrl ?? database.url },
     `${base(ports.tickets)}/readyz`,
   );
   await startService(

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '@custos/subgraph/kit';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '../../apps/subgraph/test/support/harness.js';
@@ -183,6 +184,107 @@ describe('limits before execution', () => {
     const foreign = await send('/graphql', 'https://evil.example');
     expect(foreign.status).toBe(413);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('cost from the request’s variables at the edge', () => {
+  // The report's query, costed once with its default 1 and run with n = 500. The gateway prices it with the
+  // subgraphs' model (MAX_QUERY_COST, same default): companies 1 + edges 1 + n × (node 1 + contacts 1 +
+  // edges 1 + n × (node 1 + id 1 + email 1 + fullName 1)).
+  const body =
+    'companies(first: $n) { edges { node { contacts(first: $n) { edges { node { id email fullName } } } } } }';
+  const nested = (n: number) => 2 + n * (3 + n * 4);
+  const maximum = DEFAULT_LIMITS.maxCost;
+  const refusedBeforeAnySubgraph = async (query: string, variables?: Record<string, unknown>) => {
+    let res: Awaited<ReturnType<typeof federation.gateway.gql>> | undefined;
+    const calls = await subgraphCalls(async () => {
+      res = await federation.gateway.gql(query, { variables });
+    });
+    expect(calls).toBe(0);
+    expect(res!.status).toBe(400);
+    expect(res!.body).toEqual({
+      errors: [
+        {
+          message: `Query cost exceeds the maximum of ${maximum}`,
+          extensions: { code: 'QUERY_TOO_COSTLY', maximum },
+        },
+      ],
+    });
+  };
+  const served = async (query: string, variables?: Record<string, unknown>) => {
+    const res = await federation.gateway.gql(query, { variables });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.status).toBe(200);
+    return res;
+  };
+
+  it('refuses the report’s query with n = 500, with a default, without one, and required', async () => {
+    expect(nested(500)).toBeGreaterThan(maximum);
+    await refusedBeforeAnySubgraph(`query($n: Int = 1) { ${body} }`, { n: 500 });
+    await refusedBeforeAnySubgraph(`query($n: Int) { ${body} }`, { n: 500 });
+    await refusedBeforeAnySubgraph(`query($n: Int!) { ${body} }`, { n: 500 });
+    // The same texts with cheap values are served.
+    const res = await served(`query($n: Int = 1) { ${body} }`);
+    expect((res.body.data as { companies: { edges: unknown[] } }).companies.edges).toHaveLength(1);
+    await served(`query($n: Int!) { ${body} }`, { n: 2 });
+  });
+
+  it('refuses literals and variables at the same boundary', async () => {
+    let boundary = 0;
+    while (nested(boundary + 1) <= maximum) boundary += 1;
+    expect(boundary).toBeGreaterThan(10);
+    const literal = (n: number) => `{ ${body.replaceAll('$n', String(n))} }`;
+    const variable = `query($n: Int!) { ${body} }`;
+    await served(literal(boundary));
+    await served(variable, { n: boundary });
+    await refusedBeforeAnySubgraph(literal(boundary + 1));
+    await refusedBeforeAnySubgraph(variable, { n: boundary + 1 });
+  });
+
+  it('prices mutations too, before any subgraph is called', async () => {
+    const mutation = `mutation($n: Int) { createCompany(input: { name: "Edge Costly Ltd" }) { id
+      contacts(first: $n) { edges { node { id interactions(first: $n) { edges { node { id } } } } } } } }`;
+    await refusedBeforeAnySubgraph(mutation, { n: 500 });
+    const [row] = await federation.custos.sql<{ n: number }>(
+      "select count(*)::int as n from company where name = 'Edge Costly Ltd'",
+    );
+    expect(row!.n).toBe(0);
+  });
+
+  it('prices the direct path’s known texts with each request’s variables', async () => {
+    // A gateway whose maximum is below the subgraph's: only the gateway can refuse here.
+    const limited = await federation.startGateway({ MAX_QUERY_COST: '40' });
+    // contacts 1 + nodes 1 + n × id 1: n = 38 costs 40, n = 39 costs 41.
+    const query = 'query DirectPage($n: Int) { contacts(first: $n) { nodes { id } } }';
+    const first = await limited.gql(query, { variables: { n: 2 } });
+    expect(first.status).toBe(200);
+    const known = await limited.gql(query, { variables: { n: 3 } });
+    expect(known.status).toBe(200);
+    expect((known.body.data as { contacts: { nodes: unknown[] } }).contacts.nodes).toHaveLength(3);
+    // The second request was answered by the HTTP edge without the runtime: the text is known.
+    expect(
+      limited.logs.filter((l) => l.includes('"op":"DirectPage"') && l.includes('"via":"direct"')),
+    ).toHaveLength(1);
+    let res: Awaited<ReturnType<typeof limited.gql>> | undefined;
+    const calls = await subgraphCalls(async () => {
+      res = await limited.gql(query, { variables: { n: 39 } });
+    });
+    expect(calls).toBe(0);
+    expect(res!.status).toBe(400);
+    expect(res!.body).toEqual({
+      errors: [
+        {
+          message: 'Query cost exceeds the maximum of 40',
+          extensions: { code: 'QUERY_TOO_COSTLY', maximum: 40 },
+        },
+      ],
+    });
+    const within = await limited.gql(query, { variables: { n: 8 } });
+    expect(within.status).toBe(200);
+    expect((within.body.data as { contacts: { nodes: unknown[] } }).contacts.nodes).toHaveLength(8);
+    const atTheMaximum = await limited.gql(query, { variables: { n: 38 } });
+    expect(atTheMaximum.status).toBe(200);
+    expect(atTheMaximum.body.errors).toBeUndefined();
   });
 });
 

@@ -1,17 +1,43 @@
-import { isPersonalField, PERSONAL_FIELDS, type Purpose, ROLE_PURPOSES, type Role } from '@custos/policy';
+import {
+  isPersonalField,
+  mayRunOperation,
+  PERSONAL_FIELDS,
+  type Purpose,
+  ROLE_PURPOSES,
+  type Role,
+} from '@custos/policy';
 import { parse, visit } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { neverVisible } from '../../apps/gateway/src/privacy/strip.js';
+import { buildSchema } from '../../apps/subgraph/src/schema/schema.js';
+import {
+  applyStateCatalogue,
+  type ContactFieldSelection,
+  contactFragment,
+  contactSelection,
+  contactsById,
+  entryKeys,
+  expectContactList,
+  loadContactFacts,
+  responseRedactions,
+  seesRow,
+} from '../../apps/subgraph/test/support/expected-contact.js';
+import { errorCode } from '../../apps/subgraph/test/support/harness.js';
 import { type Federation, startFederation } from './support/federation.js';
 import { expectSameAnswer } from './support/redactions.js';
 
 /**
- * Through the gateway, every role and purpose gets exactly what the Custos subgraph itself answers: the same
- * rows, the same values, the same nulls, one redaction entry per redacted field and response path — while the
+ * Through the gateway, every role and purpose gets what the policy and the database say — every Contact field
+ * (from the schema, derived fields included) equal to the stored value or null with its redaction entry,
+ * computed independently of both servers (apps/subgraph/test/support/expected-contact.ts) — and exactly what
+ * the Custos subgraph itself answers: the same rows, values, nulls and entries per response path, while the
  * fields a purpose never sees are removed at the edge and never requested from the subgraph.
  */
 let federation: Federation;
 let ids: { ordinary: string; restricted: string; limited: string };
+let catalogue: Map<string, string>;
+const PAGE = 20;
+let fields: ContactFieldSelection[];
 
 const CONTACT_FIELDS =
   'id fullName email phone birthDate address { city } ipAddress healthNotes emailMasked restricted';
@@ -27,18 +53,15 @@ const SHAPES = `
 
 beforeAll(async () => {
   federation = await startFederation({ seedContacts: 200 });
-  // The newest contacts (the first page) get the states whose reasons outrank the purpose's own.
-  const newest = await federation.custos.sql<{ id: string }>(
-    'select id from contact order by created_at desc, id desc limit 6',
-  );
-  const [ordinary, restricted, limited] = newest.map((row) => row.id) as [string, string, string];
-  await federation.custos.sql('update contact set restricted = true, limit_sensitive = false where id = $1', [
-    restricted,
-  ]);
-  await federation.custos.sql('update contact set limit_sensitive = true, restricted = false where id = $1', [
-    limited,
-  ]);
-  ids = { ordinary, restricted, limited };
+  // Every contact state on the newest contacts (the first page): the states whose reasons outrank the
+  // purpose's own, the tombstone, every ledger status.
+  catalogue = await applyStateCatalogue(federation.custos);
+  ids = {
+    ordinary: catalogue.get('ordinary')!,
+    restricted: catalogue.get('restricted')!,
+    limited: catalogue.get('sensitive-limited')!,
+  };
+  fields = contactSelection(buildSchema());
 });
 afterAll(() => federation?.close());
 
@@ -86,6 +109,44 @@ describe.each(cases)('$role declaring $purpose', ({ role, purpose }) => {
       expectSameAnswer(viaGateway, direct);
     },
   );
+
+  it('lists contacts through the gateway as the policy and the database say, derived fields included', async () => {
+    const token = await federation.custos.token([role]);
+    const facts = await loadContactFacts(federation.custos);
+    // A page the gateway's own cost limit admits with every field selected; the states are on the newest rows.
+    const res = await federation.gateway.gql(
+      `{ contacts(first: ${PAGE}) { totalCount edges { node { ...All } } } } ${contactFragment(fields)}`,
+      { token, purpose },
+    );
+    expectContactList(res, purpose, facts, fields, PAGE);
+    // More rows than the page: the page is the newest, and totalCount counts past it.
+    expect(facts.filter((c) => seesRow(purpose, c)).length > PAGE).toBe(
+      mayRunOperation(purpose, 'Query.contacts'),
+    );
+  });
+
+  it('answers contact(id) for a contact of every state through the gateway as the policy says', async () => {
+    const token = await federation.custos.token([role]);
+    const facts = await loadContactFacts(federation.custos);
+    let seen = 0;
+    for (const id of [...catalogue.values(), '00000000-0000-4000-8000-000000000000']) {
+      const expected = contactsById(purpose, facts, [id], fields);
+      const res = await federation.gateway.gql(expected.query, {
+        token,
+        purpose,
+        variables: expected.variables,
+      });
+      if (!mayRunOperation(purpose, 'Query.contact')) {
+        expect(errorCode(res)).toBe('FORBIDDEN');
+        continue;
+      }
+      if (expected.rows[0]) seen++;
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data).toEqual(expected.data);
+      expect(responseRedactions(res)).toEqual(entryKeys(expected.redactions));
+    }
+    expect(seen > 0).toBe(mayRunOperation(purpose, 'Query.contact'));
+  });
 
   it('keeps aliases, fragments and repeated fields on the client’s paths', async () => {
     const token = await federation.custos.token([role]);

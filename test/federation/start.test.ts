@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +115,14 @@ describe('npm start: the whole supergraph', () => {
     // The tickets subgraph seeded tickets for the demo contacts and answers through the gateway.
     expect(body.data.contacts.edges.some((e) => e.node.tickets.length > 0)).toBe(true);
     expect((await ask()).status).toBe(401);
+    // Tickets ran as the embedded default's own tickets role (password kept beside the others'): no service
+    // warned that its role reaches more than declared — tickets' warns when its role could read `contact`.
+    const roles = JSON.parse(await readFile(path.join(dataDir, 'pg-roles.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(Object.keys(roles).sort()).toEqual(['app', 'owner', 'tickets']);
+    expect(output).not.toMatch(/a role of its own|more than declared|not append-only/);
 
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);

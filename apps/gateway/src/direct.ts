@@ -325,36 +325,40 @@ export async function askSubgraph(
   return { status: answer.status, result: finish(plan, purpose, parsed) };
 }
 
+/** A query text the runtime has accepted and run on the direct path, with what it takes to price it again. */
+export interface LearnedPlan {
+  readonly plan: Plan;
+  /** The operation's name in the document, for the request log. */
+  readonly operationName: string | undefined;
+  /** The runtime's schema and parsed document: the HTTP edge prices each request's variables with them. */
+  readonly schema: GraphQLSchema;
+  readonly document: DocumentNode;
+}
+
 /**
- * Query texts the runtime has already accepted (parsed, within the limits, valid) and run on the direct path,
- * per purpose and operation name: the HTTP edge answers them again without the runtime (http.ts). Bounded; the
- * oldest entry goes first.
+ * Query texts the runtime has already accepted (parsed, within the document limits, valid) and run on the
+ * direct path, per purpose and operation name: the HTTP edge answers them again without the runtime (http.ts),
+ * after pricing the new variables. Bounded; the oldest entry goes first.
  */
 export class LearnedPlans {
-  private readonly plans = new Map<string, { plan: Plan; operationName: string | undefined }>();
+  private readonly plans = new Map<string, LearnedPlan>();
   constructor(private readonly capacity = 2_000) {}
 
   private static key(purpose: string, operationName: string | null | undefined, query: string): string {
     return `${purpose}\u0000${operationName ?? ''}\u0000${query}`;
   }
 
-  remember(
-    purpose: Purpose,
-    operationName: string | null | undefined,
-    query: string,
-    plan: Plan,
-    name?: string,
-  ) {
+  remember(purpose: Purpose, operationName: string | null | undefined, query: string, learned: LearnedPlan) {
     const key = LearnedPlans.key(purpose, operationName, query);
     if (this.plans.has(key)) return;
     if (this.plans.size >= this.capacity) {
       const oldest = this.plans.keys().next().value;
       if (oldest !== undefined) this.plans.delete(oldest);
     }
-    this.plans.set(key, { plan, operationName: name });
+    this.plans.set(key, learned);
   }
 
-  find(purpose: string, operationName: string | null | undefined, query: string) {
+  find(purpose: string, operationName: string | null | undefined, query: string): LearnedPlan | undefined {
     return this.plans.get(LearnedPlans.key(purpose, operationName, query));
   }
 }
@@ -413,13 +417,12 @@ export function useDirectToSubgraph(
           typeof query === 'string' &&
           (operationName === undefined || operationName === null || typeof operationName === 'string')
         ) {
-          learned.remember(
-            purpose,
-            operationName,
-            query,
+          learned.remember(purpose, operationName, query, {
             plan,
-            getOperationAST(args.document, args.operationName)?.name?.value,
-          );
+            operationName: getOperationAST(args.document, args.operationName)?.name?.value,
+            schema: args.schema,
+            document: args.document,
+          });
         }
         return answer.result;
       });

@@ -73,7 +73,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
-    direct: { learned, authenticate, clients },
+    direct: { learned, authenticate, clients, maxCost: config.limits.maxCost },
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -5,6 +5,7 @@ import {
   BodyTooLarge,
   errorBody,
   type Logger,
+  queryCost,
   readBody,
   sendJson,
 } from '@custos/subgraph/kit';
@@ -26,6 +27,8 @@ export interface HttpOptions {
     readonly learned: LearnedPlans;
     readonly authenticate: Authenticator;
     readonly clients: SubgraphClients;
+    /** `MAX_QUERY_COST`: the direct path prices each request as the runtime does (limits.ts). */
+    readonly maxCost: number;
   };
 }
 
@@ -125,7 +128,8 @@ export function createHttpServer(options: HttpOptions): http.Server {
 
   /**
    * The direct path without the runtime: a query text the runtime has accepted and answered on the direct path
-   * for this purpose (so it parses, keeps the limits and validates) goes to its subgraph straight from here.
+   * for this purpose (so it parses, keeps the document limits and validates) and whose variables keep the cost
+   * limit goes to its subgraph straight from here.
    * The caller is checked as always; anything unusual — a refused token, a subgraph answering other than 200 —
    * leaves the request to the runtime (the plan is a query: asking again is harmless), which answers it as
    * it answers everything. Undefined: not answered here.
@@ -142,6 +146,10 @@ export function createHttpServer(options: HttpOptions): http.Server {
     const params = purpose ? graphQLBody(body) : undefined;
     const known = params && direct.learned.find(purpose as string, params.operationName, params.query);
     if (!known) return undefined;
+    // The text was accepted with its variables then; these are priced now, by the same model as the runtime's
+    // (a text learned with `first: 1` must not run with `first: 500`). Over the maximum, the runtime refuses it.
+    const request = { operationName: params.operationName, variables: params.variables };
+    if (queryCost(known.schema, known.document, request) > direct.maxCost) return undefined;
     const principal = await direct.authenticate(req).catch(() => undefined);
     if (!principal || principal.purpose !== purpose) return undefined;
     const answer = await askSubgraph(

@@ -1,4 +1,4 @@
-import { LIMIT_CODES } from '@custos/subgraph/kit';
+import { costRefusal, LIMIT_CODES } from '@custos/subgraph/kit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError, Lexer, Source, TokenKind, type ValidationContext } from 'graphql';
@@ -31,10 +31,14 @@ function countTokens(source: string, stopAfter: number): number {
  * Document limits at the edge, before planning, so that a refused document costs no subgraph call. The
  * subgraphs apply their own (apps/subgraph/src/http/limits.ts) to what the gateway sends them.
  * - tokens: counted as graphql-js's parser counts them for the subgraph's limit, before parsing;
- * - depth, aliases and cost: graphql-armor's validation rules, whose refusals are replaced by ours (armor's
- *   own errors carry no code and answer HTTP 200). Depth counts like the subgraph's (the root field is 1,
- *   fragments add no level, introspection counts); armor's cost is its own static estimate (objects 2, scalars
- *   1, growing with depth), not the subgraph's page-size model;
+ * - depth and aliases: graphql-armor's validation rules, whose refusals are replaced by ours (armor's own
+ *   errors carry no code and answer HTTP 200). Depth counts like the subgraph's (the root field is 1,
+ *   fragments add no level, introspection counts);
+ * - cost: the subgraphs' own model (`queryCost` of the kit, apps/subgraph/src/http/limits.ts) on the
+ *   supergraph, per request from the coerced variables, in `onExecute` — after validation (whose verdict the
+ *   runtime caches with the document) and before anything is planned. armor's cost limit is off: it reads
+ *   no argument and no variable, so `first: 500` would cost what `first: 1` does. The direct path at the HTTP
+ *   edge (http.ts) prices the requests it answers without the runtime with the same function;
  * - field suggestions ("Did you mean …?") are hidden in production, where introspection is off too.
  */
 export function useQueryLimits(limits: QueryLimits, production: boolean): GatewayPlugin[] {
@@ -52,8 +56,20 @@ export function useQueryLimits(limits: QueryLimits, production: boolean): Gatewa
       }
     },
   };
+  const costLimit: GatewayPlugin = {
+    onExecute({ args, setResultAndStopExecution }) {
+      const refusal = costRefusal(
+        args.schema,
+        args.document,
+        { operationName: args.operationName, variables: args.variableValues },
+        limits.maxCost,
+      );
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+  };
   return [
     tokenLimit,
+    costLimit,
     EnvelopArmorPlugin({
       maxTokens: { enabled: false },
       maxDirectives: { enabled: false },
@@ -80,14 +96,7 @@ export function useQueryLimits(limits: QueryLimits, production: boolean): Gatewa
           ),
         ],
       },
-      costLimit: {
-        maxCost: limits.maxCost,
-        ignoreIntrospection: false,
-        propagateOnRejection: false,
-        onReject: [
-          reportAs(LIMIT_CODES.cost, `Query cost exceeds the maximum of ${limits.maxCost}`, limits.maxCost),
-        ],
-      },
+      costLimit: { enabled: false },
       blockFieldSuggestion: { enabled: production },
     }),
   ];

@@ -21,6 +21,7 @@ export {
   prepareDatabase,
 } from './db/orm.js';
 export {
+  AUDIT_WRITER_GRANTS,
   dropRoles,
   excessPrivileges,
   provisionDatabase,
@@ -29,7 +30,14 @@ export {
   withDatabase,
 } from './db/roles.js';
 export { createGraphQLServer, PUBLIC_CODES } from './http/graphql-server.js';
-export { DEFAULT_LIMITS, LIMIT_CODES, type QueryLimits } from './http/limits.js';
+export {
+  type CostRequest,
+  costRefusal,
+  DEFAULT_LIMITS,
+  LIMIT_CODES,
+  type QueryLimits,
+  queryCost,
+} from './http/limits.js';
 export { BodyTooLarge, errorBody, readBody, sendJson } from './http/respond.js';
 export { closeServer, createHttpServer, listen } from './http/server.js';
 export { createLogger, type Logger } from './logger.js';

@@ -1,3 +1,4 @@
+import { GPC_REFUSES, PURPOSE_DEFINITIONS, PURPOSES } from '@custos/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
 
@@ -461,6 +462,30 @@ describe('consent capture from forms (public, no staff token)', () => {
       { purpose: 'sale_share', status: 'DENIED', method: 'GPC', recorded_by: 'data-subject' },
     ]);
   });
+
+  // Generated from the policy: which purposes the signal refuses is its GPC_REFUSES row, not the endpoint's code.
+  it.each(PURPOSES.filter((purpose) => PURPOSE_DEFINITIONS[purpose].lawfulBasis === 'consent'))(
+    'a %s grant: recorded without the signal; with it, kept unless the policy’s GPC row refuses it, and each refusal added',
+    async (purpose) => {
+      const refusals = PURPOSES.filter((p) => GPC_REFUSES[p]).map((p) => ({
+        purpose: p,
+        status: 'DENIED',
+        method: 'GPC',
+        recorded_by: 'data-subject',
+      }));
+      expect(refusals.length).toBeGreaterThan(0);
+      const grant = { purpose, status: 'GRANTED', method: 'WEB_FORM', recorded_by: 'data-subject' };
+      const plain = await freshContact();
+      await post({ email: await emailOf(plain), purpose, status: 'GRANTED', noticeVersion: '2026-01' });
+      expect(await eventsOf(plain)).toEqual([grant]);
+      const signalled = await freshContact();
+      await post(
+        { email: await emailOf(signalled), purpose, status: 'GRANTED', noticeVersion: '2026-01' },
+        { 'sec-gpc': '1' },
+      );
+      expect(await eventsOf(signalled)).toEqual([...(GPC_REFUSES[purpose] ? [] : [grant]), ...refusals]);
+    },
+  );
 
   it('answers an unknown email exactly like a known one, and records nothing', async () => {
     const before = await eventCount();

@@ -1,11 +1,29 @@
 import { HeaderMap } from '@apollo/server';
-import { buildSchema, getIntrospectionQuery, parse, specifiedRules, validate } from 'graphql';
+import {
+  buildSchema,
+  type DocumentNode,
+  getIntrospectionQuery,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  parseType,
+  print,
+  specifiedRules,
+  TypeInfo,
+  type VariableDefinitionNode,
+  validate,
+  valueFromAST,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import type { Context } from '../src/context.js';
 import { createGraphQLServer } from '../src/http/graphql-server.js';
 import {
   aliasCount,
+  type CostRequest,
+  costRefusal,
   countTokens,
   DEFAULT_LIMITS,
   limitRules,
@@ -26,7 +44,10 @@ const schema = buildSchema(`
     contact(id: ID!): Contact
     _entities(representations: [_Any!]!): [_Entity]!
     tags: [Tag!]!
+    companies(first: Int = 50): CompanyConnection!
   }
+  type CompanyConnection { edges: [CompanyEdge!]! nodes: [Company!]! totalCount: Int! }
+  type CompanyEdge { node: Company! }
   type Mutation { touch(id: ID!): Contact }
   type Tag { name: String! }
   type PageInfo { hasNextPage: Boolean! endCursor: String }
@@ -42,7 +63,7 @@ const schema = buildSchema(`
   }
 `);
 
-const cost = (query: string) => queryCost(schema, parse(query));
+const cost = (query: string, request?: CostRequest) => queryCost(schema, parse(query), request);
 const depth = (query: string) => queryDepth(parse(query));
 /** The codes of the errors graphql's own rules plus ours report. */
 const refusals = (query: string, limits: Partial<QueryLimits> = {}) =>
@@ -98,14 +119,12 @@ describe('measures', () => {
     expect(cost('{ contacts(first: 10) { edges { node { id email } } } }')).toBe(32);
     // totalCount and pageInfo are one per connection, not per row
     expect(cost('{ contacts(first: 10) { totalCount pageInfo { hasNextPage } } }')).toBe(4);
-    // omitted: the argument's default (50); a variable: its default, else the largest page (500)
+    // omitted: the argument's default (50)
     expect(cost('{ contacts { edges { node { id email } } } }')).toBe(152);
-    expect(cost('query($n: Int = 7) { contacts(first: $n) { edges { node { id email } } } }')).toBe(23);
-    expect(cost('query($n: Int!) { contacts(first: $n) { edges { node { id email } } } }')).toBe(1502);
-    expect(cost('query($n: Int) { contacts(first: $n) { nodes { id email } } }')).toBe(1002);
-    // never more than 500 a page
+    // never more than 500 a page, never less than 0
     expect(cost('{ contacts(first: 100000) { edges { node { id email } } } }')).toBe(1502);
     expect(cost('{ contacts(first: 0) { edges { node { id email } } } }')).toBe(2);
+    expect(cost('{ contacts(first: -5) { edges { node { id email } } } }')).toBe(2);
     // nested pages multiply
     expect(
       cost('{ contacts(first: 10) { edges { node { interactions(first: 5) { edges { node { id } } } } } } }'),
@@ -118,29 +137,161 @@ describe('measures', () => {
     ).toBe(32);
   });
 
-  it('cost: _entities counts its literal representations, else 500; other lists 50; introspection 1', () => {
-    expect(
-      cost('query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id email } } }'),
-    ).toBe(1001);
+  it('cost: a variable counts with the value the request gives it, coerced as execution coerces it', () => {
+    // The query of the report: costed with its default 1, it ran with 500. companies 1 + edges 1 +
+    // n × (node 1 + contacts 1 + edges 1 + n × (node 1 + id 1 + email 1)) = 2 + n × (3 + 3n).
+    const nested = (n: number) => 2 + n * (3 + 3 * n);
+    const body = `companies(first: $n) { edges { node { contacts(first: $n) { edges { node { id email } } } } } }`;
+    const withDefault = `query($n: Int = 1) { ${body} }`;
+    expect(cost(withDefault)).toBe(nested(1));
+    expect(cost(withDefault, { variables: { n: 500 } })).toBe(nested(500));
+    expect(cost(withDefault, { variables: { n: 30 } })).toBe(nested(30));
+    // Without a default: the value given; none given leaves the argument to its own default (50); null is
+    // read as the resolvers read it (50).
+    const noDefault = `query($n: Int) { ${body} }`;
+    expect(cost(noDefault, { variables: { n: 500 } })).toBe(nested(500));
+    expect(cost(noDefault)).toBe(nested(50));
+    expect(cost(noDefault, { variables: { n: null } })).toBe(nested(50));
+    expect(cost(noDefault, { variables: { n: 100_000 } })).toBe(nested(500));
+    // Variables that do not coerce (refused by execution anyway) count as the largest page.
+    expect(cost(`query($n: Int!) { ${body} }`)).toBe(nested(500));
+    expect(cost(noDefault, { variables: { n: '3' } })).toBe(nested(500));
+    expect(cost(noDefault, { variables: { n: 2.5 } })).toBe(nested(500));
+  });
+
+  it('cost: the same query with literals and with variables costs the same', () => {
+    // Every literal argument of a document becomes a variable of the argument's type, given the literal's
+    // value: the cost must not change, whatever the values.
+    const asVariables = (literal: string): { document: DocumentNode; variables: Record<string, unknown> } => {
+      const typeInfo = new TypeInfo(schema);
+      const definitions: VariableDefinitionNode[] = [];
+      const variables: Record<string, unknown> = {};
+      const document = visit(
+        parse(literal),
+        visitWithTypeInfo(typeInfo, {
+          Argument(node) {
+            const argument = typeInfo.getArgument();
+            if (!argument || node.value.kind === Kind.VARIABLE) return undefined;
+            const name = `v${definitions.length}`;
+            variables[name] = valueFromAST(node.value, argument.type);
+            definitions.push({
+              kind: Kind.VARIABLE_DEFINITION,
+              variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } },
+              type: parseType(String(argument.type)),
+            });
+            return { ...node, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } };
+          },
+        }),
+      );
+      const withDefinitions = {
+        ...document,
+        definitions: document.definitions.map((d) =>
+          d.kind === Kind.OPERATION_DEFINITION
+            ? ({ ...d, variableDefinitions: definitions } as OperationDefinitionNode)
+            : d,
+        ),
+      };
+      // Printed and parsed again: the variable document is an ordinary request text.
+      return { document: parse(print(withDefinitions)), variables };
+    };
+    // companies 1 + nodes 1 + a × (contacts 1 + nodes 1 + b × (id 1 + email 1)), each page within 0..500
+    const page = (n: number) => Math.max(0, Math.min(n, 500));
+    const expected = (a: number, b: number) => 2 + page(a) * (2 + 2 * page(b));
+    const pairs = [
+      [0, 0],
+      [1, 1],
+      [7, 3],
+      [157, 157],
+      [158, 158],
+      [500, 500],
+      [501, 2],
+      [3, 100_000],
+    ] as const;
+    for (const [a, b] of pairs) {
+      const literal = `{ companies(first: ${a}) { nodes { contacts(first: ${b}) { nodes { id email } } } } }`;
+      const { document, variables } = asVariables(literal);
+      expect(Object.keys(variables)).toHaveLength(2);
+      expect(print(document)).toMatch(/companies\(first: \$v0\)/);
+      expect(cost(literal), literal).toBe(expected(a, b));
+      expect(queryCost(schema, document, { variables }), literal).toBe(expected(a, b));
+    }
+    // Other shapes: fragments, `_entities` with a literal list, mutations, lists without a page.
+    const shapes = [
+      `{ contacts(first: 12) { ...Page } }
+        fragment Page on ContactConnection { totalCount edges { node { interactions(first: 4) { totalCount edges { node { id } } } } } }`,
+      '{ _entities(representations: [{ id: "1" }, { id: "2" }]) { ... on Contact { id interactions(first: 9) { edges { node { id } } } } } }',
+      'mutation { touch(id: "1") { interactions(first: 33) { edges { node { subject } } } } }',
+      '{ contact(id: "1") { company { contacts(first: 499) { nodes { id } } } } tags { name } }',
+    ];
+    for (const literal of shapes) {
+      const { document, variables } = asVariables(literal);
+      expect(Object.keys(variables).length, literal).toBeGreaterThan(0);
+      expect(queryCost(schema, document, { variables }), literal).toBe(cost(literal));
+    }
+    // By hand: contacts 1 + totalCount 1 + edges 1 + 12 × (node 1 + interactions 1 + totalCount 1 + edges 1 +
+    // 4 × 2); _entities 1 + 2 × (id 1 + interactions 1 + edges 1 + 9 × 2); touch 1 + interactions 1 + edges 1 +
+    // 33 × 2; contact, company, contacts, nodes 4 + 499 + tags 1 + 50.
+    expect(shapes.map((literal) => cost(literal))).toEqual([
+      3 + 12 * 12,
+      1 + 2 * 21,
+      3 + 33 * 2,
+      4 + 499 + 51,
+    ]);
+  });
+
+  it('cost: _entities counts the representations it is given, literal or variable', () => {
+    const entities = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id email } } }';
+    const reps = (n: number) => Array.from({ length: n }, (_, i) => ({ __typename: 'Contact', id: `${i}` }));
+    expect(cost(entities, { variables: { r: reps(3) } })).toBe(1 + 3 * 2);
+    expect(cost(entities, { variables: { r: reps(0) } })).toBe(1);
+    expect(cost(entities, { variables: { r: reps(700) } })).toBe(1 + 700 * 2);
+    // One object where a list is expected is coerced into a list of one.
+    expect(cost(entities, { variables: { r: reps(1)[0] } })).toBe(1 + 2);
+    // None given: the variable does not coerce, the most a call takes (500) counts.
+    expect(cost(entities)).toBe(1 + 500 * 2);
     expect(
       cost(
         '{ _entities(representations: [{ id: "1" }, { id: "2" }, { id: "3" }]) { ... on Contact { id } } }',
       ),
     ).toBe(4);
     expect(
-      cost(`query($r: [_Any!]!) {
-        a: _entities(representations: $r) { ... on Contact { id } }
-        b: _entities(representations: $r) { ... on Contact { id } } }`),
-    ).toBe(1002);
+      cost(
+        `query($r: [_Any!]!) {
+          a: _entities(representations: $r) { ... on Contact { id } }
+          b: _entities(representations: $r) { ... on Contact { id } } }`,
+        { variables: { r: reps(10) } },
+      ),
+    ).toBe(2 * (1 + 10));
+  });
+
+  it('cost: other lists 50, introspection 1; @skip and @include as execution reads them', () => {
     expect(cost('{ tags { name } }')).toBe(51);
     expect(cost('{ __schema { types { fields { name } } } }')).toBe(4);
     expect(cost(getIntrospectionQuery())).toBeLessThan(1000);
-    // every operation is measured; the costliest counts
-    expect(
-      cost(
-        'query A { tags { name } } query B { contacts(first: 500) { nodes { id } } } mutation C { touch(id: 1) { id } }',
-      ),
-    ).toBe(502);
+    const optional =
+      'query($big: Boolean!) { contacts(first: 500) @include(if: $big) { nodes { id } } tags { name } }';
+    expect(cost(optional, { variables: { big: true } })).toBe(502 + 51);
+    expect(cost(optional, { variables: { big: false } })).toBe(51);
+    // Not given (does not coerce): counted as included.
+    expect(cost(optional)).toBe(502 + 51);
+    const skipped =
+      'query($s: Boolean = false) { ... @skip(if: $s) { contacts(first: 500) { nodes { id } } } }';
+    expect(cost(skipped)).toBe(502);
+    expect(cost(skipped, { variables: { s: true } })).toBe(0);
+  });
+
+  it('cost: the operation the request names counts, mutations included; none named, the costliest', () => {
+    const document =
+      'query A { tags { name } } query B($n: Int) { contacts(first: $n) { nodes { id } } } mutation C($n: Int) { touch(id: 1) { interactions(first: $n) { edges { node { id } } } } }';
+    expect(cost(document, { operationName: 'A' })).toBe(51);
+    expect(cost(document, { operationName: 'B', variables: { n: 500 } })).toBe(502);
+    expect(cost(document, { operationName: 'B', variables: { n: 5 } })).toBe(7);
+    // touch 1 + interactions 1 + edges 1 + n × (node 1 + id 1)
+    expect(cost(document, { operationName: 'C', variables: { n: 500 } })).toBe(1003);
+    expect(cost(document, { operationName: 'C', variables: { n: 2 } })).toBe(7);
+    // An unknown name (execution refuses it): the costliest operation, with the variables given.
+    expect(cost(document, { operationName: 'D', variables: { n: 500 } })).toBe(1003);
+    expect(cost(document, { variables: { n: 500 } })).toBe(1003);
   });
 });
 
@@ -165,18 +316,32 @@ describe('limitRules', () => {
     ]);
 
     const costly = '{ contacts(first: 10) { edges { node { id email } } } }'; // 32
-    expect(refusals(costly, { maxCost: 32 })).toEqual([]);
-    expect(refusals(costly, { maxCost: 31 })).toEqual([
-      { code: 'QUERY_TOO_COSTLY', message: 'Query cost 32 exceeds the maximum of 31' },
-    ]);
+    expect(costRefusal(schema, parse(costly), {}, 32)).toBeUndefined();
+    const refusal = costRefusal(schema, parse(costly), {}, 31);
+    expect({ code: refusal?.extensions.code, message: refusal?.message }).toEqual({
+      code: 'QUERY_TOO_COSTLY',
+      message: 'Query cost exceeds the maximum of 31',
+    });
+    expect(refusal?.extensions).toEqual({ code: 'QUERY_TOO_COSTLY', maximum: 31, http: { status: 400 } });
   });
 
-  it('reports every limit a document breaks', () => {
+  it('reports every document limit a document breaks; the cost is left to the request', () => {
     const doc = `query($r: [_Any!]!) { a: _entities(representations: $r) { ... on Contact { company { name } } }
       b: _entities(representations: $r) { ... on Contact { id } } }`;
     expect(
       refusals(doc, { maxDepth: 2, maxAliases: 1, maxTokens: 10, maxCost: 100 }).map((r) => r.code),
-    ).toEqual(['TOO_MANY_TOKENS', 'QUERY_TOO_DEEP', 'TOO_MANY_ALIASES', 'QUERY_TOO_COSTLY']);
+    ).toEqual(['TOO_MANY_TOKENS', 'QUERY_TOO_DEEP', 'TOO_MANY_ALIASES']);
+    // Validation's verdict is cached with the document: no rule may depend on the variables, so none prices.
+    const nested =
+      '{ contacts(first: 500) { nodes { interactions(first: 500) { edges { node { id } } } } } }';
+    expect(queryCost(schema, parse(nested))).toBeGreaterThan(DEFAULT_LIMITS.maxCost);
+    expect(refusals(nested)).toEqual([]);
+    // The same document priced per request: a: 1 + n × (company 1 + name 1), b: 1 + n × id 1; 2 + 3n.
+    const r = (n: number) => Array.from({ length: n }, (_, i) => ({ __typename: 'Contact', id: `${i}` }));
+    expect(costRefusal(schema, parse(doc), { variables: { r: r(32) } }, 100)).toBeUndefined();
+    expect(costRefusal(schema, parse(doc), { variables: { r: r(33) } }, 100)?.extensions.code).toBe(
+      'QUERY_TOO_COSTLY',
+    );
   });
 
   it('lets the standard introspection query through with the defaults', () => {
@@ -188,13 +353,17 @@ describe('Apollo Server with custom limits (no database)', () => {
   const small: QueryLimits = { maxDepth: 3, maxAliases: 2, maxTokens: 40, maxCost: 100 };
   const context = async () => ({ request: { id: 'test' } }) as unknown as Context;
   const logger = createLogger('silent');
-  const post = async (apollo: Awaited<ReturnType<typeof createGraphQLServer>>, query: string) => {
+  const post = async (
+    apollo: Awaited<ReturnType<typeof createGraphQLServer>>,
+    query: string,
+    variables?: Record<string, unknown>,
+  ) => {
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: 'POST',
         headers: new HeaderMap([['content-type', 'application/json']]),
         search: '',
-        body: { query },
+        body: variables ? { query, variables } : { query },
       },
       context,
     });
@@ -231,6 +400,31 @@ describe('Apollo Server with custom limits (no database)', () => {
       const unknown = await post(apollo, '{ nope }');
       expect(unknown.status).toBe(400);
       expect(unknown.body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    } finally {
+      await apollo.stop();
+    }
+  });
+
+  it('prices each request of one cached document with its own variables', async () => {
+    const apollo = await createGraphQLServer(schema, logger, false, small);
+    try {
+      // __typename 1, plus contacts 1 + nodes 1 + 500 × 2 when included
+      const query =
+        'query($big: Boolean!) { __typename contacts(first: 500) @include(if: $big) { nodes { id email } } }';
+      const served = { status: 200, body: { data: { __typename: 'Query' } } };
+      expect(await post(apollo, query, { big: false })).toEqual(served);
+      expect(await post(apollo, query, { big: true })).toEqual({
+        status: 400,
+        body: {
+          errors: [
+            {
+              message: 'Query cost exceeds the maximum of 100',
+              extensions: { code: 'QUERY_TOO_COSTLY', maximum: 100 },
+            },
+          ],
+        },
+      });
+      expect(await post(apollo, query, { big: false })).toEqual(served);
     } finally {
       await apollo.stop();
     }
@@ -446,12 +640,87 @@ describe('cost over HTTP', () => {
     );
   });
 
-  it('counts each _entities call as 500 representations when they come in a variable', async () => {
-    const r = ids.map((id) => ({ __typename: 'Contact', id }));
-    const document = (n: number) => entities(n, CONTACT_FIELDS);
-    const n = mostUnder(document);
-    expect(n).toBeLessThan(DEFAULT_LIMITS.maxAliases);
-    await expectServed(document(n), { r });
-    await expectRefused(document(n + 1), 'QUERY_TOO_COSTLY', { r });
+  it('counts the representations each _entities call is given in a variable', async () => {
+    // _entities 1 + k × (id 1 + interactions 1 + edges 1 + 500 × (node 1 + id 1)) = 1 + 1003k: 49 fit, 50 not.
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id
+      interactions(first: 500) { edges { node { id } } } } } }`;
+    const r = (k: number) =>
+      Array.from({ length: k }, (_, i) => ({ __typename: 'Contact', id: ids[i % ids.length] }));
+    expect(1 + 1003 * 49).toBeLessThanOrEqual(DEFAULT_LIMITS.maxCost);
+    expect(1 + 1003 * 50).toBeGreaterThan(DEFAULT_LIMITS.maxCost);
+    const res = await expectServed(query, { r: r(49) });
+    expect((res.body.data as { _entities: { id: string }[] })._entities.map((e) => e.id)).toEqual(
+      r(49).map((e) => e.id),
+    );
+    await expectRefused(query, 'QUERY_TOO_COSTLY', { r: r(50) });
+    // Aliased calls add up: 24 + 25 representations fit, 25 + 25 do not.
+    const twice = `query($a: [_Any!]!, $b: [_Any!]!) {
+      a: _entities(representations: $a) { ... on Contact { id interactions(first: 500) { edges { node { id } } } } }
+      b: _entities(representations: $b) { ... on Contact { id interactions(first: 500) { edges { node { id } } } } } }`;
+    await expectServed(twice, { a: r(24), b: r(25) });
+    await expectRefused(twice, 'QUERY_TOO_COSTLY', { a: r(25), b: r(25) });
+  });
+});
+
+describe('cost from the request’s variables over HTTP', () => {
+  // The report's query: costed with its default 1, it ran with n = 500 (a page of 500 companies, each with a
+  // page of 500 contacts). companies 1 + edges 1 + n × (node 1 + contacts 1 + edges 1 + n × (node 1 + 3)).
+  const fields = 'id email fullName';
+  const body = `companies(first: $n) { edges { node { contacts(first: $n) { edges { node { ${fields} } } } } } }`;
+  const nested = (n: number) => 2 + n * (3 + n * 4);
+  /** The largest n whose cost keeps the maximum, from the formula. */
+  const boundary = (() => {
+    let n = 0;
+    while (nested(n + 1) <= DEFAULT_LIMITS.maxCost) n += 1;
+    return n;
+  })();
+
+  it('refuses the report’s query with n = 500, with and without a default, and serves it with n = 1', async () => {
+    expect(nested(500)).toBeGreaterThan(DEFAULT_LIMITS.maxCost);
+    await expectRefused(`query($n: Int = 1) { ${body} }`, 'QUERY_TOO_COSTLY', { n: 500 });
+    await expectRefused(`query($n: Int) { ${body} }`, 'QUERY_TOO_COSTLY', { n: 500 });
+    await expectRefused(`query($n: Int!) { ${body} }`, 'QUERY_TOO_COSTLY', { n: 500 });
+    await expectRefused(`query Named($n: Int = 1) { ${body} }`, 'QUERY_TOO_COSTLY', { n: 500 });
+    // The same texts, cheap: served (the validated document is reused, the variables priced again).
+    const [{ n: stored }] = (await server.sql<{ n: number }>('select count(*)::int as n from company')) as [
+      { n: number },
+    ];
+    expect(stored).toBeGreaterThan(0);
+    const served = await expectServed(`query($n: Int = 1) { ${body} }`);
+    const edges = (
+      served.body.data as { companies: { edges: { node: { contacts: { edges: unknown[] } } }[] } }
+    ).companies.edges;
+    expect(edges).toHaveLength(1);
+    expect(edges[0]!.node.contacts.edges.length).toBeLessThanOrEqual(1);
+    await expectServed(`query($n: Int) { ${body} }`, { n: 2 });
+    await expectServed(`query($n: Int!) { ${body} }`, { n: 2 });
+  });
+
+  it('refuses literals and variables at the same boundary', async () => {
+    expect(boundary).toBeGreaterThan(10);
+    expect(nested(boundary)).toBeLessThanOrEqual(DEFAULT_LIMITS.maxCost);
+    expect(nested(boundary + 1)).toBeGreaterThan(DEFAULT_LIMITS.maxCost);
+    const literal = (n: number) => `{ ${body.replaceAll('$n', String(n))} }`;
+    const variable = `query($n: Int!) { ${body} }`;
+    expect(queryCost(real, parse(literal(boundary)))).toBe(nested(boundary));
+    expect(queryCost(real, parse(variable), { variables: { n: boundary } })).toBe(nested(boundary));
+    await expectServed(literal(boundary));
+    await expectServed(variable, { n: boundary });
+    await expectRefused(literal(boundary + 1), 'QUERY_TOO_COSTLY');
+    await expectRefused(variable, 'QUERY_TOO_COSTLY', { n: boundary + 1 });
+  });
+
+  it('prices a mutation’s payload from its variables and writes nothing when it refuses', async () => {
+    const mutation = `mutation($name: String!, $n: Int) { createCompany(input: { name: $name }) { id
+      contacts(first: $n) { edges { node { id interactions(first: $n) { edges { node { id } } } } } } } }`;
+    const companies = async (name: string) =>
+      (await server.sql<{ n: string }>('select count(*) as n from company where name = $1', [name]))[0]!.n;
+    await expectRefused(mutation, 'QUERY_TOO_COSTLY', { name: 'Costly Ltd', n: 500 });
+    expect(await companies('Costly Ltd')).toBe('0');
+    const res = await expectServed(mutation, { name: 'Cheap Ltd', n: 3 });
+    expect(res.body.data).toEqual({
+      createCompany: { id: expect.any(String), contacts: { edges: [] } },
+    });
+    expect(await companies('Cheap Ltd')).toBe('1');
   });
 });

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rolePasswords } from '../src/db/database.js';
 import { DatabaseRoleError, prepareDatabase } from '../src/db/orm.js';
 import { CUSTOS_GRANTS, dropRoles, GrantsError, provisionDatabase, withDatabase } from '../src/db/roles.js';
-import { createLogger } from '../src/logger.js';
-import { startTestServer, type TestServer } from './support/harness.js';
+import { captureLogs, refusalOn, startTestServer, type TestServer } from './support/harness.js';
 
 /**
  * Separate owner and application roles: the database, not only the code, keeps the ledgers append-only for
@@ -16,14 +18,7 @@ let app: pg.Client;
 let eventId: string;
 
 /** The PostgreSQL error a statement fails with, as the application role. */
-async function refusal(statement: string): Promise<{ code?: string; message: string }> {
-  try {
-    await app.query(statement);
-  } catch (error) {
-    return { code: (error as { code?: string }).code, message: (error as Error).message };
-  }
-  throw new Error(`expected "${statement}" to be refused`);
-}
+const refusal = (statement: string) => refusalOn(app, statement);
 
 beforeAll(async () => {
   server = await startTestServer({ seedContacts: 5 });
@@ -107,16 +102,7 @@ describe('the application role', () => {
 });
 
 describe('preparing the database', () => {
-  const logger = () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        lines.push(chunk.toString('utf8'));
-        callback();
-      },
-    });
-    return { lines, logger: createLogger('warn', sink) };
-  };
+  const logger = () => captureLogs();
 
   it('refuses a table whose privileges nobody declared, naming it', async () => {
     await server.sql(`create table public.undeclared_table (id int)`);
@@ -173,6 +159,25 @@ describe('preparing the database', () => {
       await admin.query(`drop database if exists "${name}" with (force)`);
       await admin.end();
       await dropRoles(adminUrl, roles);
+    }
+  });
+});
+
+describe('the embedded roles’ passwords', () => {
+  it('keep the owner’s and application role’s from an older data directory, and add one for the tickets role', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'custos-roles-'));
+    try {
+      const file = path.join(dir, 'pg-roles.json');
+      await writeFile(file, `${JSON.stringify({ owner: 'old-owner', app: 'old-app' })}\n`, { mode: 0o600 });
+      const passwords = await rolePasswords(dir);
+      expect(passwords).toMatchObject({ owner: 'old-owner', app: 'old-app' });
+      expect(passwords.tickets).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(passwords);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      // Stable from then on.
+      expect(await rolePasswords(dir)).toEqual(passwords);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,3 +1,4 @@
+import { CONSENT_STATUSES, consentStatusProblem, PURPOSE_DEFINITIONS, PURPOSES } from '@custos/policy';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNTRIES, seedDemoData } from '../src/seed/seed.js';
@@ -46,6 +47,23 @@ describe('demo seed', () => {
     );
     expect(bad).toEqual([]);
     for (const code of COUNTRIES) expect(COUNTRY_CODES.has(code)).toBe(true);
+  });
+
+  it('seeds, for each purpose with rows, every consent status the policy lets it take, and no other', async () => {
+    const rows = await a.sql<{ purpose: string; statuses: string[] }>(
+      'select purpose, array_agg(distinct status order by status) statuses from consent_state group by purpose order by purpose',
+    );
+    const expected = PURPOSES.filter((purpose) => PURPOSE_DEFINITIONS[purpose].rows.contacts !== 'none')
+      .map((purpose) => ({
+        purpose,
+        statuses: CONSENT_STATUSES.filter(
+          (status) => consentStatusProblem(purpose, status) === undefined,
+        ).sort(),
+      }))
+      .filter((row) => row.statuses.length > 0)
+      .sort((x, y) => x.purpose.localeCompare(y.purpose));
+    expect(expected.map((row) => row.purpose)).toContain('marketing');
+    expect(rows).toEqual(expected);
   });
 
   it('runs only on an empty database', async () => {

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import {
+  AUDIT_WRITER_GRANTS,
   type Config,
   ConfigError,
   closeServer,
@@ -19,6 +20,7 @@ import {
 } from '@custos/subgraph/kit';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createTicketLoaders, type TicketsContext } from './context.js';
+import { ContactPrivacy } from './db/contact-privacy.entity.js';
 import { migrations } from './db/migrations/index.js';
 import { seedTickets } from './db/seed.js';
 import { Ticket } from './db/ticket.entity.js';
@@ -34,43 +36,56 @@ export interface RunningTickets {
 }
 
 /**
- * The tickets model: its own entities, migrations and migration ledger in the `tickets` schema, and what the
- * application role may do there (its reads of Custos' contacts are granted by Custos' own model).
+ * The tickets model: its own entities, migrations and migration ledger in the `tickets` schema, and what its
+ * database role (DATABASE_URL of this service; `custos_tickets` in the embedded default) may do: its tickets,
+ * the contacts' privacy state through the view `contact_privacy` (never `public.contact`), and in Custos' schema
+ * only what the shared audit writer needs. In production a role that could reach more of Custos' tables — the
+ * Custos application role, say, which reads every personal column of `contact` — refuses the start.
  */
 export const TICKETS_MODEL: Model = {
-  entities: [Ticket],
+  entities: [Ticket, ContactPrivacy],
   migrations,
   migrationsTable: 'tickets.mikro_orm_migrations',
   grants: {
     schema: 'tickets',
     tables: {
       ticket: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+      contact_privacy: ['SELECT'],
       mikro_orm_migrations: ['SELECT'],
     },
   },
+  sharedGrants: AUDIT_WRITER_GRANTS,
 };
 
 /**
- * Brings the tickets subgraph up on the database Custos uses (DATABASE_URL: `npm start` passes the embedded
- * one): its migrations, demo tickets for the demo contacts, then HTTP with the same identity, limits, error
- * contract and privacy plugin as Custos.
+ * Brings the tickets subgraph up on the database Custos uses, as its own role (DATABASE_URL: `npm start` passes
+ * the embedded `custos_tickets`): its migrations and grants as the owner (DATABASE_OWNER_URL), demo tickets for
+ * the demo contacts, then HTTP with the same identity, limits, error contract and privacy plugin as Custos.
  */
 export async function startTickets(config: Config, logger: Logger): Promise<RunningTickets> {
   if (!config.databaseUrl) {
     throw new ConfigError([
-      "DATABASE_URL: required — the tickets subgraph reads Custos' contacts and row rules from the same database",
+      'DATABASE_URL: required — the tickets subgraph’s own role on the database Custos uses (README: database roles)',
     ]);
   }
+  const ownerUrl = config.databaseOwnerUrl ?? config.databaseUrl;
   await prepareDatabase(
-    { url: config.databaseUrl, ownerUrl: config.databaseOwnerUrl ?? config.databaseUrl },
+    { url: config.databaseUrl, ownerUrl },
     { model: TICKETS_MODEL, production: config.production, logger },
   );
+  if (config.seedContacts > 0) {
+    // The demo tickets follow the demo contacts' creation times, which the tickets role cannot read: the
+    // owner, which loads the demo data set like it migrates, writes them.
+    const owner = await createOrm({ url: ownerUrl, poolMax: 1, model: TICKETS_MODEL });
+    try {
+      const seeded = await seedTickets(owner.em.fork());
+      if (seeded > 0) logger.info({ tickets: seeded }, 'demo tickets seeded');
+    } finally {
+      await owner.close();
+    }
+  }
   const orm = await createOrm({ url: config.databaseUrl, poolMax: config.dbPoolMax, model: TICKETS_MODEL });
   try {
-    if (config.seedContacts > 0) {
-      const seeded = await seedTickets(orm.em.fork());
-      if (seeded > 0) logger.info({ tickets: seeded }, 'demo tickets seeded');
-    }
     const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
     const authenticate = createAuthenticator({ config, devJwks });
     const cursors = await loadCursorCodec(config);

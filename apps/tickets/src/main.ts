@@ -1,7 +1,10 @@
 import { type Config, ConfigError, createLogger, exitOnSignals, loadConfig } from '@custos/subgraph/kit';
 import { startTickets } from './bootstrap.js';
 
-/** The tickets subgraph on :4002 (PORT), on the database Custos uses (DATABASE_URL). */
+/**
+ * The tickets subgraph on :4002 (PORT), on the database Custos uses, as its own role (DATABASE_URL; migrations
+ * and grants as DATABASE_OWNER_URL).
+ */
 async function main(): Promise<void> {
   let config: Config;
   try {

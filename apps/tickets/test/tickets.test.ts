@@ -13,7 +13,7 @@ import {
   ROLE_PURPOSES,
   type Role,
 } from '@custos/policy';
-import { createLogger, loadConfig } from '@custos/subgraph/kit';
+import { createLogger } from '@custos/subgraph/kit';
 import type { GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../subgraph/src/schema/schema.js';
@@ -26,6 +26,7 @@ import {
 import { expectPolicyDirectives, personalFieldsOf } from '../../subgraph/test/support/sdl.js';
 import { type RunningTickets, startTickets, TICKETS_MODEL } from '../src/bootstrap.js';
 import { buildTicketsSchema } from '../src/schema/schema.js';
+import { ticketsConfig } from './support/config.js';
 
 /**
  * The tickets subgraph applies Custos' policy on its own: every ticket is served only when its requester is a
@@ -46,22 +47,8 @@ interface DbTicket {
 }
 let rows: DbTicket[];
 
-async function startTicketsOn(server: TestServer): Promise<RunningTickets> {
-  const config = loadConfig(
-    {
-      NODE_ENV: 'test',
-      DATABASE_URL: server.databaseUrl,
-      DATABASE_OWNER_URL: server.databaseOwnerUrl,
-      CUSTOS_DATA_DIR: server.dataDir,
-      PORT: '0',
-      SEED_CONTACTS: '1',
-      DB_POOL_MAX: '4',
-      // The subgraph's development JWKS, as in production the identity provider's.
-      AUTH_JWKS_URL: `${server.baseUrl}/.well-known/jwks.json`,
-    },
-    { port: 4002 },
-  );
-  return startTickets(config, createLogger('silent'));
+function startTicketsOn(server: TestServer): Promise<RunningTickets> {
+  return startTickets(ticketsConfig(server), createLogger('silent'));
 }
 
 beforeAll(async () => {
@@ -225,7 +212,7 @@ describe('tickets subgraph', () => {
     );
     const reads = statements.filter((s) => /tickets\.ticket/.test(s));
     expect(reads).toHaveLength(1);
-    expect(reads[0]).toMatch(/join contact c/);
+    expect(reads[0]).toMatch(/join tickets\.contact_privacy c/);
     expect(reads[0]).toMatch(/consent_objected/);
     expect(reads[0]).not.toMatch(/t\.description/);
   });

@@ -1,4 +1,4 @@
-import { PURPOSE_DEFINITIONS, type Purpose } from './purposes.js';
+import { PURPOSE_DEFINITIONS, PURPOSES, type Purpose } from './purposes.js';
 import type { ConsentStatus } from './state.js';
 
 /** How a consent event was captured (DESIGN.md, consent ledger). */
@@ -38,3 +38,23 @@ export const CONSENT_BIT: Readonly<Record<Purpose, number>> = {
   compliance: 5,
   administration: 6,
 };
+
+/**
+ * What a Global Privacy Control signal (`Sec-GPC: 1`) refuses, one row per purpose: it is a valid request to opt
+ * out of the sale and sharing of personal information (CCPA §1798.120, §1798.135(e); Cal. Code Regs. tit. 11
+ * §7025). For each purpose marked here, a request carrying the signal records a refusal (DENIED, method `GPC`), and
+ * a grant of that purpose on the same request is not recorded: the signal wins over the form. Only a purpose that
+ * rests on consent can be refused (the policy's tests hold every row to that).
+ */
+export const GPC_REFUSES: Readonly<Record<Purpose, boolean>> = {
+  customer_support: false,
+  sales: false,
+  marketing: false,
+  sale_share: true,
+  analytics: false,
+  compliance: false,
+  administration: false,
+};
+
+/** The purposes a GPC signal refuses ({@link GPC_REFUSES}), in policy order. */
+export const GPC_REFUSED_PURPOSES: readonly Purpose[] = PURPOSES.filter((purpose) => GPC_REFUSES[purpose]);

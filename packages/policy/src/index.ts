@@ -5,7 +5,14 @@ export {
   type DataCategory,
   isSpecialCategory,
 } from './categories.js';
-export { CONSENT_BIT, CONSENT_METHODS, type ConsentMethod, consentStatusProblem } from './consent.js';
+export {
+  CONSENT_BIT,
+  CONSENT_METHODS,
+  type ConsentMethod,
+  consentStatusProblem,
+  GPC_REFUSED_PURPOSES,
+  GPC_REFUSES,
+} from './consent.js';
 export {
   decideField,
   type FieldDecision,

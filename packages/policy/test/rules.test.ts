@@ -3,10 +3,13 @@ import {
   auditsEveryOperation,
   CONSENT_BIT,
   type ContactState,
+  consentStatusProblem,
   DATA_CATEGORIES,
   decideField,
   describeAccess,
   fieldVisibility,
+  GPC_REFUSED_PURPOSES,
+  GPC_REFUSES,
   isPersonalField,
   mayRunOperation,
   maySeeRow,
@@ -192,6 +195,25 @@ describe('consent bits', () => {
     const bits = PURPOSES.map((purpose) => CONSENT_BIT[purpose]);
     expect(new Set(bits).size).toBe(PURPOSES.length);
     for (const bit of bits) expect(bit >= 0 && bit < 15).toBe(true);
+  });
+});
+
+describe('the Global Privacy Control signal', () => {
+  it('refuses sale and sharing (DESIGN: a GPC signal is a refusal of sale_share), and no other purpose', () => {
+    expect(GPC_REFUSED_PURPOSES).toEqual(['sale_share']);
+    expect(PURPOSES.filter((purpose) => GPC_REFUSES[purpose])).toEqual(GPC_REFUSED_PURPOSES);
+  });
+
+  it('refuses only what can be refused: each such purpose rests on consent, so a DENIED event is valid for it', () => {
+    for (const purpose of PURPOSES) {
+      if (!GPC_REFUSES[purpose]) continue;
+      expect(PURPOSE_DEFINITIONS[purpose].lawfulBasis).toBe('consent');
+      expect(consentStatusProblem(purpose, 'DENIED')).toBeUndefined();
+    }
+    // The other way round: a purpose that does not rest on consent has no consent a signal could refuse.
+    for (const purpose of PURPOSES.filter((p) => PURPOSE_DEFINITIONS[p].lawfulBasis !== 'consent')) {
+      expect(GPC_REFUSES[purpose]).toBe(false);
+    }
   });
 });
 

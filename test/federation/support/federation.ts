@@ -53,7 +53,7 @@ export async function startFederation(
         loadConfig(
           {
             NODE_ENV: 'test',
-            DATABASE_URL: custos.databaseUrl,
+            DATABASE_URL: custos.ticketsDatabaseUrl,
             DATABASE_OWNER_URL: custos.databaseOwnerUrl,
             // Its audit checkpoints and keys beside Custos', in the test's own directory.
             CUSTOS_DATA_DIR: custos.dataDir,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ConsentStatus, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
+import { type ConsentStatus, GPC_REFUSED_PURPOSES, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { AuditUnavailable, type AuditWriter } from '../audit/writer.js';
 import type { Secrets } from '../context.js';
@@ -50,8 +50,9 @@ const header = (req: IncomingMessage, name: string) => {
  * endpoint, rate-limited per client address). Body: `{ email, purpose, status, noticeVersion, source }` for a
  * consent-based purpose. The answer is 202 for every valid request, whether or not the email belongs to a contact,
  * so that the endpoint tells nobody who is in the CRM; the choice is recorded for each live contact with that
- * email. With `Sec-GPC: 1` (Global Privacy Control, CCPA) a refusal of sale_share is recorded too, method GPC —
- * and a grant of sale_share on the same form is not recorded: the signal wins over the form.
+ * email. With `Sec-GPC: 1` (Global Privacy Control, CCPA) a refusal of each purpose the policy's GPC_REFUSES marks
+ * (sale_share) is recorded too, method GPC — and a grant of such a purpose on the same form is not recorded: the
+ * signal wins over the form.
  */
 export function publicConsentRoute(options: {
   readonly orm: MikroORM;
@@ -124,6 +125,8 @@ export function publicConsentRoute(options: {
         [email],
       );
       const gpc = header(req, 'sec-gpc') === '1';
+      // Which purposes the signal refuses is the policy's (GPC_REFUSES), not this endpoint's.
+      const refused: readonly Purpose[] = gpc ? GPC_REFUSED_PURPOSES : [];
       const recorder: Recorder = {
         purpose: null,
         actor: DATA_SUBJECT,
@@ -131,13 +134,13 @@ export function publicConsentRoute(options: {
         now,
       };
       for (const { id } of contacts) {
-        if (!(gpc && form.purpose === 'sale_share' && form.status === 'GRANTED')) {
+        if (!(form.status === 'GRANTED' && (refused as string[]).includes(form.purpose))) {
           await appendConsentEvent(em, { ...form, contactId: id }, recorder);
         }
-        if (gpc) {
+        for (const purpose of refused) {
           await appendConsentEvent(
             em,
-            { contactId: id, purpose: 'sale_share', status: 'DENIED', method: 'GPC', evidence },
+            { contactId: id, purpose, status: 'DENIED', method: 'GPC', evidence },
             recorder,
           );
         }

@@ -60,7 +60,8 @@ const COLUMNS: Readonly<Record<ContactColumn, ColumnSpec>> = {
   fullName: { sql: 'c.full_name', field: 'Contact.fullName' },
   email: { sql: 'c.email', field: 'Contact.email' },
   emailMasked: {
-    sql: `left(c.email, 1) || '***' || substring(c.email from position('@' in c.email))`,
+    // Only a local part and a domain make a masked form (an emptied tombstone's email has neither).
+    sql: `case when position('@' in c.email) > 1 then left(c.email, 1) || '***' || substring(c.email from position('@' in c.email)) end`,
     field: 'Contact.emailMasked',
   },
   phone: { sql: 'c.phone', field: 'Contact.phone' },

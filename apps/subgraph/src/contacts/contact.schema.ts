@@ -14,7 +14,8 @@ const Address = builder.objectRef<ContactRow>('Address').implement({
     street: t.exposeString('addressStreet', { nullable: true }),
     city: t.exposeString('addressCity', { nullable: true }),
     postalCode: t.exposeString('addressPostalCode', { nullable: true }),
-    country: t.exposeString('country', { nullable: true, description: 'ISO 3166-1 alpha-2.' }),
+    // Its own column, not Contact.country's: each field reads only the properties FIELD_COLUMNS selects for it.
+    country: t.exposeString('addressCountry', { nullable: true, description: 'ISO 3166-1 alpha-2.' }),
   }),
 });
 
@@ -38,10 +39,8 @@ ContactRef.implement({
       description: 'The last four digits of the phone.',
     }),
     birthDate: t.expose('birthDate', { type: 'Date', nullable: true }),
-    birthYear: t.int({
-      nullable: true,
-      resolve: (c) => (c.birthDate ? Number(c.birthDate.slice(0, 4)) : null),
-    }),
+    // Computed in SQL from the birth date (contact.queries.ts): a purpose may see the year and not the date.
+    birthYear: t.exposeInt('birthYear', { nullable: true }),
     address: t.field({
       type: Address,
       nullable: true,
@@ -64,7 +63,8 @@ ContactRef.implement({
     }),
     restricted: t.exposeBoolean('restricted', { description: 'Processing restricted (GDPR Art 18).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt ?? c.createdAt }),
+    // Always read where the field is selected (FIELD_COLUMNS); never another column in its place.
+    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt! }),
     interactions: t.field({
       type: InteractionConnection,
       description: 'Calls, emails, meetings and notes logged on this contact, newest first.',
@@ -86,7 +86,12 @@ builder.asEntity(ContactRef, {
 
 export const ContactConnection = connectionType('Contact', ContactRef);
 
-/** The read-model properties each Contact field needs: a list selects only what its query asks for. */
+/**
+ * The read-model properties each Contact field needs: a list selects only what its query asks for. A field's
+ * resolver (and those of its nested object, e.g. Address) reads exactly these properties and no other: a
+ * property another field selects may be absent, and the value would then depend on the rest of the query
+ * (apps/subgraph/test/redaction.test.ts selects every field alone and with all the others).
+ */
 const FIELD_COLUMNS: Readonly<Record<string, readonly ContactColumn[]>> = {
   fullName: ['fullName'],
   email: ['email'],

@@ -12,42 +12,61 @@ export interface Database {
   readonly url: string;
   /** The owner role's URL: migrations and grants only. Equal to `url` when one role does both. */
   readonly ownerUrl: string;
+  /**
+   * The tickets subgraph's own role (embedded: `custos_tickets`); undefined with DATABASE_URL, where `npm start`
+   * takes TICKETS_DATABASE_URL.
+   */
+  readonly ticketsUrl: string | undefined;
   /** `external` when DATABASE_URL was given, `embedded` when this process started its own cluster. */
   readonly kind: 'external' | 'embedded';
   stop(): Promise<void>;
 }
 
 const EMBEDDED_DATABASE = 'custos';
-/** The embedded default's two roles (roles.ts): the owner migrates, the application role serves. */
-export const EMBEDDED_ROLES = { owner: 'custos_owner', app: 'custos_app' } as const;
+/**
+ * The embedded default's roles (roles.ts): the owner migrates, the application role serves Custos, the tickets
+ * role serves the tickets subgraph.
+ */
+export const EMBEDDED_ROLES = {
+  owner: 'custos_owner',
+  app: 'custos_app',
+  tickets: 'custos_tickets',
+} as const;
 
-/** The embedded roles' passwords, made once and kept beside the cluster (mode 0600). */
-async function rolePasswords(dataDir: string): Promise<RolePasswords> {
+type EmbeddedPasswords = Required<RolePasswords>;
+
+/** The embedded roles' passwords, made once and kept beside the cluster (mode 0600); a role added later gets one. */
+export async function rolePasswords(dataDir: string): Promise<EmbeddedPasswords> {
   const file = path.join(dataDir, 'pg-roles.json');
-  if (existsSync(file)) {
-    const saved = JSON.parse(await readFile(file, 'utf8')) as Partial<RolePasswords>;
-    if (typeof saved.owner === 'string' && typeof saved.app === 'string') {
-      return { owner: saved.owner, app: saved.app };
-    }
-  }
-  const passwords = {
-    owner: randomBytes(24).toString('base64url'),
-    app: randomBytes(24).toString('base64url'),
+  const saved: Partial<Record<keyof EmbeddedPasswords, unknown>> = existsSync(file)
+    ? (JSON.parse(await readFile(file, 'utf8')) as Partial<Record<keyof EmbeddedPasswords, unknown>>)
+    : {};
+  const fresh = () => randomBytes(24).toString('base64url');
+  const kept = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
+  const passwords: EmbeddedPasswords = {
+    owner: kept(saved.owner) ?? fresh(),
+    app: kept(saved.app) ?? fresh(),
+    tickets: kept(saved.tickets) ?? fresh(),
   };
-  await writeFile(file, `${JSON.stringify(passwords)}\n`, { mode: 0o600 });
+  if (
+    (Object.keys(passwords) as (keyof EmbeddedPasswords)[]).some((role) => saved[role] !== passwords[role])
+  ) {
+    await writeFile(file, `${JSON.stringify(passwords)}\n`, { mode: 0o600 });
+  }
   return passwords;
 }
 
 /**
  * DATABASE_URL (the application role) and DATABASE_OWNER_URL (the owner, for migrations; DATABASE_URL when
  * unset) when set; otherwise an embedded cluster with its data under `.data/`, its database owned by
- * `custos_owner` and served as `custos_app`.
+ * `custos_owner` and served as `custos_app` (the tickets subgraph as `custos_tickets`).
  */
 export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   if (config.databaseUrl) {
     return {
       url: config.databaseUrl,
       ownerUrl: config.databaseOwnerUrl ?? config.databaseUrl,
+      ticketsUrl: undefined,
       kind: 'external',
       stop: async () => {},
     };
@@ -58,13 +77,13 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     onLog: (line) => logger.debug({ pg: line }, 'embedded postgres'),
   });
   try {
-    const { ownerUrl, appUrl } = await provisionDatabase(
+    const { ownerUrl, appUrl, ticketsUrl } = await provisionDatabase(
       embedded.adminUrl,
       EMBEDDED_DATABASE,
       EMBEDDED_ROLES,
       await rolePasswords(config.dataDir),
     );
-    return { url: appUrl, ownerUrl, kind: 'embedded', stop: () => embedded.stop() };
+    return { url: appUrl, ownerUrl, ticketsUrl, kind: 'embedded', stop: () => embedded.stop() };
   } catch (error) {
     await embedded.stop();
     throw error;

@@ -31,6 +31,12 @@ export interface Model {
   readonly migrationsTable: string;
   /** The application role's privileges on the model's schema (roles.ts). */
   readonly grants: SchemaGrants;
+  /**
+   * Its role's privileges on another service's schema (tickets: the audit trail in Custos' `public`, and nothing
+   * else there). Applied only to a role that holds no more than that: a service sharing Custos' own application
+   * role (a quick local setup) is warned, never stripped of what Custos needs.
+   */
+  readonly sharedGrants?: SchemaGrants;
 }
 
 /** The Custos subgraph's model: its entities, migrations and grants in schema `public`. */
@@ -85,9 +91,10 @@ export class DatabaseRoleError extends Error {
 
 /**
  * Readies the database for a service: its migrations as the owner role (`ownerUrl`), then the application
- * role's privileges on its schema, then a check that the application role (`url`) holds no more than declared.
- * In production a role that could rewrite a ledger refuses the start; elsewhere (one role for both, as a quick
- * local setup has) it is a warning.
+ * role's privileges on its schema (and on the shared schema, see Model.sharedGrants), then a check that the
+ * application role (`url`) holds no more than declared. In production a role that could rewrite a ledger — or,
+ * for tickets, read `contact` — refuses the start; elsewhere (one role for all, as a quick local setup has) it is
+ * a warning.
  */
 export async function prepareDatabase(
   database: { readonly url: string; readonly ownerUrl: string },
@@ -101,14 +108,24 @@ export async function prepareDatabase(
     await owner.close();
   }
   const [appRole, ownerRole] = await Promise.all([currentRole(database.url), currentRole(database.ownerUrl)]);
-  if (appRole !== ownerRole) await applyGrants(database.ownerUrl, appRole, model.grants);
+  const shared = model.sharedGrants;
+  if (appRole !== ownerRole) {
+    await applyGrants(database.ownerUrl, appRole, model.grants);
+    if (shared && (await excessPrivileges(database.url, shared)).length === 0) {
+      await applyGrants(database.ownerUrl, appRole, shared);
+    }
+  }
   const excess = await excessPrivileges(database.url, model.grants);
-  if (excess.length === 0) return;
+  const sharedExcess = shared ? await excessPrivileges(database.url, shared) : [];
+  if (excess.length === 0 && sharedExcess.length === 0) return;
   const problem =
     appRole === ownerRole
       ? 'DATABASE_URL connects as the role that owns the schema, so the ledgers are not append-only for it: ' +
         'set DATABASE_OWNER_URL to the owner role and DATABASE_URL to a separate application role (README: database roles)'
-      : `the application role holds more than declared (${excess.join('; ')})`;
+      : excess.length > 0
+        ? `the application role holds more than declared (${excess.join('; ')})`
+        : `DATABASE_URL connects as a role that reaches more of schema ${shared?.schema} than this service may ` +
+          `(${sharedExcess.join('; ')}): give the service a role of its own (README: database roles)`;
   if (options.production) throw new DatabaseRoleError(problem);
   options.logger.warn({ schema: model.grants.schema }, problem);
 }

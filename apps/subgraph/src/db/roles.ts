@@ -1,21 +1,36 @@
 import pg from 'pg';
 
 /**
- * Two database roles (GDPR Art 32, and the consent ledger's "append-only, enforced in the database"):
- * - the **owner** runs the migrations and owns every table, trigger and function;
- * - the **application** role is what the services' connection pools use. It holds exactly the table privileges
- *   declared below: it can append to the ledgers but never UPDATE, DELETE or TRUNCATE them, and, owning nothing,
- *   it can neither drop nor disable their triggers.
+ * Database roles (GDPR Art 32, and the consent ledger's "append-only, enforced in the database"):
+ * - the **owner** runs the migrations and owns every table, view, trigger and function;
+ * - the **application** role is what the Custos subgraph's connection pools use. It holds exactly the table
+ *   privileges declared below: it can append to the ledgers but never UPDATE, DELETE or TRUNCATE them, and, owning
+ *   nothing, it can neither drop nor disable their triggers;
+ * - the **tickets** role serves the tickets subgraph: its own schema, a view of the contacts' privacy state, and
+ *   here only {@link AUDIT_WRITER_GRANTS} — never a column of `contact` nor the consent ledger.
  *
  * The privileges are data, declared per table next to the schema they belong to, and applied by the owner after
  * every migration run. A table nobody declared stops the start: a new table is never reachable by accident, nor
  * silently unreachable.
  */
-export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | ColumnSelect;
+/** SELECT on some columns of a table only, as PostgreSQL's GRANT writes it: `SELECT (digest)`. */
+export type ColumnSelect = `SELECT (${string})`;
+
+/** The columns a `SELECT (a, b)` declaration opens; undefined when SELECT is not limited to columns. */
+function selectColumns(declared: readonly TablePrivilege[]): string[] | undefined {
+  const limited = declared.find((privilege) => privilege.startsWith('SELECT ('));
+  return limited
+    ?.slice('SELECT ('.length, -1)
+    .split(',')
+    .map((column) => column.trim());
+}
 
 export interface SchemaGrants {
   readonly schema: string;
   readonly tables: Readonly<Record<string, readonly TablePrivilege[]>>;
+  /** `false`: no sequence of the schema is granted (the role inserts no row that draws from one). */
+  readonly sequences?: false;
 }
 
 const READ_WRITE: readonly TablePrivilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
@@ -52,6 +67,38 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     // The services read the ledger to answer /readyz; only the owner migrates.
     mikro_orm_migrations: READ_ONLY,
   },
+};
+
+/**
+ * What the audit writer (audit/writer.ts) needs of the trail, and all a service that only writes it (apps/tickets)
+ * may do in Custos' schema: read the chain's head and the monitoring rules, append batches, events, accesses,
+ * subject sets and alerts, and add pseudonyms. Never UPDATE or DELETE: it erases nobody.
+ */
+const AUDIT_WRITER: Readonly<Record<string, readonly TablePrivilege[]>> = {
+  audit_batch: APPEND_ONLY,
+  audit_event: ['INSERT'],
+  audit_access: ['INSERT'],
+  // `insert … on conflict (key) do nothing` reads the conflict target: that column, not the sets or alerts.
+  audit_subject_set: ['SELECT (digest)', 'INSERT'],
+  audit_subject: APPEND_ONLY,
+  audit_rule: READ_ONLY,
+  audit_alert: ['SELECT (id)', 'INSERT'],
+  audit_anchor: READ_ONLY,
+  audit_chain: READ_ONLY,
+};
+
+/**
+ * Another service's role on Custos' schema: the audit writer's privileges and nothing else. Every other table of
+ * {@link CUSTOS_GRANTS} — `contact`, the consent ledger, interactions — is declared with none at all, so a table
+ * Custos adds is closed to that role until someone declares otherwise.
+ */
+export const AUDIT_WRITER_GRANTS: SchemaGrants = {
+  schema: CUSTOS_GRANTS.schema,
+  // The audit tables draw from none (the writer numbers batches itself).
+  sequences: false,
+  tables: Object.fromEntries(
+    Object.keys(CUSTOS_GRANTS.tables).map((table) => [table, AUDIT_WRITER[table] ?? []]),
+  ),
 };
 
 /** Runs `fn` on one connection to `url`, in a transaction when asked; the connection is closed afterwards. */
@@ -96,10 +143,29 @@ export function excessPrivileges(url: string, grants: SchemaGrants): Promise<str
     for (const [table, declared] of Object.entries(grants.tables)) {
       const qualified = `${client.escapeIdentifier(grants.schema)}.${client.escapeIdentifier(table)}`;
       const extra: string[] = [];
+      const columns = selectColumns(declared);
       for (const privilege of ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const) {
         if ((declared as readonly string[]).includes(privilege)) continue;
+        if (privilege === 'SELECT' && columns) {
+          // SELECT on the declared columns only: the table's privilege or any other column's is excess.
+          const { rows } = await client.query<{ name: string }>(
+            `select a.attname as name from pg_attribute a
+              where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped
+                and (has_table_privilege($1, 'SELECT') or has_column_privilege($1, a.attname, 'SELECT'))
+                and a.attname <> all($2::text[])
+              order by a.attnum`,
+            [qualified, columns],
+          );
+          if (rows.length > 0) extra.push(`SELECT (${rows.map((row) => row.name).join(', ')})`);
+          continue;
+        }
+        // A column-level grant (`grant select (email) on contact`) counts as much as a table-level one.
+        const test =
+          privilege === 'DELETE' || privilege === 'TRUNCATE'
+            ? 'has_table_privilege($1, $2)'
+            : 'has_any_column_privilege($1, $2)';
         const { rows } = await client.query<{ yes: boolean }>(
-          'select case when to_regclass($1) is null then false else has_table_privilege($1, $2) end as yes',
+          `select case when to_regclass($1) is null then false else ${test} end as yes`,
           [qualified, privilege],
         );
         if (rows[0]?.yes) extra.push(privilege);
@@ -150,7 +216,9 @@ export function applyGrants(ownerUrl: string, appRole: string, grants: SchemaGra
         if (privileges.length === 0) continue;
         await client.query(`grant ${privileges.join(', ')} on ${schema}.${id(table)} to ${id(appRole)}`);
       }
-      await client.query(`grant usage on all sequences in schema ${schema} to ${id(appRole)}`);
+      if (grants.sequences !== false) {
+        await client.query(`grant usage on all sequences in schema ${schema} to ${id(appRole)}`);
+      }
     },
     true,
   );
@@ -159,37 +227,46 @@ export function applyGrants(ownerUrl: string, appRole: string, grants: SchemaGra
 export interface RoleNames {
   readonly owner: string;
   readonly app: string;
+  /** The tickets subgraph's own role: its schema, a view of the contacts' privacy state, the audit trail. */
+  readonly tickets?: string;
 }
 
 export interface RolePasswords {
   readonly owner: string;
   readonly app: string;
+  readonly tickets?: string;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * On a server where `adminUrl` is a superuser: creates (or updates the passwords of) the owner and application
- * login roles and database `name` owned by the owner, and hands the owner whatever an older version of Custos
- * created there as another role (the embedded default used one superuser before). Returns both URLs.
+ * login roles (and the tickets role, when named) and database `name` owned by the owner, and hands the owner
+ * whatever an older version of Custos created there as another role (the embedded default used one superuser
+ * before). Returns their URLs.
  */
 export async function provisionDatabase(
   adminUrl: string,
   name: string,
   roles: RoleNames,
   passwords: RolePasswords,
-): Promise<{ ownerUrl: string; appUrl: string }> {
-  for (const identifier of [name, roles.owner, roles.app]) {
+): Promise<{ ownerUrl: string; appUrl: string; ticketsUrl: string | undefined }> {
+  const logins: (readonly [string, string])[] = [
+    [roles.owner, passwords.owner],
+    [roles.app, passwords.app],
+  ];
+  if (roles.tickets !== undefined) {
+    if (passwords.tickets === undefined) throw new Error('the tickets role needs a password');
+    logins.push([roles.tickets, passwords.tickets]);
+  }
+  for (const identifier of [name, ...logins.map(([role]) => role)]) {
     if (!IDENTIFIER.test(identifier))
       throw new Error('database and role names must be lowercase identifiers');
   }
   await withClient(adminUrl, async (admin) => {
     // Roles are cluster-wide: two processes provisioning at once must not both try to create them.
     await admin.query('select pg_advisory_lock(hashtext($1))', [`custos:provision:${name}`]);
-    for (const [role, password] of [
-      [roles.owner, passwords.owner],
-      [roles.app, passwords.app],
-    ] as const) {
+    for (const [role, password] of logins) {
       const exists = await admin.query('select 1 from pg_roles where rolname = $1', [role]);
       const verb = exists.rowCount === 0 ? 'create' : 'alter';
       // DDL takes no parameters: the password is quoted as a literal by the driver.
@@ -236,19 +313,33 @@ export async function provisionDatabase(
         [roles.owner],
       );
       for (const { statement } of rows) await client.query(statement);
+      // The tickets subgraph served as the application role before it had its own: whatever that left the
+      // application role in schema `tickets` (its tickets' text) is taken back. The tickets role is granted its
+      // own privileges by the owner when the tickets subgraph starts.
+      const tickets = await client.query(`select 1 from pg_namespace where nspname = 'tickets'`);
+      if (roles.tickets !== undefined && tickets.rowCount === 1) {
+        const app = client.escapeIdentifier(roles.app);
+        await client.query(`revoke all on all tables in schema tickets from ${app}`);
+        await client.query(`revoke all on schema tickets from ${app}`);
+      }
     },
     true,
   );
   return {
     ownerUrl: withCredentials(adminUrl, name, roles.owner, passwords.owner),
     appUrl: withCredentials(adminUrl, name, roles.app, passwords.app),
+    ticketsUrl:
+      roles.tickets === undefined || passwords.tickets === undefined
+        ? undefined
+        : withCredentials(adminUrl, name, roles.tickets, passwords.tickets),
   };
 }
 
 /** Drops the roles {@link provisionDatabase} made, after their database is gone (tests, benchmarks). */
 export function dropRoles(adminUrl: string, roles: RoleNames): Promise<void> {
   return withClient(adminUrl, async (admin) => {
-    for (const role of [roles.app, roles.owner]) {
+    for (const role of [roles.tickets, roles.app, roles.owner]) {
+      if (role === undefined) continue;
       await admin.query(`drop role if exists ${admin.escapeIdentifier(role)}`);
     }
   });

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import { DomainError } from '../shared/errors.js';
 import { JitExecutor } from './jit-executor.js';
 import {
+  costLimitPlugin,
   DEFAULT_LIMITS,
   limitParseOptions,
   limitRules,
@@ -100,6 +101,8 @@ export async function createGraphQLServer<C extends RequestContext>(
     ApolloServerPluginCacheControlDisabled(),
     ApolloServerPluginInlineTraceDisabled(),
     ApolloServerPluginLandingPageDisabled(),
+    // The cost, per request from its variables' values, after validation and before execution (limits.ts).
+    costLimitPlugin(limits) as ApolloServerPlugin<C>,
     redactionsPlugin,
     ...(audit ? [auditPlugin(audit) as ApolloServerPlugin<C>] : []),
     {
@@ -117,8 +120,8 @@ export async function createGraphQLServer<C extends RequestContext>(
     // graphql-jit execution: about a third more throughput on list queries (see bench/).
     gateway: new JitExecutor(schema),
     plugins,
-    // Document limits (limits.ts), before anything executes: tokens while parsing, depth, aliases and cost
-    // while validating — every document, `_entities` included.
+    // Document limits (limits.ts), before anything executes: tokens while parsing, depth and aliases while
+    // validating (cached with the document), cost per request (costLimitPlugin) — `_entities` included.
     parseOptions: limitParseOptions(limits),
     validationRules: limitRules(limits),
     introspection: !production,

@@ -1,16 +1,24 @@
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import {
   type ASTVisitor,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type FragmentSpreadNode,
   type GraphQLArgument,
   GraphQLError,
   type GraphQLField,
   type GraphQLFormattedError,
+  GraphQLIncludeDirective,
   type GraphQLNamedType,
   type GraphQLSchema,
+  GraphQLSkipDirective,
+  getDirectiveValues,
   getNamedType,
   getNullableType,
+  getOperationAST,
+  getVariableValues,
+  type InlineFragmentNode,
   isInterfaceType,
   isIntrospectionType,
   isListType,
@@ -27,7 +35,7 @@ import {
   TypeNameMetaFieldDef,
   type ValidationContext,
   type ValidationRule,
-  type ValueNode,
+  valueFromAST,
 } from 'graphql';
 import { DEFAULT_PAGE, MAX_PAGE } from '../shared/pagination.js';
 
@@ -45,7 +53,7 @@ export interface QueryLimits {
   readonly maxAliases: number;
   /** Lexer tokens of the document (punctuation, names, values; comments are not tokens). */
   readonly maxTokens: number;
-  /** Static cost, see {@link queryCost}. */
+  /** Cost of a request, its variables' values included, see {@link queryCost}. */
   readonly maxCost: number;
 }
 
@@ -111,8 +119,9 @@ const tooManyAliases = (maximum: number, aliases: number) =>
   );
 const tooManyTokens = (maximum: number) =>
   new QueryLimitError(LIMIT_CODES.tokens, `Query has more tokens than the maximum of ${maximum}`, maximum);
-const tooCostly = (maximum: number, cost: number) =>
-  new QueryLimitError(LIMIT_CODES.cost, `Query cost ${cost} exceeds the maximum of ${maximum}`, maximum);
+// The cost depends on the variables' values: the message names the maximum only.
+const tooCostly = (maximum: number) =>
+  new QueryLimitError(LIMIT_CODES.cost, `Query cost exceeds the maximum of ${maximum}`, maximum);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Measures
@@ -209,31 +218,59 @@ function fieldDefinition(
   return undefined;
 }
 
+/** Which operation a request runs and its variables as the client sent them (JSON), for {@link queryCost}. */
+export interface CostRequest {
+  readonly operationName?: string | null;
+  readonly variables?: Readonly<Record<string, unknown>> | null;
+}
+
+/** A value that only the request's variables could tell, when they do not coerce: the worst case counts. */
+const UNKNOWN = Symbol('unknown');
+
 /**
- * A static upper bound of the work a document asks for, the largest over its operations. It cannot use the
- * variables' values: Apollo validates a document once and caches it for every later request with other
- * variables, so a variable counts as its declared default, or as the largest value the API accepts.
+ * The work one request asks for, computed before execution from the document and the request's own variables,
+ * coerced as execution coerces them (graphql-js `getVariableValues`: a variable left out takes its declared
+ * default, one without a default leaves the argument to its own default). The same function prices a request
+ * at the subgraphs (Apollo Server's `didResolveOperation`, {@link costLimitPlugin}) and at the gateway (its
+ * runtime's `onExecute` and its direct path): one model behind `MAX_QUERY_COST`.
  *
- * - Every field costs 1 for each object it is selected on.
+ * Why this model rather than a library (checked Dec 2026): graphql-armor's cost-limit reads neither arguments
+ * nor variables (a fixed cost per object and scalar, growing with depth), so `first: 500` and `first: 1` cost
+ * the same; graphql-query-complexity coerces arguments with the variables, but an estimator sees only its own
+ * field's arguments and the sum of its children, so a connection's `first` could only multiply the whole
+ * connection (`totalCount` and `pageInfo` as if once per row) — the page-size model below could not be kept.
+ *
+ * - Every field costs 1 for each object it is selected on; `@skip`/`@include` are honoured as execution
+ *   honours them.
  * - A field with a `first` argument (a connection such as `contacts`, `Company.contacts`,
- *   `Contact.interactions`) sets the page size of its list fields (`edges`, `nodes`): `first` as a literal, else
- *   the variable's default, else the argument's own default (50) when omitted, else 500 (a variable without a
- *   default may be up to 500); always at most 500, the largest page the API serves.
- * - `_entities` counts one object per representation given as a literal list, else 500 (the most a call takes).
+ *   `Contact.interactions`, or a list such as `Contact.tickets`) sets the page size of its list fields
+ *   (`edges`, `nodes`, or itself): the coerced `first`, the argument's default when omitted, 50 when null (as
+ *   the resolvers' `pageSize` reads it); at least 0 and at most 500, the largest page the API serves.
+ * - `_entities` counts one object per representation it is given (a literal list or a variable's value).
  * - Introspection lists count 1 (they are bounded by the schema, not by data; introspection is off in
  *   production and its nesting is bounded by the depth limit); any other list without a page size counts 50.
+ * - Variables that do not coerce (execution refuses them anyway): every page they set counts 500, every
+ *   `_entities` call 500 representations, every `@skip`/`@include` includes.
+ *
+ * The operation the request names counts; when it names none that exists (execution refuses it), the
+ * costliest of the document.
  */
-export function queryCost(schema: GraphQLSchema, document: DocumentNode): number {
+export function queryCost(schema: GraphQLSchema, document: DocumentNode, request: CostRequest = {}): number {
   const fragments = fragmentsOf(document);
+  const chosen = getOperationAST(document, request.operationName);
   let max = 0;
-  for (const operation of operationsOf(document)) {
+  for (const operation of chosen ? [chosen] : operationsOf(document)) {
     const root =
       operation.operation === 'query'
         ? schema.getQueryType()
         : operation.operation === 'mutation'
           ? schema.getMutationType()
           : schema.getSubscriptionType();
-    max = Math.max(max, operationCost(schema, fragments, operation, root ?? undefined));
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, {
+      maxErrors: 1,
+    });
+    const values = coerced.coerced;
+    max = Math.max(max, operationCost(schema, fragments, operation, root ?? undefined, values));
   }
   return max;
 }
@@ -243,31 +280,44 @@ function operationCost(
   fragments: Map<string, FragmentDefinitionNode>,
   operation: OperationDefinitionNode,
   root: GraphQLNamedType | undefined,
+  /** The coerced variables; undefined when they do not coerce. */
+  values: Record<string, unknown> | undefined,
 ): number {
-  const defaults = new Map<string, ValueNode | undefined>(
-    (operation.variableDefinitions ?? []).map((v) => [v.variable.name.value, v.defaultValue]),
-  );
-  /** A literal, or a variable's default; undefined when the value is only known at run time. */
-  const literal = (value: ValueNode | undefined): ValueNode | undefined =>
-    value?.kind === Kind.VARIABLE ? defaults.get(value.name.value) : value;
-
-  const pageSize = (node: FieldNode, argument: GraphQLArgument): number => {
+  /** An argument's value as execution sees it (graphql-js `getArgumentValues`, for one argument). */
+  const argumentValue = (node: FieldNode, argument: GraphQLArgument): unknown => {
     const given = node.arguments?.find((a) => a.name.value === argument.name);
-    const value = given ? literal(given.value) : undefined;
-    if (!given || value?.kind === Kind.NULL) {
-      // Omitted or null: the argument's own default.
-      return typeof argument.defaultValue === 'number'
-        ? Math.max(0, Math.min(argument.defaultValue, MAX_PAGE))
-        : DEFAULT_PAGE;
+    if (!given) return argument.defaultValue;
+    if (given.value.kind === Kind.VARIABLE) {
+      if (!values) return UNKNOWN;
+      const name = given.value.name.value;
+      return Object.hasOwn(values, name) ? values[name] : argument.defaultValue;
     }
-    if (value?.kind === Kind.INT) return Math.max(0, Math.min(Number.parseInt(value.value, 10), MAX_PAGE));
-    // A variable without a default (or an invalid value, which validation refuses anyway): the largest page.
-    return MAX_PAGE;
+    const value = valueFromAST(given.value, argument.type, values);
+    return value === undefined ? UNKNOWN : value;
   };
-  const representations = (node: FieldNode): number => {
+  const pageSize = (node: FieldNode, argument: GraphQLArgument): number => {
+    const value = argumentValue(node, argument);
+    if (value === null || value === undefined) return DEFAULT_PAGE;
+    if (typeof value !== 'number' || Number.isNaN(value)) return MAX_PAGE;
+    return Math.max(0, Math.min(value, MAX_PAGE));
+  };
+  const representations = (node: FieldNode, argument: GraphQLArgument | undefined): number => {
     const given = node.arguments?.find((a) => a.name.value === 'representations');
-    const value = literal(given?.value);
-    return value?.kind === Kind.LIST ? value.values.length : MAX_PAGE;
+    if (given?.value.kind === Kind.LIST) return given.value.values.length;
+    const value = argument ? argumentValue(node, argument) : UNKNOWN;
+    if (Array.isArray(value)) return value.length;
+    return value === null || value === undefined ? 0 : value === UNKNOWN ? MAX_PAGE : 1;
+  };
+  /** graphql-js's `shouldIncludeNode`; with variables that do not coerce, everything counts. */
+  const included = (node: FieldNode | FragmentSpreadNode | InlineFragmentNode): boolean => {
+    if (!values || !node.directives?.length) return true;
+    try {
+      if (getDirectiveValues(GraphQLSkipDirective, node, values)?.if === true) return false;
+      if (getDirectiveValues(GraphQLIncludeDirective, node, values)?.if === false) return false;
+    } catch {
+      // A directive argument execution refuses: counted as included.
+    }
+    return true;
   };
 
   const known = new Map<string, number>();
@@ -294,7 +344,10 @@ function operationCost(
       const items =
         size ??
         (definition.name === '_entities'
-          ? representations(node)
+          ? representations(
+              node,
+              definition.args.find((a) => a.name === 'representations'),
+            )
           : (page ?? (named && isIntrospectionType(named) ? 1 : DEFAULT_PAGE)));
       return 1 + items * setCost(node.selectionSet, named, undefined);
     }
@@ -308,6 +361,7 @@ function operationCost(
   ): number => {
     let total = 0;
     for (const selection of set.selections) {
+      if (!included(selection)) continue;
       if (selection.kind === Kind.FIELD) total += fieldCost(selection, parent, page);
       else if (selection.kind === Kind.FRAGMENT_SPREAD) total += fragmentCost(selection.name.value, page);
       else {
@@ -318,6 +372,36 @@ function operationCost(
     return total;
   };
   return setCost(operation.selectionSet, root, undefined);
+}
+
+/** The refusal of a request whose {@link queryCost} exceeds `maxCost`, or undefined. */
+export function costRefusal(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  request: CostRequest,
+  maxCost: number,
+): QueryLimitError | undefined {
+  return queryCost(schema, document, request) > maxCost ? tooCostly(maxCost) : undefined;
+}
+
+/**
+ * The cost limit at the subgraphs, per request: Apollo Server caches a validated document for every later
+ * request with other variables, so the cost cannot be a validation rule. `didResolveOperation` runs after
+ * validation and before execution; what it throws is the answer (HTTP 400 from the error's `http` extension).
+ */
+export function costLimitPlugin(limits: QueryLimits): ApolloServerPlugin<BaseContext> {
+  const listener: GraphQLRequestListener<BaseContext> = {
+    async didResolveOperation({ schema, document, request }) {
+      const refusal = costRefusal(
+        schema,
+        document,
+        { operationName: request.operationName, variables: request.variables },
+        limits.maxCost,
+      );
+      if (refusal) throw refusal;
+    },
+  };
+  return { requestDidStart: async () => listener };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -338,9 +422,11 @@ const documentRule =
   });
 
 /**
- * The limits as graphql-js validation rules, for Apollo Server's `validationRules`: they run on every document
- * before it executes, `_entities` documents included. Apollo enforces the token limit earlier, while parsing
- * ({@link limitParseOptions}); the token rule here is the same check for a document parsed elsewhere.
+ * The limits that depend on the document alone as graphql-js validation rules, for Apollo Server's
+ * `validationRules`: they run on every document before it executes, `_entities` documents included, and their
+ * verdict may be cached with the document. Apollo enforces the token limit earlier, while parsing
+ * ({@link limitParseOptions}); the token rule here is the same check for a document parsed elsewhere. The cost
+ * depends on the variables: {@link costLimitPlugin}.
  */
 export function limitRules(limits: QueryLimits): ValidationRule[] {
   return [
@@ -359,10 +445,6 @@ export function limitRules(limits: QueryLimits): ValidationRule[] {
     documentRule((_context, document) => {
       const aliases = aliasCount(document);
       return aliases > limits.maxAliases ? tooManyAliases(limits.maxAliases, aliases) : undefined;
-    }),
-    documentRule((context, document) => {
-      const cost = queryCost(context.getSchema(), document);
-      return cost > limits.maxCost ? tooCostly(limits.maxCost, cost) : undefined;
     }),
   ];
 }

@@ -1,4 +1,10 @@
-import type { ConsentStatus, Purpose } from '@custos/policy';
+import {
+  type ConsentStatus,
+  consentStatusProblem,
+  PURPOSE_DEFINITIONS,
+  PURPOSES,
+  type Purpose,
+} from '@custos/policy';
 import { en, Faker } from '@faker-js/faker';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BIT_OF_PURPOSE, eventHash } from '../consent/consent.service.js';
@@ -32,34 +38,43 @@ export interface SeedResult {
 
 type Weighted = { weight: number; value: ConsentStatus | null }[];
 
-/** The current consent state of the demo: about half consent to marketing (the benchmark's premise). */
-const CONSENT_MIX: [Purpose, Weighted][] = [
-  [
-    'marketing',
-    [
-      { weight: 50, value: 'GRANTED' },
-      { weight: 6, value: 'WITHDRAWN' },
-      { weight: 4, value: 'DENIED' },
-      { weight: 2, value: 'OBJECTED' },
-      { weight: 38, value: null },
-    ],
-  ],
-  [
-    'sale_share',
-    [
-      { weight: 30, value: 'GRANTED' },
-      { weight: 10, value: 'DENIED' },
-      { weight: 60, value: null },
-    ],
-  ],
-  [
-    'sales',
-    [
-      { weight: 3, value: 'OBJECTED' },
-      { weight: 97, value: null },
-    ],
-  ],
-];
+/**
+ * The demo's current consent state, per purpose the policy lets a person answer (packages/policy): about half
+ * consent to each consent-based purpose (marketing's half is the benchmark's premise), some withdrew, refused or
+ * — where the row rule honours it — objected; a few objected to each legitimate-interest purpose that honours
+ * objections (Art 21). A purpose without rows has no one to answer it. No purpose is named here: a purpose added
+ * to the policy gets its share of the demo.
+ */
+const CONSENT_MIX: [Purpose, Weighted][] = PURPOSES.flatMap((purpose): [Purpose, Weighted][] => {
+  const { lawfulBasis, rows } = PURPOSE_DEFINITIONS[purpose];
+  if (rows.contacts === 'none') return [];
+  const objects = consentStatusProblem(purpose, 'OBJECTED') === undefined;
+  if (lawfulBasis === 'consent') {
+    return [
+      [
+        purpose,
+        [
+          { weight: 50, value: 'GRANTED' },
+          { weight: 6, value: 'WITHDRAWN' },
+          { weight: 4, value: 'DENIED' },
+          ...(objects ? [{ weight: 2, value: 'OBJECTED' as const }] : []),
+          { weight: objects ? 38 : 40, value: null },
+        ],
+      ],
+    ];
+  }
+  return objects
+    ? [
+        [
+          purpose,
+          [
+            { weight: 3, value: 'OBJECTED' },
+            { weight: 97, value: null },
+          ],
+        ],
+      ]
+    : [];
+});
 
 export const COUNTRIES = [
   'US',

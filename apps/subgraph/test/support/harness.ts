@@ -40,10 +40,12 @@ export interface TestServer {
   readonly databaseUrl: string;
   /** The owner role's URL: migrations (DATABASE_OWNER_URL). */
   readonly databaseOwnerUrl: string;
+  /** The tickets subgraph's own role's URL (its DATABASE_URL), as `npm start` gives it `custos_tickets`. */
+  readonly ticketsDatabaseUrl: string;
   /** The server's data directory (development keys, audit checkpoints). */
   readonly dataDir: string;
-  /** The two roles' names. */
-  readonly roles: { readonly owner: string; readonly app: string };
+  /** The roles' names. */
+  readonly roles: { readonly owner: string; readonly app: string; readonly tickets: string };
   readonly running: Running;
   readonly keys: DevKeys;
   /** Every log line the server wrote, as JSON text. */
@@ -66,11 +68,13 @@ export async function startTestServer(
   const adminUrl = inject('adminUrl');
   const name = `custos_t_${randomBytes(6).toString('hex')}`;
   // As deployed: the database owned by one role that migrates, served as another that cannot rewrite ledgers.
-  const roles = { owner: `${name}_owner`, app: `${name}_app` };
-  const { ownerUrl, appUrl } = await provisionDatabase(adminUrl, name, roles, {
+  const roles = { owner: `${name}_owner`, app: `${name}_app`, tickets: `${name}_tickets` };
+  const { ownerUrl, appUrl, ticketsUrl } = await provisionDatabase(adminUrl, name, roles, {
     owner: randomBytes(18).toString('base64url'),
     app: randomBytes(18).toString('base64url'),
+    tickets: randomBytes(18).toString('base64url'),
   });
+  if (!ticketsUrl) throw new Error('the tickets role was not provisioned');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'custos-test-'));
   const logs: string[] = [];
   const sink = new Writable({
@@ -106,6 +110,7 @@ export async function startTestServer(
     graphqlUrl: `${running.url}/graphql`,
     databaseUrl: appUrl,
     databaseOwnerUrl: ownerUrl,
+    ticketsDatabaseUrl: ticketsUrl,
     roles,
     dataDir,
     running,
@@ -198,4 +203,29 @@ export async function schemaDiff(server: TestServer, model?: Model, schema?: str
   } finally {
     await orm.close();
   }
+}
+
+/** A logger at `level` whose lines a test reads back (warnings at start, say). */
+export function captureLogs(level: 'warn' | 'info' = 'warn') {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return { lines, logger: createLogger(level, sink) };
+}
+
+/** The PostgreSQL error `statement` fails with on `client` (a role under test); a statement that succeeds throws. */
+export async function refusalOn(
+  client: pg.Client,
+  statement: string,
+): Promise<{ code?: string; message: string }> {
+  try {
+    await client.query(statement);
+  } catch (error) {
+    return { code: (error as { code?: string }).code, message: (error as Error).message };
+  }
+  throw new Error(`expected "${statement}" to be refused`);
 }

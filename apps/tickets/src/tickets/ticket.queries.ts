@@ -32,11 +32,17 @@ export interface TicketRow extends RowPrivacyState {
 }
 
 /**
- * Every read joins the requester's contact row and applies Custos' row rule for the purpose in the same
+ * The contacts as the tickets subgraph sees them: id and privacy state only (the view of migration
+ * ContactPrivacyView; its database role cannot read `public.contact`).
+ */
+export const CONTACT_PRIVACY = 'tickets.contact_privacy';
+
+/**
+ * Every read joins the requester's privacy state and applies Custos' row rule for the purpose in the same
  * statement: a ticket about a person the purpose may not see (restricted, erased, objected, no consent) does
  * not exist for the caller — the caller's word is never taken for it.
  */
-export const TICKET_FROM = 'tickets.ticket t join contact c on c.id = t.requester_id';
+export const TICKET_FROM = `tickets.ticket t join ${CONTACT_PRIVACY} c on c.id = t.requester_id`;
 
 const PERSONAL: readonly (readonly [keyof TicketRow, PersonalField, string])[] = [
   ['subject', 'Ticket.subject', 't.subject'],
@@ -85,7 +91,7 @@ export function findTicketsByIds(em: EntityManager, purpose: Purpose, ids: reado
 export function findVisibleContacts(em: EntityManager, purpose: Purpose, ids: readonly string[]) {
   return rowsByIds<{ id: string }>(
     em,
-    `select c.id from contact c where c.id = any($1::uuid[]) and ${rowScope(purpose)}`,
+    `select c.id from ${CONTACT_PRIVACY} c where c.id = any($1::uuid[]) and ${rowScope(purpose)}`,
     ids,
   );
 }

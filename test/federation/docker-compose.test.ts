@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * docker-compose.yml cannot run here (no Docker engine): it is checked by reading it. What the README promises of
+ * it: only the gateway's port is published, and each service connects as its own database role, each made by
+ * docker/postgres-roles.sql.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
+
+interface Service {
+  ports?: (string | { published?: string | number; host_ip?: string })[];
+  expose?: unknown[];
+  network_mode?: string;
+  environment?: Record<string, string>;
+}
+const compose = yaml.load(readFileSync(`${root}docker-compose.yml`, 'utf8')) as {
+  services: Record<string, Service>;
+};
+const services = Object.entries(compose.services);
+const rolesSql = readFileSync(`${root}docker/postgres-roles.sql`, 'utf8');
+const createdRoles = [...rolesSql.matchAll(/create role (\w+) login/g)].map((match) => match[1]);
+const userOf = (url: string | undefined) => (url ? decodeURIComponent(new URL(url).username) : undefined);
+
+describe('docker-compose.yml', () => {
+  it('publishes only the gateway’s port, on loopback, the port the gateway listens on', () => {
+    expect(services.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['postgres', 'subgraph', 'tickets', 'gateway']),
+    );
+    const published = services.filter(([, service]) => (service.ports ?? []).length > 0);
+    expect(published.map(([name]) => name)).toEqual(['gateway']);
+    const gateway = compose.services.gateway!;
+    expect(gateway.ports).toEqual([`127.0.0.1:${gateway.environment?.PORT}:${gateway.environment?.PORT}`]);
+    // No back door around `ports`: no host networking anywhere.
+    for (const [, service] of services) expect(service.network_mode).toBeUndefined();
+  });
+
+  it('runs each subgraph as its own role — tickets never as the application role — all made by the roles script', () => {
+    const subgraph = compose.services.subgraph!.environment!;
+    const tickets = compose.services.tickets!.environment!;
+    expect(userOf(subgraph.DATABASE_URL)).toBe('custos_app');
+    expect(userOf(tickets.DATABASE_URL)).toBe('custos_tickets');
+    expect(userOf(subgraph.DATABASE_OWNER_URL)).toBe('custos_owner');
+    expect(userOf(tickets.DATABASE_OWNER_URL)).toBe('custos_owner');
+    expect(createdRoles.sort()).toEqual(['custos_app', 'custos_owner', 'custos_tickets']);
+    // The gateway holds no database URL at all.
+    expect(
+      Object.keys(compose.services.gateway!.environment ?? {}).filter((key) => /DATABASE/.test(key)),
+    ).toEqual([]);
+  });
+});
