@@ -157,26 +157,29 @@ function expectedContactTickets(purpose: Purpose) {
       id: c.id,
       fullName: decide(purpose, 'Contact.fullName', c, c.full_name, [...at, 'fullName'], redactions),
       email: decide(purpose, 'Contact.email', c, c.email, [...at, 'email'], redactions),
-      tickets: tickets
-        .filter((t) => t.requester_id === c.id)
-        .sort(newestFirst)
-        .slice(0, 5)
-        .map((t, j) => {
-          const tp = [...at, 'tickets', j];
-          return {
-            id: t.id,
-            status: t.status,
-            subject: decide(purpose, 'Ticket.subject', c, t.subject, [...tp, 'subject'], redactions),
-            description: decide(
-              purpose,
-              'Ticket.description',
-              c,
-              t.description,
-              [...tp, 'description'],
-              redactions,
-            ),
-          };
-        }),
+      // That the contact has tickets is personal data (Contact.tickets): the list itself is decided first.
+      tickets:
+        decide(purpose, 'Contact.tickets', c, true, [...at, 'tickets'], redactions) &&
+        tickets
+          .filter((t) => t.requester_id === c.id)
+          .sort(newestFirst)
+          .slice(0, 5)
+          .map((t, j) => {
+            const tp = [...at, 'tickets', j];
+            return {
+              id: t.id,
+              status: decide(purpose, 'Ticket.status', c, t.status, [...tp, 'status'], redactions),
+              subject: decide(purpose, 'Ticket.subject', c, t.subject, [...tp, 'subject'], redactions),
+              description: decide(
+                purpose,
+                'Ticket.description',
+                c,
+                t.description,
+                [...tp, 'description'],
+                redactions,
+              ),
+            };
+          }),
     };
     return { node };
   });
@@ -202,7 +205,7 @@ function expectedTicketRequesters(purpose: Purpose) {
         [...at, 'description'],
         redactions,
       ),
-      requester: {
+      requester: decide(purpose, 'Ticket.requester', c, true, rp, redactions) && {
         id: c.id,
         fullName: decide(purpose, 'Contact.fullName', c, c.full_name, [...rp, 'fullName'], redactions),
         email: decide(purpose, 'Contact.email', c, c.email, [...rp, 'email'], redactions),

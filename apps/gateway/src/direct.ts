@@ -21,7 +21,7 @@ import {
 } from 'graphql';
 import type { EdgeContext } from './context.js';
 import type { Redaction } from './privacy/redactions.js';
-import { neverVisible, RESTRICTED_ALIAS, removedEntry } from './privacy/strip.js';
+import { neverVisible, RESTRICTED_ALIAS, removedEntry, withoutUnused } from './privacy/strip.js';
 import type { Body, SubgraphClients } from './subgraph-client.js';
 
 /**
@@ -209,7 +209,8 @@ export function planDirect(
   const sent: OperationDefinitionNode = { ...operation, selectionSet };
   return {
     url,
-    query: print({ kind: Kind.DOCUMENT, definitions: [sent] }),
+    // A removed relation takes the variables only its arguments used with it.
+    query: print(withoutUnused({ kind: Kind.DOCUMENT, definitions: [sent] })),
     removals,
     added,
   };

@@ -263,7 +263,11 @@ describe.each(pairs)('role %s declaring %s', (role, purpose) => {
         );
         continue;
       }
-      const rows = shown().filter((c) => c.companyId === id);
+      // The same fact from the other side: only contacts whose Contact.company the purpose may see (a restricted
+      // contact's employer is hidden from support, so the company does not list that person either).
+      const rows = shown().filter(
+        (c) => c.companyId === id && decideField(purpose, 'Contact.company', stateOf(c)).allowed,
+      );
       reached += rows.length;
       const expected = expectedViews(purpose, rows, fields, (i) => [
         'company',
@@ -596,12 +600,27 @@ describe('no oracle', () => {
     );
     expect(errorCode(entities)).toBe('FORBIDDEN');
     const companies = await server.gql<{
-      companies: { edges: { node: { contacts: { totalCount: number } } }[] };
+      companies: { edges: { node: { contacts: { totalCount: number } | null } }[] };
     }>('{ companies(first: 5) { edges { node { contacts { totalCount } } } } }', {
       token: analyst,
       purpose: 'analytics',
     });
-    expect(companies.body.data!.companies.edges.every((e) => e.node.contacts.totalCount === 0)).toBe(true);
+    // Who works where is personal data analytics may not follow: each company's contacts are null, with an entry.
+    const analyticsCompanies = companies.body.data!.companies.edges;
+    const closed = decideField('analytics', 'Company.contacts', ORDINARY_CONTACT);
+    if (closed.allowed) throw new Error('the policy lets analytics follow Company.contacts');
+    expect(analyticsCompanies.length).toBeGreaterThan(0);
+    expect(analyticsCompanies.every((e) => e.node.contacts === null)).toBe(true);
+    expect(responseRedactions(companies)).toEqual(
+      entryKeys(
+        analyticsCompanies.map((_, i) => ({
+          path: ['companies', 'edges', i, 'node', 'contacts'],
+          field: 'Company.contacts',
+          category: categoryOf('Company.contacts'),
+          reason: closed.reason,
+        })),
+      ),
+    );
     const many = Array.from({ length: 501 }, () => ({ __typename: 'Contact', id: contacts[0]!.id }));
     const capped = await server.gql(
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id } } }',

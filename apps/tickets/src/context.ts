@@ -16,12 +16,13 @@ import {
   type TicketRow,
   ticketCursor,
   ticketSelect,
+  type VisibleContact,
 } from './tickets/ticket.queries.js';
 
 export interface TicketLoaders {
   readonly ticket: DataLoader<string, TicketRow | null>;
   /** A Contact reference resolves only when the purpose may see the contact (else null, like a missing id). */
-  readonly contact: DataLoader<string, { id: string } | null>;
+  readonly contact: DataLoader<string, VisibleContact | null>;
   readonly ticketsOfContact: DataLoader<ChildPageKey, Connection<TicketRow>, string>;
 }
 

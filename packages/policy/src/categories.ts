@@ -19,6 +19,19 @@ export const DATA_CATEGORIES = {
   'user.health_and_medical': { label: 'Health information', special: true },
   'user.content.private': { label: 'Private free text written by or about a person', special: false },
   'user.unique_id.pseudonymous': { label: 'Pseudonymous identifier of a person', special: false },
+  // That a person works for an organisation, and which one (fideslang's `user.workplace`).
+  'user.workplace': { label: 'Organisation of employment', special: false },
+  // Custos' own children of fideslang's `user.behavior` (the taxonomy is extended by sub-keys): the facts of a
+  // person's dealings with the controller, even without their free text.
+  'user.behavior.interactions': {
+    label:
+      'Calls, emails, meetings and notes with a person: that they happened, when, of which kind, logged by whom',
+    special: false,
+  },
+  'user.behavior.support': {
+    label: 'Support tickets of a person: that they exist, their status and priority',
+    special: false,
+  },
 } as const satisfies Record<string, CategoryDefinition>;
 
 export type DataCategory = keyof typeof DATA_CATEGORIES;

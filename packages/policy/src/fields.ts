@@ -60,6 +60,48 @@ export const PERSONAL_FIELDS = {
     category: 'user.content.private',
     description: "Free text of a support ticket: the requester's own words and the agent's notes",
   },
+  // Relations are personal data too (DESIGN.md, "Redaction semantics"): that a person works for a company —
+  // from either side —, has support tickets, had a call on a date and who logged it. Each side of a relation is
+  // a field of its own with the same category; `relations.ts` names its target type.
+  'Contact.company': { category: 'user.workplace', description: 'The organisation the contact works for' },
+  'Company.contacts': { category: 'user.workplace', description: 'The people who work for the organisation' },
+  'Contact.interactions': {
+    category: 'user.behavior.interactions',
+    description: 'The calls, emails, meetings and notes logged on the contact',
+  },
+  'Interaction.contact': {
+    category: 'user.behavior.interactions',
+    description: 'The person a call, email, meeting or note was with',
+  },
+  'Interaction.type': {
+    category: 'user.behavior.interactions',
+    description: 'Whether the person was called, emailed, met or noted',
+  },
+  'Interaction.occurredAt': {
+    category: 'user.behavior.interactions',
+    description: 'When the person was called, emailed or met',
+  },
+  'Interaction.loggedBy': {
+    category: 'user.behavior.interactions',
+    description: 'The staff member who dealt with the person',
+  },
+  'Contact.tickets': { category: 'user.behavior.support', description: 'The support tickets of the contact' },
+  'Contact.ticketConnection': {
+    category: 'user.behavior.support',
+    description: 'The support tickets of the contact, paged',
+  },
+  'Ticket.requester': {
+    category: 'user.behavior.support',
+    description: 'The person a support ticket is about',
+  },
+  'Ticket.status': {
+    category: 'user.behavior.support',
+    description: "Where the person's support case stands",
+  },
+  'Ticket.priority': {
+    category: 'user.behavior.support',
+    description: "How urgent the person's support case is",
+  },
   // A consent receipt names its subject by a keyed pseudonym: pseudonymised data is still personal (Recital 26).
   'ConsentReceipt.subjectPseudonym': {
     category: 'user.unique_id.pseudonymous',
@@ -71,17 +113,15 @@ export type PersonalField = keyof typeof PERSONAL_FIELDS;
 
 /**
  * Fields that hold no personal data about a contact, listed so that the classification is total: every
- * field of Contact, Company and Interaction is in exactly one of the two tables (the subgraph tests it).
- * Company data describes an organisation, not a person. `loggedBy` names the staff member who logged an
- * interaction: accountability data about the controller's staff, not about the contact.
+ * field of the supergraph is in exactly one of the two tables (test/federation/reach.test.ts walks it).
+ * Company data describes an organisation, not a person — but which people work there is theirs
+ * (`Company.contacts`). Ids and record timestamps are what `administration` operates on.
  */
 export const NON_PERSONAL_FIELDS = [
   'Contact.id',
-  'Contact.company',
   'Contact.createdAt',
   'Contact.updatedAt',
   'Contact.restricted',
-  'Contact.interactions',
   'Company.id',
   'Company.name',
   'Company.domain',
@@ -89,20 +129,10 @@ export const NON_PERSONAL_FIELDS = [
   'Company.country',
   'Company.createdAt',
   'Company.updatedAt',
-  'Company.contacts',
   'Interaction.id',
-  'Interaction.type',
-  'Interaction.occurredAt',
-  'Interaction.loggedBy',
-  'Interaction.contact',
   'Interaction.createdAt',
   'Interaction.updatedAt',
-  'Contact.tickets',
-  'Contact.ticketConnection',
   'Ticket.id',
-  'Ticket.status',
-  'Ticket.priority',
-  'Ticket.requester',
   'Ticket.createdAt',
   'Ticket.updatedAt',
   'Ticket.solvedAt',
@@ -147,6 +177,18 @@ export const NON_PERSONAL_FIELDS = [
   'ConsentState.purpose',
   'ConsentState.status',
   'ConsentState.updatedAt',
+  // What a purpose may run and see (`myAccess`): the policy itself, about no one.
+  'Access.purpose',
+  'Access.lawfulBasis',
+  'Access.description',
+  'Access.policyVersion',
+  'Access.operations',
+  'Access.fields',
+  'FieldAccess.field',
+  'FieldAccess.category',
+  'FieldAccess.special',
+  'FieldAccess.visibility',
+  'FieldAccess.reason',
   // Notices and purposes describe the controller's processing, not a person.
   'PrivacyNotice.version',
   'PrivacyNotice.text',

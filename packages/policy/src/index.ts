@@ -37,7 +37,7 @@ export {
   PERSONAL_FIELDS,
   type PersonalField,
 } from './fields.js';
-export { isOperation, OPERATIONS, type Operation } from './operations.js';
+export { isOperation, OPERATION_RESULTS, OPERATIONS, type Operation } from './operations.js';
 export {
   auditsEveryOperation,
   isPurpose,
@@ -50,6 +50,16 @@ export {
   type RowRule,
 } from './purposes.js';
 export { renderProcessingRecord } from './record.js';
+export {
+  isRelation,
+  mayFollow,
+  nestedTypes,
+  nestingLeaks,
+  RELATIONS,
+  type Relation,
+  type RelationDefinition,
+  rootTypes,
+} from './relations.js';
 export { isRole, ROLE_PURPOSES, ROLES, type Role } from './roles.js';
 export { CONSENT_STATUSES, type ConsentStatus, type ContactState, ORDINARY_CONTACT } from './state.js';
 export { canonicalJson, fnv1a64, POLICY_TABLES, POLICY_VERSION } from './version.js';

@@ -88,3 +88,49 @@ export type Operation = keyof typeof OPERATIONS;
 export function isOperation(value: string): value is Operation {
   return Object.hasOwn(OPERATIONS, value);
 }
+
+/**
+ * The row type each operation answers with (a list, connection or payload of it counts as the type): what a
+ * purpose reaches from the root. Relations may lead a purpose only to these (relations.ts); the federation
+ * suite checks this table against the composed schema.
+ */
+export const OPERATION_RESULTS = {
+  'Query.contact': 'Contact',
+  'Query.contacts': 'Contact',
+  'Query._entities': 'Contact',
+  'Query.interaction': 'Interaction',
+  'Query.company': 'Company',
+  'Query.companies': 'Company',
+  'Query.myAccess': 'Access',
+  'Query.policyVersion': 'String',
+  'Query.purposes': 'ProcessingPurpose',
+  'Query._service': '_Service',
+  'Mutation.createContact': 'Contact',
+  'Mutation.updateContact': 'Contact',
+  'Mutation.createInteraction': 'Interaction',
+  'Mutation.updateInteraction': 'Interaction',
+  'Query.ticket': 'Ticket',
+  'Query.tickets': 'Ticket',
+  'Mutation.recordConsent': 'ConsentEvent',
+  'Mutation.withdrawConsent': 'ConsentEvent',
+  'Mutation.objectToProcessing': 'ConsentEvent',
+  'Mutation.limitSensitiveDataUse': 'Contact',
+  'Mutation.importConsents': 'ConsentImport',
+  'Query.consentHistory': 'ConsentEvent',
+  'Query.consentReceipt': 'ConsentReceipt',
+  'Query.verifyConsentLedger': 'ConsentLedgerCheck',
+  'Query.currentConsents': 'ConsentState',
+  'Query.privacyNotices': 'PrivacyNotice',
+  'Query.privacyNotice': 'PrivacyNotice',
+  'Mutation.publishPrivacyNotice': 'PrivacyNotice',
+  'Query.auditEvents': 'AuditEvent',
+  'Query.verifyAuditLog': 'AuditLogCheck',
+  'Query.auditAlerts': 'AuditAlert',
+  'Query.auditRules': 'AuditRule',
+  'Mutation.setAuditRule': 'AuditRule',
+  'Mutation.acknowledgeAuditAlert': 'AuditAlert',
+  'Query.contactDuplicates': 'ContactDuplicate',
+  'Mutation.resolveContactDuplicate': 'ContactDuplicate',
+  'Mutation.createCompany': 'Company',
+  'Mutation.updateCompany': 'Company',
+} as const satisfies Record<Operation, string>;

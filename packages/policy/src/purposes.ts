@@ -63,6 +63,24 @@ const DERIVED = [
 ] as const;
 const NOTES = ['Interaction.subject', 'Interaction.body'] as const;
 const TICKETS = ['Ticket.subject', 'Ticket.description'] as const;
+/** That a person works for a company, from either side. */
+const WORKPLACE = ['Contact.company', 'Company.contacts'] as const;
+/** That a person was called, emailed or met, when, and by whom — without the notes' text. */
+const INTERACTIONS = [
+  'Contact.interactions',
+  'Interaction.contact',
+  'Interaction.type',
+  'Interaction.occurredAt',
+  'Interaction.loggedBy',
+] as const;
+/** That a person has support tickets, and how their cases stand — without the tickets' text. */
+const SUPPORT = [
+  'Contact.tickets',
+  'Contact.ticketConnection',
+  'Ticket.requester',
+  'Ticket.status',
+  'Ticket.priority',
+] as const;
 
 export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> = {
   customer_support: {
@@ -74,7 +92,10 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
       ...DERIVED,
       'Contact.birthDate',
       'Contact.address',
+      ...WORKPLACE,
+      ...INTERACTIONS,
       ...NOTES,
+      ...SUPPORT,
       ...TICKETS,
       'ConsentReceipt.subjectPseudonym',
     ],
@@ -87,7 +108,16 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     description: 'Selling to prospects and customers who have not objected (Art 6(1)(f), Art 21(1)).',
     rows: { contacts: 'live', restricted: 'exclude', requiresConsent: false, objection: 'exclude' },
     // What a customer asked support about, not what they wrote in full.
-    fields: [...CONTACT_DETAILS, ...DERIVED, 'Contact.address', ...NOTES, 'Ticket.subject'],
+    fields: [
+      ...CONTACT_DETAILS,
+      ...DERIVED,
+      'Contact.address',
+      ...WORKPLACE,
+      ...INTERACTIONS,
+      ...NOTES,
+      ...SUPPORT,
+      'Ticket.subject',
+    ],
     specialCategories: false,
     overridesSensitiveLimit: false,
     auditsEveryOperation: false,
@@ -134,7 +164,10 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
       'Contact.address',
       'Contact.ipAddress',
       'Contact.healthNotes',
+      ...WORKPLACE,
+      ...INTERACTIONS,
       ...NOTES,
+      ...SUPPORT,
       ...TICKETS,
       'ConsentReceipt.subjectPseudonym',
     ],

@@ -1,7 +1,8 @@
 import { DATA_CATEGORIES } from './categories.js';
 import { NON_PERSONAL_FIELDS, PERSONAL_FIELDS } from './fields.js';
-import { OPERATIONS } from './operations.js';
+import { OPERATION_RESULTS, OPERATIONS } from './operations.js';
 import { PURPOSE_DEFINITIONS } from './purposes.js';
+import { RELATIONS } from './relations.js';
 import { ROLE_PURPOSES } from './roles.js';
 
 /** Every table of the policy: what the version identifies. */
@@ -12,6 +13,8 @@ export const POLICY_TABLES = {
   roles: ROLE_PURPOSES,
   purposes: PURPOSE_DEFINITIONS,
   operations: OPERATIONS,
+  operationResults: OPERATION_RESULTS,
+  relations: RELATIONS,
 };
 
 /** JSON with object keys sorted at every level, so that the same content always gives the same text. */

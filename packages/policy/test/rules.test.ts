@@ -11,14 +11,21 @@ import {
   GPC_REFUSED_PURPOSES,
   GPC_REFUSES,
   isPersonalField,
+  isRelation,
+  mayFollow,
   mayRunOperation,
   maySeeRow,
   NON_PERSONAL_FIELDS,
+  nestingLeaks,
+  OPERATION_RESULTS,
+  OPERATIONS,
   ORDINARY_CONTACT,
   PERSONAL_FIELD_NAMES,
   PERSONAL_FIELDS,
   PURPOSE_DEFINITIONS,
   PURPOSES,
+  type Purpose,
+  RELATIONS,
   unrestrictedPurpose,
 } from '../src/index.js';
 
@@ -220,5 +227,117 @@ describe('the Global Privacy Control signal', () => {
 describe('auditing every operation', () => {
   it('is the compliance purpose alone (it sees everything, so each of its reads is accounted for)', () => {
     expect(PURPOSES.filter((purpose) => auditsEveryOperation(purpose))).toEqual(['compliance']);
+  });
+});
+
+describe('relations: a purpose reaches through nesting nothing it could not reach from the root', () => {
+  /** Computed here from the two tables, independently of relations.ts. */
+  const rootsOf = (purpose: Purpose) =>
+    new Set(
+      Object.entries(OPERATIONS)
+        .filter(([, purposes]) => (purposes as readonly string[]).includes(purpose))
+        .map(([operation]) => OPERATION_RESULTS[operation as keyof typeof OPERATION_RESULTS]),
+    );
+
+  it('lets a purpose follow a personal relation only to a type one of its root operations returns', () => {
+    let followed = 0;
+    for (const purpose of PURPOSES) {
+      const roots = rootsOf(purpose);
+      for (const [relation, { target }] of Object.entries(RELATIONS)) {
+        if (!isPersonalField(relation)) continue;
+        const listed = (PURPOSE_DEFINITIONS[purpose].fields as readonly string[]).includes(relation);
+        expect(mayFollow(purpose, relation as keyof typeof RELATIONS)).toBe(listed);
+        if (!listed) continue;
+        followed++;
+        expect({ purpose, relation, reachable: roots.has(target) }).toEqual({
+          purpose,
+          relation,
+          reachable: true,
+        });
+      }
+    }
+    expect(followed).toBeGreaterThan(0);
+    expect(nestingLeaks()).toEqual([]);
+  });
+
+  it('finds the leak when a purpose could follow every relation (the check is not vacuous)', () => {
+    const leaks = nestingLeaks(() => true);
+    // analytics runs `companies` but no Contact query: Company.contacts would hand it people.
+    expect(leaks).toContainEqual({ purpose: 'analytics', relation: 'Company.contacts', target: 'Contact' });
+    // marketing runs no interaction or ticket query: nesting under a contact would hand it both.
+    expect(leaks).toContainEqual({
+      purpose: 'marketing',
+      relation: 'Contact.interactions',
+      target: 'Interaction',
+    });
+    expect(leaks).toContainEqual({ purpose: 'marketing', relation: 'Contact.tickets', target: 'Ticket' });
+    expect(leaks).toContainEqual({
+      purpose: 'administration',
+      relation: 'Contact.interactions',
+      target: 'Interaction',
+    });
+  });
+
+  it('closes the nestings of the issue: administration follows nothing, marketing no company, tickets, interactions', () => {
+    for (const relation of Object.keys(RELATIONS).filter(isPersonalField)) {
+      expect(mayFollow('administration', relation as keyof typeof RELATIONS)).toBe(false);
+      expect(mayFollow('analytics', relation as keyof typeof RELATIONS)).toBe(false);
+    }
+    for (const relation of [
+      'Contact.company',
+      'Company.contacts',
+      'Contact.interactions',
+      'Contact.tickets',
+    ] as const) {
+      expect(mayFollow('marketing', relation)).toBe(false);
+      expect(mayFollow('sale_share', relation)).toBe(false);
+      expect(mayFollow('customer_support', relation)).toBe(true);
+      expect(mayFollow('compliance', relation)).toBe(true);
+    }
+    for (const field of [
+      'Interaction.type',
+      'Interaction.occurredAt',
+      'Interaction.loggedBy',
+      'Ticket.status',
+      'Ticket.priority',
+    ]) {
+      expect(isPersonalField(field)).toBe(true);
+      expect(decideField('administration', field, ORDINARY_CONTACT).allowed).toBe(false);
+    }
+  });
+
+  it('states each fact the same from both sides: same category, same purposes', () => {
+    let pairs = 0;
+    for (const [relation, definition] of Object.entries(RELATIONS)) {
+      if (!('inverse' in definition)) continue;
+      pairs++;
+      const { inverse } = definition;
+      expect(isRelation(inverse)).toBe(true);
+      expect(RELATIONS[inverse as keyof typeof RELATIONS].target).toBe(relation.split('.')[0]);
+      expect(isPersonalField(relation) && isPersonalField(inverse)).toBe(true);
+      if (!isPersonalField(relation) || !isPersonalField(inverse)) continue;
+      expect(PERSONAL_FIELDS[relation].category).toBe(PERSONAL_FIELDS[inverse].category);
+      for (const purpose of PURPOSES) {
+        expect({ purpose, relation, visibility: fieldVisibility(purpose, relation) }).toEqual({
+          purpose,
+          relation,
+          visibility: fieldVisibility(purpose, inverse),
+        });
+      }
+    }
+    expect(pairs).toBeGreaterThanOrEqual(7);
+  });
+
+  it('classifies every relation, and closes a personal one on a restricted row like any personal field', () => {
+    for (const relation of Object.keys(RELATIONS)) {
+      expect(isPersonalField(relation) || (NON_PERSONAL_FIELDS as readonly string[]).includes(relation)).toBe(
+        true,
+      );
+    }
+    expect(decideField('customer_support', 'Contact.company', state({ restricted: true }))).toEqual({
+      allowed: false,
+      reason: 'PROCESSING_RESTRICTED',
+    });
+    expect(decideField('customer_support', 'Contact.company', ORDINARY_CONTACT).allowed).toBe(true);
   });
 });

@@ -44,9 +44,15 @@ export interface Federation {
  * other subgraph URL a test passes, e.g. `{ tickets: … }`), each behind a {@link startRecorder} proxy.
  */
 export async function startFederation(
-  options: { seedContacts?: number; subgraphs?: Readonly<Record<string, string>>; tickets?: boolean } = {},
+  options: {
+    seedContacts?: number;
+    subgraphs?: Readonly<Record<string, string>>;
+    tickets?: boolean;
+    /** More environment for both subgraphs (e.g. wider query limits). */
+    env?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<Federation> {
-  const custos = await startTestServer({ seedContacts: options.seedContacts ?? 0 });
+  const custos = await startTestServer({ seedContacts: options.seedContacts ?? 0, env: { ...options.env } });
   // The tickets subgraph on the same database, checking tokens against Custos' development JWKS.
   const tickets = options.tickets
     ? await startTickets(
@@ -61,6 +67,7 @@ export async function startFederation(
             SEED_CONTACTS: '1',
             DB_POOL_MAX: '4',
             AUTH_JWKS_URL: `${custos.baseUrl}/.well-known/jwks.json`,
+            ...options.env,
           },
           { port: 4002 },
         ),

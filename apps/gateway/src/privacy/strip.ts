@@ -9,8 +9,10 @@ import {
   type Purpose,
 } from '@custos/policy';
 import {
+  type ASTNode,
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   type GraphQLSchema,
   isObjectType,
   Kind,
@@ -112,7 +114,56 @@ export function withoutNeverVisible(
       },
     }),
   );
-  return removed ? stripped : document;
+  return removed ? withoutUnused(stripped) : document;
+}
+
+/**
+ * A document without the variable definitions and fragments that no kept selection uses any more: a removed
+ * relation takes its arguments (`interactions(first: $n)`) and its fragment spreads with it, and a subgraph
+ * refuses a document that defines what it never uses.
+ */
+export function withoutUnused(document: DocumentNode): DocumentNode {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const usedFragments = new Set<string>();
+  /** The variables an operation uses, through the fragments it spreads (each noted as used). */
+  const variablesOf = (operation: ASTNode): Set<string> => {
+    const variables = new Set<string>();
+    const seen = new Set<string>();
+    const pending: ASTNode[] = [operation];
+    while (pending.length) {
+      visit(pending.pop()!, {
+        VariableDefinition: () => false,
+        Variable(variable) {
+          variables.add(variable.name.value);
+        },
+        FragmentSpread(spread) {
+          const fragment = fragments.get(spread.name.value);
+          if (fragment && !seen.has(fragment.name.value)) {
+            seen.add(fragment.name.value);
+            usedFragments.add(fragment.name.value);
+            pending.push(fragment);
+          }
+        },
+      });
+    }
+    return variables;
+  };
+  const definitions = document.definitions.map((definition) => {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) return definition;
+    const used = variablesOf(definition);
+    const declared = definition.variableDefinitions ?? [];
+    const kept = declared.filter((v) => used.has(v.variable.name.value));
+    return kept.length === declared.length ? definition : { ...definition, variableDefinitions: kept };
+  });
+  return {
+    ...document,
+    definitions: definitions.filter(
+      (d) => d.kind !== Kind.FRAGMENT_DEFINITION || usedFragments.has(d.name.value),
+    ),
+  };
 }
 
 /**

@@ -8,7 +8,8 @@ import { listCompanies } from './company.queries.js';
 import { createCompany, updateCompany } from './company.service.js';
 
 CompanyRef.implement({
-  description: 'An organisation contacts work for. Company data is not personal data.',
+  description:
+    'An organisation contacts work for. Company data is not personal data; who works there is (`contacts`).',
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -19,7 +20,11 @@ CompanyRef.implement({
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     contacts: t.field({
       type: ContactConnection,
-      description: 'The contacts who work here, newest first.',
+      // Which people work here is theirs (user.workplace): null for a purpose that may not know it.
+      nullable: true,
+      extensions: { subjectless: true },
+      description:
+        'The contacts who work here, newest first: those whose `Contact.company` the purpose may see. Null for a purpose that may not know who works where.',
       args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
       resolve: (company, args, ctx) =>
         ctx.loaders.contactsOfCompany.load({

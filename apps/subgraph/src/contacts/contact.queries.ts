@@ -75,7 +75,7 @@ const COLUMNS: Readonly<Record<ContactColumn, ColumnSpec>> = {
   country: { sql: 'c.address_country', field: 'Contact.country' },
   ipAddress: { sql: 'c.ip_address', field: 'Contact.ipAddress' },
   healthNotes: { sql: 'c.health_notes', field: 'Contact.healthNotes' },
-  companyId: { sql: 'c.company_id' },
+  companyId: { sql: 'c.company_id', field: 'Contact.company' },
   updatedAt: { sql: '' },
 };
 
@@ -175,8 +175,11 @@ function filterWhere(purpose: Purpose, filter: ContactFilter | null | undefined,
     else where.push(`${target} = ${params.add(country)}`);
   }
   if (filter.companyId !== undefined && filter.companyId !== null) {
+    // Who works where is personal data (Contact.company): filtered like the field is shown.
+    const target = visibleExpression(purpose, 'Contact.company', 'c.company_id');
     if (!isUuid(filter.companyId)) v.fail('filter.companyId', 'id', 'must be a company id');
-    else where.push(`c.company_id = ${params.add(filter.companyId)}`);
+    else if (!target) refuse('filter.companyId');
+    else where.push(`${target} = ${params.add(filter.companyId)}`);
   }
   if (filter.createdAfter) where.push(`c.created_at >= ${params.add(filter.createdAfter)}`);
   if (filter.createdBefore) where.push(`c.created_at < ${params.add(filter.createdBefore)}`);

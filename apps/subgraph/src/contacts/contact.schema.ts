@@ -67,6 +67,7 @@ ContactRef.implement({
     updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt! }),
     interactions: t.field({
       type: InteractionConnection,
+      nullable: true,
       description: 'Calls, emails, meetings and notes logged on this contact, newest first.',
       args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
       resolve: (c, args, ctx) =>

@@ -12,14 +12,17 @@ InteractionRef.implement({
   description: 'A call, email, meeting or note logged on a contact.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    type: t.field({ type: InteractionType, resolve: (i) => i.type }),
+    type: t.field({ type: InteractionType, nullable: true, resolve: (i) => i.type }),
     subject: t.exposeString('subject', { nullable: true }),
     body: t.exposeString('body', {
       nullable: true,
       description: 'Free text about a person: personal data like the contact fields.',
     }),
-    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
-    loggedBy: t.exposeString('loggedBy', { description: 'The agent (token subject) who logged it.' }),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime', nullable: true }),
+    loggedBy: t.exposeString('loggedBy', {
+      nullable: true,
+      description: 'The agent (token subject) who logged it.',
+    }),
     contact: t.field({
       type: ContactRef,
       nullable: true,

@@ -1,7 +1,9 @@
 import {
+  decideField,
   fieldVisibility,
   isPersonalField,
   mayRunOperation,
+  ORDINARY_CONTACT,
   PERSONAL_FIELDS,
   type PersonalField,
   PURPOSES,
@@ -118,10 +120,14 @@ export class CustosPrivacyPlugin<Types extends SchemaTypes> extends BasePlugin<T
       return guardOperation(coordinate, wrapped);
     }
     if (isPersonalField(coordinate)) {
+      // A parent that is no person's row (a company) states a fact about people in a relation: the purpose
+      // alone decides it, and the rows it leads to carry their own state (Company.contacts lists only contacts
+      // whose Contact.company the purpose may see) — and are audited as reached by the wrapped resolver.
+      if (fieldConfig.extensions?.subjectless === true) return guardSubjectless(coordinate, wrapped);
       const subjectOf = subjectOfType(fieldConfig.parentType);
       if (!subjectOf) {
         throw new Error(
-          `${fieldConfig.parentType} has personal fields: declare whom its rows are about (extensions.auditSubject)`,
+          `${fieldConfig.parentType} has personal fields: declare whom its rows are about (extensions.auditSubject), or mark a relation from a row that is no person's \`extensions: { subjectless: true }\``,
         );
       }
       return guardField(coordinate, wrapped, subjectOf);
@@ -240,6 +246,21 @@ function guardField<C extends object>(
       return null;
     }
     noteSubjects(ctx.audit, subjectOf(source), info, bit, 0);
+    return resolver(source, args, context, info);
+  };
+}
+
+function guardSubjectless<C extends object>(field: PersonalField, resolver: Resolver<C>): Resolver<C> {
+  const decisions = new Map(
+    PURPOSES.map((purpose) => [purpose, decideField(purpose, field, ORDINARY_CONTACT)]),
+  );
+  return (source, args, context, info) => {
+    const ctx = context as unknown as PrivacyContext;
+    const decision = decisions.get(ctx.principal.purpose);
+    if (!decision?.allowed) {
+      ctx.redactions.record(info, field, decision?.reason ?? 'PURPOSE_NOT_ALLOWED');
+      return null;
+    }
     return resolver(source, args, context, info);
   };
 }

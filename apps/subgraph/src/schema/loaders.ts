@@ -15,6 +15,7 @@ import {
   interactionCursor,
   interactionSelect,
 } from '../interactions/interaction.queries.js';
+import { visibleWhen } from '../privacy/decisions.js';
 import { rowScope } from '../privacy/row-scope.js';
 import { byIdLoader, type ChildPageKey, childPageLoader } from '../shared/batch.js';
 import type { Connection } from '../shared/pagination.js';
@@ -38,7 +39,8 @@ export function createLoaders(em: EntityManager, purpose: Purpose): Loaders {
     interaction: byIdLoader((ids) => findInteractionsByIds(em, purpose, ids)),
     contactsOfCompany: childPageLoader<ContactRow>(em, {
       from: 'contact c',
-      scope: rowScope(purpose),
+      // Company.contacts states the same fact as Contact.company: only where the contact's state shows it.
+      scope: `${rowScope(purpose)} and (${visibleWhen(purpose, 'Contact.company')})`,
       columns: contactSelect(purpose),
       parentColumn: 'c.company_id',
       orderColumn: 'c.created_at',

@@ -22,7 +22,9 @@ export function expectPolicyDirectives(schema: GraphQLSchema): void {
     if (!isPersonalField(field)) continue;
     const [type, name] = field.split('.') as [string, string];
     const block = sdl.slice(sdl.search(new RegExp(`^type ${type}\\b(?!\\w)`, 'm')));
-    const line = block.split('\n').find((l) => l.trimStart().startsWith(`${name}:`));
+    const line = block
+      .split('\n')
+      .find((l) => l.trimStart().startsWith(`${name}:`) || l.trimStart().startsWith(`${name}(`));
     expect(line, field).toContain(`@pii(category: "${PERSONAL_FIELDS[field].category}")`);
     const purposes = PURPOSES.filter((p) => fieldVisibility(p, field) !== 'never');
     expect(line, field).toContain(

@@ -1,14 +1,14 @@
 import { decodeTimeCursor, federatedSchema, type PageTypeExtensions, pageSize } from '@custos/subgraph/kit';
 import type { GraphQLSchema } from 'graphql';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../db/ticket.entity.js';
-import { listTickets, type TicketRow } from '../tickets/ticket.queries.js';
+import { listTickets, type TicketRow, type VisibleContact } from '../tickets/ticket.queries.js';
 import { builder } from './builder.js';
 
 const TicketStatus = builder.enumType('TicketStatus', { values: TICKET_STATUSES });
 const TicketPriority = builder.enumType('TicketPriority', { values: TICKET_PRIORITIES });
 
 /** Custos' Contact, keyed by id: this subgraph contributes `tickets`. */
-const ContactRef = builder.objectRef<{ id: string }>('Contact');
+const ContactRef = builder.objectRef<VisibleContact>('Contact');
 const TicketRef = builder.objectRef<TicketRow>('Ticket');
 
 const PageInfo = builder
@@ -48,13 +48,19 @@ TicketRef.implement({
     id: t.exposeID('id'),
     subject: t.exposeString('subject', { nullable: true }),
     description: t.exposeString('description', { nullable: true }),
-    status: t.expose('status', { type: TicketStatus }),
-    priority: t.expose('priority', { type: TicketPriority }),
+    // How the requester's case stands is personal data of the requester (user.behavior.support).
+    status: t.expose('status', { type: TicketStatus, nullable: true }),
+    priority: t.expose('priority', { type: TicketPriority, nullable: true }),
     requester: t.field({
       type: ContactRef,
       nullable: true,
       description: 'The contact the ticket is about (a reference to Custos).',
-      resolve: (ticket) => ({ id: ticket.requesterId }),
+      // The requester's state comes with the ticket's row: it decides the requester's `tickets` here too.
+      resolve: (ticket) => ({
+        id: ticket.requesterId,
+        restricted: ticket.restricted,
+        limitSensitive: ticket.limitSensitive,
+      }),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -63,12 +69,14 @@ TicketRef.implement({
 });
 
 ContactRef.implement({
-  // A reference this subgraph resolves (`_entities`, a ticket's requester) reaches the contact it names.
-  extensions: { auditSubject: (contact: { id: string }) => contact.id },
+  // That a person has tickets is theirs: the contact's own state decides it, like its Custos fields. A reference
+  // this subgraph resolves (`_entities`, a ticket's requester) reaches the contact it names.
+  extensions: { auditSubject: (contact: VisibleContact) => contact.id },
   fields: (t) => ({
     id: t.exposeID('id'),
     tickets: t.field({
       type: [TicketRef],
+      nullable: true,
       description:
         'The newest `first` support tickets of this contact (at most 500); `ticketConnection` pages.',
       args: { first: t.arg.int({ defaultValue: 20 }) },
@@ -83,6 +91,7 @@ ContactRef.implement({
     }),
     ticketConnection: t.field({
       type: TicketConnection,
+      nullable: true,
       description:
         'Support tickets of this contact, newest first, as a Relay connection. `first` is at most 500.',
       args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },

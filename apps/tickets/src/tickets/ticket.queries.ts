@@ -10,6 +10,7 @@ import {
   rowScope,
   rowsByIds,
   toConnection,
+  ValidationError,
   visibleExpression,
 } from '@custos/subgraph/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -24,8 +25,8 @@ export interface TicketRow extends RowPrivacyState {
   readonly requesterId: string;
   readonly subject?: string | null;
   readonly description?: string | null;
-  readonly status: (typeof TICKET_STATUSES)[number];
-  readonly priority: (typeof TICKET_PRIORITIES)[number];
+  readonly status?: (typeof TICKET_STATUSES)[number] | null;
+  readonly priority?: (typeof TICKET_PRIORITIES)[number] | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly solvedAt: string | null;
@@ -47,6 +48,8 @@ export const TICKET_FROM = `tickets.ticket t join ${CONTACT_PRIVACY} c on c.id =
 const PERSONAL: readonly (readonly [keyof TicketRow, PersonalField, string])[] = [
   ['subject', 'Ticket.subject', 't.subject'],
   ['description', 'Ticket.description', 't.description'],
+  ['status', 'Ticket.status', 't.status'],
+  ['priority', 'Ticket.priority', 't.priority'],
 ];
 
 const selects = new Map<Purpose, string>();
@@ -60,8 +63,6 @@ export function ticketSelect(purpose: Purpose): string {
       't.requester_id as "requesterId"',
       'c.restricted',
       'c.limit_sensitive as "limitSensitive"',
-      't.status',
-      't.priority',
       isoTimestamp('t.created_at', 'createdAt'),
       isoTimestamp('t.updated_at', 'updatedAt'),
       // to_char of null is null: an unsolved ticket has no solvedAt.
@@ -87,16 +88,25 @@ export function findTicketsByIds(em: EntityManager, purpose: Purpose, ids: reado
   );
 }
 
+/** A Contact reference as this subgraph resolves it: the id and the state that decides `tickets`. */
+export interface VisibleContact extends RowPrivacyState {
+  readonly id: string;
+}
+
 /** Contacts (by id) that exist for the purpose: the tickets subgraph's answer to a Contact reference. */
 export function findVisibleContacts(em: EntityManager, purpose: Purpose, ids: readonly string[]) {
-  return rowsByIds<{ id: string }>(
+  return rowsByIds<VisibleContact>(
     em,
-    `select c.id from ${CONTACT_PRIVACY} c where c.id = any($1::uuid[]) and ${rowScope(purpose)}`,
+    `select c.id, c.restricted, c.limit_sensitive as "limitSensitive" from ${CONTACT_PRIVACY} c
+     where c.id = any($1::uuid[]) and ${rowScope(purpose)}`,
     ids,
   );
 }
 
-/** Tickets newest first, optionally of one status. `status` is not personal data: filtering by it is no oracle. */
+/**
+ * Tickets newest first, optionally of one status. A ticket's status is personal data of its requester: the filter
+ * is refused to a purpose that never sees it, and matches only tickets whose status the purpose may see.
+ */
 export async function listTickets(
   em: EntityManager,
   purpose: Purpose,
@@ -106,7 +116,19 @@ export async function listTickets(
   const after = decodeTimeCursor('after', args.after);
   const params = new Params();
   const where = [rowScope(purpose)];
-  if (args.status) where.push(`t.status = ${params.add(args.status)}`);
+  if (args.status) {
+    const status = visibleExpression(purpose, 'Ticket.status', 't.status');
+    if (!status) {
+      throw new ValidationError([
+        {
+          field: 'status',
+          rule: 'purpose',
+          message: `is not available for purpose ${purpose}: it filters on data the purpose may not read`,
+        },
+      ]);
+    }
+    where.push(`${status} = ${params.add(args.status)}`);
+  }
   const countWhere = [...where];
   const countValues = [...params.values];
   if (after) where.push(`(t.created_at, t.id) < (${params.add(after[0])}, ${params.add(after[1])})`);
