@@ -1,9 +1,9 @@
-import { closeServer, createAuthenticator, type Logger, listen } from '@custos/subgraph/kit';
+import { checkedScalars, closeServer, createAuthenticator, type Logger, listen } from '@custos/subgraph/kit';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import type { GatewayConfig } from './config.js';
 import type { EdgeContext } from './context.js';
 import { LearnedPlans, useDirectToSubgraph } from './direct.js';
-import { maskUnexpected, useSafeSubgraphErrors } from './errors.js';
+import { maskUnexpected, useSafeErrors } from './errors.js';
 import { createHttpServer, useOperationName } from './http.js';
 import { useIdentity } from './identity.js';
 import { useQueryLimits } from './limits.js';
@@ -59,13 +59,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     ...(config.production ? { disableIntrospection: { disableIf: () => true } } : {}),
     maskedErrors: { maskError: maskUnexpected(logger) },
+    // Custos' custom scalars with their rules: a value a subgraph would refuse is refused here, the same way.
+    additionalResolvers: checkedScalars(),
     plugins: () => [
       useIdentity(authenticate),
       ...useQueryLimits(config.limits, config.production),
       useOperationName(),
       useDirectToSubgraph(options.supergraph, learned, clients),
       useEdgePrivacy(),
-      useSafeSubgraphErrors(logger),
+      useSafeErrors(logger),
     ],
   });
   const server = createHttpServer({

@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   type Authenticator,
   BodyTooLarge,
+  continueWithinLimit,
   errorBody,
   type Logger,
   queryCost,
@@ -251,7 +252,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
     return 404;
   }
 
-  return http.createServer((req, res) => {
+  const httpServer = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
     const server: ServerContext = { req, requestLog: {} };
     handle(req, res, server)
@@ -283,6 +284,8 @@ export function createHttpServer(options: HttpOptions): http.Server {
         else res.destroy();
       });
   });
+  continueWithinLimit(httpServer, options.maxBodyBytes);
+  return httpServer;
 }
 
 /** The operation's name (an identifier from the document, never a value) for the request log. */

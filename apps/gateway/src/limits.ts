@@ -1,7 +1,7 @@
-import { costRefusal, LIMIT_CODES } from '@custos/subgraph/kit';
+import { costRefusal, LIMIT_CODES, PublicError } from '@custos/subgraph/kit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { GraphQLError, Lexer, Source, TokenKind, type ValidationContext } from 'graphql';
+import { Lexer, Source, TokenKind, type ValidationContext } from 'graphql';
 import type { QueryLimits } from './config.js';
 
 /**
@@ -10,7 +10,7 @@ import type { QueryLimits } from './config.js';
  * when the client accepts `application/json`; the contract is 400 whatever the client accepts.
  */
 const refusal = (code: string, message: string, maximum: number) =>
-  new GraphQLError(message, { extensions: { code, maximum, http: { status: 400, spec: false } } });
+  new PublicError(message, { extensions: { code, maximum, http: { status: 400, spec: false } } });
 
 /**
  * Lexer tokens of a document as graphql-js's `maxTokens` counts them (comments are not tokens), stopping once
@@ -50,7 +50,10 @@ export function useQueryLimits(limits: QueryLimits, production: boolean): Gatewa
     // Counted before parsing, on the request's text: the runtime answers parse errors as GraphQL over HTTP
     // says (200 to a client accepting JSON), whatever status the error asks for.
     onParams({ params, setResult }) {
-      if (params.query && countTokens(params.query, limits.maxTokens) > limits.maxTokens) {
+      if (
+        typeof params.query === 'string' &&
+        countTokens(params.query, limits.maxTokens) > limits.maxTokens
+      ) {
         const message = `Query has more tokens than the maximum of ${limits.maxTokens}`;
         setResult({ errors: [refusal(LIMIT_CODES.tokens, message, limits.maxTokens)] });
       }
@@ -97,7 +100,8 @@ export function useQueryLimits(limits: QueryLimits, production: boolean): Gatewa
         ],
       },
       costLimit: { enabled: false },
-      blockFieldSuggestion: { enabled: production },
+      // No mask: the suggestion is taken out of the message, which keeps holding names only (errors.ts).
+      blockFieldSuggestion: { enabled: production, mask: '' },
     }),
   ];
 }

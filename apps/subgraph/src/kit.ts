@@ -38,7 +38,7 @@ export {
   type QueryLimits,
   queryCost,
 } from './http/limits.js';
-export { BodyTooLarge, errorBody, readBody, sendJson } from './http/respond.js';
+export { BodyTooLarge, continueWithinLimit, errorBody, readBody, sendJson } from './http/respond.js';
 export { closeServer, createHttpServer, listen } from './http/server.js';
 export { createLogger, type Logger } from './logger.js';
 export { decisionOn, decisionsFor, type RowPrivacyState, visibleWhen } from './privacy/decisions.js';
@@ -51,6 +51,7 @@ export { RedactionLog } from './privacy/redactions.js';
 export { rowScope } from './privacy/row-scope.js';
 export type { SubgraphTypes } from './schema/builder.js';
 export { federatedSchema, PII_SPEC_URL } from './schema/federation.js';
+export { checkedScalars } from './schema/scalar-rules.js';
 export { byIdLoader, type ChildPageKey, childPageLoader } from './shared/batch.js';
 export { CursorCodec, loadCursorCodec } from './shared/cursors.js';
 export { ConflictError, NotFoundError, ValidationError } from './shared/errors.js';
@@ -62,6 +63,14 @@ export {
   pageSize,
   toConnection,
 } from './shared/pagination.js';
+export {
+  namesOnlyOr,
+  PublicError,
+  publicValidation,
+  syntaxMessage,
+  variableError,
+  variableErrors,
+} from './shared/public-errors.js';
 export { isoTimestamp, onSql, Params, query, rowsByIds } from './shared/sql.js';
 export { Validator } from './shared/validate.js';
 export { exitOnSignals } from './shutdown.js';

@@ -19,6 +19,7 @@ import { isUuid } from '../shared/pagination.js';
 import { isoTimestamp, query } from '../shared/sql.js';
 import { Validator } from '../shared/validate.js';
 import { parseCsv } from './csv.js';
+import { isVersion } from './notice.service.js';
 
 /** One consent ledger event as the API serves it (no evidence: that names the person, see consent_evidence). */
 export interface ConsentEventRow {
@@ -195,10 +196,12 @@ export async function appendConsentEvent(
 type CleanEvent = NonNullable<ReturnType<typeof cleanInput>>;
 
 async function unknownNotices(em: EntityManager, versions: readonly string[]): Promise<string[]> {
+  // Only what could name a notice is looked up: anything else (a NUL byte, which PostgreSQL refuses in text,
+  // would be an internal error) is simply not a published version.
   const known = await query<{ version: string }>(
     em,
     'select version from privacy_notice where version = any($1)',
-    [[...new Set(versions)]],
+    [[...new Set(versions.filter(isVersion))]],
   );
   const found = new Set(known.map((row) => row.version));
   return versions.filter((version) => !found.has(version));

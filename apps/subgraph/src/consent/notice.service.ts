@@ -26,7 +26,7 @@ export const MAX_NOTICE_TEXT = 20_000;
 /** A publisher's clock a little ahead is not a lie; a notice published tomorrow is. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-const isVersion = (value: string) => VERSION.test(value);
+export const isVersion = (value: string) => VERSION.test(value);
 
 const COLUMNS = `n.version, n.text, n.text_sha256 as "textSha256", ${isoTimestamp('n.published_at', 'publishedAt')}`;
 

@@ -5,12 +5,19 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { auditPlugin } from '../audit/plugin.js';
 import type { AuditWriter } from '../audit/writer.js';
 import type { RequestContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../shared/errors.js';
+import {
+  documentOf,
+  namesOnlyOr,
+  PublicError,
+  publicValidation,
+  syntaxMessage,
+} from '../shared/public-errors.js';
 import { JitExecutor } from './jit-executor.js';
 import {
   costLimitPlugin,
@@ -46,12 +53,21 @@ export const PUBLIC_CODES: ReadonlySet<string> = new Set([
   'AUDIT_UNAVAILABLE',
 ]);
 
+/** Extension keys never answered: internals of the server, not facts about the error. */
+const HIDDEN_EXTENSIONS = new Set(['stacktrace', 'exception', 'http']);
+
+const publicExtensions = (extensions: Readonly<Record<string, unknown>> | undefined) =>
+  Object.fromEntries(Object.entries(extensions ?? {}).filter(([key]) => !HIDDEN_EXTENSIONS.has(key)));
+
 /**
  * Maps errors to the contract (DESIGN.md, "Errors"): domain errors keep their code and message; anything
  * unexpected (a driver error carrying SQL, a bug) is logged by name only and answered as a generic
- * INTERNAL_SERVER_ERROR, so no SQL, constraint name, stack or personal value reaches the client.
+ * INTERNAL_SERVER_ERROR, so no SQL, constraint name, stack or personal value reaches the client. No message
+ * echoes a submitted value (shared/public-errors.ts): parse errors are rebuilt from token kinds, a refused
+ * value is named by its position and its type's rule (BAD_USER_INPUT), and any other message of a public code
+ * that is not ours is kept only when it holds names alone.
  */
-export function formatError(logger: Logger, production = false) {
+export function formatError(logger: Logger, production = false, schema?: GraphQLSchema) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
@@ -63,17 +79,31 @@ export function formatError(logger: Logger, production = false) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
-      const {
-        stacktrace: _stack,
-        exception: _exception,
-        http: _http,
-        ...extensions
-      } = formatted.extensions ?? {};
-      // Apollo prefixes errors thrown while building the context; ours are already complete sentences.
-      let message = formatted.message.replace(/^Context creation failed: /, '');
+      const extensions = publicExtensions(formatted.extensions);
+      // Apollo wraps parse, validation and context errors in its own; the one graphql-js or we raised is inside.
+      const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
+      let message: string;
+      if (code === 'GRAPHQL_PARSE_FAILED') {
+        message = syntaxMessage(formatted.message);
+      } else if (code === 'GRAPHQL_VALIDATION_FAILED' && schema && cause instanceof GraphQLError) {
+        // A refused value (a scalar's rule included) is named by its position in the document.
+        const checked = publicValidation(cause, schema, documentOf(cause));
+        message = checked.message;
+        if (checked.valueError) extensions.code = 'BAD_USER_INPUT';
+      } else if (original instanceof PublicError || cause instanceof PublicError) {
+        // Ours: built from names and fixed words.
+        message = formatted.message;
+      } else {
+        message = namesOnlyOr(formatted.message, code);
+      }
       // "Did you mean …?" spells out the schema to a caller who may not introspect it (off in production).
       if (production) message = message.replace(/ Did you mean [^?]*\?/g, '');
-      return { ...formatted, message, extensions };
+      return {
+        message,
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions,
+      };
     }
     logger.error(
       { errorName: original instanceof Error ? original.name : typeof original, path: formatted.path },
@@ -128,7 +158,7 @@ export async function createGraphQLServer<C extends RequestContext>(
     includeStacktraceInErrorResponses: false,
     // Apollo pretty-prints by default (JSON.stringify(value, null, 2)): a tenth of the CPU of a list request.
     stringifyResult: (value) => JSON.stringify(value),
-    formatError: withLimitErrors(limits, formatError(logger, production)),
+    formatError: withLimitErrors(limits, formatError(logger, production, schema)),
     logger: {
       debug: () => {},
       info: () => {},

@@ -3,8 +3,15 @@ import type {
   GatewayInterface,
   GatewaySchemaLoadOrUpdateCallback,
 } from '@apollo/server-gateway-interface';
-import { type DocumentNode, type GraphQLSchema, printSchema } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  getOperationAST,
+  printSchema,
+} from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { variableError, variableErrors } from '../shared/public-errors.js';
 
 /**
  * Executes operations with graphql-jit instead of graphql-js's interpreter. Apollo Server 5 has no executor
@@ -52,6 +59,31 @@ export class JitExecutor implements GatewayInterface {
       }
       byName.set(key, query);
     }
-    return query.query(undefined, context, request.variables ?? {});
+    const result = await query.query(undefined, context, request.variables ?? {});
+    // graphql-jit refuses variables with messages that quote the value: rebuilt from the structure instead.
+    if (result.data === undefined && result.errors?.length)
+      return this.refusedVariables(requestContext, result);
+    return result;
+  }
+
+  /**
+   * An answer without data is graphql-jit's refusal of the variables (execution errors leave `data: null`):
+   * the same check again with graphql-js's coercion, whose callback names the position, answered with
+   * messages that never carry the value (shared/public-errors.ts). Only refused requests pay for it.
+   */
+  private refusedVariables(
+    { document, operationName, request }: Parameters<GatewayExecutor>[0],
+    result: ExecutionResult,
+  ): ExecutionResult {
+    const errors = variableErrors(
+      this.schema,
+      getOperationAST(document, operationName ?? undefined),
+      request.variables,
+    );
+    return {
+      errors: errors.length
+        ? errors
+        : (result.errors ?? []).map(() => variableError('A variable has an invalid value.', undefined)),
+    };
   }
 }

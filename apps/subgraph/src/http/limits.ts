@@ -6,7 +6,6 @@ import {
   type FragmentDefinitionNode,
   type FragmentSpreadNode,
   type GraphQLArgument,
-  GraphQLError,
   type GraphQLField,
   type GraphQLFormattedError,
   GraphQLIncludeDirective,
@@ -38,6 +37,7 @@ import {
   valueFromAST,
 } from 'graphql';
 import { DEFAULT_PAGE, MAX_PAGE } from '../shared/pagination.js';
+import { PublicError } from '../shared/public-errors.js';
 
 /**
  * Document-level query limits (DESIGN.md, "HTTP and identity": a query too deep, too costly, with too many
@@ -92,7 +92,7 @@ export type LimitCode = (typeof LIMIT_CODES)[keyof typeof LIMIT_CODES];
  * validation errors in its own `GRAPHQL_VALIDATION_FAILED` (HTTP 400) and keeps this error as `originalError`;
  * {@link formatLimitError} puts the limit's code back.
  */
-export class QueryLimitError extends GraphQLError {
+export class QueryLimitError extends PublicError {
   constructor(
     readonly code: LimitCode,
     message: string,

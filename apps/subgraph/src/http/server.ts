@@ -5,7 +5,7 @@ import type { ApolloServer } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { RequestContext, RequestInfo } from '../context.js';
 import type { Logger } from '../logger.js';
-import { BodyTooLarge, errorBody, readBody, sendJson } from './respond.js';
+import { BodyTooLarge, continueWithinLimit, errorBody, readBody, sendJson } from './respond.js';
 
 const UPSTREAM_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -117,7 +117,7 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
     return 404;
   }
 
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
     const upstream = req.headers['x-request-id'];
     const request: RequestInfo = {
@@ -160,6 +160,8 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
         else res.destroy();
       });
   });
+  continueWithinLimit(server, options.maxBodyBytes);
+  return server;
 }
 
 function elapsed(started: bigint): number {

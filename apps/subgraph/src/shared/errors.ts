@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
+import { PublicError } from './public-errors.js';
 
 /**
  * Typed domain errors. Domain code throws these; `toGraphQLError` maps them to GraphQL error codes in one
@@ -58,11 +59,11 @@ const HTTP_STATUS: Record<DomainError['code'], number | undefined> = {
 
 /** The request-level form (context creation): carries the HTTP status Apollo Server should answer with. */
 export function requestError(error: UnauthenticatedError | ForbiddenError): GraphQLError {
-  return new GraphQLError(error.message, {
+  return new PublicError(error.message, {
     extensions: { code: error.code, http: { status: HTTP_STATUS[error.code] } },
   });
 }
 
 export function toGraphQLError(error: DomainError): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { code: error.code, ...error.extensions } });
+  return new PublicError(error.message, { extensions: { code: error.code, ...error.extensions } });
 }
