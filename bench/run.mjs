@@ -723,6 +723,8 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
       AUDIT_SIGNING_KEY: BENCH_AUDIT_KEY,
       // Required in production: seals the cursors of every list.
       CURSOR_KEYS: BENCH_CURSOR_KEYS,
+      // Required in production: keys the HMAC of refused clients' addresses in the audit trail.
+      AUDIT_HMAC_KEY: BENCH_AUDIT_HMAC_KEY,
       LOG_LEVEL: 'warn',
       SEED_CONTACTS: '0',
       DB_POOL_MAX: String(settings.poolSize),
@@ -748,6 +750,8 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
 const BENCH_CONSENT_KEY = randomBytes(32).toString('base64url');
 /** A random cursor key per run (the subgraph requires CURSOR_KEYS in production). */
 const BENCH_CURSOR_KEYS = `bench:${randomBytes(32).toString('base64url')}`;
+/** A random key per run for the HMAC of refused clients' addresses (required in production). */
+const BENCH_AUDIT_HMAC_KEY = randomBytes(32).toString('base64url');
 /** A random Ed25519 key per run for the audit checkpoints (the subgraph requires one in production). */
 const BENCH_AUDIT_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ type: 'pkcs8', format: 'pem' })

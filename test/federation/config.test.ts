@@ -72,6 +72,26 @@ describe('gateway configuration', () => {
     ]);
   });
 
+  it('audits its refusals only with a database, and then needs the audit trail’s settings as the subgraphs do', () => {
+    expect(loadGatewayConfig({}).audit).toBeUndefined();
+    expect(loadGatewayConfig({ DATABASE_URL: 'postgres://gw@db/custos' }).audit).toMatchObject({
+      databaseUrl: 'postgres://gw@db/custos',
+      audit: { enabled: true, refusalWindowSeconds: 60, refusalKeys: 1000 },
+    });
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+        AUTH_ISSUER: 'https://idp.example',
+        AUTH_AUDIENCE: 'custos',
+        DATABASE_URL: 'postgres://gw@db/custos',
+      }),
+    ).toEqual([
+      'AUDIT_SIGNING_KEY: required when NODE_ENV=production (signs the audit checkpoints)',
+      "AUDIT_HMAC_KEY: required when NODE_ENV=production (keys the HMAC of refused clients' addresses)",
+    ]);
+  });
+
   it('takes subgraph URLs by name and refuses a name the supergraph does not have', () => {
     const config = loadGatewayConfig({ TICKETS_SUBGRAPH_URL: 'http://10.0.0.7:4002/graphql' });
     const sdl = withSubgraphUrls(readFileSync(SUPERGRAPH_PATH, 'utf8'), config.subgraphUrls);

@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { ConfigError, DEFAULT_LIMITS, type QueryLimits, repoRoot } from '@custos/subgraph/kit';
+import {
+  type Config,
+  ConfigError,
+  DEFAULT_LIMITS,
+  loadConfig,
+  type QueryLimits,
+  repoRoot,
+} from '@custos/subgraph/kit';
 
 // Document limits of the edge: the subgraph's, with its defaults (apps/subgraph/src/http/limits.ts).
 export type { QueryLimits };
@@ -27,6 +34,13 @@ export interface GatewayConfig {
     readonly audience: string;
     readonly devTokenTtlSeconds: number;
   };
+  /**
+   * The audit trail of the requests the gateway refuses (HTTP 401/403), written through the subgraphs' own audit
+   * writer into the same chain when DATABASE_URL names a role holding the audit writer's privileges
+   * (AUDIT_WRITER_GRANTS), with the AUDIT_* settings read as the subgraphs read them. Without it the gateway's
+   * refusals are not in the trail, and it says so at start.
+   */
+  readonly audit: Config | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -114,7 +128,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     if (!audience) problems.push('AUTH_AUDIENCE: required when NODE_ENV=production');
   }
 
-  const config: GatewayConfig = {
+  const config: Omit<GatewayConfig, 'audit'> = {
     production,
     host: get('HOST') ?? '127.0.0.1',
     port: int('PORT', 4000, 0, 65535),
@@ -136,6 +150,17 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       devTokenTtlSeconds: int('DEV_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
     },
   };
+  let audit: Config | undefined;
+  if (get('DATABASE_URL')) {
+    try {
+      audit = loadConfig(env, { port: config.port, consentLedger: false });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const problem of error.problems) {
+        if (!problems.includes(problem)) problems.push(problem);
+      }
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return { ...config, audit };
 }

@@ -1,4 +1,11 @@
-import { checkedScalars, closeServer, createAuthenticator, type Logger, listen } from '@custos/subgraph/kit';
+import {
+  checkedScalars,
+  closeServer,
+  createAuditTrail,
+  createAuthenticator,
+  type Logger,
+  listen,
+} from '@custos/subgraph/kit';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import type { GatewayConfig } from './config.js';
 import type { EdgeContext } from './context.js';
@@ -20,6 +27,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** Where it listens, e.g. `http://127.0.0.1:4000` (GraphQL at `${url}/graphql`). */
   readonly url: string;
+  /** Stores every audit event (its refusals) accepted so far (tests). */
+  flushAudit(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,7 +41,15 @@ const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'sec-gpc', 'x-client-re
 /** Starts the federation gateway: Hive Gateway runtime behind our HTTP edge, listening on config.host:port. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
-  const authenticate = createAuthenticator({ config: { auth: config.auth, policyAllowAll: false } });
+  const identity = { config: { auth: config.auth, policyAllowAll: false } };
+  // Refused requests are audited by the runtime's identity plugin only: the direct path (direct.ts) hands a request
+  // it cannot authenticate to the runtime, which authenticates it again — one refusal, one count.
+  const authenticate = createAuthenticator(identity);
+  const audit = config.audit
+    ? await createAuditTrail(config.audit, config.audit.databaseUrl ?? '', 'gateway', logger)
+    : undefined;
+  if (!audit) logger.warn('no DATABASE_URL: requests the gateway refuses (401/403) are NOT audited');
+  const authenticateAudited = createAuthenticator({ ...identity, refusals: audit?.refusals });
   const learned = new LearnedPlans();
   // The direct path's own connections to the subgraphs (subgraph-client.ts), closed with the gateway.
   const clients = new SubgraphClients({}, logger);
@@ -62,7 +79,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // Custos' custom scalars with their rules: a value a subgraph would refuse is refused here, the same way.
     additionalResolvers: checkedScalars(),
     plugins: () => [
-      useIdentity(authenticate),
+      useIdentity(authenticateAudited),
       ...useQueryLimits(config.limits, config.production),
       useOperationName(),
       useDirectToSubgraph(options.supergraph, learned, clients),
@@ -83,10 +100,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const url = await listen(server, config.port, config.host);
   return {
     url,
+    flushAudit: async () => audit?.writer?.flush(),
     async close() {
       await closeServer(server);
       clients.close();
       await runtime.dispose();
+      audit?.refusals?.close();
+      await audit?.writer?.close();
     },
   };
 }

@@ -15,7 +15,9 @@ export function useIdentity(authenticate: Authenticator): GatewayPlugin<EdgeCont
   return {
     async onParams({ request, context, setResult }) {
       try {
-        principals.set(request, await authenticate((context as unknown as ServerContext).req));
+        // The gateway's request id (http.ts) for the audit event of a refusal.
+        const id = request.headers.get('x-request-id') ?? '';
+        principals.set(request, await authenticate((context as unknown as ServerContext).req, { id }));
       } catch (error) {
         // The kit's request errors carry their HTTP status in extensions.http, which the runtime answers with.
         if (error instanceof GraphQLError) setResult({ errors: [error] });

@@ -39,8 +39,12 @@ export interface App {
 /** Wires the subgraph: schema, Apollo Server, identity, per-request context, HTTP. No I/O until listen(). */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger, orm } = options;
-  const authenticate = createAuthenticator({ config, devJwks: options.devJwks });
   const auditTrail = await createAuditTrail(config, options.databaseUrl, 'custos', logger);
+  const authenticate = createAuthenticator({
+    config,
+    devJwks: options.devJwks,
+    refusals: auditTrail.refusals,
+  });
   const apollo = await createGraphQLServer<Context>(
     buildSchema(),
     logger,
@@ -50,7 +54,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
 
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
-    const principal = await authenticate(req);
+    const principal = await authenticate(req, request);
     return createRequestContext(
       {
         request,
@@ -102,6 +106,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await closeServer(server);
       await apollo.stop();
       // After the last request: everything it audited is written, and a last checkpoint.
+      auditTrail.refusals?.close();
       await auditTrail.writer?.close();
     },
   };

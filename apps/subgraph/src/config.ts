@@ -62,6 +62,17 @@ export interface Config {
     readonly waitMs: number;
     /** The audit log's own retention: batches older than this are removed (at start, and by audit:prune). */
     readonly retentionDays: number;
+    /**
+     * Tests only (CUSTOS_TEST_CRASH_AFTER_COMMIT=1): the process kills itself (SIGKILL) right after a mutation's
+     * commit, before its answer — the crash the audit outbox must survive. Refused in production.
+     */
+    readonly testCrashAfterCommit: boolean;
+    /** Keys the HMAC of client addresses in refusal events; development: a key made under dataDir. */
+    readonly hmacKey: string | undefined;
+    /** Refused requests are aggregated per window of this length … */
+    readonly refusalWindowSeconds: number;
+    /** … with at most this many distinct (kind, actor, purpose, reason) keys per window and process. */
+    readonly refusalKeys: number;
   };
   /**
    * Benchmarks only: every request is processed as the policy's unrestricted purpose (every row, field, operation),
@@ -232,7 +243,25 @@ export function loadConfig(
     flushMs: int('AUDIT_FLUSH_MS', 200, 10, 60_000),
     waitMs: int('AUDIT_WAIT_MS', 5_000, 100, 60_000),
     retentionDays: int('AUDIT_RETENTION_DAYS', 730, 1, 36_500),
+    testCrashAfterCommit: get('CUSTOS_TEST_CRASH_AFTER_COMMIT') === '1',
+    hmacKey: get('AUDIT_HMAC_KEY'),
+    refusalWindowSeconds: int('AUDIT_REFUSAL_WINDOW_SECONDS', 60, 1, 3600),
+    refusalKeys: int('AUDIT_REFUSAL_KEYS', 1000, 1, 100_000),
   };
+  if (audit.hmacKey !== undefined && audit.hmacKey.length < 32) {
+    problems.push('AUDIT_HMAC_KEY: must be at least 32 characters (a random secret)');
+  }
+  if (production && audit.hmacKey === undefined) {
+    problems.push(
+      "AUDIT_HMAC_KEY: required when NODE_ENV=production (keys the HMAC of refused clients' addresses)",
+    );
+  }
+  const crashRaw = get('CUSTOS_TEST_CRASH_AFTER_COMMIT');
+  if (crashRaw !== undefined && crashRaw !== '0' && crashRaw !== '1') {
+    problems.push('CUSTOS_TEST_CRASH_AFTER_COMMIT: must be 0 or 1');
+  } else if (crashRaw === '1' && production) {
+    problems.push('CUSTOS_TEST_CRASH_AFTER_COMMIT: tests only; refused in production');
+  }
 
   const allowAllRaw = get('CUSTOS_POLICY_ALLOW_ALL');
   if (allowAllRaw !== undefined && allowAllRaw !== '0' && allowAllRaw !== '1') {

@@ -146,7 +146,7 @@ describe('configuration', () => {
 
   it('refuses production without an identity provider, and never with the development issuer', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required[\s\S]*CONSENT_HMAC_KEY: required[\s\S]*CURSOR_KEYS: required[\s\S]*AUDIT_SIGNING_KEY: required/,
+      /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required[\s\S]*CONSENT_HMAC_KEY: required[\s\S]*CURSOR_KEYS: required[\s\S]*AUDIT_SIGNING_KEY: required[\s\S]*AUDIT_HMAC_KEY: required/,
     );
     expect(() => loadConfig({ CONSENT_HMAC_KEY: 'short' })).toThrow(
       /CONSENT_HMAC_KEY: must be at least 32 characters/,
@@ -180,6 +180,7 @@ describe('configuration', () => {
         CURSOR_KEYS: `k1:${'c'.repeat(32)}`,
         AUDIT_SIGNING_KEY:
           '-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIA==\\n-----END PRIVATE KEY-----',
+        AUDIT_HMAC_KEY: 'h'.repeat(32),
       }).auth.jwksUrl,
     ).toBe('http://127.0.0.1:9000/jwks.json');
   });
@@ -229,6 +230,42 @@ describe('configuration', () => {
     expect(() => loadConfig({ AUDIT_BUFFER_EVENTS: '0' })).toThrow(
       /AUDIT_BUFFER_EVENTS: must be a whole number/,
     );
+  });
+
+  it('bounds the refusal windows, keys the client hash with a real secret, and keeps the crash hook out of production', () => {
+    expect(loadConfig({}).audit).toMatchObject({
+      refusalWindowSeconds: 60,
+      refusalKeys: 1000,
+      hmacKey: undefined,
+      testCrashAfterCommit: false,
+    });
+    expect(loadConfig({ CUSTOS_TEST_CRASH_AFTER_COMMIT: '1' }).audit.testCrashAfterCommit).toBe(true);
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as { problems: string[] }).problems;
+      }
+    };
+    expect(
+      problems({
+        AUDIT_REFUSAL_WINDOW_SECONDS: '0',
+        AUDIT_REFUSAL_KEYS: '100001',
+        AUDIT_HMAC_KEY: 'short-secret-value',
+        CUSTOS_TEST_CRASH_AFTER_COMMIT: 'yes',
+      }),
+    ).toEqual([
+      'AUDIT_REFUSAL_WINDOW_SECONDS: must be a whole number from 1 to 3600',
+      'AUDIT_REFUSAL_KEYS: must be a whole number from 1 to 100000',
+      'AUDIT_HMAC_KEY: must be at least 32 characters (a random secret)',
+      'CUSTOS_TEST_CRASH_AFTER_COMMIT: must be 0 or 1',
+    ]);
+    expect(problems({ NODE_ENV: 'production', CUSTOS_TEST_CRASH_AFTER_COMMIT: '1' })).toContain(
+      'CUSTOS_TEST_CRASH_AFTER_COMMIT: tests only; refused in production',
+    );
+    // Never the value itself.
+    expect(JSON.stringify(problems({ AUDIT_HMAC_KEY: 'short-secret-value' }))).not.toContain('short-secret');
   });
 });
 

@@ -87,10 +87,10 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
   const orm = await createOrm({ url: config.databaseUrl, poolMax: config.dbPoolMax, model: TICKETS_MODEL });
   try {
     const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
-    const authenticate = createAuthenticator({ config, devJwks });
     const cursors = await loadCursorCodec(config);
-    // Its own events, in the same chain as Custos' (one per operation and subgraph).
+    // Its own events, in the same chain as Custos' (one per operation and subgraph), its refusals too.
     const audit = await createAuditTrail(config, config.databaseUrl, 'tickets', logger);
+    const authenticate = createAuthenticator({ config, devJwks, refusals: audit.refusals });
     const apollo = await createGraphQLServer<TicketsContext>(
       buildTicketsSchema(),
       logger,
@@ -104,7 +104,7 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
       maxBodyBytes: config.maxBodyBytes,
       async context(req, request) {
         return createRequestContext(
-          { request, principal: await authenticate(req), logger, cursors },
+          { request, principal: await authenticate(req, request), logger, cursors },
           orm,
           createTicketLoaders,
         );
@@ -125,6 +125,7 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
         stopping ??= (async () => {
           await closeServer(server);
           await apollo.stop();
+          audit.refusals?.close();
           await audit.writer?.close();
           await orm.close();
         })();

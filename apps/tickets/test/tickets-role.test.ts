@@ -47,6 +47,8 @@ const AUDIT_WRITER_NEEDS: Readonly<Record<string, readonly string[]>> = {
   audit_alert: ['SELECT (id)', 'INSERT'],
   audit_anchor: ['SELECT'],
   audit_chain: ['SELECT'],
+  // The outbox: any writer moves pending events into the chain, deleting each as it chains it.
+  audit_pending: ['SELECT', 'INSERT', 'DELETE'],
 };
 const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const;
 
@@ -278,6 +280,7 @@ describe('starting tickets on a role that could read contact', () => {
       AUDIT_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       // Production seals cursors only with configured keys.
       CURSOR_KEYS: `tickets:${randomBytes(32).toString('base64url')}`,
+      AUDIT_HMAC_KEY: 'h'.repeat(32),
       SEED_CONTACTS: '0',
     };
   };

@@ -56,14 +56,20 @@ export const AuditEventSchema = defineEntity({
     actorRoles: p.array().columnType('text[]'),
     purpose: p.string().length(32).nullable(),
     policyVersion: p.string().length(64),
-    operationType: p.enum(['query', 'mutation', 'public'] as const).columnType('varchar(16)'),
+    operationType: p.enum(['query', 'mutation', 'public', 'request'] as const).columnType('varchar(16)'),
     operationName: p.string().length(100).nullable(),
     rootFields: p.array().columnType('text[]'),
     requestId: p.string().length(100),
     gatewayRequestId: p.string().length(100).nullable(),
-    outcome: p.enum(['OK', 'PARTIAL', 'FORBIDDEN', 'ERROR'] as const).columnType('varchar(16)'),
+    outcome: p
+      .enum(['OK', 'PARTIAL', 'FORBIDDEN', 'ERROR', 'UNAUTHENTICATED'] as const)
+      .columnType('varchar(16)'),
     subjects: p.integer(),
     digest: p.string().columnType('char(64)'),
+    /** Aggregated refusals (HTTP 401/403): the rule that refused, how many, the last one's time. */
+    refusalReason: p.string().length(32).nullable(),
+    refusals: p.integer().nullable(),
+    lastRefusedAt: p.datetime(3).nullable(),
   },
 });
 export class AuditEvent extends AuditEventSchema.class {}
@@ -169,6 +175,24 @@ export const AuditAlertSchema = defineEntity({
 export class AuditAlert extends AuditAlertSchema.class {}
 AuditAlertSchema.setClass(AuditAlert);
 
+/**
+ * The outbox of mutations' events: inserted in the same transaction as the change (so that a committed change
+ * always has its event), moved into the chain and deleted by the audit writer in one transaction.
+ */
+export const AuditPendingSchema = defineEntity({
+  name: 'AuditPending',
+  tableName: 'audit_pending',
+  indexes: [{ name: 'audit_pending_created_at_idx', properties: ['createdAt', 'id'] }],
+  properties: {
+    id: p.uuid().primary(),
+    createdAt: p.datetime(3),
+    service: p.string().length(32),
+    event: p.json(),
+  },
+});
+export class AuditPending extends AuditPendingSchema.class {}
+AuditPendingSchema.setClass(AuditPending);
+
 /** Where retention cut the chain's oldest end: the rest verifies from this hash on. */
 export const AuditAnchorSchema = defineEntity({
   name: 'AuditAnchor',
@@ -208,4 +232,5 @@ export const AUDIT_ENTITIES = [
   AuditRule,
   AuditAlert,
   AuditAnchor,
+  AuditPending,
 ];

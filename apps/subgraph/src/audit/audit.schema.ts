@@ -55,8 +55,24 @@ const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent').implement({
     rootFields: t.exposeStringList('rootFields'),
     requestId: t.exposeString('requestId'),
     gatewayRequestId: t.exposeString('gatewayRequestId', { nullable: true }),
-    outcome: t.exposeString('outcome', { description: 'OK, PARTIAL, FORBIDDEN or ERROR.' }),
+    outcome: t.exposeString('outcome', {
+      description: 'OK, PARTIAL, FORBIDDEN, ERROR, or UNAUTHENTICATED (a request refused for its token).',
+    }),
     subjectCount: t.exposeInt('subjectCount'),
+    refusalReason: t.exposeString('refusalReason', {
+      nullable: true,
+      description:
+        'Refused requests (operationType request): the rule that refused them, e.g. PURPOSE_NOT_HELD, TOKEN_EXPIRED.',
+    }),
+    refusals: t.exposeInt('refusals', {
+      nullable: true,
+      description:
+        'Refused requests are aggregated per window: how many this event stands for (occurredAt is the first).',
+    }),
+    lastRefusedAt: t.exposeString('lastRefusedAt', {
+      nullable: true,
+      description: 'The last refusal counted.',
+    }),
     accesses: t.field({ type: [AuditAccessRef], resolve: (event) => event.accesses }),
   }),
 });

@@ -30,6 +30,10 @@ export interface AuditEventRow {
   readonly gatewayRequestId: string | null;
   readonly outcome: Outcome;
   readonly subjectCount: number;
+  /** Aggregated refused requests only (operationType `request`). */
+  readonly refusalReason: string | null;
+  readonly refusals: number | null;
+  readonly lastRefusedAt: string | null;
   accesses: AuditAccessRow[];
 }
 
@@ -45,7 +49,8 @@ const EVENT_COLUMNS = `e.id, ${isoTimestamp('e.occurred_at', 'occurredAt')}, e.s
   e.actor_roles as "actorRoles", e.purpose, e.policy_version as "policyVersion",
   e.operation_type as "operationType", e.operation_name as "operationName", e.root_fields as "rootFields",
   e.request_id as "requestId", e.gateway_request_id as "gatewayRequestId", e.outcome,
-  e.subjects as "subjectCount"`;
+  e.subjects as "subjectCount", e.refusal_reason as "refusalReason", e.refusals,
+  ${isoTimestamp('e.last_refused_at', 'lastRefusedAt')}`;
 
 /**
  * Audit events, newest first, by contact ("who saw this person's data, when, for what"), actor, purpose and

@@ -15,8 +15,9 @@ export interface AccessRecord {
   readonly subjects?: readonly string[];
 }
 
-export type OperationType = 'query' | 'mutation' | 'public';
-export type Outcome = 'OK' | 'PARTIAL' | 'FORBIDDEN' | 'ERROR';
+/** `request`: a request refused before any operation was read (HTTP 401/403). */
+export type OperationType = 'query' | 'mutation' | 'public' | 'request';
+export type Outcome = 'OK' | 'PARTIAL' | 'FORBIDDEN' | 'ERROR' | 'UNAUTHENTICATED';
 
 /** An audit event as stored (audit_event and its audit_access rows). */
 export interface EventRecord {
@@ -36,6 +37,13 @@ export interface EventRecord {
   readonly outcome: Outcome;
   readonly subjects: number;
   readonly accesses: readonly AccessRecord[];
+  /**
+   * Refused requests, aggregated (refusals.ts): the rule that refused them, how many this event stands for, and
+   * the last one's time (occurredAt is the first's). Absent on every other event, and then not in its digest.
+   */
+  readonly refusalReason?: string;
+  readonly refusals?: number;
+  readonly lastRefusedAt?: string;
 }
 
 export interface BatchRecord {

@@ -56,6 +56,8 @@ export interface ObservedEvent {
   readonly occurredAt: Date;
   readonly outcome: Outcome;
   readonly pseudonyms: readonly string[];
+  /** How many refusals an aggregated refusal event stands for (refusals.ts); 1 for any other event. */
+  readonly count?: number;
 }
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -171,8 +173,8 @@ export class Monitor {
   private rules: Rule[] = [];
   /** rule → actor → pseudonym → last seen (ms). */
   private readonly distinct = new Map<string, Map<string, Map<string, number>>>();
-  /** rule → actor → times of FORBIDDEN answers (ms). */
-  private readonly refusals = new Map<string, Map<string, number[]>>();
+  /** rule → actor → refusals (FORBIDDEN, UNAUTHENTICATED) by time: [ms, how many]. */
+  private readonly refusals = new Map<string, Map<string, [number, number][]>>();
   /** rule/actor/purpose → ms until which the rule does not fire again for them. */
   private readonly quiet = new Map<string, number>();
 
@@ -215,15 +217,18 @@ export class Monitor {
         this.quiet.set(key, now + params.minutes * 60_000);
       } else if (rule.kind === 'FORBIDDEN_REPEATED') {
         const params = rule.params as ForbiddenRepeatedParams;
-        if (event.outcome !== 'FORBIDDEN' || now < quietUntil) continue;
+        // Refused operations, and refused requests (aggregated per window: each counts as many as it stands for).
+        const refused = event.outcome === 'FORBIDDEN' || event.outcome === 'UNAUTHENTICATED';
+        if (!refused || now < quietUntil) continue;
         const byActor = mapOf(this.refusals, rule.id);
         const since = now - params.minutes * 60_000;
-        const times = (byActor.get(event.actorSub) ?? []).filter((at) => at >= since);
-        times.push(now);
+        const times = (byActor.get(event.actorSub) ?? []).filter(([at]) => at >= since);
+        times.push([now, event.count ?? 1]);
         byActor.set(event.actorSub, times);
-        if (times.length < params.limit) continue;
+        const total = times.reduce((sum, [, n]) => sum + n, 0);
+        if (total < params.limit) continue;
         alerts.push(
-          this.fire(rule, event, { refusals: times.length, limit: params.limit, minutes: params.minutes }),
+          this.fire(rule, event, { refusals: total, limit: params.limit, minutes: params.minutes }),
         );
         byActor.delete(event.actorSub);
         this.quiet.set(key, now + params.minutes * 60_000);

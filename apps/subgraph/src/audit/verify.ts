@@ -58,6 +58,9 @@ interface EventRow {
   outcome: Outcome;
   subjects: number;
   digest: string;
+  refusal_reason: string | null;
+  refusals: number | null;
+  last_refused_at: string | null;
 }
 
 interface AccessRow {
@@ -118,7 +121,8 @@ export async function verifyAuditLog(
     const eventRows = await run<EventRow>(
       `select id, batch_seq::text as batch_seq, idx, ${iso('occurred_at')} as occurred_at, service, actor_sub,
               actor_roles, purpose, policy_version, operation_type, operation_name, root_fields, request_id,
-              gateway_request_id, outcome, subjects, digest
+              gateway_request_id, outcome, subjects, digest, refusal_reason, refusals,
+              ${iso('last_refused_at')} as last_refused_at
          from audit_event e where e.batch_seq between $1 and $2 order by e.batch_seq, e.idx`,
       [first, last],
     );
@@ -189,6 +193,9 @@ export async function verifyAuditLog(
           outcome: row.outcome,
           subjects: row.subjects,
           accesses: accessesOf.get(row.id) ?? [],
+          ...(row.refusal_reason === null ? {} : { refusalReason: row.refusal_reason }),
+          ...(row.refusals === null ? {} : { refusals: row.refusals }),
+          ...(row.last_refused_at === null ? {} : { lastRefusedAt: row.last_refused_at }),
         };
         const digest = eventDigest(record);
         if (digest !== row.digest) return broken(seq, `event ${row.idx} of batch ${seq} was altered`);

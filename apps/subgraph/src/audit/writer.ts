@@ -6,6 +6,7 @@ import { isUuid } from '../shared/pagination.js';
 import { type AccessRecord, batchHash, type EventRecord, eventDigest, subjectSetDigest } from './chain.js';
 import type { CheckpointLog } from './checkpoints.js';
 import { type Alert, Monitor, parseRuleParams, type Rule, type RuleKind } from './monitor.js';
+import { fromPending, type PendingJson } from './outbox.js';
 import { fieldsOf, type SubjectAccess } from './recorder.js';
 
 /**
@@ -14,9 +15,14 @@ import { fieldsOf, type SubjectAccess } from './recorder.js';
  */
 export type AuditEventInput = Omit<
   EventRecord,
-  'id' | 'occurredAt' | 'service' | 'policyVersion' | 'subjects' | 'accesses'
+  'id' | 'occurredAt' | 'service' | 'policyVersion' | 'subjects' | 'accesses' | 'lastRefusedAt'
 > & {
+  /** Given only by the outbox (the pending row's id); otherwise the writer makes one. */
+  readonly id?: string;
+  /** Given only by the outbox (the service that inserted it); otherwise the writer's. */
+  readonly service?: string;
   readonly occurredAt: Date;
+  readonly lastRefusedAt?: Date;
   /** Contact id → what the operation did with it. */
   readonly subjects: ReadonlyMap<string, SubjectAccess>;
 };
@@ -37,6 +43,8 @@ export interface AuditWriterOptions {
   readonly waitMs?: number;
   readonly checkpoints?: CheckpointLog;
   readonly checkpointEveryMs?: number;
+  /** Tests only (CUSTOS_TEST_CRASH_AFTER_COMMIT; refused in production): SIGKILL after a mutation's commit. */
+  readonly crashAfterCommit?: boolean;
 }
 
 /** The buffer stayed full for the whole wait: the request must not be answered with data. */
@@ -49,6 +57,16 @@ export const CHAIN_LOCK = 7_201_124;
 const RULES_REFRESH_MS = 30_000;
 const PSEUDONYM_CACHE_MAX = 200_000;
 const KNOWN_SETS_MAX = 50_000;
+/** How often a writer looks for pending events another instance left behind (killed after its commit). */
+const PENDING_SWEEP_MS = 5_000;
+
+/** A link of the chain as stored: its events, place and hash, and the subject sets it stored first. */
+interface Link {
+  readonly prepared: Prepared[];
+  readonly seq: number;
+  readonly hash: string;
+  readonly newSets: Map<string, string[]>;
+}
 
 /** Subjects that got the same fields the same way in one event. */
 interface Group {
@@ -102,6 +120,12 @@ export class AuditWriter {
   private checkpointed: number | undefined;
   private failures = 0;
   private closed = false;
+  /** Asks to move pending events (audit_pending) into the chain: a drain is due while asked > drained. */
+  private pendingAsked = 1;
+  private pendingDrained = 0;
+  private readonly sweep: NodeJS.Timeout;
+  /** Sources that hold events back (the refusal windows): they hand them over on every flush and on close. */
+  private readonly beforeFlushing: (() => void)[] = [];
 
   constructor(private readonly options: AuditWriterOptions) {
     this.pool = new pg.Pool({ connectionString: options.url, max: 2 });
@@ -112,6 +136,45 @@ export class AuditWriter {
     this.flushMs = options.flushMs ?? 200;
     this.waitMs = options.waitMs ?? 5_000;
     this.checkpointEveryMs = options.checkpointEveryMs ?? 10_000;
+    // Events a killed instance committed and never chained: moved at start-up, and looked for now and then.
+    this.sweep = setInterval(() => this.sweepPending(), PENDING_SWEEP_MS);
+    this.sweep.unref();
+    setImmediate(() => this.sweepPending());
+  }
+
+  /**
+   * Looks for pending events: at once when the writer is idle, else with the batch already on its way (the sweep
+   * never moves a batch's time).
+   */
+  private sweepPending(): void {
+    if (this.closed) return;
+    this.pendingAsked += 1;
+    if (!this.timer && !this.running) this.kick();
+  }
+
+  /** Runs `fn` at the start of every flush and on close, while the writer still accepts events. */
+  beforeFlush(fn: () => void): void {
+    this.beforeFlushing.push(fn);
+  }
+
+  /** A transaction inserted into audit_pending and committed: chain it soon (within `flushMs`). */
+  pendingCommitted(): void {
+    if (this.closed) return;
+    this.pendingAsked += 1;
+    this.schedule();
+  }
+
+  private get pendingDue(): boolean {
+    return this.pendingAsked > this.pendingDrained;
+  }
+
+  /** The service whose events these are. */
+  get service(): string {
+    return this.options.service;
+  }
+
+  get crashAfterCommit(): boolean {
+    return this.options.crashAfterCommit === true;
   }
 
   /** Events accepted and not yet stored. */
@@ -151,7 +214,11 @@ export class AuditWriter {
    * Rejects when the database refuses.
    */
   async flush(): Promise<void> {
+    if (!this.closed) for (const fn of this.beforeFlushing) fn();
+    // Every pending event too, whoever committed it: what the officer reads next includes them.
+    this.pendingAsked += 1;
     while (
+      this.pendingDue ||
       this.buffer.length > 0 ||
       this.waiters.length > 0 ||
       this.pendingAlerts.length > 0 ||
@@ -170,7 +237,9 @@ export class AuditWriter {
   /** Writes what is buffered, a last checkpoint, and closes the connections. */
   async close(): Promise<void> {
     if (this.closed) return;
+    for (const fn of this.beforeFlushing) fn();
     this.closed = true;
+    clearInterval(this.sweep);
     if (this.timer) clearTimeout(this.timer);
     try {
       await this.flush();
@@ -224,7 +293,12 @@ export class AuditWriter {
       })
       .finally(() => {
         if (this.closed || this.running) return;
-        if (this.buffer.length > 0 || this.waiters.length > 0 || this.pendingAlerts.length > 0) {
+        if (
+          this.pendingDue ||
+          this.buffer.length > 0 ||
+          this.waiters.length > 0 ||
+          this.pendingAlerts.length > 0
+        ) {
           const backoff = this.failures === 0 ? 0 : Math.min(5_000, 100 * 2 ** this.failures);
           if (backoff === 0 && this.buffer.length >= this.batchMax) setImmediate(() => this.kick());
           else {
@@ -259,7 +333,7 @@ export class AuditWriter {
   /** Writes one batch: pseudonyms, chain link, events and accesses, in one transaction. */
   private async write(): Promise<void> {
     const events = this.buffer.slice(0, this.batchMax);
-    if (events.length === 0) {
+    if (events.length === 0 && !this.pendingDue) {
       if (this.pendingAlerts.length > 0) await this.writeAlerts();
       return;
     }
@@ -274,112 +348,38 @@ export class AuditWriter {
     }
   }
 
-  private async writeBatch(events: readonly AuditEventInput[]): Promise<void> {
+  private async writeBatch(buffered: readonly AuditEventInput[]): Promise<void> {
     const client = await this.pool.connect();
-    let stored: { prepared: Prepared[]; seq: number; hash: string };
+    const asked = this.pendingAsked;
+    let stored: Link | undefined;
+    let drained = true;
     try {
       await client.query('begin');
       await client.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-      if (!this.chain) {
-        this.chain = (await client.query<{ id: string }>('select id from audit_chain limit 1')).rows[0]?.id;
-      }
-      await this.loadPseudonyms(client, events);
-      if (Date.now() - this.rulesLoadedAt > RULES_REFRESH_MS) await this.loadRules(client);
-      // The head: the newest batch, or the anchor retention left when it removed every batch.
-      const { rows } = await client.query<{ seq: string; hash: string }>(
-        `select h.seq, h.hash from (select seq, hash from audit_batch union all select seq, hash from audit_anchor) h
-          order by h.seq desc limit 1`,
-      );
-      const seq = rows[0] ? Number(rows[0].seq) + 1 : 1;
-      const prevHash = rows[0]?.hash ?? null;
-      const prepared = events.map((event) => this.toRecord(event));
-      const records = prepared.map((p) => p.record);
-      const digests = records.map(eventDigest);
-      // Each distinct subject set once: not those this process already stored, nor twice in one batch.
-      const newSets = new Map<string, string[]>();
-      for (const { sets } of prepared) {
-        for (const [digest, subjects] of sets) if (!this.knownSets.has(digest)) newSets.set(digest, subjects);
-      }
-      const createdAt = new Date().toISOString();
-      const hash = batchHash({
-        seq,
-        service: this.options.service,
-        createdAt,
-        prevHash,
-        eventDigests: digests,
-      });
-      await client.query(
-        `insert into audit_batch (seq, service, events, created_at, prev_hash, hash) values ($1, $2, $3, $4, $5, $6)`,
-        [seq, this.options.service, records.length, createdAt, prevHash, hash],
-      );
-      await client.query(
-        `insert into audit_event (id, batch_seq, idx, occurred_at, service, actor_sub, actor_roles, purpose,
-           policy_version, operation_type, operation_name, root_fields, request_id, gateway_request_id, outcome,
-           subjects, digest)
-         select x.id, $2, x.idx, x.occurred_at, x.service, x.actor_sub, x.actor_roles, x.purpose, x.policy_version,
-           x.operation_type, x.operation_name, x.root_fields, x.request_id, x.gateway_request_id, x.outcome,
-           x.subjects, x.digest
-         from jsonb_to_recordset($1::jsonb) as x(id uuid, idx int, occurred_at timestamptz, service text,
-           actor_sub text, actor_roles text[], purpose text, policy_version text, operation_type text,
-           operation_name text, root_fields text[], request_id text, gateway_request_id text, outcome text,
-           subjects int, digest text)`,
-        [
-          JSON.stringify(
-            records.map((r, idx) => ({
-              id: r.id,
-              idx,
-              occurred_at: r.occurredAt,
-              service: r.service,
-              actor_sub: r.actorSub,
-              actor_roles: r.actorRoles,
-              purpose: r.purpose,
-              policy_version: r.policyVersion,
-              operation_type: r.operationType,
-              operation_name: r.operationName,
-              root_fields: r.rootFields,
-              request_id: r.requestId,
-              gateway_request_id: r.gatewayRequestId,
-              outcome: r.outcome,
-              subjects: r.subjects,
-              digest: digests[idx],
-            })),
-          ),
-          seq,
-        ],
-      );
-      if (newSets.size > 0) {
-        await client.query(
-          `insert into audit_subject_set (digest, subjects, created_at)
-           select x.digest, x.subjects, now() from jsonb_to_recordset($1::jsonb) as x(digest text, subjects uuid[])
-           on conflict (digest) do nothing`,
-          [JSON.stringify([...newSets].map(([digest, subjects]) => ({ digest, subjects })))],
+      // Pending events first (they are older), under the chain's lock: no other writer moves the same ones.
+      let events = buffered;
+      let moved: string[] = [];
+      if (this.pendingDue) {
+        const { rows: pending } = await client.query<{ id: string; service: string; event: PendingJson }>(
+          'select id, service, event from audit_pending order by created_at, id limit $1',
+          [this.batchMax],
         );
+        drained = pending.length < this.batchMax;
+        moved = pending.map((row) => row.id);
+        events = [...pending.map(fromPending), ...buffered];
       }
-      const accesses = records.flatMap((r) =>
-        r.accesses.map((a) => ({
-          event_id: r.id,
-          ordinal: a.ordinal,
-          channel: a.channel,
-          revealed: a.revealed,
-          redacted: a.redacted,
-          subject_set: a.subjectSet,
-        })),
-      );
-      if (accesses.length > 0) {
-        await client.query(
-          `insert into audit_access (event_id, ordinal, channel, revealed, redacted, subject_set)
-           select x.event_id, x.ordinal, x.channel, x.revealed, x.redacted, x.subject_set
-           from jsonb_to_recordset($1::jsonb) as x(event_id uuid, ordinal int, channel text, revealed text[],
-             redacted text[], subject_set text)`,
-          [JSON.stringify(accesses)],
-        );
+      if (events.length > 0) stored = await this.insertLink(client, events);
+      if (moved.length > 0) {
+        await client.query('delete from audit_pending where id = any($1::uuid[])', [moved]);
       }
       await this.insertAlerts(client, this.pendingAlerts);
       await client.query('commit');
       this.pendingAlerts = [];
-      if (this.knownSets.size + newSets.size > KNOWN_SETS_MAX) this.knownSets.clear();
-      for (const digest of newSets.keys()) this.knownSets.add(digest);
-      stored = { prepared, seq, hash };
+      if (stored) {
+        const sets = stored.newSets;
+        if (this.knownSets.size + sets.size > KNOWN_SETS_MAX) this.knownSets.clear();
+        for (const digest of sets.keys()) this.knownSets.add(digest);
+      }
     } catch (error) {
       await client.query('rollback').catch(() => {});
       // A set this process believes stored may have been removed since (retention): send every set next time.
@@ -388,11 +388,115 @@ export class AuditWriter {
     } finally {
       client.release();
     }
-    this.buffer.splice(0, events.length);
+    if (drained && this.pendingDrained < asked) this.pendingDrained = asked;
+    this.buffer.splice(0, buffered.length);
+    if (!stored) return;
     this.head = { seq: stored.seq, hash: stored.hash };
     this.admitWaiters();
     this.observe(stored.prepared);
     await this.checkpoint(false);
+  }
+
+  /** One link of the chain: the batch, its events, subject sets and accesses (in the caller's transaction). */
+  private async insertLink(client: pg.PoolClient, events: readonly AuditEventInput[]): Promise<Link> {
+    if (!this.chain) {
+      this.chain = (await client.query<{ id: string }>('select id from audit_chain limit 1')).rows[0]?.id;
+    }
+    await this.loadPseudonyms(client, events);
+    if (Date.now() - this.rulesLoadedAt > RULES_REFRESH_MS) await this.loadRules(client);
+    // The head: the newest batch, or the anchor retention left when it removed every batch.
+    const { rows } = await client.query<{ seq: string; hash: string }>(
+      `select h.seq, h.hash from (select seq, hash from audit_batch union all select seq, hash from audit_anchor) h
+          order by h.seq desc limit 1`,
+    );
+    const seq = rows[0] ? Number(rows[0].seq) + 1 : 1;
+    const prevHash = rows[0]?.hash ?? null;
+    const prepared = events.map((event) => this.toRecord(event));
+    const records = prepared.map((p) => p.record);
+    const digests = records.map(eventDigest);
+    // Each distinct subject set once: not those this process already stored, nor twice in one batch.
+    const newSets = new Map<string, string[]>();
+    for (const { sets } of prepared) {
+      for (const [digest, subjects] of sets) if (!this.knownSets.has(digest)) newSets.set(digest, subjects);
+    }
+    const createdAt = new Date().toISOString();
+    const hash = batchHash({
+      seq,
+      service: this.options.service,
+      createdAt,
+      prevHash,
+      eventDigests: digests,
+    });
+    await client.query(
+      `insert into audit_batch (seq, service, events, created_at, prev_hash, hash) values ($1, $2, $3, $4, $5, $6)`,
+      [seq, this.options.service, records.length, createdAt, prevHash, hash],
+    );
+    await client.query(
+      `insert into audit_event (id, batch_seq, idx, occurred_at, service, actor_sub, actor_roles, purpose,
+           policy_version, operation_type, operation_name, root_fields, request_id, gateway_request_id, outcome,
+           subjects, digest, refusal_reason, refusals, last_refused_at)
+         select x.id, $2, x.idx, x.occurred_at, x.service, x.actor_sub, x.actor_roles, x.purpose, x.policy_version,
+           x.operation_type, x.operation_name, x.root_fields, x.request_id, x.gateway_request_id, x.outcome,
+           x.subjects, x.digest, x.refusal_reason, x.refusals, x.last_refused_at
+         from jsonb_to_recordset($1::jsonb) as x(id uuid, idx int, occurred_at timestamptz, service text,
+           actor_sub text, actor_roles text[], purpose text, policy_version text, operation_type text,
+           operation_name text, root_fields text[], request_id text, gateway_request_id text, outcome text,
+           subjects int, digest text, refusal_reason text, refusals int, last_refused_at timestamptz)`,
+      [
+        JSON.stringify(
+          records.map((r, idx) => ({
+            id: r.id,
+            idx,
+            occurred_at: r.occurredAt,
+            service: r.service,
+            actor_sub: r.actorSub,
+            actor_roles: r.actorRoles,
+            purpose: r.purpose,
+            policy_version: r.policyVersion,
+            operation_type: r.operationType,
+            operation_name: r.operationName,
+            root_fields: r.rootFields,
+            request_id: r.requestId,
+            gateway_request_id: r.gatewayRequestId,
+            outcome: r.outcome,
+            subjects: r.subjects,
+            digest: digests[idx],
+            refusal_reason: r.refusalReason ?? null,
+            refusals: r.refusals ?? null,
+            last_refused_at: r.lastRefusedAt ?? null,
+          })),
+        ),
+        seq,
+      ],
+    );
+    if (newSets.size > 0) {
+      await client.query(
+        `insert into audit_subject_set (digest, subjects, created_at)
+           select x.digest, x.subjects, now() from jsonb_to_recordset($1::jsonb) as x(digest text, subjects uuid[])
+           on conflict (digest) do nothing`,
+        [JSON.stringify([...newSets].map(([digest, subjects]) => ({ digest, subjects })))],
+      );
+    }
+    const accesses = records.flatMap((r) =>
+      r.accesses.map((a) => ({
+        event_id: r.id,
+        ordinal: a.ordinal,
+        channel: a.channel,
+        revealed: a.revealed,
+        redacted: a.redacted,
+        subject_set: a.subjectSet,
+      })),
+    );
+    if (accesses.length > 0) {
+      await client.query(
+        `insert into audit_access (event_id, ordinal, channel, revealed, redacted, subject_set)
+           select x.event_id, x.ordinal, x.channel, x.revealed, x.redacted, x.subject_set
+           from jsonb_to_recordset($1::jsonb) as x(event_id uuid, ordinal int, channel text, revealed text[],
+             redacted text[], subject_set text)`,
+        [JSON.stringify(accesses)],
+      );
+    }
+    return { prepared, seq, hash, newSets };
   }
 
   private async writeAlerts(): Promise<void> {
@@ -415,6 +519,7 @@ export class AuditWriter {
         occurredAt: new Date(r.occurredAt),
         outcome: r.outcome,
         pseudonyms: sets.length === 1 ? sets[0]![1] : sets.flatMap(([, subjects]) => subjects),
+        count: r.refusals ?? 1,
       });
       for (const alert of alerts) {
         this.options.logger.warn({ rule: alert.ruleId, kind: alert.kind }, 'audit monitoring rule fired');
@@ -538,9 +643,9 @@ export class AuditWriter {
       };
     });
     const record: EventRecord = {
-      id: randomUUID(),
+      id: event.id ?? randomUUID(),
       occurredAt: event.occurredAt.toISOString(),
-      service: this.options.service,
+      service: event.service ?? this.options.service,
       actorSub: event.actorSub.slice(0, 200),
       actorRoles: event.actorRoles,
       purpose: event.purpose,
@@ -553,6 +658,13 @@ export class AuditWriter {
       outcome: event.outcome,
       subjects,
       accesses,
+      ...(event.refusals === undefined
+        ? {}
+        : {
+            refusalReason: event.refusalReason,
+            refusals: event.refusals,
+            lastRefusedAt: (event.lastRefusedAt ?? event.occurredAt).toISOString(),
+          }),
     };
     return { record, sets };
   }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { unrestrictedPurpose } from '@custos/policy';
 import type { JSONWebKeySet } from 'jose';
+import type { RefusalLog, RefusedRequest } from '../audit/refusals.js';
 import type { Config } from '../config.js';
 import { ForbiddenError, requestError, UnauthenticatedError } from '../shared/errors.js';
 import { createTokenVerifier, type Principal } from './verify.js';
@@ -10,7 +11,8 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-export type Authenticator = (req: IncomingMessage) => Promise<Principal>;
+/** `request`: the ids the HTTP layer gave the request, for the audit event of a refusal. */
+export type Authenticator = (req: IncomingMessage, request?: RefusedRequest) => Promise<Principal>;
 
 /**
  * The caller of a request: a verified token and a purpose its roles may declare, or a request-level
@@ -19,6 +21,8 @@ export type Authenticator = (req: IncomingMessage) => Promise<Principal>;
 export function createAuthenticator(options: {
   readonly config: Pick<Config, 'auth' | 'policyAllowAll'>;
   readonly devJwks?: JSONWebKeySet | undefined;
+  /** Where refusals are audited (aggregated); none when auditing is off. */
+  readonly refusals?: RefusalLog | undefined;
 }): Authenticator {
   const { config } = options;
   const verify = createTokenVerifier({
@@ -31,13 +35,16 @@ export function createAuthenticator(options: {
   if (config.policyAllowAll && !allowAllPurpose) {
     throw new Error('CUSTOS_POLICY_ALLOW_ALL needs a purpose that sees everything, and the policy has none');
   }
-  return async (req) => {
+  return async (req, request) => {
     try {
       const verified = await verify(header(req, 'authorization'), header(req, 'x-purpose'));
       // Benchmarks only (refused in production by config): the policy replaced by allow-all.
       return allowAllPurpose ? { ...verified, purpose: allowAllPurpose } : verified;
     } catch (error) {
-      if (error instanceof UnauthenticatedError || error instanceof ForbiddenError) throw requestError(error);
+      if (error instanceof UnauthenticatedError || error instanceof ForbiddenError) {
+        options.refusals?.record(req, error, request);
+        throw requestError(error);
+      }
       throw error;
     }
   };

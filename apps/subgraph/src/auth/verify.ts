@@ -47,9 +47,9 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization.trim())
       : null;
     if (!match?.[1]) {
-      throw new UnauthenticatedError(
-        authorization ? 'Authorization header must be "Bearer <JWT>"' : 'Authorization header is required',
-      );
+      throw authorization
+        ? new UnauthenticatedError('Authorization header must be "Bearer <JWT>"', 'TOKEN_MALFORMED')
+        : new UnauthenticatedError('Authorization header is required', 'TOKEN_MISSING');
     }
     const token = match[1];
     let payload = cache.get(token);
@@ -63,16 +63,17 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
         }));
       } catch (error) {
-        throw new UnauthenticatedError(describeJoseError(error));
+        const { message, reason } = describeJoseError(error);
+        throw new UnauthenticatedError(message, reason);
       }
       cache.set(token, payload);
     }
     const sub = payload.sub;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) {
-      throw new UnauthenticatedError('token subject (sub) must be a non-empty string');
+      throw new UnauthenticatedError('token subject (sub) must be a non-empty string', 'TOKEN_SUBJECT');
     }
     if (!Array.isArray(payload.roles))
-      throw new UnauthenticatedError('token roles claim must be an array of strings');
+      throw new UnauthenticatedError('token roles claim must be an array of strings', 'TOKEN_ROLES');
     const roles = knownRoles(payload.roles);
     const decision = mayDeclarePurpose(roles, purposeHeader);
     if (!decision.allowed) {
@@ -81,7 +82,11 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         PURPOSE_UNKNOWN: 'X-Purpose is not a known purpose',
         PURPOSE_NOT_HELD: 'X-Purpose is not a purpose your roles may declare',
       } as const;
-      throw new ForbiddenError(messages[decision.reason]);
+      throw new ForbiddenError(messages[decision.reason], decision.reason, {
+        sub,
+        roles,
+        purpose: decision.reason === 'PURPOSE_NOT_HELD' ? (purposeHeader ?? null) : null,
+      });
     }
     return { sub, roles, purpose: decision.purpose };
   };
@@ -119,17 +124,25 @@ export class VerifiedTokenCache {
   }
 }
 
-/** A short reason for the 401, naming the rule that failed; never the token or its claims' values. */
-function describeJoseError(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'token has expired';
+/**
+ * A short reason for the 401, naming the rule that failed, and its code for the audit trail; never the token or
+ * its claims' values.
+ */
+function describeJoseError(error: unknown): { message: string; reason: string } {
+  const said = (message: string, reason: string) => ({ message, reason });
+  if (error instanceof joseErrors.JWTExpired) return said('token has expired', 'TOKEN_EXPIRED');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf') return 'token is not valid yet';
-    if (error.claim === 'iss') return 'token issuer is not accepted';
-    if (error.claim === 'aud') return 'token audience is not accepted';
-    return `token claim ${error.claim} is missing or invalid`;
+    if (error.claim === 'nbf') return said('token is not valid yet', 'TOKEN_NOT_YET_VALID');
+    if (error.claim === 'iss') return said('token issuer is not accepted', 'TOKEN_ISSUER');
+    if (error.claim === 'aud') return said('token audience is not accepted', 'TOKEN_AUDIENCE');
+    return said(`token claim ${error.claim} is missing or invalid`, 'TOKEN_CLAIM');
   }
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token signing key is not known';
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
-  return 'token is malformed or could not be verified';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed)
+    return said('token algorithm is not accepted', 'TOKEN_ALGORITHM');
+  if (error instanceof joseErrors.JWKSNoMatchingKey)
+    return said('token signing key is not known', 'TOKEN_KEY_UNKNOWN');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return said('token signature is invalid', 'TOKEN_SIGNATURE');
+  }
+  return said('token is malformed or could not be verified', 'TOKEN_INVALID');
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ConsentStatus, GPC_REFUSED_PURPOSES, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AuditUnavailable, type AuditWriter } from '../audit/writer.js';
+import { enqueueAuditEvent } from '../audit/outbox.js';
+import type { AuditWriter } from '../audit/writer.js';
 import type { Secrets } from '../context.js';
 import { BodyTooLarge, errorBody, readBody, sendJson } from '../http/respond.js';
 import type { Logger } from '../logger.js';
@@ -133,45 +134,40 @@ export function publicConsentRoute(options: {
         hmacKey: options.secrets.consentHmacKey,
         now,
       };
-      for (const { id } of contacts) {
-        if (!(form.status === 'GRANTED' && (refused as string[]).includes(form.purpose))) {
-          await appendConsentEvent(em, { ...form, contactId: id }, recorder);
-        }
-        for (const purpose of refused) {
-          await appendConsentEvent(
-            em,
-            { contactId: id, purpose, status: 'DENIED', method: 'GPC', evidence },
-            recorder,
-          );
-        }
-      }
-      if (contacts.length > 0 && options.audit) {
-        const pending = options.audit.submit({
-          occurredAt: now,
-          actorSub: DATA_SUBJECT,
-          actorRoles: [],
-          purpose: null,
-          operationType: 'public',
-          operationName: gpc ? 'publicConsent+GPC' : 'publicConsent',
-          rootFields: ['POST /public/consent'],
-          requestId: String(res.getHeader('x-request-id') ?? ''),
-          gatewayRequestId: null,
-          outcome: 'OK',
-          subjects: new Map(
-            contacts.map(({ id }) => [id, { channel: 'MUTATION', revealed: 0, redacted: 0 }]),
-          ),
-        });
-        // Nothing is revealed to the caller, and the consent ledger itself holds the events: a full audit buffer
-        // delays the answer (back-pressure) and, if it stays full, is logged loudly rather than refused.
-        if (pending) {
-          await pending.catch((error: unknown) => {
-            if (!(error instanceof AuditUnavailable)) throw error;
-            options.logger.error(
-              'audit trail unavailable: a public consent was recorded without its audit event',
+      // The consents and their audit event commit together (the audit outbox): a recorded consent always has
+      // its event, whatever happens to the process after the commit.
+      await em.transactional(async (tx) => {
+        for (const { id } of contacts) {
+          if (!(form.status === 'GRANTED' && (refused as string[]).includes(form.purpose))) {
+            await appendConsentEvent(tx, { ...form, contactId: id }, recorder);
+          }
+          for (const purpose of refused) {
+            await appendConsentEvent(
+              tx,
+              { contactId: id, purpose, status: 'DENIED', method: 'GPC', evidence },
+              recorder,
             );
+          }
+        }
+        if (contacts.length > 0 && options.audit) {
+          await enqueueAuditEvent((sql, params) => query(tx, sql, params), options.audit.service, {
+            occurredAt: now,
+            actorSub: DATA_SUBJECT,
+            actorRoles: [],
+            purpose: null,
+            operationType: 'public',
+            operationName: gpc ? 'publicConsent+GPC' : 'publicConsent',
+            rootFields: ['POST /public/consent'],
+            requestId: String(res.getHeader('x-request-id') ?? ''),
+            gatewayRequestId: null,
+            outcome: 'OK',
+            subjects: new Map(
+              contacts.map(({ id }) => [id, { channel: 'MUTATION', revealed: 0, redacted: 0 }]),
+            ),
           });
         }
-      }
+      });
+      if (contacts.length > 0) options.audit?.pendingCommitted();
       sendJson(res, 202, { status: 'accepted' });
       return 202;
     } catch (error) {

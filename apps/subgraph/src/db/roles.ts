@@ -63,6 +63,8 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     audit_alert: ['SELECT', 'INSERT', 'UPDATE'],
     // Retention is the owner's (it alone may remove the chain's oldest end); the services read the anchor.
     audit_anchor: READ_ONLY,
+    // The outbox of mutations' events: inserted with the change, moved into the chain (and deleted) by the writer.
+    audit_pending: ['SELECT', 'INSERT', 'DELETE'],
     audit_chain: READ_ONLY,
     // The services read the ledger to answer /readyz; only the owner migrates.
     mikro_orm_migrations: READ_ONLY,
@@ -72,7 +74,8 @@ export const CUSTOS_GRANTS: SchemaGrants = {
 /**
  * What the audit writer (audit/writer.ts) needs of the trail, and all a service that only writes it (apps/tickets)
  * may do in Custos' schema: read the chain's head and the monitoring rules, append batches, events, accesses,
- * subject sets and alerts, and add pseudonyms. Never UPDATE or DELETE: it erases nobody.
+ * subject sets and alerts, and add pseudonyms; move pending events (audit_pending) into the chain. Never UPDATE,
+ * and DELETE only of a pending event it has just chained: it erases nobody.
  */
 const AUDIT_WRITER: Readonly<Record<string, readonly TablePrivilege[]>> = {
   audit_batch: APPEND_ONLY,
@@ -85,6 +88,8 @@ const AUDIT_WRITER: Readonly<Record<string, readonly TablePrivilege[]>> = {
   audit_alert: ['SELECT (id)', 'INSERT'],
   audit_anchor: READ_ONLY,
   audit_chain: READ_ONLY,
+  // The outbox of mutations' events: any writer moves what is pending into the chain, deleting it there.
+  audit_pending: ['SELECT', 'INSERT', 'DELETE'],
 };
 
 /**

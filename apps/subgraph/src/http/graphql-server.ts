@@ -8,7 +8,7 @@ import {
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { auditPlugin } from '../audit/plugin.js';
 import type { AuditWriter } from '../audit/writer.js';
-import type { RequestContext } from '../context.js';
+import type { DataContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../shared/errors.js';
 import {
@@ -117,7 +117,7 @@ export function formatError(logger: Logger, production = false, schema?: GraphQL
   };
 }
 
-export async function createGraphQLServer<C extends RequestContext>(
+export async function createGraphQLServer<C extends DataContext<unknown>>(
   schema: GraphQLSchema,
   logger: Logger,
   production: boolean,

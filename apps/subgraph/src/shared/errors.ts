@@ -41,12 +41,35 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** Who a request-level refusal (HTTP 403) turned away: a verified token whose roles do not hold the purpose. */
+export interface RefusedCaller {
+  readonly sub: string;
+  readonly roles: readonly string[];
+  /** The declared purpose when it is a known one (an unknown header value is never kept). */
+  readonly purpose: string | null;
+}
+
 export class ForbiddenError extends DomainError {
   readonly code = 'FORBIDDEN';
+  constructor(
+    message: string,
+    /** The rule that refused, as a code for the audit trail (e.g. PURPOSE_NOT_HELD). */
+    readonly reason = 'OPERATION_NOT_ALLOWED',
+    readonly caller?: RefusedCaller,
+  ) {
+    super(message);
+  }
 }
 
 export class UnauthenticatedError extends DomainError {
   readonly code = 'UNAUTHENTICATED';
+  constructor(
+    message: string,
+    /** The rule that refused, as a code for the audit trail (e.g. TOKEN_EXPIRED). */
+    readonly reason = 'TOKEN_INVALID',
+  ) {
+    super(message);
+  }
 }
 
 const HTTP_STATUS: Record<DomainError['code'], number | undefined> = {

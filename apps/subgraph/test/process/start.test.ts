@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded.js';
+import { type StartedProcess, startBuiltProcess } from '../support/process.js';
 
 /**
  * `npm start` as a user runs it: the built subgraph in its own process, no DATABASE_URL (so the embedded
@@ -31,30 +32,8 @@ function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, CUSTOS_DATA_DIR: dataDir, LOG_LEVEL: 'info', CUSTOS_BANNER: '0', ...extra };
 }
 
-async function startProcess(port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [main], {
-    env: baseEnv({ PORT: String(port), SEED_CONTACTS: '25' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`subgraph exited early (${child.exitCode}):\n${output}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (ready === 200) return { child, output: () => output };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`subgraph did not become ready:\n${output}`);
+function startProcess(port: number): Promise<StartedProcess> {
+  return startBuiltProcess(main, baseEnv({ PORT: String(port), SEED_CONTACTS: '25' }), port);
 }
 
 function exited(child: ChildProcess): Promise<number | null> {

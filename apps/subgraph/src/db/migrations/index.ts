@@ -8,6 +8,7 @@ import { Migration20261124000000AuditTrail } from './Migration20261124000000Audi
 import { Migration20261124010000AuditRetention } from './Migration20261124010000AuditRetention.js';
 import { Migration20261124020000AuditSubjectSets } from './Migration20261124020000AuditSubjectSets.js';
 import { Migration20261124030000AuditChainId } from './Migration20261124030000AuditChainId.js';
+import { Migration20261206000000AuditOutbox } from './Migration20261206000000AuditOutbox.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -25,4 +26,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261124010000AuditRetention', class: Migration20261124010000AuditRetention },
   { name: 'Migration20261124020000AuditSubjectSets', class: Migration20261124020000AuditSubjectSets },
   { name: 'Migration20261124030000AuditChainId', class: Migration20261124030000AuditChainId },
+  { name: 'Migration20261206000000AuditOutbox', class: Migration20261206000000AuditOutbox },
 ];

@@ -1,0 +1,168 @@
+import { type ChildProcess, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadOrCreateDevKeys, signDevToken } from '../../src/auth/dev-keys.js';
+import { freePort } from '../../src/db/embedded.js';
+import { dropRoles, provisionDatabase, withDatabase } from '../../src/db/roles.js';
+import { startBuiltProcess } from '../support/process.js';
+
+/**
+ * A committed change always has its audit event, even when the process dies right after the commit: the built
+ * subgraph, in its own process, runs a mutation and is SIGKILLed between the commit and the answer (the test-only
+ * CUSTOS_TEST_CRASH_AFTER_COMMIT, refused in production). After a restart the event is in the chain exactly once,
+ * and `npm run audit:verify` finds the chain valid.
+ */
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const main = path.join(root, 'apps/subgraph/dist/main.js');
+const verifyCli = path.join(root, 'apps/subgraph/dist/cli/verify-audit.js');
+
+const name = `custos_t_${randomBytes(6).toString('hex')}`;
+const roles = { owner: `${name}_owner`, app: `${name}_app` };
+let urls: { ownerUrl: string; appUrl: string };
+let dataDir: string;
+let db: pg.Pool;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(main)) throw new Error('apps/subgraph is not built: run `npm test` (it builds first)');
+  urls = await provisionDatabase(inject('adminUrl'), name, roles, {
+    owner: randomBytes(18).toString('base64url'),
+    app: randomBytes(18).toString('base64url'),
+  });
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'custos-crash-'));
+  db = new pg.Pool({ connectionString: withDatabase(inject('adminUrl'), name), max: 2 });
+  db.on('error', () => {});
+});
+
+afterAll(async () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await db?.end();
+  const admin = new pg.Client({ connectionString: inject('adminUrl') });
+  await admin.connect();
+  await admin.query(`drop database if exists "${name}" with (force)`);
+  await admin.end();
+  await dropRoles(inject('adminUrl'), roles);
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+function env(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _db, DATABASE_OWNER_URL: _owner, NODE_ENV: _env, ...inherited } = process.env;
+  return {
+    ...inherited,
+    DATABASE_URL: urls.appUrl,
+    DATABASE_OWNER_URL: urls.ownerUrl,
+    CUSTOS_DATA_DIR: dataDir,
+    CUSTOS_BANNER: '0',
+    LOG_LEVEL: 'warn',
+    SEED_CONTACTS: '5',
+    ...extra,
+  };
+}
+
+async function startProcess(port: number, extra: Record<string, string> = {}): Promise<ChildProcess> {
+  const { child } = await startBuiltProcess(main, env({ PORT: String(port), ...extra }), port);
+  children.push(child);
+  return child;
+}
+
+function ended(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+const sql = async <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
+  (await db.query<T>(text, params)).rows;
+
+/** The chained events of the operation, with the contacts (by id) their accesses name. */
+const eventsOf = (operationName: string) =>
+  sql<{ id: string; outcome: string; operation_type: string; actor_sub: string; contacts: string[] }>(
+    `select e.id, e.outcome, e.operation_type, e.actor_sub,
+            array(select s.contact_id::text from audit_access a join audit_subject_set ss on ss.digest = a.subject_set
+                    cross join unnest(ss.subjects) as p(pseudonym) join audit_subject s on s.pseudonym = p.pseudonym
+                   where a.event_id = e.id) as contacts
+       from audit_event e where e.operation_name = $1`,
+    [operationName],
+  );
+
+describe('a mutation whose process is killed right after its commit', () => {
+  it('keeps its event: chained exactly once after a restart, and the chain verifies', async () => {
+    const port = await freePort();
+    const crashing = await startProcess(port, { CUSTOS_TEST_CRASH_AFTER_COMMIT: '1' });
+    const [contact] = await sql<{ id: string; full_name: string }>(
+      'select id, full_name from contact order by id limit 1',
+    );
+    expect(contact).toBeDefined();
+    const newName = `Renamed ${randomBytes(4).toString('hex')}`;
+    const token = await signDevToken(await loadOrCreateDevKeys(dataDir), {
+      sub: 'crash-tester',
+      roles: ['support_agent'],
+      ttlSeconds: 600,
+    });
+    const answer = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-purpose': 'customer_support',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        query:
+          'mutation CrashRename($id: ID!, $name: String!) { updateContact(id: $id, input: { fullName: $name }) { id } }',
+        variables: { id: contact!.id, name: newName },
+      }),
+    }).then(
+      (r) => r.status,
+      () => 'no answer',
+    );
+    // Killed after the commit, before the answer.
+    expect(answer).toBe('no answer');
+    expect(await ended(crashing)).toEqual({ code: null, signal: 'SIGKILL' });
+    const [changed] = await sql<{ full_name: string }>('select full_name from contact where id = $1', [
+      contact!.id,
+    ]);
+    expect(changed!.full_name).toBe(newName);
+    // Its event committed with it, in the outbox; nothing chained it yet.
+    expect(await sql('select id from audit_pending')).toHaveLength(1);
+    expect(await eventsOf('CrashRename')).toEqual([]);
+
+    // A restart (no crash hook) chains what the killed process left.
+    const restarted = await startProcess(port);
+    const deadline = Date.now() + 20_000;
+    while ((await eventsOf('CrashRename')).length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const events = await eventsOf('CrashRename');
+    expect(events).toEqual([
+      {
+        id: expect.any(String),
+        outcome: 'OK',
+        operation_type: 'mutation',
+        actor_sub: 'crash-tester',
+        contacts: [contact!.id],
+      },
+    ]);
+    expect(await sql('select id from audit_pending')).toEqual([]);
+    restarted.kill('SIGTERM');
+    expect(await ended(restarted)).toEqual({ code: 0, signal: null });
+
+    const verified = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, [verifyCli], { env: env({}), timeout: 60_000 }, (error, stdout) =>
+        resolve({ code: error ? (error.code as number) : 0, stdout }),
+      );
+    });
+    expect(verified.stdout).toMatch(/audit trail: VALID/);
+    expect(verified.code).toBe(0);
+    // Still once after the restart's own shutdown flush and a verification.
+    expect(await eventsOf('CrashRename')).toHaveLength(1);
+  });
+});
