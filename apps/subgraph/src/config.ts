@@ -110,6 +110,8 @@ export function loadConfig(
   defaults: {
     readonly port?: number /** Services without a consent ledger (tickets) need no key. */;
     readonly consentLedger?: boolean;
+    /** Services that serve no list (the gateway's audit of refusals) need no cursor keys. */
+    readonly cursors?: boolean;
   } = {},
 ): Config {
   const problems: string[] = [];
@@ -214,7 +216,7 @@ export function loadConfig(
     const parsed = parseCursorKeys(cursorKeysRaw);
     problems.push(...parsed.problems);
     cursorKeys = parsed.keys;
-  } else if (production) {
+  } else if (production && defaults.cursors !== false) {
     problems.push('CURSOR_KEYS: required when NODE_ENV=production (seals the cursors of every list)');
   }
 
