@@ -28,6 +28,10 @@
 // like the enforcement variants. Both have their SQL statements per request counted (the writer held back so that
 // only the request path is seen), and after each page size's rounds the audit events stored for audit-on's rounds
 // are counted against the requests they answered: the writer must keep up and lose nothing.
+//
+// Cursor section (servers cursors-none and cursors-sealed): the same subgraph as deployed (production), the same
+// page, once selecting no cursor and once selecting every edge's cursor and the end cursor — each one sealed with
+// AES-256-GCM for its list and purpose, and its row noted for the audit trail: what opaque cursors cost.
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -74,6 +78,8 @@ const SERVER_NAMES = [
   'consent-marketing',
   'audit-off',
   'audit-on',
+  'cursors-none',
+  'cursors-sealed',
   'change-before',
   'change-after',
 ];
@@ -98,6 +104,11 @@ const CONSENT_GOAL = 0.8;
 const AUDIT_PAIR = ['audit-off', 'audit-on'];
 const AUDIT_GOAL = 0.9;
 /**
+ * The cursor section's pair: the same page without cursors and with every cursor sealed (opaque to clients,
+ * bound to list and purpose). Reported, no goal: the cost is paid only by queries that select cursors.
+ */
+const CURSOR_PAIR = ['cursors-none', 'cursors-sealed'];
+/**
  * The change section's pair: the subgraph built from an earlier checkout (BENCH_BASELINE_DIR, its own database
  * seeded by its own seed CLI) against this one, the same query, measured side by side: what a change costs.
  */
@@ -121,6 +132,8 @@ const RUN_ORDER = [
   'custos-allow-all',
   'audit-off',
   'audit-on',
+  'cursors-none',
+  'cursors-sealed',
   'postgraphile',
   'bare',
 ];
@@ -515,6 +528,11 @@ const CUSTOS_QUERY =
   'query Bench($first: Int!) { contacts(first: $first) { edges { cursor node { id fullName email phone ' +
   'birthDate country createdAt } } pageInfo { hasNextPage endCursor } } }';
 
+/** The same page without a cursor: the cursor section's baseline. */
+const NO_CURSOR_QUERY =
+  'query Bench($first: Int!) { contacts(first: $first) { edges { node { id fullName email phone ' +
+  'birthDate country createdAt } } pageInfo { hasNextPage } } }';
+
 /**
  * The same page from PostGraphile. Its Amber preset names the `id` column `rowId` (`id` is the Relay node id,
  * which would cost an extra encoding per row) and `address_country` `addressCountry`; the order is the subgraph's.
@@ -544,6 +562,8 @@ const NODE_FIELDS = {
   'consent-marketing': CUSTOS_FIELDS,
   'audit-off': CUSTOS_FIELDS,
   'audit-on': CUSTOS_FIELDS,
+  'cursors-none': CUSTOS_FIELDS,
+  'cursors-sealed': CUSTOS_FIELDS,
   'change-before': CUSTOS_FIELDS,
   'change-after': CUSTOS_FIELDS,
   bare: ['id', 'fullName', 'email', 'phone', 'birthDate', 'country', 'createdAt'],
@@ -604,7 +624,7 @@ const SERVERS = {
       AUTH_AUDIENCE: BENCH_AUDIENCE,
       // Its refusals go into the same audit trail, signed and keyed as the subgraph's.
       AUDIT_SIGNING_KEY: BENCH_AUDIT_KEY,
-      AUDIT_HMAC_KEY: BENCH_REFUSAL_KEY,
+      AUDIT_HMAC_KEY: BENCH_AUDIT_HMAC_KEY,
       CUSTOS_DATA_DIR: custosDataDir,
       LOG_LEVEL: 'warn',
       CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql`,
@@ -649,6 +669,8 @@ const SERVERS = {
     change: true,
     ownRows: true,
     baseline: true,
+    // A baseline may predate opaque cursors (readable base64 of the sort key): not checked for them.
+    opaqueCursors: false,
     script: baselineDir ? path.join(baselineDir, 'apps', 'subgraph', 'dist', 'main.js') : '',
   },
   'change-after': {
@@ -676,6 +698,20 @@ const SERVERS = {
     // whose SQL statements are counted holds its batches back (countStatements, COUNT_ENV).
     audit: true,
   },
+  // The cursor section: the subgraph as deployed; only the query differs (no cursor, or every cursor).
+  'cursors-none': {
+    ...custosServer('custos, no cursor selected', { NODE_ENV: 'production', CUSTOS_POLICY_ALLOW_ALL: '0' }),
+    cursorPair: true,
+    query: NO_CURSOR_QUERY,
+    withCursors: false,
+  },
+  'cursors-sealed': {
+    ...custosServer('custos, every cursor selected (sealed)', {
+      NODE_ENV: 'production',
+      CUSTOS_POLICY_ALLOW_ALL: '0',
+    }),
+    cursorPair: true,
+  },
 };
 
 /**
@@ -695,10 +731,12 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
       AUTH_AUDIENCE: BENCH_AUDIENCE,
       // Required in production; the bench records no consent evidence.
       CONSENT_HMAC_KEY: BENCH_CONSENT_KEY,
-      // Required in production: signs the audit trail's checkpoints (under CUSTOS_DATA_DIR/audit), and keys the
-      // hash of refused clients' addresses.
+      // Required in production: signs the audit trail's checkpoints (under CUSTOS_DATA_DIR/audit).
       AUDIT_SIGNING_KEY: BENCH_AUDIT_KEY,
-      AUDIT_HMAC_KEY: BENCH_REFUSAL_KEY,
+      // Required in production: seals the cursors of every list.
+      CURSOR_KEYS: BENCH_CURSOR_KEYS,
+      // Required in production: keys the HMAC of refused clients' addresses in the audit trail.
+      AUDIT_HMAC_KEY: BENCH_AUDIT_HMAC_KEY,
       LOG_LEVEL: 'warn',
       SEED_CONTACTS: '0',
       DB_POOL_MAX: String(settings.poolSize),
@@ -712,6 +750,8 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
     }),
     connection: (json) => json?.data?.contacts,
     idField: 'id',
+    // Its cursors are sealed: no row id may be readable in one (verify).
+    opaqueCursors: true,
     // Enforcement variants also answer `_entities` and have their SQL statements counted.
     enforcement,
     allowAll,
@@ -720,12 +760,14 @@ function custosServer(label, mode, { enforcement = false, allowAll = false } = {
 
 /** A random consent-evidence key per run (the subgraph requires one in production). */
 const BENCH_CONSENT_KEY = randomBytes(32).toString('base64url');
+/** A random cursor key per run (the subgraph requires CURSOR_KEYS in production). */
+const BENCH_CURSOR_KEYS = `bench:${randomBytes(32).toString('base64url')}`;
+/** A random key per run for the HMAC of refused clients' addresses (required in production). */
+const BENCH_AUDIT_HMAC_KEY = randomBytes(32).toString('base64url');
 /** A random Ed25519 key per run for the audit checkpoints (the subgraph requires one in production). */
 const BENCH_AUDIT_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
-/** A random key per run for the HMAC of refused clients' addresses (every service requires one in production). */
-const BENCH_REFUSAL_KEY = randomBytes(32).toString('base64url');
 
 /** The identity provider of this run (started in main). */
 let identity;
@@ -945,19 +987,29 @@ async function verify(name, request, item) {
   const connection = server.connection(json);
   if (!Array.isArray(connection?.edges)) fail('no connection edges in the answer');
   if (connection.edges.length !== size) fail(`expected ${size} edges, got ${connection.edges.length}`);
+  const withCursors = server.withCursors !== false;
   for (const [index, edge] of connection.edges.entries()) {
-    if (typeof edge?.cursor !== 'string' || edge.cursor === '') fail(`edge ${index} has no cursor`);
-    const missing = NODE_FIELDS[name].filter((field) => edge.node?.[field] === undefined);
+    const missing = NODE_FIELDS[name].filter((field) => edge?.node?.[field] === undefined);
     if (missing.length > 0) fail(`edge ${index} lacks ${missing.join(', ')}`);
-    if (typeof edge.node[server.idField] !== 'string') fail(`edge ${index} has no ${server.idField}`);
+    const id = edge.node[server.idField];
+    if (typeof id !== 'string') fail(`edge ${index} has no ${server.idField}`);
+    if (!withCursors) {
+      if (edge.cursor !== undefined) fail(`edge ${index} has a cursor it was not asked for`);
+      continue;
+    }
+    if (typeof edge.cursor !== 'string' || edge.cursor === '') fail(`edge ${index} has no cursor`);
+    const decoded = Buffer.from(edge.cursor.slice(edge.cursor.indexOf('.') + 1), 'base64url');
+    if (server.opaqueCursors && [edge.cursor, decoded.toString('latin1')].some((text) => text.includes(id))) {
+      fail(`edge ${index}'s cursor reveals its row id`);
+    }
   }
   if (connection.pageInfo?.hasNextPage !== true) fail('pageInfo.hasNextPage should be true');
-  if (connection.pageInfo.endCursor !== connection.edges.at(-1).cursor) {
+  if (withCursors && connection.pageInfo.endCursor !== connection.edges.at(-1).cursor) {
     fail('endCursor is not the last cursor');
   }
   return {
     ids: connection.edges.map((edge) => edge.node[server.idField]),
-    cursors: connection.edges.map((edge) => edge.cursor),
+    cursors: withCursors ? connection.edges.map((edge) => edge.cursor) : [],
     bytes: Buffer.byteLength(text),
     redactions,
   };
@@ -1343,6 +1395,28 @@ function auditReport(auditRows, sqlCounts, eventChecks) {
   };
 }
 
+/**
+ * Every cursor sealed against none selected, per page size: what opaque cursors cost a query that asks for them
+ * (N + 1 seals per page of N: each edge's and the end cursor), measured as a pair like the other sections.
+ */
+function cursorReport(cursorRows) {
+  const comparisons = perSize(cursorRows, CURSOR_PAIR, (none, sealed, size) => ({
+    size,
+    none: none.requestsPerSecond,
+    sealed: sealed.requestsPerSecond,
+    sealedOverNone: ratio(sealed, none),
+    roundPairRatios: roundPairs(sealed, none),
+    valid: none.valid && sealed.valid,
+  }));
+  return {
+    mode:
+      'Custos in NODE_ENV=production, support_agent token, X-Purpose: customer_support; cursors-none: the page ' +
+      'without `cursor` and `endCursor`; cursors-sealed: with both (AES-256-GCM per cursor)',
+    results: cursorRows,
+    comparisons,
+  };
+}
+
 /** Through the gateway against direct, per page size, from rounds that alternated (measurePair). */
 function gatewayReport(federationRows) {
   const comparisons = settings.sizes
@@ -1418,6 +1492,8 @@ async function main() {
   const federationRows = [];
   const consentRows = [];
   const auditRows = [];
+  /** The cursor section's rows (cursors-none, cursors-sealed). */
+  const cursorRows = [];
   const changeRows = [];
   /** Per page size: audit events stored for audit-on's rounds against the requests they answered (checkAuditEvents). */
   const auditEventChecks = [];
@@ -1589,6 +1665,9 @@ async function main() {
       else if (page.ids.join() !== first.ids.join()) {
         warnings.push(`${name} and ${first.name} return different rows at first=${size}`);
       } else if (
+        // Sealed cursors are random per answer: only computed ones (the bare server's) compare.
+        !SERVERS[name].opaqueCursors &&
+        !SERVERS[first.name].opaqueCursors &&
         name !== 'postgraphile' &&
         first.name !== 'postgraphile' &&
         page.cursors.join() !== first.cursors.join()
@@ -1616,6 +1695,8 @@ async function main() {
     } else if (SERVERS[name].audit) {
       row.sqlStatementsPerRequest = sqlCounts[name]?.[item.key]?.perRequest ?? null;
       auditRows.push(row);
+    } else if (SERVERS[name].cursorPair) {
+      cursorRows.push(row);
     } else if (SERVERS[name].change) {
       changeRows.push(row);
     } else {
@@ -1624,8 +1705,8 @@ async function main() {
   }
 
   // A pair whose two servers are both selected is measured as a pair (below); either alone, like any other server.
-  const pairs = [CHANGE_PAIR, ENFORCEMENT_PAIR, GATEWAY_PAIR, CONSENT_PAIR, AUDIT_PAIR].filter((pair) =>
-    pair.every((name) => settings.servers.includes(name)),
+  const pairs = [CHANGE_PAIR, ENFORCEMENT_PAIR, GATEWAY_PAIR, CONSENT_PAIR, AUDIT_PAIR, CURSOR_PAIR].filter(
+    (pair) => pair.every((name) => settings.servers.includes(name)),
   );
   for (const name of settings.servers) {
     const pair = pairs.find((candidate) => candidate.includes(name));
@@ -1862,6 +1943,16 @@ async function main() {
         `SQL goal ${verdict(audit.sqlGoalMet)}; events goal ${verdict(audit.eventsGoalMet)}`,
     );
   }
+  const cursors = cursorReport(cursorRows);
+  if (cursors.comparisons.length > 0) {
+    console.log('\nOpaque cursors: the same page without cursors and with every cursor sealed (production)');
+    for (const c of cursors.comparisons) {
+      console.log(
+        `first=${c.size}: no cursor ${c.none}, sealed cursors ${c.sealed}, sealed/none ` +
+          `${fmt(c.sealedOverNone)}${spreadOf(c.roundPairRatios)}`,
+      );
+    }
+  }
   const change = changeReport(changeRows);
   if (change.comparisons.length > 0) {
     console.log(
@@ -1914,6 +2005,7 @@ async function main() {
     queries: {
       custos: CUSTOS_QUERY,
       bare: CUSTOS_QUERY,
+      noCursor: NO_CURSOR_QUERY,
       postgraphile: POSTGRAPHILE_QUERY,
       entities: ENTITIES_QUERY,
     },
@@ -1924,6 +2016,7 @@ async function main() {
     federation,
     consent: { ...consent, recording },
     audit,
+    cursors,
     change,
     warnings,
   };

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import {
   type ContactState,
   decideField,
@@ -7,6 +9,7 @@ import {
   type Purpose,
 } from '@custos/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postGraphQL } from '../../apps/subgraph/test/support/harness.js';
 import { type Federation, startFederation } from './support/federation.js';
 
 /**
@@ -84,15 +87,23 @@ describe('auditing through the gateway', () => {
     it(`${purpose}: one event per subgraph, with the fields revealed and redacted per contact`, async () => {
       const actor = `gateway-${purpose}`;
       const token = await federation.custos.token([role], actor);
-      // The client's request id, which the gateway keeps, echoes and forwards to every subgraph it calls.
-      const requestId = `fed-audit-${purpose}-${Date.now()}`;
+      // The client's own request id travels only as the client's: the gateway makes its own, answers with it,
+      // and the subgraphs' events name that one.
+      const clientId = `fed-audit-${purpose}-${Date.now()}`;
       const res = await federation.gateway.gql<{
         contacts: { nodes: { id: string; tickets: { id: string }[] | null }[] };
-      }>(QUERY, { token, purpose, headers: { 'x-request-id': requestId } });
+      }>(QUERY, { token, purpose, headers: { 'x-request-id': clientId } });
       expect(res.body.errors).toBeUndefined();
-      expect(res.headers.get('x-request-id')).toBe(requestId);
+      const requestId = res.headers.get('x-request-id');
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(requestId).not.toBe(clientId);
       await federation.custos.flushAudit();
       await federation.tickets!.flushAudit();
+      const spoofed = await federation.custos.sql<{ n: number }>(
+        'select count(*)::int as n from audit_event where gateway_request_id = $1',
+        [clientId],
+      );
+      expect(spoofed[0]!.n).toBe(0);
 
       const events = await federation.custos.sql<{
         id: string;
@@ -159,5 +170,100 @@ describe('auditing through the gateway', () => {
     );
     expect(res.body.data!.verifyAuditLog).toMatchObject({ valid: true, problem: null });
     expect(res.body.data!.verifyAuditLog.checkpoints as number).toBeGreaterThanOrEqual(2);
+  });
+});
+
+/**
+ * The tickets subgraph shares the runtime: its cursors are sealed and bound the same way, and every ticket or
+ * requester a response reaches names its contact, whatever was selected of it.
+ */
+describe('the tickets subgraph: opaque cursors and rows reached', () => {
+  const tickets = <T>(query: string, token: string, variables: Record<string, unknown> = {}) =>
+    postGraphQL<T>(`${federation.tickets!.url}/graphql`, query, { token, variables });
+
+  /** The contacts named by the tickets service's events of `actor` (as a superuser, through the pseudonyms). */
+  async function reachedBy(actor: string): Promise<{ events: number; contacts: string[] }> {
+    await federation.tickets!.flushAudit();
+    const [count] = await federation.custos.sql<{ n: number }>(
+      "select count(*)::int as n from audit_event where actor_sub = $1 and service = 'tickets'",
+      [actor],
+    );
+    const rows = await federation.custos.sql<{ contact_id: string }>(
+      `select distinct s.contact_id from audit_event e join audit_access a on a.event_id = e.id
+              left join audit_subject_set t on t.digest = a.subject_set
+              cross join unnest(coalesce(a.subjects, t.subjects)) u(p) join audit_subject s on s.pseudonym = u.p
+        where e.actor_sub = $1 and e.service = 'tickets'`,
+      [actor],
+    );
+    return { events: count!.n, contacts: rows.map((r) => r.contact_id).sort() };
+  }
+
+  /** Requesters of the newest visible tickets (customer_support sees the tickets of live contacts). */
+  async function newestTickets(n: number) {
+    return federation.custos.sql<{ id: string; requester_id: string }>(
+      `select t.id, t.requester_id from tickets.ticket t join contact c on c.id = t.requester_id
+        where c.erased_at is null order by t.created_at desc, t.id desc limit $1`,
+      [n],
+    );
+  }
+
+  it('edges { cursor } and nodes { requester { __typename } } reach the requesters; a count reaches none', async () => {
+    const expected = [...new Set((await newestTickets(5)).map((t) => t.requester_id))].sort();
+    expect(expected.length).toBeGreaterThan(0);
+    for (const [actor, selection] of [
+      ['tickets-cursors', 'edges { cursor }'],
+      ['tickets-requesters', 'nodes { requester { __typename } }'],
+    ] as const) {
+      const token = await federation.custos.token(['support_agent'], actor);
+      const res = await tickets(`{ tickets(first: 5) { ${selection} } }`, token);
+      expect(res.body.errors).toBeUndefined();
+      expect(await reachedBy(actor)).toEqual({ events: 1, contacts: expected });
+    }
+    const counter = await federation.custos.token(['support_agent'], 'tickets-counter');
+    const counted = await tickets<{ tickets: { totalCount: number } }>(
+      '{ tickets(first: 5) { totalCount pageInfo { hasNextPage } } }',
+      counter,
+    );
+    expect(counted.body.data!.tickets.totalCount).toBeGreaterThan(5);
+    expect(await reachedBy('tickets-counter')).toEqual({ events: 0, contacts: [] });
+  });
+
+  it('its cursors are opaque, page on, and are refused in another list', async () => {
+    const token = await federation.custos.token(['support_agent'], 'tickets-pager');
+    const newest = await newestTickets(6);
+    type Page = { tickets: { edges: { cursor: string; node: { id: string } }[] } };
+    const first = await tickets<Page>('{ tickets(first: 3) { edges { cursor node { id } } } }', token);
+    const edges = first.body.data!.tickets.edges;
+    expect(edges.map((e) => e.node.id)).toEqual(newest.slice(0, 3).map((t) => t.id));
+    for (const [index, edge] of edges.entries()) {
+      const body = Buffer.from(edge.cursor.slice(edge.cursor.indexOf('.') + 1), 'base64url');
+      for (const view of [edge.cursor, body.toString('latin1'), body.toString('hex')]) {
+        expect(view).not.toContain(newest[index]!.id);
+        expect(view).not.toContain(newest[index]!.id.replaceAll('-', ''));
+      }
+    }
+    const next = await tickets<Page>(
+      'query($a: String) { tickets(first: 3, after: $a) { edges { node { id } } } }',
+      token,
+      { a: edges[2]!.cursor },
+    );
+    expect(next.body.data!.tickets.edges.map((e) => e.node.id)).toEqual(newest.slice(3, 6).map((t) => t.id));
+    // A Custos list's cursor (same development key, another list) is refused here, and not echoed.
+    const custosPage = await federation.custos.gql<{ contacts: { pageInfo: { endCursor: string } } }>(
+      '{ contacts(first: 2) { pageInfo { endCursor } } }',
+      { token },
+    );
+    const foreign = custosPage.body.data!.contacts.pageInfo.endCursor;
+    // Development: both services seal with the key made once under the data directory (0600), named `dev`.
+    expect(foreign.startsWith('dev.')).toBe(true);
+    const keyFile = await stat(path.join(federation.custos.dataDir, 'keys', 'cursor.key'));
+    expect(keyFile.mode & 0o777).toBe(0o600);
+    expect(keyFile.size).toBeGreaterThanOrEqual(32);
+    const refused = await tickets('query($a: String) { tickets(after: $a) { totalCount } }', token, {
+      a: foreign,
+    });
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.body.errors?.[0]?.message).toContain('after');
+    expect(refused.text).not.toContain(foreign);
   });
 });

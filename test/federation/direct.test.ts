@@ -33,6 +33,7 @@ describe('single-subgraph operations go straight to their subgraph', () => {
     const token = await federation.custos.token(['sales_rep']);
     const query =
       'query Page($n: Int) { page: contacts(first: $n) { edges { who: node { id mail: email } } } }';
+    let gatewayId: string | null = null;
     const requests = await sent('custos', async () => {
       const res = await federation.gateway.gql(query, {
         token,
@@ -40,7 +41,10 @@ describe('single-subgraph operations go straight to their subgraph', () => {
         variables: { n: 3 },
         headers: { 'x-request-id': 'direct-path-1' },
       });
-      expect(res.headers.get('x-request-id')).toBe('direct-path-1');
+      // The gateway's own id, never the client's (which travels only as the client's).
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-request-id')).not.toBe('direct-path-1');
+      gatewayId = res.headers.get('x-request-id');
       expect(res.body.errors).toBeUndefined();
       expect((res.body.data as { page: { edges: unknown[] } }).page.edges).toHaveLength(3);
     });
@@ -49,8 +53,9 @@ describe('single-subgraph operations go straight to their subgraph', () => {
     expect(requests[0]!.query).toMatch(/page: contacts\(first: \$n\)/);
     expect(requests[0]!.query).toMatch(/mail: email/);
     expect(requests[0]!.headers['x-purpose']).toBe('sales');
-    // The client's request id reaches the subgraph.
-    expect(requests[0]!.headers['x-request-id']).toBe('direct-path-1');
+    // The gateway's request id reaches the subgraph as such; the client's only as the client's.
+    expect(requests[0]!.headers['x-request-id']).toBe(gatewayId);
+    expect(requests[0]!.headers['x-client-request-id']).toBe('direct-path-1');
   });
 
   it('without the fields the purpose never sees, answering them null with the subgraph’s reasons', async () => {

@@ -88,7 +88,7 @@ describe('identity at the edge', () => {
     expect(res.body.data).toBeNull();
   });
 
-  it('forwards Authorization, X-Purpose, Sec-GPC and the request id to the subgraph', async () => {
+  it("forwards Authorization, X-Purpose, Sec-GPC, its own request id and the client's as the client's", async () => {
     const token = await federation.custos.token(['marketer']);
     const requests = federation.recorders.custos!.requests;
     const before = requests.length;
@@ -98,14 +98,19 @@ describe('identity at the edge', () => {
       headers: { 'sec-gpc': '1', 'x-request-id': 'req-federation-1' },
     });
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-request-id')).toBe('req-federation-1');
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const [received] = requests.slice(before);
     expect(received?.headers).toMatchObject({
       authorization: `Bearer ${token}`,
       'x-purpose': 'sale_share',
       'sec-gpc': '1',
-      'x-request-id': 'req-federation-1',
+      'x-request-id': id,
+      'x-client-request-id': 'req-federation-1',
     });
+    expect(federation.gateway.logs.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ msg: 'request', requestId: id, clientRequestId: 'req-federation-1' }),
+    );
   });
 
   it('makes up a request id when the client sends none, and gives the subgraph the same one', async () => {

@@ -160,7 +160,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   let audit: Config | undefined;
   if (get('DATABASE_URL')) {
     try {
-      audit = loadConfig(env, { port: config.port, consentLedger: false });
+      // Its refusals only: no consent ledger, no list (the subgraphs seal the cursors).
+      audit = loadConfig(env, { port: config.port, consentLedger: false, cursors: false });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       for (const problem of error.problems) {

@@ -8,7 +8,7 @@ export interface ServerContext {
    * What the request log may say about the GraphQL request, filled in while it runs. (Not `log`: the runtime
    * puts its own logger there.)
    */
-  readonly requestLog: { operationName?: string; path?: 'direct' };
+  readonly requestLog: { operationName?: string; path?: 'direct'; clientRequestId?: string };
 }
 
 /** What the gateway adds to each GraphQL request's context: the verified caller (identity.ts). */

@@ -264,8 +264,11 @@ export function finish(plan: Plan, purpose: Purpose, body: ExecutionResult): Exe
   };
 }
 
-/** Headers a subgraph needs to apply the policy itself, and the request id for its logs. */
-const FORWARDED = ['authorization', 'x-purpose', 'sec-gpc', 'x-request-id'] as const;
+/**
+ * Headers a subgraph needs to apply the policy itself, the gateway's request id (its audit events name it) and
+ * the client's own, as the client's, for its logs.
+ */
+const FORWARDED = ['authorization', 'x-purpose', 'sec-gpc', 'x-request-id', 'x-client-request-id'] as const;
 
 export type SubgraphAnswer =
   | { readonly status: number; readonly result: ExecutionResult; readonly raw?: undefined }

@@ -34,8 +34,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Request headers every subgraph needs to apply the policy itself: who, why, and the GPC opt-out signal. */
-const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'sec-gpc'] as const;
+/**
+ * Request headers every subgraph needs to apply the policy itself: who, why, and the GPC opt-out signal; and the
+ * client's own request id, as the client's (the runtime sends the gateway's as `x-request-id`).
+ */
+const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'sec-gpc', 'x-client-request-id'] as const;
 
 /** Starts the federation gateway: Hive Gateway runtime behind our HTTP edge, listening on config.host:port. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {

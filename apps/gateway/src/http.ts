@@ -67,14 +67,37 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** Node's headers as fetch headers, for the runtime, with the request's id. */
-function fetchHeaders(req: IncomingMessage, requestId: string): Headers {
+/** What a client's own request id may look like to be passed on (anything else is dropped). */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/**
+ * The request's ids: the gateway's own, always made here (the subgraphs record it in their audit events as the
+ * gateway's), and the client's `x-request-id` when it sent a well-formed one — passed on only as the client's
+ * (`x-client-request-id`), so that no client can choose the id the audit trail joins a request by.
+ */
+interface RequestIds {
+  readonly gateway: string;
+  readonly client: string | undefined;
+}
+
+function requestIds(req: IncomingMessage): RequestIds {
+  const client = header(req, 'x-request-id');
+  return {
+    gateway: randomUUID(),
+    client: client !== undefined && CLIENT_REQUEST_ID.test(client) ? client : undefined,
+  };
+}
+
+/** Node's headers as fetch headers, for the runtime, with the request's ids. */
+function fetchHeaders(req: IncomingMessage, ids: RequestIds): Headers {
   const headers = new Headers();
   for (const name of Object.keys(req.headers)) {
     const value = header(req, name);
     if (value !== undefined) headers.set(name, value);
   }
-  headers.set('x-request-id', requestId);
+  headers.set('x-request-id', ids.gateway);
+  headers.delete('x-client-request-id');
+  if (ids.client) headers.set('x-client-request-id', ids.client);
   return headers;
 }
 
@@ -116,7 +139,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
     req: IncomingMessage,
     res: ServerResponse,
     server: ServerContext,
-    requestId: string,
+    ids: RequestIds,
     body: Buffer,
     direct: NonNullable<HttpOptions['direct']>,
   ): Promise<number | undefined> {
@@ -134,7 +157,12 @@ export function createHttpServer(options: HttpOptions): http.Server {
       direct.clients,
       known.plan,
       principal.purpose,
-      (name) => (name === 'x-request-id' ? requestId : header(req, name)),
+      (name) =>
+        name === 'x-request-id'
+          ? ids.gateway
+          : name === 'x-client-request-id'
+            ? ids.client
+            : header(req, name),
       params.variables,
       {
         raw: true,
@@ -149,7 +177,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
       });
     const text = answer.raw ?? Body.of(render(answer.result));
     // Set on its own (not in writeHead) so that the request log can read it back.
-    res.setHeader('x-request-id', requestId);
+    res.setHeader('x-request-id', ids.gateway);
     res.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': text.length,
@@ -176,17 +204,18 @@ export function createHttpServer(options: HttpOptions): http.Server {
         return 413;
       }
     }
-    // Every request has an id from here on: forwarded to subgraphs and answered with.
-    const requestId = header(req, 'x-request-id') || randomUUID();
+    // Every request has the gateway's own id from here on: forwarded to subgraphs and answered with.
+    const ids = requestIds(req);
+    if (ids.client) server.requestLog.clientRequestId = ids.client;
     if (body && method === 'POST' && options.direct) {
-      const status = await answerDirectly(req, res, server, requestId, body, options.direct);
+      const status = await answerDirectly(req, res, server, ids, body, options.direct);
       if (status !== undefined) return status;
     }
     const url = new URL(req.url ?? '/', 'http://gateway');
     const response = await runtime.fetch(
       new Request(url, {
         method,
-        headers: fetchHeaders(req, requestId),
+        headers: fetchHeaders(req, ids),
         ...(body ? { body: new Uint8Array(body) } : {}),
       }),
       server,
@@ -238,6 +267,9 @@ export function createHttpServer(options: HttpOptions): http.Server {
             method: req.method,
             path,
             op: server.requestLog.operationName,
+            ...(server.requestLog.clientRequestId
+              ? { clientRequestId: server.requestLog.clientRequestId }
+              : {}),
             ...(server.requestLog.path ? { via: server.requestLog.path } : {}),
             status,
             ms,

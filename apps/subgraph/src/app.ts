@@ -13,6 +13,7 @@ import { closeServer, createHttpServer, listen } from './http/server.js';
 import type { Logger } from './logger.js';
 import { createLoaders } from './schema/loaders.js';
 import { buildSchema } from './schema/schema.js';
+import type { CursorCodec } from './shared/cursors.js';
 
 export interface AppOptions {
   readonly config: Config;
@@ -21,6 +22,8 @@ export interface AppOptions {
   /** The application role's URL: the audit writer keeps its own connections. */
   readonly databaseUrl: string;
   readonly secrets: Secrets;
+  /** Seals the cursors of every list (CURSOR_KEYS, or a development key). */
+  readonly cursors: CursorCodec;
   /** Development: the local public keys. Production: undefined (config.auth.jwksUrl is used). */
   readonly devJwks?: JSONWebKeySet;
 }
@@ -53,7 +56,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   async function context(req: IncomingMessage, request: RequestInfo): Promise<Context> {
     const principal = await authenticate(req, request);
     return createRequestContext(
-      { request, principal, logger, secrets: options.secrets, controller: config.controller, auditTrail },
+      {
+        request,
+        principal,
+        logger,
+        cursors: options.cursors,
+        secrets: options.secrets,
+        controller: config.controller,
+        auditTrail,
+      },
       orm,
       createLoaders,
     );

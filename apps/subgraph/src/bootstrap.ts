@@ -7,6 +7,7 @@ import { type Database, openDatabase } from './db/database.js';
 import { createOrm, prepareDatabase } from './db/orm.js';
 import type { Logger } from './logger.js';
 import { seedDemoData } from './seed/seed.js';
+import { loadCursorCodec } from './shared/cursors.js';
 
 export interface Running {
   readonly url: string;
@@ -50,6 +51,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
       orm,
       databaseUrl: database.url,
       secrets,
+      cursors: await loadCursorCodec(config),
       ...(devJwks ? { devJwks } : {}),
     });
     const url = await app.listen();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, type QueryLimits } from './http/limits.js';
+import { type CursorSecret, parseCursorKeys } from './shared/cursors.js';
 
 /**
  * Configuration comes from environment variables only, validated once at start. Every bad value is
@@ -40,6 +41,11 @@ export interface Config {
   readonly controller: { readonly name: string; readonly contact: string };
   /** Keys the HMAC of IP addresses in consent evidence; development: a key made under dataDir. */
   readonly consentHmacKey: string | undefined;
+  /**
+   * Keys that seal list cursors (CURSOR_KEYS: the first seals, every one opens); development: undefined, a key
+   * made under dataDir is used.
+   */
+  readonly cursorKeys: readonly CursorSecret[] | undefined;
   /** The audit trail (apps/subgraph/src/audit). */
   readonly audit: {
     /** Off only for benchmarks (AUDIT_ENABLED=0); refused in production. */
@@ -104,6 +110,8 @@ export function loadConfig(
   defaults: {
     readonly port?: number /** Services without a consent ledger (tickets) need no key. */;
     readonly consentLedger?: boolean;
+    /** Services that serve no list (the gateway's audit of refusals) need no cursor keys. */
+    readonly cursors?: boolean;
   } = {},
 ): Config {
   const problems: string[] = [];
@@ -202,6 +210,16 @@ export function loadConfig(
     );
   }
 
+  const cursorKeysRaw = get('CURSOR_KEYS');
+  let cursorKeys: CursorSecret[] | undefined;
+  if (cursorKeysRaw !== undefined) {
+    const parsed = parseCursorKeys(cursorKeysRaw);
+    problems.push(...parsed.problems);
+    cursorKeys = parsed.keys;
+  } else if (production && defaults.cursors !== false) {
+    problems.push('CURSOR_KEYS: required when NODE_ENV=production (seals the cursors of every list)');
+  }
+
   const auditRaw = get('AUDIT_ENABLED');
   if (auditRaw !== undefined && auditRaw !== '0' && auditRaw !== '1')
     problems.push('AUDIT_ENABLED: must be 0 or 1');
@@ -273,6 +291,7 @@ export function loadConfig(
     limits,
     dbPoolMax,
     consentHmacKey,
+    cursorKeys,
     controller,
     publicRateLimitPerMinute,
     policyAllowAll,

@@ -6,6 +6,7 @@ import type { Principal } from './auth/verify.js';
 import type { Logger } from './logger.js';
 import { RedactionLog } from './privacy/redactions.js';
 import type { Loaders } from './schema/loaders.js';
+import type { CursorCodec } from './shared/cursors.js';
 
 /** What the HTTP layer knows about a request; the GraphQL layer fills in the operation it resolved. */
 export interface RequestInfo {
@@ -23,6 +24,8 @@ export interface RequestContext {
   readonly redactions: RedactionLog;
   /** What this request revealed and redacted, per contact: the audit trail's input. */
   readonly audit: AccessRecorder;
+  /** Seals and opens this service's cursors (shared/cursors.ts). */
+  readonly cursors: CursorCodec;
   readonly logger: Logger;
   readonly now: Date;
 }
@@ -54,7 +57,12 @@ export interface DataContext<L> extends RequestContext {
  */
 export function createRequestContext<
   L,
-  B extends { readonly request: RequestInfo; readonly principal: Principal; readonly logger: Logger },
+  B extends {
+    readonly request: RequestInfo;
+    readonly principal: Principal;
+    readonly logger: Logger;
+    readonly cursors: CursorCodec;
+  },
 >(base: B, orm: MikroORM, makeLoaders: (em: EntityManager, purpose: Purpose) => L): B & DataContext<L> {
   let em: EntityManager | undefined;
   let loaders: L | undefined;

@@ -44,13 +44,18 @@ export { BodyTooLarge, continueWithinLimit, errorBody, readBody, sendJson } from
 export { closeServer, createHttpServer, listen } from './http/server.js';
 export { createLogger, type Logger } from './logger.js';
 export { decisionOn, decisionsFor, type RowPrivacyState, visibleWhen } from './privacy/decisions.js';
-export { default as custosPrivacyPlugin, guardOperation } from './privacy/plugin.js';
+export {
+  default as custosPrivacyPlugin,
+  guardOperation,
+  type PageTypeExtensions,
+} from './privacy/plugin.js';
 export { RedactionLog } from './privacy/redactions.js';
 export { rowScope } from './privacy/row-scope.js';
 export type { SubgraphTypes } from './schema/builder.js';
 export { federatedSchema, PII_SPEC_URL } from './schema/federation.js';
 export { checkedScalars } from './schema/scalar-rules.js';
 export { byIdLoader, type ChildPageKey, childPageLoader } from './shared/batch.js';
+export { CursorCodec, loadCursorCodec } from './shared/cursors.js';
 export { ConflictError, NotFoundError, ValidationError } from './shared/errors.js';
 export {
   type Connection,

@@ -14,8 +14,10 @@ const storedRequestIds = async () =>
 beforeAll(async () => {
   server = await startTestServer({
     seedContacts: 5,
-    // A buffer of one event, a short wait: the limits are reached with a handful of requests.
-    env: { AUDIT_BUFFER_EVENTS: '1', AUDIT_WAIT_MS: '300', AUDIT_FLUSH_MS: '10' },
+    // A buffer of one event: the limit is reached with a handful of requests. The wait is long enough for eight
+    // one-event batches on a loaded machine (a request that waits too long would be a 503, not a slow answer),
+    // and still short enough for the refusal below to come within the test's time.
+    env: { AUDIT_BUFFER_EVENTS: '1', AUDIT_WAIT_MS: '5000', AUDIT_FLUSH_MS: '10' },
   });
 });
 afterAll(() => server?.close());

@@ -146,7 +146,7 @@ describe('configuration', () => {
 
   it('refuses production without an identity provider, and never with the development issuer', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required[\s\S]*CONSENT_HMAC_KEY: required[\s\S]*AUDIT_SIGNING_KEY: required[\s\S]*AUDIT_HMAC_KEY: required/,
+      /AUTH_JWKS_URL: required[\s\S]*AUTH_ISSUER: required[\s\S]*AUTH_AUDIENCE: required[\s\S]*DATABASE_URL: required[\s\S]*CONSENT_HMAC_KEY: required[\s\S]*CURSOR_KEYS: required[\s\S]*AUDIT_SIGNING_KEY: required[\s\S]*AUDIT_HMAC_KEY: required/,
     );
     expect(() => loadConfig({ CONSENT_HMAC_KEY: 'short' })).toThrow(
       /CONSENT_HMAC_KEY: must be at least 32 characters/,
@@ -177,11 +177,45 @@ describe('configuration', () => {
         AUTH_AUDIENCE: 'custos',
         DATABASE_URL: 'postgres://db/custos',
         CONSENT_HMAC_KEY: 'k'.repeat(32),
+        CURSOR_KEYS: `k1:${'c'.repeat(32)}`,
         AUDIT_SIGNING_KEY:
           '-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIA==\\n-----END PRIVATE KEY-----',
         AUDIT_HMAC_KEY: 'h'.repeat(32),
       }).auth.jwksUrl,
     ).toBe('http://127.0.0.1:9000/jwks.json');
+  });
+
+  it('takes cursor keys as <id>:<secret> entries, the first sealing, and names a bad one without its secret', () => {
+    const secret = (c: string) => c.repeat(32);
+    expect(loadConfig({ CURSOR_KEYS: `new:${secret('n')}, old-1:${secret('o')}` }).cursorKeys).toEqual([
+      { id: 'new', secret: secret('n') },
+      { id: 'old-1', secret: secret('o') },
+    ]);
+    expect(loadConfig({}).cursorKeys).toBeUndefined();
+    const bad = {
+      'no id': `:${secret('s')}`,
+      'bad id': `a b:${secret('s')}`,
+      short: 'k1:hunter2-but-short',
+      repeated: `k1:${secret('a')},k1:${secret('b')}`,
+    };
+    const rules = {
+      'no id': /CURSOR_KEYS: entry 1 must be <id>:<secret>/,
+      'bad id': /CURSOR_KEYS: entry 1 must be <id>:<secret>/,
+      short: /CURSOR_KEYS: entry 1 needs a secret of at least 32 characters/,
+      repeated: /CURSOR_KEYS: entry 2 repeats a key id/,
+    };
+    for (const [name, value] of Object.entries(bad)) {
+      let message = '';
+      try {
+        loadConfig({ CURSOR_KEYS: value });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(rules[name as keyof typeof rules]);
+      expect(message).not.toContain('hunter2');
+      expect(message).not.toContain(secret('s'));
+      expect(message).not.toContain(secret('b'));
+    }
   });
 
   it('keeps the audit trail on in production, and takes only a PEM key for its checkpoints', () => {

@@ -13,6 +13,7 @@ import {
   isMigrated,
   type Logger,
   listen,
+  loadCursorCodec,
   loadOrCreateDevKeys,
   type Model,
   prepareDatabase,
@@ -86,6 +87,7 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
   const orm = await createOrm({ url: config.databaseUrl, poolMax: config.dbPoolMax, model: TICKETS_MODEL });
   try {
     const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
+    const cursors = await loadCursorCodec(config);
     // Its own events, in the same chain as Custos' (one per operation and subgraph), its refusals too.
     const audit = await createAuditTrail(config, config.databaseUrl, 'tickets', logger);
     const authenticate = createAuthenticator({ config, devJwks, refusals: audit.refusals });
@@ -102,7 +104,7 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
       maxBodyBytes: config.maxBodyBytes,
       async context(req, request) {
         return createRequestContext(
-          { request, principal: await authenticate(req, request), logger },
+          { request, principal: await authenticate(req, request), logger, cursors },
           orm,
           createTicketLoaders,
         );

@@ -209,6 +209,8 @@ describe('starting tickets on a role that could read contact', () => {
       AUTH_ISSUER: 'https://issuer.example',
       AUTH_AUDIENCE: 'custos',
       AUDIT_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      // Production seals cursors only with configured keys.
+      CURSOR_KEYS: `tickets:${randomBytes(32).toString('base64url')}`,
       AUDIT_HMAC_KEY: 'h'.repeat(32),
       SEED_CONTACTS: '0',
     };

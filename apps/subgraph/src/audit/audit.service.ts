@@ -74,7 +74,7 @@ export async function listAuditEvents(
     );
     // Never seen, or erased: the log no longer names them.
     if (!subject)
-      return toConnection(
+      return toConnection<AuditEventRow>(
         [],
         size,
         Boolean(after),

@@ -27,6 +27,8 @@ const ConsentStatusEnum = builder.enumType('ConsentStatus', { values: CONSENT_ST
 const ConsentMethodEnum = builder.enumType('ConsentMethod', { values: CONSENT_METHODS });
 
 const ConsentEventRef = builder.objectRef<ConsentEventRow>('ConsentEvent').implement({
+  // A person's consent choice: reaching the event reaches them.
+  extensions: { auditSubject: (row: ConsentEventRow) => row.contactId },
   description:
     "One event of the consent ledger: append-only, chained to the contact's previous event by `prevHash`.",
   fields: (t) => ({

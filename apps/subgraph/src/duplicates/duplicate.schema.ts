@@ -21,6 +21,8 @@ const DuplicateResolution = builder.enumType('DuplicateResolution', {
 const DuplicateStatus = builder.enumType('DuplicateStatus', { values: DUPLICATE_STATUSES });
 
 const ContactDuplicateRef = builder.objectRef<DuplicateRow>('ContactDuplicate').implement({
+  // A pair of people who share an address: reaching the pair reaches both.
+  extensions: { auditSubject: (row: DuplicateRow) => [row.contactId, row.existingContactId] },
   description:
     'A contact written with the email of a contact its writer could not see. The writer was not told ' +
     '(that would reveal the hidden person); a privacy officer reviews the pair here.',

@@ -127,13 +127,28 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
       ...(typeof upstream === 'string' && UPSTREAM_ID.test(upstream) ? { upstreamId: upstream } : {}),
     };
     const requestId = request.id;
+    // The client's own id, which the gateway passes on as the client's: logged beside ours, never audited as
+    // the gateway's.
+    const client = req.headers['x-client-request-id'];
+    const clientRequestId = typeof client === 'string' && UPSTREAM_ID.test(client) ? client : undefined;
     res.setHeader('x-request-id', requestId);
     handle(req, res, request)
       .then((status) => {
         const path = req.url?.split('?')[0];
         if (path !== '/healthz' && path !== '/readyz') {
           const op = request.operationName;
-          logger.info({ requestId, method: req.method, path, op, status, ms: elapsed(started) }, 'request');
+          logger.info(
+            {
+              requestId,
+              ...(clientRequestId ? { clientRequestId } : {}),
+              method: req.method,
+              path,
+              op,
+              status,
+              ms: elapsed(started),
+            },
+            'request',
+          );
         }
       })
       .catch((error: unknown) => {

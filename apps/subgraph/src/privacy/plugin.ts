@@ -9,11 +9,18 @@ import {
   PURPOSES,
   type Purpose,
 } from '@custos/policy';
-import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
-import type { GraphQLFieldResolver } from 'graphql';
+import SchemaBuilder, {
+  BasePlugin,
+  isThenable,
+  type PothosOutputFieldConfig,
+  type SchemaTypes,
+  unwrapOutputFieldType,
+} from '@pothos/core';
+import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
 import { type AccessRecorder, fieldBit } from '../audit/recorder.js';
+import type { CursorCodec } from '../shared/cursors.js';
 import { ForbiddenError, ValidationError } from '../shared/errors.js';
-import { MAX_PAGE } from '../shared/pagination.js';
+import { type Connection, MAX_PAGE, OpenedCursor } from '../shared/pagination.js';
 import { decisionOn, decisionsFor, type RowPrivacyState } from './decisions.js';
 import type { RedactionLog } from './redactions.js';
 
@@ -22,13 +29,38 @@ interface PrivacyContext {
   readonly principal: { readonly purpose: Purpose };
   readonly redactions: RedactionLog;
   readonly audit: AccessRecorder;
+  readonly cursors: CursorCodec;
 }
 
 /**
- * Who a row is about: every object type with personal fields declares it (`extensions: { auditSubject }`), so
- * that the audit trail records, per contact, what each request revealed and redacted.
+ * Who a row is about: every object type whose rows are about a person declares it (`extensions: {
+ * auditSubject }`), so that the audit trail records, per contact, every row a response reached and what each
+ * request revealed and redacted.
  */
-export type AuditSubjectOf = (row: never) => string;
+export type AuditSubjectOf = (row: never) => Subjects;
+
+/** Whom a row is about: one contact, or several (a duplicate pair). */
+type Subjects = string | readonly string[];
+type SubjectOf = (row: unknown) => Subjects;
+
+/** Notes a row's subjects in the request's audit recorder. */
+function noteSubjects(
+  audit: AccessRecorder,
+  subjects: Subjects,
+  info: GraphQLResolveInfo,
+  revealed: number,
+  redacted: number,
+): void {
+  if (typeof subjects === 'string') audit.note(subjects, info, revealed, redacted);
+  else for (const subject of subjects) audit.note(subject, info, revealed, redacted);
+}
+
+/**
+ * A list's page type (`extensions: { pageOf: <node type> }`, schema/connection.ts): the field returning it binds
+ * each page to itself, which seals its cursors for that list and purpose and counts a row as reached when its
+ * cursor is read; its `after` argument is opened for that list and purpose before the resolver runs.
+ */
+export type PageTypeExtensions = { readonly pageOf: unknown };
 
 type Resolver<C = object> = GraphQLFieldResolver<unknown, C, object>;
 
@@ -70,29 +102,111 @@ export class CustosPrivacyPlugin<Types extends SchemaTypes> extends BasePlugin<T
     fieldConfig: PothosOutputFieldConfig<Types>,
   ): Resolver<Types['Context']> {
     const coordinate = `${fieldConfig.parentType}.${fieldConfig.name}`;
-    if (fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation') {
-      return guardOperation(coordinate, resolver);
+    const subjectOfType = (type: unknown) =>
+      this.buildCache.getTypeConfig(type as string).extensions?.auditSubject as SubjectOf | undefined;
+    // Every row a response reaches is an access, whatever was selected of it (even `__typename`): a field
+    // returning rows about a person notes each one, and a field returning a page binds it (its cursors).
+    const returned = unwrapOutputFieldType(fieldConfig.type);
+    const returnedConfig = this.buildCache.getTypeConfig(returned);
+    let wrapped = resolver;
+    const pageOf = (returnedConfig.extensions as Partial<PageTypeExtensions> | undefined)?.pageOf;
+    if (pageOf !== undefined) {
+      wrapped = bindPage(coordinate, 'after' in fieldConfig.args, subjectOfType(pageOf), wrapped);
     }
-    const subjectOf = this.buildCache.getTypeConfig(fieldConfig.parentType).extensions?.auditSubject as
-      | AuditSubjectOf
-      | undefined;
+    const rowSubject = returnedConfig.kind === 'Object' ? subjectOfType(returned) : undefined;
+    if (rowSubject) wrapped = noteRows(wrapped, rowSubject);
+
+    if (fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation') {
+      return guardOperation(coordinate, wrapped);
+    }
     if (isPersonalField(coordinate)) {
       // A parent that is no person's row (a company) states a fact about people in a relation: the purpose
       // alone decides it, and the rows it leads to carry their own state (Company.contacts lists only contacts
-      // whose Contact.company the purpose may see).
-      if (fieldConfig.extensions?.subjectless === true) return guardSubjectless(coordinate, resolver);
+      // whose Contact.company the purpose may see) — and are audited as reached by the wrapped resolver.
+      if (fieldConfig.extensions?.subjectless === true) return guardSubjectless(coordinate, wrapped);
+      const subjectOf = subjectOfType(fieldConfig.parentType);
       if (!subjectOf) {
         throw new Error(
           `${fieldConfig.parentType} has personal fields: declare whom its rows are about (extensions.auditSubject), or mark a relation from a row that is no person's \`extensions: { subjectless: true }\``,
         );
       }
-      return guardField(coordinate, resolver, subjectOf as (row: unknown) => string);
+      return guardField(coordinate, wrapped, subjectOf);
     }
-    // A row whose id was read reached the caller even when no personal field was asked for.
-    if (subjectOf && fieldConfig.name === 'id')
-      return noteRow(resolver, subjectOf as (row: unknown) => string);
-    return resolver;
+    return wrapped;
   }
+}
+
+/** Calls `then` with a resolver's value, once it is there. */
+function whenResolved(value: unknown, then: (value: unknown) => unknown): unknown {
+  return isThenable(value) ? Promise.resolve(value).then(then) : then(value);
+}
+
+/**
+ * Notes every row (or list of rows, each possibly a promise) a field returns as reached by the request;
+ * `subjectOf` answers undefined for a row that is about no one.
+ */
+export function noteRows<C extends object>(
+  resolver: Resolver<C>,
+  subjectOf: (row: object, info: GraphQLResolveInfo) => Subjects | undefined,
+): Resolver<C> {
+  return (source, args, context, info) => {
+    const { audit } = context as unknown as PrivacyContext;
+    const noteOne = (row: unknown) => {
+      if (row !== null && typeof row === 'object') {
+        const subject = subjectOf(row, info);
+        if (subject !== undefined) noteSubjects(audit, subject, info, 0, 0);
+      }
+      return row;
+    };
+    return whenResolved(resolver(source, args, context, info), (value) => {
+      if (!Array.isArray(value)) return noteOne(value);
+      // Items still pending are noted as they settle (before the response is complete); their errors stay theirs.
+      for (const item of value) {
+        if (isThenable(item)) item.then(noteOne, () => undefined);
+        else noteOne(item);
+      }
+      return value;
+    });
+  };
+}
+
+/**
+ * Federation's `_entities`: each representation names its type, whose `auditSubject` (on the built schema's
+ * type) tells whom the resolved row is about.
+ */
+export function noteEntities<C extends object>(resolver: Resolver<C>): Resolver<C> {
+  return noteRows(resolver, (row, info) => {
+    const typename = (row as { __typename?: unknown }).__typename;
+    const type = typeof typename === 'string' ? info.schema.getType(typename) : undefined;
+    const subjectOf = type?.extensions?.auditSubject as SubjectOf | undefined;
+    return subjectOf?.(row);
+  });
+}
+
+function bindPage<C extends object>(
+  list: string,
+  takesAfter: boolean,
+  subjectOf: SubjectOf | undefined,
+  resolver: Resolver<C>,
+): Resolver<C> {
+  return (source, args, context, info) => {
+    const ctx = context as unknown as PrivacyContext;
+    const cursors = ctx.cursors.bind(list, ctx.principal.purpose);
+    let given = args;
+    const after = (args as { after?: unknown }).after;
+    if (takesAfter && typeof after === 'string') {
+      given = { ...args, after: new OpenedCursor(cursors.open('after', after)) };
+    }
+    const binding = {
+      seal: (key: readonly [string, string]) => cursors.seal(JSON.stringify(key)),
+      reach: subjectOf
+        ? (row: unknown) => noteSubjects(ctx.audit, subjectOf(row), info, 0, 0)
+        : (_row: unknown) => undefined,
+    };
+    return whenResolved(resolver(source, given, context, info), (page) =>
+      page ? (page as Connection<unknown>).bound(binding) : page,
+    );
+  };
 }
 
 export function guardOperation<C extends object>(operation: string, resolver: Resolver<C>): Resolver<C> {
@@ -119,7 +233,7 @@ export function guardOperation<C extends object>(operation: string, resolver: Re
 function guardField<C extends object>(
   field: PersonalField,
   resolver: Resolver<C>,
-  subjectOf: (row: unknown) => string,
+  subjectOf: SubjectOf,
 ): Resolver<C> {
   const decisions = decisionsFor(field);
   const bit = fieldBit(field);
@@ -128,10 +242,10 @@ function guardField<C extends object>(
     const decision = decisionOn(decisions, ctx.principal.purpose, source as RowPrivacyState);
     if (!decision.allowed) {
       ctx.redactions.record(info, field, decision.reason);
-      ctx.audit.note(subjectOf(source), info, 0, bit);
+      noteSubjects(ctx.audit, subjectOf(source), info, 0, bit);
       return null;
     }
-    ctx.audit.note(subjectOf(source), info, bit, 0);
+    noteSubjects(ctx.audit, subjectOf(source), info, bit, 0);
     return resolver(source, args, context, info);
   };
 }
@@ -147,13 +261,6 @@ function guardSubjectless<C extends object>(field: PersonalField, resolver: Reso
       ctx.redactions.record(info, field, decision?.reason ?? 'PURPOSE_NOT_ALLOWED');
       return null;
     }
-    return resolver(source, args, context, info);
-  };
-}
-
-function noteRow<C extends object>(resolver: Resolver<C>, subjectOf: (row: unknown) => string): Resolver<C> {
-  return (source, args, context, info) => {
-    (context as unknown as PrivacyContext).audit.note(subjectOf(source), info, 0, 0);
     return resolver(source, args, context, info);
   };
 }

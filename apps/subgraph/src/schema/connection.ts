@@ -1,10 +1,11 @@
 import type { ObjectRef } from '@pothos/core';
-import type { Connection } from '../shared/pagination.js';
+import type { PageTypeExtensions } from '../privacy/plugin.js';
+import type { Connection, PageInfo as PageInfoShape } from '../shared/pagination.js';
 import { builder } from './builder.js';
 
 type SchemaTypes = typeof builder.$inferSchemaTypes;
 
-const PageInfo = builder.objectRef<Connection<unknown>['pageInfo']>('PageInfo').implement({
+const PageInfo = builder.objectRef<PageInfoShape>('PageInfo').implement({
   description: 'Relay page information. Pagination is forward only (`first`/`after`).',
   fields: (t) => ({
     hasNextPage: t.exposeBoolean('hasNextPage'),
@@ -16,7 +17,11 @@ const PageInfo = builder.objectRef<Connection<unknown>['pageInfo']>('PageInfo').
   }),
 });
 
-/** `<Name>Connection` and `<Name>Edge` for a node type: one definition for every list in the schema. */
+/**
+ * `<Name>Connection` and `<Name>Edge` for a node type: one definition for every list in the schema. The type
+ * names its node type (`pageOf`): the privacy plugin binds every field returning it to that field, so that its
+ * cursors are sealed for the list and purpose and each row whose cursor is read is audited.
+ */
 export function connectionType<T>(name: string, node: ObjectRef<SchemaTypes, T>) {
   const Edge = builder.objectRef<{ cursor: string; node: T }>(`${name}Edge`).implement({
     fields: (t) => ({
@@ -25,10 +30,12 @@ export function connectionType<T>(name: string, node: ObjectRef<SchemaTypes, T>)
       node: t.field({ type: node, resolve: (edge) => edge.node as never }),
     }),
   });
+  const extensions: PageTypeExtensions = { pageOf: node };
   return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
+    extensions,
     fields: (t) => ({
       edges: t.field({ type: [Edge], resolve: (c) => c.edges }),
-      nodes: t.field({ type: [node], resolve: (c) => c.edges.map((e) => e.node) as never }),
+      nodes: t.field({ type: [node], resolve: (c) => c.nodes as never }),
       pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
       totalCount: t.int({
         description: 'Rows matching the filter, across all pages.',

@@ -6,14 +6,15 @@ import {
   type GraphQLSchema,
   GraphQLString,
 } from 'graphql';
-import { guardOperation } from '../privacy/plugin.js';
+import { guardOperation, noteEntities } from '../privacy/plugin.js';
 import type { builder } from './builder.js';
 
 /**
  * What makes a schema a Custos subgraph, for every builder (this subgraph's and apps/tickets'): Federation 2,
  * `@policy` and `@pii` generated from the policy, and — because the federation plugin adds `_entities` and
  * `_service` after Pothos has wrapped every field — the operation guard put on those two here, so that no
- * root field escapes the policy (`_entities` is capped at the largest page).
+ * root field escapes the policy (`_entities` is capped at the largest page), and every entity `_entities`
+ * resolves is audited as reached.
  */
 /** `@pii(category:)`: the data category of a personal field (fideslang key), from packages/policy. */
 export const PII_SPEC_URL = 'https://custos.dev/pii/v1.0';
@@ -44,6 +45,9 @@ export function federatedSchema(
     extensions: { directives: [{ name: 'link', args: { url: PII_SPEC_URL, import: ['@pii'] } }] },
   });
   const fields = schema.getQueryType()?.getFields() ?? {};
+  const entities = fields._entities;
+  // Every entity resolved is a row reached, whatever the gateway selected of it.
+  if (entities) entities.resolve = noteEntities(entities.resolve ?? defaultFieldResolver);
   for (const name of ['_entities', '_service']) {
     const field = fields[name];
     if (field) field.resolve = guardOperation(`Query.${name}`, field.resolve ?? defaultFieldResolver);

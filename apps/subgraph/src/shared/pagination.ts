@@ -5,24 +5,33 @@ export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 50;
 
 /**
- * Keyset cursor: the sort key of the last row seen, `[sortValue, id]`, as base64url JSON. Opaque to clients;
- * it holds no personal value (timestamps and ids only — name-sorted lists use the id alone).
+ * Keyset cursor: the sort key of the last row seen, `[sortValue, id]`. Clients only ever see it sealed
+ * (shared/cursors.ts): the privacy plugin binds each page to its list field, which seals the cursors read from
+ * it, and opens the `after` argument of that field into an {@link OpenedCursor} before the resolver runs.
  */
 export type CursorKey = readonly [string, string];
 
-export function encodeCursor(key: CursorKey): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+/** An `after` argument the privacy plugin opened for the list it was given to: the sort key's plaintext. */
+export class OpenedCursor {
+  constructor(readonly plaintext: string) {}
 }
 
-/** An edge whose cursor is encoded only when a query asks for it (most list queries never do per row). */
+/** What a list field's page needs to hand out cursors: sealing for its list and purpose, and the audit. */
+export interface PageBinding<T> {
+  seal(key: CursorKey): string;
+  /** A row whose cursor is read has reached the caller (the audit trail counts it). */
+  reach(row: T): void;
+}
+
+/** An edge whose cursor is sealed only when a query asks for it (most list queries never do per row). */
 class LazyEdge<T> implements Edge<T> {
   #cursor: string | undefined;
   constructor(
     readonly node: T,
-    private readonly cursorOf: (row: T) => CursorKey,
+    private readonly page: Connection<T>,
   ) {}
   get cursor(): string {
-    this.#cursor ??= encodeCursor(this.cursorOf(this.node));
+    this.#cursor ??= this.page.cursorOf(this.node);
     return this.#cursor;
   }
 }
@@ -33,19 +42,23 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
+const notACursor = (field: string) =>
+  new ValidationError([{ field, rule: 'cursor', message: 'is not a cursor this API issued' }]);
+
 /**
- * Decodes a cursor this API issued; `isKey` checks its second part (a row id: a UUID unless the rows are keyed
- * otherwise, like privacy notices by version).
+ * The sort key of an `after` argument the privacy plugin opened; `isKey` checks its second part (a row id: a
+ * UUID unless the rows are keyed otherwise, like privacy notices by version). Anything else — a string no
+ * plugin opened — is refused: a list whose cursors were not sealed accepts none.
  */
 export function decodeCursor(
   field: string,
-  cursor: string | null | undefined,
+  cursor: unknown,
   isKey: (key: string) => boolean = isUuid,
 ): CursorKey | undefined {
   if (cursor === undefined || cursor === null) return undefined;
+  if (!(cursor instanceof OpenedCursor)) throw notACursor(field);
   try {
-    if (cursor.length > 200) throw new Error('too long');
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const parsed: unknown = JSON.parse(cursor.plaintext);
     if (
       Array.isArray(parsed) &&
       parsed.length === 2 &&
@@ -59,25 +72,23 @@ export function decodeCursor(
   } catch {
     // fall through to the validation error
   }
-  throw new ValidationError([{ field, rule: 'cursor', message: 'is not a cursor this API issued' }]);
+  throw notACursor(field);
 }
 
-/** Validates `first`: a whole number from 0 to MAX_PAGE. */
 /** A cursor whose first part is a timestamp (the order of time-sorted lists), with the timestamp parsed. */
 export function decodeTimeCursor(
   field: string,
-  cursor: string | null | undefined,
+  cursor: unknown,
   isKey: (key: string) => boolean = isUuid,
 ): readonly [Date, string] | undefined {
   const key = decodeCursor(field, cursor, isKey);
   if (!key) return undefined;
   const at = new Date(key[0]);
-  if (Number.isNaN(at.getTime())) {
-    throw new ValidationError([{ field, rule: 'cursor', message: 'is not a cursor this API issued' }]);
-  }
+  if (Number.isNaN(at.getTime())) throw notACursor(field);
   return [at, key[1]];
 }
 
+/** Validates `first`: a whole number from 0 to MAX_PAGE. */
 export function pageSize(field: string, first: number | null | undefined): number {
   const size = first ?? DEFAULT_PAGE;
   if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE) {
@@ -91,16 +102,69 @@ export interface Edge<T> {
   readonly node: T;
 }
 
-export interface Connection<T> {
-  readonly edges: Edge<T>[];
-  readonly pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-  /** Counted only when the query asks for it. */
-  readonly totalCount: () => Promise<number>;
+export interface PageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly startCursor: string | null;
+  readonly endCursor: string | null;
+}
+
+/**
+ * One page of a list. Made unbound by the list's query; the privacy plugin binds it to the list field that
+ * returns it ({@link Connection.bound}), and only a bound page hands out cursors: each one sealed for that
+ * list and purpose, its row counted as reached.
+ */
+export class Connection<T> {
+  #edges: Edge<T>[] | undefined;
+  constructor(
+    /** The page's rows (never the extra row that only tells that a next page exists). */
+    readonly nodes: T[],
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+    private readonly keyOf: (row: T) => CursorKey,
+    /** Counted only when the query asks for it. */
+    readonly totalCount: () => Promise<number>,
+    private readonly binding?: PageBinding<T>,
+  ) {}
+
+  /** The same page, handing out cursors for one list field (the privacy plugin's). */
+  bound(binding: PageBinding<T>): Connection<T> {
+    return new Connection(
+      this.nodes,
+      this.hasNextPage,
+      this.hasPreviousPage,
+      this.keyOf,
+      this.totalCount,
+      binding,
+    );
+  }
+
+  /** The sealed cursor of one of the page's rows; the row has reached the caller. */
+  cursorOf(row: T): string {
+    if (!this.binding) throw new Error('a cursor was asked of a page no list field bound');
+    this.binding.reach(row);
+    return this.binding.seal(this.keyOf(row));
+  }
+
+  get edges(): Edge<T>[] {
+    this.#edges ??= this.nodes.map((node) => new LazyEdge(node, this));
+    return this.#edges;
+  }
+
+  /** Its start and end cursors are those of the first and last edge (sealed once, equal as Relay clients expect). */
+  get pageInfo(): PageInfo {
+    const edge = (at: number) => (this.nodes.length === 0 ? null : this.edges.at(at)!.cursor);
+    return {
+      hasNextPage: this.hasNextPage,
+      hasPreviousPage: this.hasPreviousPage,
+      get startCursor() {
+        return edge(0);
+      },
+      get endCursor() {
+        return edge(-1);
+      },
+    };
+  }
 }
 
 /** Builds a connection from `size + 1` fetched rows: the extra row only tells that a next page exists. */
@@ -112,15 +176,5 @@ export function toConnection<T>(
   totalCount: () => Promise<number>,
 ): Connection<T> {
   const page = rows.length > size ? rows.slice(0, size) : rows;
-  const edges: Edge<T>[] = page.map((node) => new LazyEdge(node, cursorOf));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > size,
-      hasPreviousPage: afterGiven,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount,
-  };
+  return new Connection(page, rows.length > size, afterGiven, cursorOf, totalCount);
 }

@@ -1,4 +1,4 @@
-import { decodeTimeCursor, federatedSchema, pageSize } from '@custos/subgraph/kit';
+import { decodeTimeCursor, federatedSchema, type PageTypeExtensions, pageSize } from '@custos/subgraph/kit';
 import type { GraphQLSchema } from 'graphql';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../db/ticket.entity.js';
 import { listTickets, type TicketRow, type VisibleContact } from '../tickets/ticket.queries.js';
@@ -26,10 +26,13 @@ const TicketEdge = builder.objectRef<{ cursor: string; node: TicketRow }>('Ticke
   }),
 });
 type TicketPage = Awaited<ReturnType<typeof listTickets>>;
+// A list's page: the privacy plugin seals its cursors for the field returning it and audits the rows they name.
+const ticketPage: PageTypeExtensions = { pageOf: TicketRef };
 const TicketConnection = builder.objectRef<TicketPage>('TicketConnection').implement({
+  extensions: ticketPage,
   fields: (t) => ({
     edges: t.field({ type: [TicketEdge], resolve: (c) => c.edges }),
-    nodes: t.field({ type: [TicketRef], resolve: (c) => c.edges.map((e) => e.node) }),
+    nodes: t.field({ type: [TicketRef], resolve: (c) => c.nodes }),
     pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
     totalCount: t.int({
       description: 'Tickets the purpose may see, across all pages.',
@@ -66,7 +69,8 @@ TicketRef.implement({
 });
 
 ContactRef.implement({
-  // That a person has tickets is theirs: the contact's own state decides it, like its Custos fields.
+  // That a person has tickets is theirs: the contact's own state decides it, like its Custos fields. A reference
+  // this subgraph resolves (`_entities`, a ticket's requester) reaches the contact it names.
   extensions: { auditSubject: (contact: VisibleContact) => contact.id },
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -82,7 +86,7 @@ ContactRef.implement({
           first: pageSize('first', args.first),
           after: undefined,
         });
-        return page.edges.map((edge) => edge.node);
+        return page.nodes;
       },
     }),
     ticketConnection: t.field({
