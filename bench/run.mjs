@@ -435,27 +435,31 @@ async function countContacts(url) {
 }
 
 /**
- * The bench database as Custos is deployed: owned by `<name>_owner` (migrations), served as `<name>_app`
- * (apps/subgraph/src/db/roles.ts). Fresh passwords every run.
+ * The bench database as Custos is deployed: owned by `<name>_owner` (migrations), served as `<name>_app`, the
+ * gateway's audit trail written as `<name>_gateway` (apps/subgraph/src/db/roles.ts). Fresh passwords every run.
  */
 async function provisionRoles(adminUrl, name, dist = subgraphDist) {
   const { provisionDatabase } = await import(pathToFileURL(path.join(dist, 'kit.js')).href);
   const passwords = {
     owner: randomBytes(18).toString('base64url'),
     app: randomBytes(18).toString('base64url'),
+    gateway: randomBytes(18).toString('base64url'),
   };
-  const { ownerUrl, appUrl } = await provisionDatabase(
+  const { ownerUrl, appUrl, gatewayUrl } = await provisionDatabase(
     adminUrl,
     name,
-    { owner: `${name}_owner`, app: `${name}_app` },
+    { owner: `${name}_owner`, app: `${name}_app`, gateway: `${name}_gateway` },
     passwords,
   );
-  // Every Custos server the bench starts migrates as the owner and serves as the application role.
-  return { appUrl, ownerUrl };
+  // Every Custos server the bench starts migrates as the owner and serves as the application role; the gateway
+  // (in production) refuses the application role, and runs as its own (granted by the owner at its start).
+  return { appUrl, ownerUrl, gatewayUrl };
 }
 
 /** The owner role's URL of the bench database, once provisioned. */
 let databaseOwnerUrl;
+/** The gateway role's URL of the bench database, once provisioned. */
+let databaseGatewayUrl;
 /** The change section's baseline database (BENCH_BASELINE_DIR), once provisioned and seeded. */
 let baselineDatabase;
 
@@ -483,7 +487,7 @@ async function ensureBenchDatabase(adminUrl, name = settings.databaseName, dist 
       client.query(`drop database ${client.escapeIdentifier(name)} with (force)`),
     );
   }
-  const { appUrl, ownerUrl } = await provisionRoles(adminUrl, name, dist);
+  const { appUrl, ownerUrl, gatewayUrl } = await provisionRoles(adminUrl, name, dist);
 
   const seedCli = path.join(dist, 'cli', 'seed.js');
   if (!existsSync(seedCli)) {
@@ -512,7 +516,7 @@ async function ensureBenchDatabase(adminUrl, name = settings.databaseName, dist 
       `warning: the seed wrote ${count} contacts, not ${settings.contacts}; the next run will reseed`,
     );
   }
-  return { url, appUrl, ownerUrl, seeded: true };
+  return { url, appUrl, ownerUrl, gatewayUrl, seeded: true };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -611,11 +615,17 @@ const SERVERS = {
     script: 'apps/gateway/dist/main.js',
     // Its own subgraph, started first (startServer): the gateway in production mode, verifying the same tokens.
     upstream: 'custos-direct',
+    // Its own database role: the audit trail of its refusals, nothing else (README: database roles).
+    gatewayRole: true,
     env: (upstreamPort) => ({
       NODE_ENV: 'production',
       AUTH_JWKS_URL: identity.jwksUrl,
       AUTH_ISSUER: BENCH_ISSUER,
       AUTH_AUDIENCE: BENCH_AUDIENCE,
+      // Its refusals go into the same audit trail, signed and keyed as the subgraph's.
+      AUDIT_SIGNING_KEY: BENCH_AUDIT_KEY,
+      AUDIT_HMAC_KEY: BENCH_AUDIT_HMAC_KEY,
+      CUSTOS_DATA_DIR: custosDataDir,
       LOG_LEVEL: 'warn',
       CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql`,
       // Not queried here; nothing listens on the discard port.
@@ -645,6 +655,8 @@ const SERVERS = {
     federation: true,
     script: 'bench/servers/proxy.mjs',
     upstream: 'custos-direct',
+    // Its own database role: the audit trail of its refusals, nothing else (README: database roles).
+    gatewayRole: true,
     env: (upstreamPort) => ({ CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql` }),
   },
   // The change section: the subgraph of an earlier checkout (its own build and database) against this one, both
@@ -873,7 +885,7 @@ async function startServer(name, databaseUrl, extraEnv = {}) {
     ...process.env,
     ...server.env(upstream?.port),
     ...extraEnv,
-    DATABASE_URL: database.appUrl,
+    DATABASE_URL: server.gatewayRole ? databaseGatewayUrl : database.appUrl,
     DATABASE_OWNER_URL: database.ownerUrl,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -1463,6 +1475,7 @@ async function main() {
   const { adminUrl, kind } = await resolveDatabaseServer();
   const database = await ensureBenchDatabase(adminUrl);
   databaseOwnerUrl = database.ownerUrl;
+  databaseGatewayUrl = database.gatewayUrl;
   if (settings.servers.includes('change-before')) {
     const dist = path.join(baselineDir, 'apps', 'subgraph', 'dist');
     baselineDatabase = await ensureBenchDatabase(adminUrl, `${settings.databaseName}_baseline`, dist);

@@ -6,7 +6,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, createLogger, loadConfig, openDatabase } from '../apps/subgraph/dist/kit.js';
+import {
+  AUDIT_WRITER_GRANTS,
+  ConfigError,
+  createLogger,
+  loadConfig,
+  openDatabase,
+  prepareSharedRole,
+} from '../apps/subgraph/dist/kit.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -41,17 +48,26 @@ const logger = createLogger(config.logLevel, undefined, 'custos-start');
 // The tickets subgraph's own role (README: database roles): the embedded default makes `custos_tickets`; with
 // DATABASE_URL, TICKETS_DATABASE_URL names it. Without it tickets runs as the application role and warns (its
 // production check refuses that role, which can read every contact).
-const ticketsDatabaseUrl = env.TICKETS_DATABASE_URL || undefined;
-if (ticketsDatabaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(ticketsDatabaseUrl)) {
-  process.stderr.write('Invalid configuration:\n  - TICKETS_DATABASE_URL: must be a postgres:// URL\n');
-  process.exit(78);
+// The gateway's own role likewise (`custos_gateway`, or GATEWAY_DATABASE_URL): it only writes the audit trail, and
+// the launcher, which holds the owner anyway, grants it that once Custos has migrated — the gateway, the one
+// process facing the network, never gets the owner's URL. Without it the gateway runs as the application role and
+// warns.
+function serviceRoleUrl(name, service) {
+  const url = env[name] || undefined;
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+    process.stderr.write(`Invalid configuration:\n  - ${name}: must be a postgres:// URL\n`);
+    process.exit(78);
+  }
+  if (url !== undefined && !config.databaseUrl) {
+    process.stderr.write(
+      `Invalid configuration:\n  - ${name}: needs DATABASE_URL (the embedded default makes its own ${service} role)\n`,
+    );
+    process.exit(78);
+  }
+  return url;
 }
-if (ticketsDatabaseUrl !== undefined && !config.databaseUrl) {
-  process.stderr.write(
-    'Invalid configuration:\n  - TICKETS_DATABASE_URL: needs DATABASE_URL (the embedded default makes its own tickets role)\n',
-  );
-  process.exit(78);
-}
+const ticketsDatabaseUrl = serviceRoleUrl('TICKETS_DATABASE_URL', 'tickets');
+const gatewayDatabaseUrl = serviceRoleUrl('GATEWAY_DATABASE_URL', 'gateway');
 const database = await openDatabase(config, logger);
 
 const children = [];
@@ -138,11 +154,22 @@ try {
     { PORT: String(ports.tickets), DATABASE_URL: database.ticketsUrl ?? ticketsDatabaseUrl ?? database.url },
     `${base(ports.tickets)}/readyz`,
   );
+  const gatewayRoleUrl = database.gatewayUrl ?? gatewayDatabaseUrl;
+  if (gatewayRoleUrl && !stopping) {
+    // Grants only: the gateway checks its role itself at start, and says what is wrong with it.
+    await prepareSharedRole({ url: gatewayRoleUrl, ownerUrl: database.ownerUrl }, AUDIT_WRITER_GRANTS, {
+      production: false,
+      logger: createLogger('silent'),
+    });
+  }
   await startService(
     'gateway',
     'apps/gateway/dist/main.js',
     {
       PORT: String(ports.gateway),
+      DATABASE_URL: gatewayRoleUrl ?? database.url,
+      // Granted above: the gateway holds no owner's URL.
+      DATABASE_OWNER_URL: '',
       CUSTOS_SUBGRAPH_URL: `${base(ports.custos)}/graphql`,
       TICKETS_SUBGRAPH_URL: `${base(ports.tickets)}/graphql`,
       // Development: the gateway checks tokens against the subgraph's development JWKS.

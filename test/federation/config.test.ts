@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadGatewayConfig } from '../../apps/gateway/src/config.js';
 import { withSubgraphUrls } from '../../apps/gateway/src/supergraph.js';
 import { SUPERGRAPH_PATH } from './support/federation.js';
+
+const DATABASE_REQUIRED =
+  'DATABASE_URL: required when NODE_ENV=production (the gateway’s own database role, which writes its refusals into the audit trail)';
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -58,6 +62,7 @@ describe('gateway configuration', () => {
       'AUTH_JWKS_URL: required when NODE_ENV=production',
       'AUTH_ISSUER: required when NODE_ENV=production',
       'AUTH_AUDIENCE: required when NODE_ENV=production',
+      DATABASE_REQUIRED,
     ]);
     expect(
       problemsOf({
@@ -69,11 +74,21 @@ describe('gateway configuration', () => {
     ).toEqual([
       'AUTH_JWKS_URL: must use https (http only on a loopback address) in production',
       'AUTH_ISSUER: must not be the development issuer in production',
+      DATABASE_REQUIRED,
     ]);
   });
 
   it('audits its refusals only with a database, and then needs the audit trail’s settings as the subgraphs do', () => {
     expect(loadGatewayConfig({}).audit).toBeUndefined();
+    expect(
+      loadGatewayConfig({
+        DATABASE_URL: 'postgres://gw@db/custos',
+        DATABASE_OWNER_URL: 'postgres://owner@db/custos',
+      }).audit,
+    ).toMatchObject({
+      databaseUrl: 'postgres://gw@db/custos',
+      databaseOwnerUrl: 'postgres://owner@db/custos',
+    });
     expect(loadGatewayConfig({ DATABASE_URL: 'postgres://gw@db/custos' }).audit).toMatchObject({
       databaseUrl: 'postgres://gw@db/custos',
       audit: { enabled: true, refusalWindowSeconds: 60, refusalKeys: 1000 },
@@ -121,6 +136,32 @@ describe('the gateway process (apps/gateway/dist/main.js)', () => {
     expect(code).toBe(78);
     expect(stderr).toContain('PORT: must be a whole number from 0 to 65535');
     expect(stderr).toContain('AUTH_JWKS_URL: required when NODE_ENV=production');
+    expect(stderr).toContain(DATABASE_REQUIRED);
+  });
+
+  it('exits 78 in production without its database role, naming DATABASE_URL alone', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const child = run({
+      NODE_ENV: 'production',
+      PORT: '0',
+      AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+      AUTH_ISSUER: 'https://idp.example',
+      AUTH_AUDIENCE: 'custos',
+      AUDIT_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      AUDIT_HMAC_KEY: 'h'.repeat(32),
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(78);
+    expect(
+      stderr
+        .trim()
+        .split('\n')
+        .filter((line) => line.includes(': ')),
+    ).toEqual([`  - ${DATABASE_REQUIRED}`]);
   });
 
   it('prints its URL, serves, and stops cleanly on SIGTERM', async () => {

@@ -38,17 +38,30 @@ describe('docker-compose.yml', () => {
     for (const [, service] of services) expect(service.network_mode).toBeUndefined();
   });
 
-  it('runs each subgraph as its own role — tickets never as the application role — all made by the roles script', () => {
+  it('runs each service as its own role — tickets and the gateway never as the application role — all made by the roles script', () => {
     const subgraph = compose.services.subgraph!.environment!;
     const tickets = compose.services.tickets!.environment!;
+    const gateway = compose.services.gateway!.environment!;
     expect(userOf(subgraph.DATABASE_URL)).toBe('custos_app');
     expect(userOf(tickets.DATABASE_URL)).toBe('custos_tickets');
+    expect(userOf(gateway.DATABASE_URL)).toBe('custos_gateway');
     expect(userOf(subgraph.DATABASE_OWNER_URL)).toBe('custos_owner');
     expect(userOf(tickets.DATABASE_OWNER_URL)).toBe('custos_owner');
-    expect(createdRoles.sort()).toEqual(['custos_app', 'custos_owner', 'custos_tickets']);
-    // The gateway holds no database URL at all.
+    expect(userOf(gateway.DATABASE_OWNER_URL)).toBe('custos_owner');
+    expect(createdRoles.sort()).toEqual(['custos_app', 'custos_gateway', 'custos_owner', 'custos_tickets']);
+    // The gateway's database variables are exactly its role and the owner that grants it: no other URL.
     expect(
-      Object.keys(compose.services.gateway!.environment ?? {}).filter((key) => /DATABASE/.test(key)),
-    ).toEqual([]);
+      Object.keys(gateway)
+        .filter((key) => /DATABASE/.test(key))
+        .sort(),
+    ).toEqual(['DATABASE_OWNER_URL', 'DATABASE_URL']);
+    // It signs and hashes with the services' keys: their data directory, on the same volume.
+    expect(gateway.CUSTOS_DATA_DIR).toBe(subgraph.CUSTOS_DATA_DIR);
+    const volumeOf = (name: string) =>
+      (compose.services[name] as { volumes?: string[] }).volumes?.find((v) =>
+        v.endsWith(`:${subgraph.CUSTOS_DATA_DIR}`),
+      );
+    expect(volumeOf('gateway')).toBeDefined();
+    expect(volumeOf('gateway')).toBe(volumeOf('subgraph'));
   });
 });

@@ -2,7 +2,12 @@ import { DEFAULT_LIMITS } from '@custos/subgraph/kit';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '../../apps/subgraph/test/support/harness.js';
-import { type Federation, type StartedGateway, startFederation } from './support/federation.js';
+import {
+  type Federation,
+  productionAuditEnv,
+  type StartedGateway,
+  startFederation,
+} from './support/federation.js';
 
 /** The gateway's own edge: identity, header forwarding, limits, CORS, probes, errors and logs. */
 let federation: Federation;
@@ -389,6 +394,7 @@ describe('in production', () => {
       NODE_ENV: 'production',
       AUTH_ISSUER: 'custos-test-idp',
       AUTH_AUDIENCE: 'custos',
+      ...productionAuditEnv(federation.custos),
     });
     token = await signed(
       { sub: 'p', roles: ['support_agent'], iss: 'custos-test-idp', aud: 'custos' },

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { AUDIT_WRITER_GRANTS, createLogger, prepareSharedRole } from '@custos/subgraph/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL } from '../../apps/subgraph/test/support/harness.js';
 import { type Federation, type StartedGateway, startFederation } from './support/federation.js';
@@ -8,8 +9,8 @@ import { type Federation, type StartedGateway, startFederation } from './support
 /**
  * Refused requests are audited by the service that refuses them, aggregated, in the one chain: the tickets
  * subgraph like Custos (apps/subgraph/test/audit-refusals.test.ts), and the gateway for what it refuses at the
- * edge — before any subgraph sees the request — through the subgraphs' audit writer (service `gateway`), counted
- * once although its direct path tried the token first.
+ * edge — before any subgraph sees the request — through the subgraphs' audit writer (service `gateway`), as its
+ * own database role (README: database roles), counted once although its direct path tried the token first.
  */
 let federation: Federation;
 let gateway: StartedGateway;
@@ -17,8 +18,15 @@ const QUERY = '{ __typename }';
 
 beforeAll(async () => {
   federation = await startFederation({ seedContacts: 2, tickets: true });
+  // As `npm start` runs it: its own role, granted the audit writer's privileges by the launcher (which holds the
+  // owner), and the gateway given that role alone — no owner's URL.
+  await prepareSharedRole(
+    { url: federation.custos.gatewayDatabaseUrl, ownerUrl: federation.custos.databaseOwnerUrl },
+    AUDIT_WRITER_GRANTS,
+    { production: false, logger: createLogger('silent') },
+  );
   gateway = await federation.startGateway({
-    DATABASE_URL: federation.custos.databaseUrl,
+    DATABASE_URL: federation.custos.gatewayDatabaseUrl,
     CUSTOS_DATA_DIR: federation.custos.dataDir,
   });
 });
@@ -97,5 +105,17 @@ describe('refused requests across the federation', () => {
   it('a gateway without DATABASE_URL in development says at start that its refusals are not audited', () => {
     expect(federation.gateway.logs.some((line) => line.includes('are NOT audited'))).toBe(true);
     expect(gateway.logs.some((line) => line.includes('are NOT audited'))).toBe(false);
+  });
+
+  it('a gateway on Custos’ application role in development warns that the role reaches more, naming no URL', async () => {
+    const warned = await federation.startGateway({
+      DATABASE_URL: federation.custos.databaseUrl,
+      CUSTOS_DATA_DIR: federation.custos.dataDir,
+    });
+    const warning = warned.logs.find((line) => line.includes('a role of its own'));
+    expect(warning).toMatch(/contact: SELECT/);
+    expect(warning).not.toMatch(/postgres(ql)?:\/\//);
+    // On its own role it has nothing of the kind to say.
+    expect(gateway.logs.some((line) => line.includes('a role of its own'))).toBe(false);
   });
 });

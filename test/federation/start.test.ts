@@ -115,18 +115,52 @@ describe('npm start: the whole supergraph', () => {
     // The tickets subgraph seeded tickets for the demo contacts and answers through the gateway.
     expect(body.data.contacts.edges.some((e) => e.node.tickets.length > 0)).toBe(true);
     expect((await ask()).status).toBe(401);
-    // Tickets ran as the embedded default's own tickets role (password kept beside the others'): no service
-    // warned that its role reaches more than declared — tickets' warns when its role could read `contact`.
+    // Tickets and the gateway ran as the embedded default's own roles (passwords kept beside the others'): no
+    // service warned that its role reaches more than declared — tickets' and the gateway's warn when their role
+    // could read `contact` — and the gateway audits its refusals.
     const roles = JSON.parse(await readFile(path.join(dataDir, 'pg-roles.json'), 'utf8')) as Record<
       string,
       unknown
     >;
-    expect(Object.keys(roles).sort()).toEqual(['app', 'owner', 'tickets']);
-    expect(output).not.toMatch(/a role of its own|more than declared|not append-only/);
+    expect(Object.keys(roles).sort()).toEqual(['app', 'gateway', 'owner', 'tickets']);
+    expect(output).not.toMatch(/a role of its own|more than declared|not append-only|are NOT audited/);
 
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
     for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+});
+
+describe('npm start: the services’ own database roles', () => {
+  const refused = (extra: Record<string, string>) =>
+    run(process.execPath, [launcher], { env: env(extra) }).then(
+      () => {
+        throw new Error('npm start did not refuse');
+      },
+      (error: { code?: number; stderr?: string }) => error,
+    );
+
+  it('takes TICKETS_DATABASE_URL and GATEWAY_DATABASE_URL only as postgres URLs, naming the variable, never the value', async () => {
+    for (const name of ['TICKETS_DATABASE_URL', 'GATEWAY_DATABASE_URL']) {
+      const error = await refused({ [name]: 'mysql://marker-7f3a@db/custos' });
+      expect(error.code).toBe(78);
+      expect(error.stderr).toContain(`${name}: must be a postgres:// URL`);
+      expect(error.stderr).not.toContain('marker-7f3a');
+    }
+  });
+
+  it('takes them only beside DATABASE_URL: the embedded default makes its own roles', async () => {
+    for (const [name, service] of [
+      ['TICKETS_DATABASE_URL', 'tickets'],
+      ['GATEWAY_DATABASE_URL', 'gateway'],
+    ] as const) {
+      const error = await refused({ [name]: 'postgres://marker-7f3a@127.0.0.1:9/custos' });
+      expect(error.code).toBe(78);
+      expect(error.stderr).toContain(
+        `${name}: needs DATABASE_URL (the embedded default makes its own ${service} role)`,
+      );
+      expect(error.stderr).not.toContain('marker-7f3a');
+    }
   });
 });

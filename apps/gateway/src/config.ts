@@ -36,9 +36,10 @@ export interface GatewayConfig {
   };
   /**
    * The audit trail of the requests the gateway refuses (HTTP 401/403), written through the subgraphs' own audit
-   * writer into the same chain when DATABASE_URL names a role holding the audit writer's privileges
-   * (AUDIT_WRITER_GRANTS), with the AUDIT_* settings read as the subgraphs read them. Without it the gateway's
-   * refusals are not in the trail, and it says so at start.
+   * writer into the same chain as DATABASE_URL, the gateway's own role (`custos_gateway`), which holds the audit
+   * writer's privileges (AUDIT_WRITER_GRANTS) and nothing else, with the AUDIT_* settings read as the subgraphs
+   * read them; DATABASE_OWNER_URL, when given, grants that role its privileges at start. Required in
+   * production; elsewhere, without it, the gateway's refusals are not in the trail, and it says so at start.
    */
   readonly audit: Config | undefined;
 }
@@ -126,6 +127,12 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       problems.push('AUTH_ISSUER: must not be the development issuer in production');
     }
     if (!audience) problems.push('AUTH_AUDIENCE: required when NODE_ENV=production');
+    // Every refusal at the edge is audited (GDPR Art 5(2), 30; README: audit trail): never only in a log.
+    if (!get('DATABASE_URL')) {
+      problems.push(
+        'DATABASE_URL: required when NODE_ENV=production (the gateway’s own database role, which writes its refusals into the audit trail)',
+      );
+    }
   }
 
   const config: Omit<GatewayConfig, 'audit'> = {

@@ -1,10 +1,12 @@
 import {
+  AUDIT_WRITER_GRANTS,
   checkedScalars,
   closeServer,
   createAuditTrail,
   createAuthenticator,
   type Logger,
   listen,
+  prepareSharedRole,
 } from '@custos/subgraph/kit';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import type { GatewayConfig } from './config.js';
@@ -45,6 +47,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Refused requests are audited by the runtime's identity plugin only: the direct path (direct.ts) hands a request
   // it cannot authenticate to the runtime, which authenticates it again — one refusal, one count.
   const authenticate = createAuthenticator(identity);
+  // Its own role may only write the audit trail: in production one that could read `contact` (Custos' application
+  // role, the owner) refuses the start, as the tickets subgraph's does.
+  if (config.audit) {
+    await prepareSharedRole(
+      { url: config.audit.databaseUrl ?? '', ownerUrl: config.audit.databaseOwnerUrl },
+      AUDIT_WRITER_GRANTS,
+      { production: config.production, logger },
+    );
+  }
   const audit = config.audit
     ? await createAuditTrail(config.audit, config.audit.databaseUrl ?? '', 'gateway', logger)
     : undefined;

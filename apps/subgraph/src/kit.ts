@@ -19,9 +19,11 @@ export {
   type Model,
   migrate,
   prepareDatabase,
+  prepareSharedRole,
 } from './db/orm.js';
 export {
   AUDIT_WRITER_GRANTS,
+  currentRole,
   dropRoles,
   excessPrivileges,
   provisionDatabase,

@@ -164,7 +164,7 @@ describe('preparing the database', () => {
 });
 
 describe('the embedded roles’ passwords', () => {
-  it('keep the owner’s and application role’s from an older data directory, and add one for the tickets role', async () => {
+  it('keep the owner’s and application role’s from an older data directory, and add one each for the tickets and gateway roles', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'custos-roles-'));
     try {
       const file = path.join(dir, 'pg-roles.json');
@@ -172,10 +172,18 @@ describe('the embedded roles’ passwords', () => {
       const passwords = await rolePasswords(dir);
       expect(passwords).toMatchObject({ owner: 'old-owner', app: 'old-app' });
       expect(passwords.tickets).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(passwords.gateway).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(passwords.gateway).not.toBe(passwords.tickets);
+      expect(Object.keys(passwords).sort()).toEqual(['app', 'gateway', 'owner', 'tickets']);
       expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(passwords);
       expect((await stat(file)).mode & 0o777).toBe(0o600);
-      // Stable from then on.
+      // Stable from then on; a data directory from before the gateway role keeps the tickets role's.
       expect(await rolePasswords(dir)).toEqual(passwords);
+      const { gateway: _added, ...older } = passwords;
+      await writeFile(file, `${JSON.stringify(older)}\n`, { mode: 0o600 });
+      const again = await rolePasswords(dir);
+      expect(again).toMatchObject(older);
+      expect(again.gateway).toMatch(/^[A-Za-z0-9_-]{32}$/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

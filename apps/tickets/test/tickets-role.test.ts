@@ -18,6 +18,7 @@ import {
   startTestServer,
   type TestServer,
 } from '../../subgraph/test/support/harness.js';
+import { columnsOf, expectAuditWriterOnly } from '../../subgraph/test/support/role-privileges.js';
 import { type RunningTickets, startTickets, TICKETS_MODEL } from '../src/bootstrap.js';
 import { TICKET_FROM, ticketSelect } from '../src/tickets/ticket.queries.js';
 import { ticketsConfig } from './support/config.js';
@@ -31,26 +32,6 @@ import { ticketsConfig } from './support/config.js';
 let custos: TestServer;
 let tickets: RunningTickets;
 let role: pg.Client;
-
-/**
- * What the shared audit writer does in Custos' schema (audit/writer.ts): read the chain's head, the rules and
- * pseudonyms; append batches, events, accesses, subject sets, pseudonyms, alerts (`on conflict do nothing`
- * reads the conflict target: SELECT of that column alone). Written out here, apart from the grants under test.
- */
-const AUDIT_WRITER_NEEDS: Readonly<Record<string, readonly string[]>> = {
-  audit_batch: ['SELECT', 'INSERT'],
-  audit_event: ['INSERT'],
-  audit_access: ['INSERT'],
-  audit_subject_set: ['SELECT (digest)', 'INSERT'],
-  audit_subject: ['SELECT', 'INSERT'],
-  audit_rule: ['SELECT'],
-  audit_alert: ['SELECT (id)', 'INSERT'],
-  audit_anchor: ['SELECT'],
-  audit_chain: ['SELECT'],
-  // The outbox: any writer moves pending events into the chain, deleting each as it chains it.
-  audit_pending: ['SELECT', 'INSERT', 'DELETE'],
-};
-const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const;
 
 /** The PostgreSQL error `statement` fails with as the tickets role (it must fail). */
 const refusal = (statement: string) => refusalOn(role, statement);
@@ -77,12 +58,7 @@ describe('the tickets role', () => {
   });
 
   it('cannot read any column of contact: not email, not health_notes, not even id', async () => {
-    const columns = (
-      await custos.sql<{ name: string }>(
-        `select column_name as name from information_schema.columns
-          where table_schema = 'public' and table_name = 'contact' order by ordinal_position`,
-      )
-    ).map((row) => row.name);
+    const columns = await columnsOf(custos, 'public', 'contact');
     expect(columns).toEqual(expect.arrayContaining(['id', 'email', 'health_notes', 'full_name']));
     for (const column of columns) {
       expect(await refusal(`select ${column} from public.contact limit 1`)).toMatchObject(DENIED);
@@ -141,52 +117,7 @@ describe('the tickets role', () => {
   });
 
   it('holds in Custos’ schema exactly what the audit writer needs, on every table there is', async () => {
-    const tables = (
-      await custos.sql<{ name: string }>(
-        `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-          where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm') order by 1`,
-      )
-    ).map((row) => row.name);
-    expect(tables).toEqual(
-      expect.arrayContaining(['contact', 'consent_state', ...Object.keys(AUDIT_WRITER_NEEDS)]),
-    );
-    const held: Record<string, string[]> = {};
-    const expected: Record<string, string[]> = {};
-    for (const table of tables) {
-      expected[table] = [...(AUDIT_WRITER_NEEDS[table] ?? [])].sort();
-      held[table] = [];
-      for (const privilege of PRIVILEGES) {
-        const [row] = await custos.sql<{ yes: boolean }>('select has_table_privilege($1, $2, $3) as yes', [
-          custos.roles.tickets,
-          `public.${table}`,
-          privilege,
-        ]);
-        if (row!.yes) {
-          held[table].push(privilege);
-          continue;
-        }
-        if (privilege === 'DELETE' || privilege === 'TRUNCATE') continue;
-        // Column-level grants count: a role that may read one column of a table may read that column.
-        const columns = await custos.sql<{ name: string }>(
-          `select attname as name from pg_attribute
-            where attrelid = $2::regclass and attnum > 0 and not attisdropped
-              and has_column_privilege($1, $2::regclass, attname, $3) order by attnum`,
-          [custos.roles.tickets, `public.${table}`, privilege],
-        );
-        if (columns.length > 0) held[table].push(`${privilege} (${columns.map((c) => c.name).join(', ')})`);
-      }
-      held[table].sort();
-    }
-    expect(held).toEqual(expected);
-    // Nor a sequence: it inserts nothing that draws from one (Custos' migration ledger has one).
-    const sequences = await custos.sql<{ name: string; usable: boolean }>(
-      `select c.relname as name, has_sequence_privilege($1, c.oid, 'USAGE, SELECT, UPDATE') as usable
-         from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = 'public' and c.relkind = 'S'`,
-      [custos.roles.tickets],
-    );
-    expect(sequences.length).toBeGreaterThan(0);
-    expect(sequences.filter((sequence) => sequence.usable)).toEqual([]);
+    await expectAuditWriterOnly(custos, custos.roles.tickets);
   });
 
   it('appends subject sets and alerts the way the writer does (twice: on conflict), and reads none of them back', async () => {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger, loadConfig } from '@custos/subgraph/kit';
@@ -13,6 +14,21 @@ import {
 } from '../../../apps/subgraph/test/support/harness.js';
 import { type RunningTickets, startTickets } from '../../../apps/tickets/src/bootstrap.js';
 import { type Recorder, startRecorder } from './recorder.js';
+
+/**
+ * What a production gateway needs beside the identity provider to audit its refusals (README: database roles):
+ * its own role, granted by the owner at its start, the services' data directory, and the audit trail's keys.
+ */
+export function productionAuditEnv(custos: TestServer): Record<string, string> {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return {
+    DATABASE_URL: custos.gatewayDatabaseUrl,
+    DATABASE_OWNER_URL: custos.databaseOwnerUrl,
+    CUSTOS_DATA_DIR: custos.dataDir,
+    AUDIT_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    AUDIT_HMAC_KEY: 'h'.repeat(32),
+  };
+}
 
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../../../supergraph.graphql', import.meta.url));
 

@@ -17,6 +17,11 @@ export interface Database {
    * takes TICKETS_DATABASE_URL.
    */
   readonly ticketsUrl: string | undefined;
+  /**
+   * The gateway's own role (embedded: `custos_gateway`), which only writes the audit trail; undefined with
+   * DATABASE_URL, where `npm start` takes GATEWAY_DATABASE_URL.
+   */
+  readonly gatewayUrl: string | undefined;
   /** `external` when DATABASE_URL was given, `embedded` when this process started its own cluster. */
   readonly kind: 'external' | 'embedded';
   stop(): Promise<void>;
@@ -25,12 +30,13 @@ export interface Database {
 const EMBEDDED_DATABASE = 'custos';
 /**
  * The embedded default's roles (roles.ts): the owner migrates, the application role serves Custos, the tickets
- * role serves the tickets subgraph.
+ * role serves the tickets subgraph, the gateway role writes the gateway's refusals into the audit trail.
  */
 export const EMBEDDED_ROLES = {
   owner: 'custos_owner',
   app: 'custos_app',
   tickets: 'custos_tickets',
+  gateway: 'custos_gateway',
 } as const;
 
 type EmbeddedPasswords = Required<RolePasswords>;
@@ -47,6 +53,7 @@ export async function rolePasswords(dataDir: string): Promise<EmbeddedPasswords>
     owner: kept(saved.owner) ?? fresh(),
     app: kept(saved.app) ?? fresh(),
     tickets: kept(saved.tickets) ?? fresh(),
+    gateway: kept(saved.gateway) ?? fresh(),
   };
   if (
     (Object.keys(passwords) as (keyof EmbeddedPasswords)[]).some((role) => saved[role] !== passwords[role])
@@ -59,7 +66,8 @@ export async function rolePasswords(dataDir: string): Promise<EmbeddedPasswords>
 /**
  * DATABASE_URL (the application role) and DATABASE_OWNER_URL (the owner, for migrations; DATABASE_URL when
  * unset) when set; otherwise an embedded cluster with its data under `.data/`, its database owned by
- * `custos_owner` and served as `custos_app` (the tickets subgraph as `custos_tickets`).
+ * `custos_owner` and served as `custos_app` (the tickets subgraph as `custos_tickets`, the gateway's audit trail as
+ * `custos_gateway`).
  */
 export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   if (config.databaseUrl) {
@@ -67,6 +75,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       url: config.databaseUrl,
       ownerUrl: config.databaseOwnerUrl ?? config.databaseUrl,
       ticketsUrl: undefined,
+      gatewayUrl: undefined,
       kind: 'external',
       stop: async () => {},
     };
@@ -77,13 +86,20 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     onLog: (line) => logger.debug({ pg: line }, 'embedded postgres'),
   });
   try {
-    const { ownerUrl, appUrl, ticketsUrl } = await provisionDatabase(
+    const { ownerUrl, appUrl, ticketsUrl, gatewayUrl } = await provisionDatabase(
       embedded.adminUrl,
       EMBEDDED_DATABASE,
       EMBEDDED_ROLES,
       await rolePasswords(config.dataDir),
     );
-    return { url: appUrl, ownerUrl, ticketsUrl, kind: 'embedded', stop: () => embedded.stop() };
+    return {
+      url: appUrl,
+      ownerUrl,
+      ticketsUrl,
+      gatewayUrl,
+      kind: 'embedded',
+      stop: () => embedded.stop(),
+    };
   } catch (error) {
     await embedded.stop();
     throw error;

@@ -10,7 +10,15 @@ import { Interaction } from '../interactions/interaction.entity.js';
 import type { Logger } from '../logger.js';
 import { notify } from '../shared/sql.js';
 import { migrations } from './migrations/index.js';
-import { applyGrants, CUSTOS_GRANTS, currentRole, excessPrivileges, type SchemaGrants } from './roles.js';
+import {
+  applyGrants,
+  CUSTOS_GRANTS,
+  currentRole,
+  excessPrivileges,
+  missingPrivileges,
+  privilegesElsewhere,
+  type SchemaGrants,
+} from './roles.js';
 
 export const entities = [
   Company,
@@ -111,9 +119,7 @@ export async function prepareDatabase(
   const shared = model.sharedGrants;
   if (appRole !== ownerRole) {
     await applyGrants(database.ownerUrl, appRole, model.grants);
-    if (shared && (await excessPrivileges(database.url, shared)).length === 0) {
-      await applyGrants(database.ownerUrl, appRole, shared);
-    }
+    if (shared) await grantWithin(database, appRole, shared);
   }
   const excess = await excessPrivileges(database.url, model.grants);
   const sharedExcess = shared ? await excessPrivileges(database.url, shared) : [];
@@ -124,10 +130,59 @@ export async function prepareDatabase(
         'set DATABASE_OWNER_URL to the owner role and DATABASE_URL to a separate application role (README: database roles)'
       : excess.length > 0
         ? `the application role holds more than declared (${excess.join('; ')})`
-        : `DATABASE_URL connects as a role that reaches more of schema ${shared?.schema} than this service may ` +
-          `(${sharedExcess.join('; ')}): give the service a role of its own (README: database roles)`;
+        : reachesMore(shared?.schema, sharedExcess);
   if (options.production) throw new DatabaseRoleError(problem);
   options.logger.warn({ schema: model.grants.schema }, problem);
+}
+
+/** A role that reaches more of the database than declared: what it holds beyond, never a URL. */
+const reachesMore = (schema: string | undefined, excess: readonly string[]): string =>
+  `DATABASE_URL connects as a role that reaches more than this service may, in schema ${schema} or beyond ` +
+  `(${excess.join('; ')}): give the service a role of its own (README: database roles)`;
+
+/**
+ * Gives `role` (behind `database.url`) the privileges `grants` declare on another service's schema, as the owner,
+ * only when it holds no more than those: a role that holds more (Custos' own application role, in a quick local
+ * setup) is never stripped of what its own service needs.
+ */
+async function grantWithin(
+  database: { readonly url: string; readonly ownerUrl: string },
+  role: string,
+  grants: SchemaGrants,
+): Promise<void> {
+  if ((await excessPrivileges(database.url, grants)).length === 0) {
+    await applyGrants(database.ownerUrl, role, grants);
+  }
+}
+
+/**
+ * Readies the role of a service that keeps no schema of its own and only writes into another's (the gateway:
+ * the audit trail, AUDIT_WRITER_GRANTS): granted by the owner when `ownerUrl` is given, then checked: in
+ * production a role that reaches more — Custos' application role, which reads every column of `contact`, the
+ * owner, another service's role — or that lacks a declared privilege refuses the start; elsewhere it is a warning.
+ */
+export async function prepareSharedRole(
+  database: { readonly url: string; readonly ownerUrl: string | undefined },
+  grants: SchemaGrants,
+  options: { readonly production: boolean; readonly logger: Logger },
+): Promise<void> {
+  const { url, ownerUrl } = database;
+  if (ownerUrl !== undefined) {
+    const [role, ownerRole] = await Promise.all([currentRole(url), currentRole(ownerUrl)]);
+    if (role !== ownerRole) await grantWithin({ url, ownerUrl }, role, grants);
+  }
+  // Nothing beyond the declared tables of that one schema: not another service's schema either.
+  const excess = [...(await excessPrivileges(url, grants)), ...(await privilegesElsewhere(url, grants))];
+  // Nor less: a role nobody granted would lose every event it should write.
+  const missing = await missingPrivileges(url, grants);
+  if (excess.length === 0 && missing.length === 0) return;
+  const problem =
+    excess.length > 0
+      ? reachesMore(grants.schema, excess)
+      : `DATABASE_URL connects as a role that lacks what this service needs in schema ${grants.schema} ` +
+        `(${missing.join('; ')}): have the owner grant it (DATABASE_OWNER_URL; README: database roles)`;
+  if (options.production) throw new DatabaseRoleError(problem);
+  options.logger.warn({ schema: grants.schema }, problem);
 }
 
 /** True when every committed migration has been applied. */

@@ -7,7 +7,9 @@ import pg from 'pg';
  *   privileges declared below: it can append to the ledgers but never UPDATE, DELETE or TRUNCATE them, and, owning
  *   nothing, it can neither drop nor disable their triggers;
  * - the **tickets** role serves the tickets subgraph: its own schema, a view of the contacts' privacy state, and
- *   here only {@link AUDIT_WRITER_GRANTS} — never a column of `contact` nor the consent ledger.
+ *   here only {@link AUDIT_WRITER_GRANTS} — never a column of `contact` nor the consent ledger;
+ * - the **gateway** role writes the gateway's refusals into the audit trail: {@link AUDIT_WRITER_GRANTS} and
+ *   nothing else at all — no schema of its own, no view of `contact`.
  *
  * The privileges are data, declared per table next to the schema they belong to, and applied by the owner after
  * every migration run. A table nobody declared stops the start: a new table is never reachable by accident, nor
@@ -181,6 +183,63 @@ export function excessPrivileges(url: string, grants: SchemaGrants): Promise<str
   });
 }
 
+/**
+ * The declared privileges the role behind `url` lacks, as `table: PRIV, …` (`SELECT (col)` for a column it may
+ * not read). Empty when it holds all of them: a role nobody has granted yet cannot do its service's work.
+ */
+export function missingPrivileges(url: string, grants: SchemaGrants): Promise<string[]> {
+  return withClient(url, async (client) => {
+    const missing: string[] = [];
+    for (const [table, declared] of Object.entries(grants.tables)) {
+      const qualified = `${client.escapeIdentifier(grants.schema)}.${client.escapeIdentifier(table)}`;
+      const lacking: string[] = [];
+      for (const privilege of declared) {
+        const columns = selectColumns([privilege]);
+        const checks = columns
+          ? columns.map((column) => ({
+              sql: 'has_column_privilege($1, $2, $3)',
+              params: [qualified, column, 'SELECT'],
+              name: `SELECT (${column})`,
+            }))
+          : [{ sql: 'has_table_privilege($1, $2)', params: [qualified, privilege], name: privilege }];
+        for (const check of checks) {
+          const { rows } = await client.query<{ yes: boolean }>(
+            `select case when to_regclass($1) is null then false else ${check.sql} end as yes`,
+            check.params,
+          );
+          if (!rows[0]?.yes) lacking.push(check.name);
+        }
+      }
+      if (lacking.length > 0) missing.push(`${table}: ${lacking.join(', ')}`);
+    }
+    return missing;
+  });
+}
+
+/**
+ * What the role behind `url` holds beyond the tables of `grants.schema` (which {@link excessPrivileges} checks),
+ * the system catalogs aside: any privilege on a table, view or sequence of another schema (another service's,
+ * `tickets`, say), and on a sequence of `grants.schema` when the grants open none — as `schema.name: any`. For a
+ * role that should reach nothing but those declared tables (the gateway's: the audit trail).
+ */
+export function privilegesElsewhere(url: string, grants: SchemaGrants): Promise<string[]> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ name: string }>(
+      `select format('%I.%I', n.nspname, c.relname) as name
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname <> all(array['pg_catalog', 'information_schema'])
+          and (n.nspname <> $1 and c.relkind in ('r', 'p', 'v', 'm', 'f')
+                and (has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+                     or has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
+               or c.relkind = 'S' and (n.nspname <> $1 or $2::boolean)
+                and has_sequence_privilege(c.oid, 'USAGE, SELECT, UPDATE'))
+        order by 1`,
+      [grants.schema, grants.sequences === false],
+    );
+    return rows.map((row) => `${row.name}: any`);
+  });
+}
+
 export class GrantsError extends Error {
   override name = 'GrantsError';
 }
@@ -234,19 +293,25 @@ export interface RoleNames {
   readonly app: string;
   /** The tickets subgraph's own role: its schema, a view of the contacts' privacy state, the audit trail. */
   readonly tickets?: string;
+  /** The gateway's own role: the audit trail only (AUDIT_WRITER_GRANTS), for the requests it refuses. */
+  readonly gateway?: string;
 }
 
 export interface RolePasswords {
   readonly owner: string;
   readonly app: string;
   readonly tickets?: string;
+  readonly gateway?: string;
 }
+
+/** The login roles besides the owner and the application role: each holds only what its service declares. */
+const SERVICE_ROLES = ['tickets', 'gateway'] as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * On a server where `adminUrl` is a superuser: creates (or updates the passwords of) the owner and application
- * login roles (and the tickets role, when named) and database `name` owned by the owner, and hands the owner
+ * login roles (and the tickets and gateway roles, when named) and database `name` owned by the owner, and hands the owner
  * whatever an older version of Custos created there as another role (the embedded default used one superuser
  * before). Returns their URLs.
  */
@@ -255,14 +320,22 @@ export async function provisionDatabase(
   name: string,
   roles: RoleNames,
   passwords: RolePasswords,
-): Promise<{ ownerUrl: string; appUrl: string; ticketsUrl: string | undefined }> {
+): Promise<{
+  ownerUrl: string;
+  appUrl: string;
+  ticketsUrl: string | undefined;
+  gatewayUrl: string | undefined;
+}> {
   const logins: (readonly [string, string])[] = [
     [roles.owner, passwords.owner],
     [roles.app, passwords.app],
   ];
-  if (roles.tickets !== undefined) {
-    if (passwords.tickets === undefined) throw new Error('the tickets role needs a password');
-    logins.push([roles.tickets, passwords.tickets]);
+  for (const service of SERVICE_ROLES) {
+    const role = roles[service];
+    if (role === undefined) continue;
+    const password = passwords[service];
+    if (password === undefined) throw new Error(`the ${service} role needs a password`);
+    logins.push([role, password]);
   }
   for (const identifier of [name, ...logins.map(([role]) => role)]) {
     if (!IDENTIFIER.test(identifier))
@@ -330,20 +403,25 @@ export async function provisionDatabase(
     },
     true,
   );
+  const serviceUrl = (service: (typeof SERVICE_ROLES)[number]) => {
+    const role = roles[service];
+    const password = passwords[service];
+    return role === undefined || password === undefined
+      ? undefined
+      : withCredentials(adminUrl, name, role, password);
+  };
   return {
     ownerUrl: withCredentials(adminUrl, name, roles.owner, passwords.owner),
     appUrl: withCredentials(adminUrl, name, roles.app, passwords.app),
-    ticketsUrl:
-      roles.tickets === undefined || passwords.tickets === undefined
-        ? undefined
-        : withCredentials(adminUrl, name, roles.tickets, passwords.tickets),
+    ticketsUrl: serviceUrl('tickets'),
+    gatewayUrl: serviceUrl('gateway'),
   };
 }
 
 /** Drops the roles {@link provisionDatabase} made, after their database is gone (tests, benchmarks). */
 export function dropRoles(adminUrl: string, roles: RoleNames): Promise<void> {
   return withClient(adminUrl, async (admin) => {
-    for (const role of [roles.tickets, roles.app, roles.owner]) {
+    for (const role of [roles.gateway, roles.tickets, roles.app, roles.owner]) {
       if (role === undefined) continue;
       await admin.query(`drop role if exists ${admin.escapeIdentifier(role)}`);
     }

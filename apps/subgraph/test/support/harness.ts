@@ -42,10 +42,17 @@ export interface TestServer {
   readonly databaseOwnerUrl: string;
   /** The tickets subgraph's own role's URL (its DATABASE_URL), as `npm start` gives it `custos_tickets`. */
   readonly ticketsDatabaseUrl: string;
+  /** The gateway's own role's URL (its DATABASE_URL), as `npm start` gives it `custos_gateway`. */
+  readonly gatewayDatabaseUrl: string;
   /** The server's data directory (development keys, audit checkpoints). */
   readonly dataDir: string;
   /** The roles' names. */
-  readonly roles: { readonly owner: string; readonly app: string; readonly tickets: string };
+  readonly roles: {
+    readonly owner: string;
+    readonly app: string;
+    readonly tickets: string;
+    readonly gateway: string;
+  };
   readonly running: Running;
   readonly keys: DevKeys;
   /** Every log line the server wrote, as JSON text. */
@@ -68,13 +75,19 @@ export async function startTestServer(
   const adminUrl = inject('adminUrl');
   const name = `custos_t_${randomBytes(6).toString('hex')}`;
   // As deployed: the database owned by one role that migrates, served as another that cannot rewrite ledgers.
-  const roles = { owner: `${name}_owner`, app: `${name}_app`, tickets: `${name}_tickets` };
-  const { ownerUrl, appUrl, ticketsUrl } = await provisionDatabase(adminUrl, name, roles, {
+  const roles = {
+    owner: `${name}_owner`,
+    app: `${name}_app`,
+    tickets: `${name}_tickets`,
+    gateway: `${name}_gateway`,
+  };
+  const { ownerUrl, appUrl, ticketsUrl, gatewayUrl } = await provisionDatabase(adminUrl, name, roles, {
     owner: randomBytes(18).toString('base64url'),
     app: randomBytes(18).toString('base64url'),
     tickets: randomBytes(18).toString('base64url'),
+    gateway: randomBytes(18).toString('base64url'),
   });
-  if (!ticketsUrl) throw new Error('the tickets role was not provisioned');
+  if (!ticketsUrl || !gatewayUrl) throw new Error('the tickets and gateway roles were not provisioned');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'custos-test-'));
   const logs: string[] = [];
   const sink = new Writable({
@@ -111,6 +124,7 @@ export async function startTestServer(
     databaseUrl: appUrl,
     databaseOwnerUrl: ownerUrl,
     ticketsDatabaseUrl: ticketsUrl,
+    gatewayDatabaseUrl: gatewayUrl,
     roles,
     dataDir,
     running,
