@@ -236,7 +236,9 @@ describe('the tickets subgraph: opaque cursors and rows reached', () => {
     const edges = first.body.data!.tickets.edges;
     expect(edges.map((e) => e.node.id)).toEqual(newest.slice(0, 3).map((t) => t.id));
     for (const [index, edge] of edges.entries()) {
-      const body = Buffer.from(edge.cursor.slice(edge.cursor.indexOf('.') + 1), 'base64url');
+      // Tickets are time-ordered: the enciphered form, `<key id>~<32 bytes>` (shared/cursors.ts).
+      expect(edge.cursor).toMatch(/^dev~[A-Za-z0-9_-]{43}$/);
+      const body = Buffer.from(edge.cursor.slice(edge.cursor.indexOf('~') + 1), 'base64url');
       for (const view of [edge.cursor, body.toString('latin1'), body.toString('hex')]) {
         expect(view).not.toContain(newest[index]!.id);
         expect(view).not.toContain(newest[index]!.id.replaceAll('-', ''));
@@ -255,7 +257,7 @@ describe('the tickets subgraph: opaque cursors and rows reached', () => {
     );
     const foreign = custosPage.body.data!.contacts.pageInfo.endCursor;
     // Development: both services seal with the key made once under the data directory (0600), named `dev`.
-    expect(foreign.startsWith('dev.')).toBe(true);
+    expect(foreign.startsWith('dev~')).toBe(true);
     const keyFile = await stat(path.join(federation.custos.dataDir, 'keys', 'cursor.key'));
     expect(keyFile.mode & 0o777).toBe(0o600);
     expect(keyFile.size).toBeGreaterThanOrEqual(32);

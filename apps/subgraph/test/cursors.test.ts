@@ -54,7 +54,7 @@ function expectRefused(res: GqlResponse, cursor: string) {
 }
 
 describe('opaque cursors', () => {
-  it('carry no id or timestamp of their row, in any encoding, and differ per answer', async () => {
+  it('carry no id or timestamp of their row, in any encoding, and are one opaque handle per row, list and purpose', async () => {
     const rows = (await liveContacts()).slice(0, 5);
     const first = await contactsPage(null);
     const again = await contactsPage(null);
@@ -71,7 +71,8 @@ describe('opaque cursors', () => {
     expect(cursors).toHaveLength(7);
     for (const [index, cursor] of cursors.entries()) {
       const row = rows[index < 5 ? index : index === 5 ? 0 : 4]!;
-      expect(cursor.startsWith(`${NEW.id}.`)).toBe(true);
+      // Time-ordered keys take the enciphered form (shared/cursors.ts): `<key id>~<32 bytes>`.
+      expect(cursor).toMatch(new RegExp(`^${NEW.id}~[A-Za-z0-9_-]{43}$`));
       const body = Buffer.from(cursor.slice(NEW.id.length + 1), 'base64url');
       const views = [cursor, body.toString('utf8'), body.toString('latin1'), body.toString('hex')];
       const secrets = [
@@ -83,9 +84,15 @@ describe('opaque cursors', () => {
       for (const view of views) for (const secret of secrets) expect(view).not.toContain(secret);
       expect(body.includes(Buffer.from(row.id.replaceAll('-', ''), 'hex'))).toBe(false);
     }
-    // A random nonce per cursor: the same row's cursor differs from one answer to the next.
+    // Deterministic: the same row's cursor is the same in the next answer (it tells no more than the row's id),
+    // one per row, and another under another purpose (bound to list and purpose).
     const other = again.body.data!.contacts.edges.map((e) => e.cursor);
-    expect(other.filter((cursor) => page.edges.some((e) => e.cursor === cursor))).toEqual([]);
+    expect(other).toEqual(page.edges.map((e) => e.cursor));
+    expect(new Set(other).size).toBe(5);
+    const underCompliance = (await contactsPage(null, 'compliance')).body.data!.contacts.edges;
+    const sameRows = underCompliance.filter((e) => rows.some((r) => r.id === e.node.id));
+    expect(sameRows.length).toBeGreaterThan(0);
+    for (const edge of sameRows) expect(other).not.toContain(edge.cursor);
   });
 
   it('page on, each cursor leading to the rows after its own', async () => {
@@ -99,7 +106,8 @@ describe('opaque cursors', () => {
 
   it('refuse a tampered, truncated, extended, foreign-key or unknown-key cursor, never echoing it', async () => {
     const cursor = (await contactsPage(null)).body.data!.contacts.pageInfo.endCursor!;
-    const [id, body] = cursor.split('.') as [string, string];
+    const [id, body] = cursor.split('~') as [string, string];
+    expect(body).toHaveLength(43);
     const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
     const rows = await liveContacts();
     // The same sort key, sealed under a key this server does not hold, once named like its own.
@@ -109,21 +117,28 @@ describe('opaque cursors', () => {
       'customer_support',
     );
     const retired = new CursorCodec([RETIRED]).bind('Query.contacts', 'customer_support');
+    const key: [string, string] = [`${rows[4]!.created_at.slice(0, 23)}Z`, rows[4]!.id];
     const forged = [
-      `${id}.${flip(body, 20)}`, // ciphertext
-      `${id}.${flip(body, body.length - 3)}`, // tag
-      `${id}.${flip(body, 2)}`, // nonce
-      `${id}.${body.slice(0, -4)}`, // truncated
-      `${id}.${body.slice(0, 20)}`,
-      `${id}.${body}AAAA`,
-      `${OLD.id}.${body}`, // another of its keys
+      // Every character of the enciphered record changed in turn (the last one's unused bits too).
+      ...[...body].map((_, at) => `${id}~${flip(body, at)}`),
+      `${id}~${body.slice(0, -4)}`, // truncated
+      `${id}~${body.slice(0, 20)}`,
+      `${id}~${body}AAAA`,
+      `${OLD.id}~${body}`, // another of its keys
+      `${id}.${body}`, // the other form's separator
       body,
+      `${id}~`,
       `${id}.`,
       foreign.seal(plaintext),
+      foreign.sealKeys([key])[0]!,
       retired.seal(plaintext),
+      retired.sealKeys([key])[0]!,
       Buffer.from(plaintext).toString('base64url'), // the old, readable format
       `${id}.${'A'.repeat(500)}`,
+      `${id}~${'A'.repeat(500)}`,
     ];
+    // The foreign and retired ones are cursors of that list in the enciphered form, not malformed strings.
+    expect(foreign.sealKeys([key])[0]).toMatch(new RegExp(`^${NEW.id}~[A-Za-z0-9_-]{43}$`));
     for (const bad of forged) expectRefused(await contactsPage(bad), bad);
   });
 
@@ -167,7 +182,16 @@ describe('opaque cursors', () => {
     expect(page.body.errors).toBeUndefined();
     expect(page.body.data!.contacts.edges.map((e) => e.node.id)).toEqual(rows.slice(2, 7).map((r) => r.id));
     for (const edge of page.body.data!.contacts.edges)
-      expect(edge.cursor.startsWith(`${NEW.id}.`)).toBe(true);
+      expect(edge.cursor.startsWith(`${NEW.id}~`)).toBe(true);
+    // The enciphered form of an older key opens too.
+    const key: [string, string] = [`${rows[1]!.created_at.slice(0, 23)}Z`, rows[1]!.id];
+    const oldFast = new CursorCodec([OLD]).bind('Query.contacts', 'customer_support').sealKeys([key])[0]!;
+    expect(oldFast.startsWith(`${OLD.id}~`)).toBe(true);
+    const fromOldFast = await contactsPage(oldFast);
+    expect(fromOldFast.body.errors).toBeUndefined();
+    expect(fromOldFast.body.data!.contacts.edges.map((e) => e.node.id)).toEqual(
+      rows.slice(2, 7).map((r) => r.id),
+    );
     const retired = new CursorCodec([RETIRED]).bind('Query.contacts', 'customer_support').seal(plaintext);
     expectRefused(await contactsPage(retired), retired);
   });
@@ -325,5 +349,45 @@ describe('every row a response reaches is audited', () => {
     } finally {
       await server.sql('update contact set restricted = false where id = $1', [hidden]);
     }
+  });
+});
+
+describe('the cursor codec', () => {
+  const codec = new CursorCodec([NEW, OLD]);
+  const contacts = codec.bind('Query.contacts', 'customer_support');
+  const fast = /^k2026~[A-Za-z0-9_-]{43}$/;
+  const sealedForm = /^k2026\.[A-Za-z0-9_-]+$/;
+
+  it('enciphers time-ordered keys exactly as PostgreSQL formats them, and seals every other key with AES-GCM', () => {
+    const keys: [string, string][] = [
+      ['2026-11-22T10:00:00.123Z', '0b7e2a40-1111-4222-8333-944445555666'],
+      ['0001-01-01T00:00:00.000Z', '00000000-0000-0000-0000-000000000000'],
+      ['9999-12-31T23:59:59.999Z', 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
+      // Not in the packed form: microseconds, an upper-case UUID, another key (a notice version), a short time.
+      ['2026-11-22T10:00:00.123456Z', '0b7e2a40-1111-4222-8333-944445555666'],
+      ['2026-11-22T10:00:00.123Z', '0B7E2A40-1111-4222-8333-944445555666'],
+      ['2026-11-22T10:00:00.123Z', '2026-01'],
+      ['2026-11-22T10:00:00Z', '0b7e2a40-1111-4222-8333-944445555666'],
+    ];
+    const sealed = contacts.sealKeys(keys);
+    expect(sealed.slice(0, 3).every((cursor) => fast.test(cursor))).toBe(true);
+    expect(sealed.slice(3).every((cursor) => sealedForm.test(cursor))).toBe(true);
+    // Each opens to exactly its key, character for character.
+    expect(sealed.map((cursor) => JSON.parse(contacts.open('after', cursor)))).toEqual(keys);
+    // One at a time or in a page: the same cursor.
+    expect(contacts.sealKeys([keys[0]!])).toEqual([sealed[0]]);
+  });
+
+  it('opens an enciphered cursor only for its list and purpose', () => {
+    const key: [string, string] = ['2026-11-22T10:00:00.123Z', '0b7e2a40-1111-4222-8333-944445555666'];
+    const cursor = contacts.sealKeys([key])[0]!;
+    for (const [list, purpose] of [
+      ['Query.contacts', 'sales'],
+      ['Company.contacts', 'customer_support'],
+      ['Contact.interactions', 'customer_support'],
+    ] as const) {
+      expect(() => codec.bind(list, purpose).open('after', cursor)).toThrow(/not a cursor this API issued/);
+    }
+    expect(JSON.parse(contacts.open('after', cursor))).toEqual(key);
   });
 });

@@ -198,7 +198,7 @@ function bindPage<C extends object>(
       given = { ...args, after: new OpenedCursor(cursors.open('after', after)) };
     }
     const binding = {
-      seal: (key: readonly [string, string]) => cursors.seal(JSON.stringify(key)),
+      sealAll: (keys: readonly (readonly [string, string])[]) => cursors.sealKeys(keys),
       reach: subjectOf
         ? (row: unknown) => noteSubjects(ctx.audit, subjectOf(row), info, 0, 0)
         : (_row: unknown) => undefined,

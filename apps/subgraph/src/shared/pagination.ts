@@ -18,21 +18,21 @@ export class OpenedCursor {
 
 /** What a list field's page needs to hand out cursors: sealing for its list and purpose, and the audit. */
 export interface PageBinding<T> {
-  seal(key: CursorKey): string;
+  /** The sealed cursors of a page's sort keys, in order (sealed together: shared/cursors.ts). */
+  sealAll(keys: readonly CursorKey[]): string[];
   /** A row whose cursor is read has reached the caller (the audit trail counts it). */
   reach(row: T): void;
 }
 
 /** An edge whose cursor is sealed only when a query asks for it (most list queries never do per row). */
 class LazyEdge<T> implements Edge<T> {
-  #cursor: string | undefined;
   constructor(
     readonly node: T,
     private readonly page: Connection<T>,
+    private readonly index: number,
   ) {}
   get cursor(): string {
-    this.#cursor ??= this.page.cursorOf(this.node);
-    return this.#cursor;
+    return this.page.cursorAt(this.index);
   }
 }
 
@@ -116,6 +116,10 @@ export interface PageInfo {
  */
 export class Connection<T> {
   #edges: Edge<T>[] | undefined;
+  /** Every row's cursor, sealed together when the first one is asked for. */
+  #cursors: string[] | undefined;
+  /** Rows whose cursor was read (each counted as reached once). */
+  #read: boolean[] | undefined;
   constructor(
     /** The page's rows (never the extra row that only tells that a next page exists). */
     readonly nodes: T[],
@@ -139,15 +143,21 @@ export class Connection<T> {
     );
   }
 
-  /** The sealed cursor of one of the page's rows; the row has reached the caller. */
-  cursorOf(row: T): string {
-    if (!this.binding) throw new Error('a cursor was asked of a page no list field bound');
-    this.binding.reach(row);
-    return this.binding.seal(this.keyOf(row));
+  /** The sealed cursor of the page's row at `index`; the row has reached the caller. */
+  cursorAt(index: number): string {
+    const binding = this.binding;
+    if (!binding) throw new Error('a cursor was asked of a page no list field bound');
+    this.#read ??= new Array<boolean>(this.nodes.length).fill(false);
+    if (!this.#read[index]) {
+      this.#read[index] = true;
+      binding.reach(this.nodes[index]!);
+    }
+    this.#cursors ??= binding.sealAll(this.nodes.map((row) => this.keyOf(row)));
+    return this.#cursors[index]!;
   }
 
   get edges(): Edge<T>[] {
-    this.#edges ??= this.nodes.map((node) => new LazyEdge(node, this));
+    this.#edges ??= this.nodes.map((node, index) => new LazyEdge(node, this, index));
     return this.#edges;
   }
 
