@@ -142,6 +142,27 @@ function decide(
   return null;
 }
 
+/** A ticket's text (subject and description, personal data of its requester) as the policy lets `purpose` have it. */
+function ticketText(
+  purpose: Purpose,
+  requester: DbContact,
+  ticket: { subject: unknown; description: unknown },
+  path: (string | number)[],
+  redactions: Redaction[],
+) {
+  return {
+    subject: decide(purpose, 'Ticket.subject', requester, ticket.subject, [...path, 'subject'], redactions),
+    description: decide(
+      purpose,
+      'Ticket.description',
+      requester,
+      ticket.description,
+      [...path, 'description'],
+      redactions,
+    ),
+  };
+}
+
 const CONTACT_TICKETS = `{ contacts(first: 40) { edges { node { id fullName email
   tickets(first: 5) { id status subject description } } } } }`;
 const TICKET_REQUESTERS = `{ tickets(first: 60) { nodes { id subject description
@@ -169,15 +190,7 @@ function expectedContactTickets(purpose: Purpose) {
             return {
               id: t.id,
               status: decide(purpose, 'Ticket.status', c, t.status, [...tp, 'status'], redactions),
-              subject: decide(purpose, 'Ticket.subject', c, t.subject, [...tp, 'subject'], redactions),
-              description: decide(
-                purpose,
-                'Ticket.description',
-                c,
-                t.description,
-                [...tp, 'description'],
-                redactions,
-              ),
+              ...ticketText(purpose, c, t, tp, redactions),
             };
           }),
     };
@@ -196,15 +209,7 @@ function expectedTicketRequesters(purpose: Purpose) {
     const rp = [...at, 'requester'];
     return {
       id: t.id,
-      subject: decide(purpose, 'Ticket.subject', c, t.subject, [...at, 'subject'], redactions),
-      description: decide(
-        purpose,
-        'Ticket.description',
-        c,
-        t.description,
-        [...at, 'description'],
-        redactions,
-      ),
+      ...ticketText(purpose, c, t, at, redactions),
       requester: decide(purpose, 'Ticket.requester', c, true, rp, redactions) && {
         id: c.id,
         fullName: decide(purpose, 'Contact.fullName', c, c.full_name, [...rp, 'fullName'], redactions),
