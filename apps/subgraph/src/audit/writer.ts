@@ -113,6 +113,8 @@ export class AuditWriter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private rulesLoadedAt = 0;
+  /** A rule was edited by a mutation not yet committed (rulesChanged, pendingCommitted). */
+  private rulesEdited = false;
   private lastCheckpointAt = 0;
   private head: { seq: number; hash: string } | undefined;
   /** The chain's id (audit_chain), read with the first batch: checkpoints carry it. */
@@ -160,6 +162,11 @@ export class AuditWriter {
   /** A transaction inserted into audit_pending and committed: chain it soon (within `flushMs`). */
   pendingCommitted(): void {
     if (this.closed) return;
+    // A rule edited by this mutation is read again now that it is committed (not by a batch before the commit).
+    if (this.rulesEdited) {
+      this.rulesEdited = false;
+      this.rulesLoadedAt = 0;
+    }
     this.pendingAsked += 1;
     this.schedule();
   }
@@ -248,9 +255,12 @@ export class AuditWriter {
     }
   }
 
-  /** Reloads the monitoring rules at the next batch (after an edit in this process). */
+  /**
+   * Reloads the monitoring rules at the next batch after the editing mutation commits (an edit in this process;
+   * the mutation's transaction commits after its resolver, so a batch in between would read the old rules).
+   */
   rulesChanged(): void {
-    this.rulesLoadedAt = 0;
+    this.rulesEdited = true;
   }
 
   /** Forgets a contact's pseudonym (an erasure deleted it from audit_subject). */
