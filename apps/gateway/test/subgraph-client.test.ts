@@ -7,6 +7,7 @@ import {
   type DirectClients,
   SubgraphClient,
   SubgraphClients,
+  type SubgraphResponse,
 } from '../src/subgraph-client.js';
 import { UndiciSubgraphClients } from '../src/subgraph-client-undici.js';
 
@@ -89,6 +90,31 @@ function client(url: string, options: ConstructorParameters<typeof SubgraphClien
   return made;
 }
 
+/**
+ * Twelve requests at once through a client limited to two connections (`connect`: the client's send for the
+ * server's URL): all answered with their own body, never more than two in flight, over exactly two connections.
+ */
+async function atMostMaxConnections(connect: (url: string) => (body: string) => Promise<SubgraphResponse>) {
+  let inFlight = 0;
+  let most = 0;
+  const served = await httpServer((_req, res, body) => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    setTimeout(() => {
+      inFlight--;
+      res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    }, 10);
+  });
+  const send = connect(served.url);
+  const answers = await Promise.all(
+    Array.from({ length: 12 }, (_, n) => send(`{"n":${n}}`).then((a) => a.body.text())),
+  );
+  expect(answers).toEqual(Array.from({ length: 12 }, (_, n) => `{"n":${n}}`));
+  expect(most).toBe(2);
+  expect(served.connections()).toBe(2);
+}
+
 const json = { 'content-type': 'application/json' };
 
 describe('answers framed by Content-Length', () => {
@@ -111,24 +137,10 @@ describe('answers framed by Content-Length', () => {
   });
 
   it('sends at most maxConnections at once; the rest wait and are all answered', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const served = await httpServer((_req, res, body) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      setTimeout(() => {
-        inFlight--;
-        res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      }, 10);
+    await atMostMaxConnections((url) => {
+      const subgraph = client(url, { maxConnections: 2 });
+      return (body) => subgraph.post(json, body);
     });
-    const subgraph = client(served.url, { maxConnections: 2 });
-    const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, n) => subgraph.post(json, `{"n":${n}}`).then((a) => a.body.text())),
-    );
-    expect(answers).toEqual(Array.from({ length: 12 }, (_, n) => `{"n":${n}}`));
-    expect(most).toBe(2);
-    expect(served.connections()).toBe(2);
   });
 
   it('answers with no body (204, length 0)', async () => {
@@ -437,26 +449,8 @@ describe.each(KINDS)('the %s client keeps the direct path’s limits', (_kind, m
   });
 
   it('sends at most maxConnections at once; the rest wait and are all answered', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const served = await httpServer((_req, res, body) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      setTimeout(() => {
-        inFlight--;
-        res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      }, 10);
-    });
     const clients = clientsOf({ maxConnections: 2 });
-    const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, n) =>
-        clients.post(served.url, json, `{"n":${n}}`).then((a) => a.body.text()),
-      ),
-    );
-    expect(answers).toEqual(Array.from({ length: 12 }, (_, n) => `{"n":${n}}`));
-    expect(most).toBe(2);
-    expect(served.connections()).toBe(2);
+    await atMostMaxConnections((url) => (body) => clients.post(url, json, body));
   });
 
   it('refuses a header value that would split the request, before anything is sent', async () => {
