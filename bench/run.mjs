@@ -14,7 +14,9 @@
 // subgraph and through the gateway (apps/gateway, Hive Gateway, in front of a second instance of the same
 // subgraph), both in production mode, measured side by side like the enforcement pair. The subgraph has the
 // server core to itself on both paths, the gateway runs on the load generator's core (BENCH_GATEWAY_TOPOLOGY=shared:
-// on the subgraph's); each process's CPU time per request is reported beside the ratio.
+// on the subgraph's); each process's CPU time per request is reported beside the ratio. custos-via-gateway-undici
+// is the same gateway with undici's Pool as its direct path's client (GATEWAY_SUBGRAPH_CLIENT=undici), measured in
+// the same alternating rounds; the report gives undici/custom (issue 13).
 //
 // Enforcement section (servers custos-enforced and custos-allow-all): the same subgraph in NODE_ENV=test (the
 // config refuses CUSTOS_POLICY_ALLOW_ALL in production), once enforcing the policy and once with it replaced by
@@ -73,6 +75,7 @@ const SERVER_NAMES = [
   'custos-allow-all',
   'custos-direct',
   'custos-via-gateway',
+  'custos-via-gateway-undici',
   'custos-via-proxy',
   'consent-support',
   'consent-marketing',
@@ -86,10 +89,12 @@ const SERVER_NAMES = [
 /** The enforcement section's two variants; when both run, they are measured side by side (run.mjs, measurePair). */
 const ENFORCEMENT_PAIR = ['custos-enforced', 'custos-allow-all'];
 /**
- * The federation section's group: the subgraph direct, the gateway in front of it, and a byte-forwarding
- * node:http proxy in front of it (what the plainest Node front costs, for reference).
+ * The federation section's group: the subgraph direct, the gateway in front of it, the same gateway with undici's
+ * Pool as its direct-path client (GATEWAY_SUBGRAPH_CLIENT=undici, issue 13: keep the hand-written client only if
+ * undici is more than 10% slower), and a byte-forwarding node:http proxy in front of it (what the plainest Node
+ * front costs, for reference). Any two or more of them selected are measured as one group.
  */
-const GATEWAY_PAIR = ['custos-direct', 'custos-via-gateway', 'custos-via-proxy'];
+const GATEWAY_PAIR = ['custos-direct', 'custos-via-gateway', 'custos-via-gateway-undici', 'custos-via-proxy'];
 /**
  * The consent section's pair (issue 5): the same page for customer_support (every live contact) and for
  * marketing (only contacts with a GRANTED marketing consent, about half of the seed): what the consent row rule
@@ -125,6 +130,7 @@ const RUN_ORDER = [
   'custos',
   'custos-direct',
   'custos-via-gateway',
+  'custos-via-gateway-undici',
   'custos-via-proxy',
   'consent-support',
   'consent-marketing',
@@ -557,6 +563,7 @@ const NODE_FIELDS = {
   'custos-allow-all': CUSTOS_FIELDS,
   'custos-direct': CUSTOS_FIELDS,
   'custos-via-gateway': CUSTOS_FIELDS,
+  'custos-via-gateway-undici': CUSTOS_FIELDS,
   'custos-via-proxy': CUSTOS_FIELDS,
   'consent-support': CUSTOS_FIELDS,
   'consent-marketing': CUSTOS_FIELDS,
@@ -609,29 +616,8 @@ const SERVERS = {
     ...custosServer('custos subgraph (direct)', { NODE_ENV: 'production', CUSTOS_POLICY_ALLOW_ALL: '0' }),
     federation: true,
   },
-  'custos-via-gateway': {
-    ...custosServer('custos through the gateway', { NODE_ENV: 'production' }),
-    federation: true,
-    script: 'apps/gateway/dist/main.js',
-    // Its own subgraph, started first (startServer): the gateway in production mode, verifying the same tokens.
-    upstream: 'custos-direct',
-    // Its own database role: the audit trail of its refusals, nothing else (README: database roles).
-    gatewayRole: true,
-    env: (upstreamPort) => ({
-      NODE_ENV: 'production',
-      AUTH_JWKS_URL: identity.jwksUrl,
-      AUTH_ISSUER: BENCH_ISSUER,
-      AUTH_AUDIENCE: BENCH_AUDIENCE,
-      // Its refusals go into the same audit trail, signed and keyed as the subgraph's.
-      AUDIT_SIGNING_KEY: BENCH_AUDIT_KEY,
-      AUDIT_HMAC_KEY: BENCH_AUDIT_HMAC_KEY,
-      CUSTOS_DATA_DIR: custosDataDir,
-      LOG_LEVEL: 'warn',
-      CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql`,
-      // Not queried here; nothing listens on the discard port.
-      TICKETS_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql',
-    }),
-  },
+  'custos-via-gateway': gatewayServer('custos through the gateway', 'custom'),
+  'custos-via-gateway-undici': gatewayServer('custos through the gateway, undici Pool client', 'undici'),
   'consent-support': {
     ...custosServer('custos, customer_support', { NODE_ENV: 'production', CUSTOS_POLICY_ALLOW_ALL: '0' }),
     consent: true,
@@ -713,6 +699,37 @@ const SERVERS = {
     cursorPair: true,
   },
 };
+
+/**
+ * The gateway (apps/gateway, production mode) in front of its own subgraph, with `client` as its direct path's
+ * HTTP client (GATEWAY_SUBGRAPH_CLIENT: `custom`, the hand-written one, or `undici`).
+ */
+function gatewayServer(label, client) {
+  return {
+    ...custosServer(label, { NODE_ENV: 'production' }),
+    federation: true,
+    script: 'apps/gateway/dist/main.js',
+    // Its own subgraph, started first (startServer): the gateway in production mode, verifying the same tokens.
+    upstream: 'custos-direct',
+    // Its own database role: the audit trail of its refusals, nothing else (README: database roles).
+    gatewayRole: true,
+    env: (upstreamPort) => ({
+      NODE_ENV: 'production',
+      AUTH_JWKS_URL: identity.jwksUrl,
+      AUTH_ISSUER: BENCH_ISSUER,
+      AUTH_AUDIENCE: BENCH_AUDIENCE,
+      // Its refusals go into the same audit trail, signed and keyed as the subgraph's.
+      AUDIT_SIGNING_KEY: BENCH_AUDIT_KEY,
+      AUDIT_HMAC_KEY: BENCH_AUDIT_HMAC_KEY,
+      CUSTOS_DATA_DIR: custosDataDir,
+      LOG_LEVEL: 'warn',
+      CUSTOS_SUBGRAPH_URL: `http://127.0.0.1:${upstreamPort}/graphql`,
+      // Not queried here; nothing listens on the discard port.
+      TICKETS_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql',
+      GATEWAY_SUBGRAPH_CLIENT: client,
+    }),
+  };
+}
 
 /**
  * A Custos server: the built subgraph with the bench's identity provider, a `support_agent` token and
@@ -1424,21 +1441,29 @@ function gatewayReport(federationRows) {
       const direct = federationRows.find((row) => row.server === 'custos-direct' && row.size === size);
       const via = federationRows.find((row) => row.server === 'custos-via-gateway' && row.size === size);
       const proxy = federationRows.find((row) => row.server === 'custos-via-proxy' && row.size === size);
+      const undici = federationRows.find(
+        (row) => row.server === 'custos-via-gateway-undici' && row.size === size,
+      );
       if (!direct || !via) return null;
       const gatewayOverDirect = ratio(via, direct);
       return {
         size,
         direct: direct.requestsPerSecond,
         viaGateway: via.requestsPerSecond,
+        viaGatewayUndici: undici?.requestsPerSecond ?? null,
         viaProxy: proxy?.requestsPerSecond ?? null,
         gatewayOverDirect,
         proxyOverDirect: ratio(proxy, direct),
+        // The gateway with undici's Pool against the same gateway with the hand-written client (issue 13).
+        undiciOverCustom: ratio(undici, via),
+        undiciRoundPairRatios: roundPairs(undici, via),
         roundPairRatios: roundPairs(via, direct),
         // CPU ms per request of each process (medians of the rounds): the subgraph alone, the gateway and the
         // subgraph behind it, the proxy and the subgraph behind it.
         cpuMsPerRequest: {
           direct: direct.cpuMsPerRequest ?? null,
           viaGateway: via.cpuMsPerRequest ?? null,
+          viaGatewayUndici: undici?.cpuMsPerRequest ?? null,
           viaProxy: proxy?.cpuMsPerRequest ?? null,
         },
         goalMet: direct.valid && via.valid && gatewayOverDirect !== null && gatewayOverDirect >= GATEWAY_GOAL,
@@ -1705,9 +1730,10 @@ async function main() {
   }
 
   // A pair whose two servers are both selected is measured as a pair (below); either alone, like any other server.
-  const pairs = [CHANGE_PAIR, ENFORCEMENT_PAIR, GATEWAY_PAIR, CONSENT_PAIR, AUDIT_PAIR, CURSOR_PAIR].filter(
-    (pair) => pair.every((name) => settings.servers.includes(name)),
-  );
+  // The gateway group with whichever of its members are selected (two or more); the others whole or not at all.
+  const pairs = [CHANGE_PAIR, ENFORCEMENT_PAIR, GATEWAY_PAIR, CONSENT_PAIR, AUDIT_PAIR, CURSOR_PAIR]
+    .map((pair) => (pair === GATEWAY_PAIR ? pair.filter((name) => settings.servers.includes(name)) : pair))
+    .filter((pair) => pair.length >= 2 && pair.every((name) => settings.servers.includes(name)));
   for (const name of settings.servers) {
     const pair = pairs.find((candidate) => candidate.includes(name));
     if (pair) {
@@ -1888,6 +1914,18 @@ async function main() {
           `  CPU per request: subgraph direct ${ms(cpu.direct?.server)}; gateway ${ms(cpu.viaGateway?.front)} ` +
             `+ its subgraph ${ms(cpu.viaGateway?.server)}; proxy ${ms(cpu.viaProxy?.front)} + its subgraph ` +
             `${ms(cpu.viaProxy?.server)}`,
+        );
+      }
+      if (c.viaGatewayUndici !== null) {
+        const undiciPairs = c.undiciRoundPairRatios;
+        const undiciSpread =
+          undiciPairs.length > 1
+            ? ` (round pairs: ${fmt(Math.min(...undiciPairs))}-${fmt(Math.max(...undiciPairs))})`
+            : '';
+        console.log(
+          `  undici Pool client: via gateway ${c.viaGatewayUndici}, undici/custom ${fmt(c.undiciOverCustom)}` +
+            `${undiciSpread}; CPU per request: gateway ${ms(cpu.viaGatewayUndici?.front)} + its subgraph ` +
+            `${ms(cpu.viaGatewayUndici?.server)}`,
         );
       }
     }

@@ -29,6 +29,7 @@ describe('gateway configuration', () => {
       host: '127.0.0.1',
       port: 4000,
       subgraphUrls: {},
+      subgraphClient: 'custom',
       limits: { maxDepth: 15, maxAliases: 30, maxTokens: 1000, maxCost: 50_000 },
       corsOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
       auth: {
@@ -55,6 +56,16 @@ describe('gateway configuration', () => {
       'PORT: must be a whole number from 0 to 65535',
       'MAX_QUERY_DEPTH: must be a whole number from 1 to 100',
     ]);
+  });
+
+  it('takes the direct path’s client from GATEWAY_SUBGRAPH_CLIENT, custom or undici, and nothing else', () => {
+    expect(loadGatewayConfig({ GATEWAY_SUBGRAPH_CLIENT: 'undici' }).subgraphClient).toBe('undici');
+    expect(loadGatewayConfig({ GATEWAY_SUBGRAPH_CLIENT: 'custom' }).subgraphClient).toBe('custom');
+    for (const bad of ['fetch', 'UNDICI', 'undici,custom', 'node:http']) {
+      const problems = problemsOf({ GATEWAY_SUBGRAPH_CLIENT: bad });
+      expect(problems).toEqual(['GATEWAY_SUBGRAPH_CLIENT: must be one of custom, undici']);
+      expect(problems.join('\n')).not.toContain(bad);
+    }
   });
 
   it('requires the identity provider in production, over https or loopback', () => {

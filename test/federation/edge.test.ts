@@ -87,12 +87,23 @@ describe('identity at the edge', () => {
     expect(res.body.errors?.[0]?.path).toEqual(['contacts']);
     expect(res.body.data).toBeNull();
   });
+});
+
+/** Both direct-path clients (GATEWAY_SUBGRAPH_CLIENT): the default hand-written one and undici's Pool. */
+describe.each(['custom', 'undici'])('forwarding to the subgraph (%s client)', (client) => {
+  let gateway: StartedGateway;
+  beforeAll(async () => {
+    gateway =
+      client === 'custom'
+        ? federation.gateway
+        : await federation.startGateway({ GATEWAY_SUBGRAPH_CLIENT: client });
+  });
 
   it("forwards Authorization, X-Purpose, Sec-GPC, its own request id and the client's as the client's", async () => {
     const token = await federation.custos.token(['marketer']);
     const requests = federation.recorders.custos!.requests;
     const before = requests.length;
-    const res = await federation.gateway.gql(CONTACTS, {
+    const res = await gateway.gql(CONTACTS, {
       token,
       purpose: 'sale_share',
       headers: { 'sec-gpc': '1', 'x-request-id': 'req-federation-1' },
@@ -108,7 +119,7 @@ describe('identity at the edge', () => {
       'x-request-id': id,
       'x-client-request-id': 'req-federation-1',
     });
-    expect(federation.gateway.logs.map((line) => JSON.parse(line))).toContainEqual(
+    expect(gateway.logs.map((line) => JSON.parse(line))).toContainEqual(
       expect.objectContaining({ msg: 'request', requestId: id, clientRequestId: 'req-federation-1' }),
     );
   });
@@ -116,10 +127,28 @@ describe('identity at the edge', () => {
   it('makes up a request id when the client sends none, and gives the subgraph the same one', async () => {
     const requests = federation.recorders.custos!.requests;
     const before = requests.length;
-    const res = await federation.gateway.gql(CONTACTS);
+    const res = await gateway.gql(CONTACTS);
     const id = res.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(requests.slice(before).map((r) => r.headers['x-request-id'])).toEqual([id]);
+  });
+
+  it('answers a subgraph that gives no GraphQL answer on the direct path with a masked error naming no host', async () => {
+    // Tickets alone: the direct path; the tickets subgraph is not running here (its recorder answers 502).
+    const requests = federation.recorders.tickets!.requests;
+    const before = requests.length;
+    const res = await gateway.gql('query Alone { tickets(first: 1) { edges { node { id } } } }', {
+      purpose: 'customer_support',
+    });
+    expect(requests.length - before).toBe(1);
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({
+        message: 'Internal server error',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      }),
+    ]);
+    expect(res.text).not.toMatch(/127\.0\.0\.1|502|Bad Gateway/);
   });
 });
 

@@ -26,6 +26,12 @@ export interface GatewayConfig {
   /** Subgraph URLs replacing the supergraph's `join__graph` ones, by subgraph name. */
   readonly subgraphUrls: Readonly<Record<string, string>>;
   readonly maxBodyBytes: number;
+  /**
+   * The direct path's HTTP client (GATEWAY_SUBGRAPH_CLIENT): `custom`, the hand-written one (subgraph-client.ts,
+   * the default), or `undici`, undici's Pool behind the same interface (subgraph-client-undici.ts), kept to
+   * measure the two against each other (bench/README.md, "Gateway cost").
+   */
+  readonly subgraphClient: SubgraphClientKind;
   readonly limits: QueryLimits;
   readonly corsOrigins: readonly string[];
   readonly auth: {
@@ -43,6 +49,9 @@ export interface GatewayConfig {
    */
   readonly audit: Config | undefined;
 }
+
+export const SUBGRAPH_CLIENTS = ['custom', 'undici'] as const;
+export type SubgraphClientKind = (typeof SUBGRAPH_CLIENTS)[number];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -102,6 +111,12 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     if (url) subgraphUrls[name] = url;
   }
 
+  const subgraphClient = get('GATEWAY_SUBGRAPH_CLIENT') ?? 'custom';
+  const isClientKind = (value: string): value is SubgraphClientKind =>
+    (SUBGRAPH_CLIENTS as readonly string[]).includes(value);
+  if (!isClientKind(subgraphClient))
+    problems.push(`GATEWAY_SUBGRAPH_CLIENT: must be one of ${SUBGRAPH_CLIENTS.join(', ')}`);
+
   const corsOrigins = (get('CORS_ORIGINS') ?? 'http://localhost:5173,http://127.0.0.1:5173')
     .split(',')
     .map((origin) => origin.trim())
@@ -143,6 +158,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     supergraphPath: path.resolve(get('SUPERGRAPH_PATH') ?? path.join(repoRoot(), 'supergraph.graphql')),
     subgraphUrls,
     maxBodyBytes: int('MAX_BODY_BYTES', 1_048_576, 1024, 104_857_600),
+    subgraphClient: isClientKind(subgraphClient) ? subgraphClient : 'custom',
     limits: {
       maxDepth: int('MAX_QUERY_DEPTH', DEFAULT_LIMITS.maxDepth, 1, 100),
       maxAliases: int('MAX_QUERY_ALIASES', DEFAULT_LIMITS.maxAliases, 0, 10_000),

@@ -22,7 +22,7 @@ import {
 import type { EdgeContext } from './context.js';
 import type { Redaction } from './privacy/redactions.js';
 import { neverVisible, RESTRICTED_ALIAS, removedEntry, withoutUnused } from './privacy/strip.js';
-import type { Body, SubgraphClients } from './subgraph-client.js';
+import type { Body, DirectClients } from './subgraph-client.js';
 
 /**
  * The single-subgraph fast path. Most operations a frontend sends touch one subgraph only (a page of contacts,
@@ -282,7 +282,7 @@ export type SubgraphAnswer =
  * (`"errors":` cannot occur inside a JSON string, whose quotes are escaped.)
  */
 export async function askSubgraph(
-  clients: SubgraphClients,
+  clients: DirectClients,
   plan: Plan,
   purpose: Purpose,
   header: (name: string) => string | null | undefined,
@@ -370,7 +370,7 @@ const internalError = () =>
 export function useDirectToSubgraph(
   supergraphSdl: string,
   learned: LearnedPlans,
-  clients: SubgraphClients,
+  clients: DirectClients,
 ): GatewayPlugin<EdgeContext> {
   const ownership = readOwnership(supergraphSdl);
   // Parsed documents are cached by the runtime: the same object comes back for the same query text.

@@ -18,6 +18,7 @@ import { useIdentity } from './identity.js';
 import { useQueryLimits } from './limits.js';
 import { useEdgePrivacy } from './privacy/redactions.js';
 import { SubgraphClients } from './subgraph-client.js';
+import { UndiciSubgraphClients } from './subgraph-client-undici.js';
 
 export interface GatewayOptions {
   readonly config: Omit<GatewayConfig, 'supergraphPath' | 'logLevel'>;
@@ -62,8 +63,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (!audit) logger.warn('no DATABASE_URL: requests the gateway refuses (401/403) are NOT audited');
   const authenticateAudited = createAuthenticator({ ...identity, refusals: audit?.refusals });
   const learned = new LearnedPlans();
-  // The direct path's own connections to the subgraphs (subgraph-client.ts), closed with the gateway.
-  const clients = new SubgraphClients({}, logger);
+  // The direct path's own connections to the subgraphs (subgraph-client.ts, or undici's Pool when configured),
+  // closed with the gateway.
+  const clients =
+    config.subgraphClient === 'undici'
+      ? new UndiciSubgraphClients({}, logger)
+      : new SubgraphClients({}, logger);
   const runtime = createGatewayRuntime<EdgeContext>({
     supergraph: options.supergraph,
     logging: false,

@@ -15,7 +15,7 @@ import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphq
 import type { ServerContext } from './context.js';
 import { askSubgraph, type LearnedPlans } from './direct.js';
 import { safeSubgraphError } from './errors.js';
-import { Body, type SubgraphClients } from './subgraph-client.js';
+import { Body, type DirectClients } from './subgraph-client.js';
 
 export interface HttpOptions {
   readonly runtime: GatewayRuntime;
@@ -27,7 +27,7 @@ export interface HttpOptions {
   readonly direct?: {
     readonly learned: LearnedPlans;
     readonly authenticate: Authenticator;
-    readonly clients: SubgraphClients;
+    readonly clients: DirectClients;
     /** `MAX_QUERY_COST`: the direct path prices each request as the runtime does (limits.ts). */
     readonly maxCost: number;
   };

@@ -35,7 +35,7 @@ export interface ClientOptions {
   readonly idleMs?: number;
 }
 
-const DEFAULTS = {
+export const CLIENT_DEFAULTS = {
   maxConnections: 128,
   maxBodyBytes: 32 * 1024 * 1024,
   timeoutMs: 30_000,
@@ -134,6 +134,41 @@ export interface SubgraphResponse {
 
 export class SubgraphHttpError extends Error {
   override readonly name = 'SubgraphHttpError';
+}
+
+/**
+ * What the direct path (direct.ts, http.ts) needs of a client: SubgraphClients below, or undici's Pool behind the
+ * same interface (subgraph-client-undici.ts, GATEWAY_SUBGRAPH_CLIENT=undici).
+ */
+export interface DirectClients {
+  /** POSTs `body` to a subgraph `url`; rejects on a network error, a timeout or a broken answer. */
+  post(url: string, headers: Record<string, string>, body: string): Promise<SubgraphResponse>;
+  /** Closes every kept-alive connection (shutdown). */
+  close(): void;
+}
+
+/** Framing and hop-by-hop headers are the client's own: never taken from the caller. */
+const OWN_HEADERS = new Set(['content-length', 'host', 'transfer-encoding', 'connection']);
+
+/** The caller's headers without the ones the client sets itself. */
+export function forwardedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (!OWN_HEADERS.has(name.toLowerCase())) kept[name] = value;
+  return kept;
+}
+
+/** One warning per failed subgraph request. The reason is ours or the network's (a code, an address): never a
+ * header value or an answer's content. */
+export function logSubgraphFailure(
+  logger: Pick<Logger, 'warn'> | undefined,
+  url: string,
+  error: Error,
+): void {
+  logger?.warn(
+    { subgraph: new URL(url).host, errorName: error.name, reason: error.message.slice(0, 200) },
+    'subgraph request failed',
+  );
 }
 
 /** One shared read buffer: `onread` callbacks run synchronously and copy out before returning. */
@@ -461,7 +496,7 @@ export class SubgraphClient {
   ) {
     this.url = new URL(url);
     if (this.url.protocol !== 'http:') throw new Error('SubgraphClient speaks http: only');
-    this.options = { ...DEFAULTS, ...options };
+    this.options = { ...CLIENT_DEFAULTS, ...options };
   }
 
   /** Open connections (idle or busy). */
@@ -473,15 +508,7 @@ export class SubgraphClient {
     if (this.closed) return Promise.reject(new SubgraphHttpError('client closed'));
     const payload = Buffer.byteLength(body);
     let head = `POST ${this.url.pathname}${this.url.search} HTTP/1.1\r\nhost: ${this.url.host}\r\n`;
-    for (const [name, value] of Object.entries(headers)) {
-      const lower = name.toLowerCase();
-      if (
-        lower === 'content-length' ||
-        lower === 'host' ||
-        lower === 'transfer-encoding' ||
-        lower === 'connection'
-      )
-        continue;
+    for (const [name, value] of Object.entries(forwardedHeaders(headers))) {
       if (!TOKEN.test(name) || UNSAFE_VALUE.test(value))
         return Promise.reject(new SubgraphHttpError(`invalid header ${TOKEN.test(name) ? name : ''}`.trim()));
       head += `${name}: ${value}\r\n`;
@@ -575,10 +602,13 @@ export class SubgraphClient {
 }
 
 /** Every subgraph a gateway talks to on the direct path: a client per plain-HTTP URL, node:https for TLS. */
-export class SubgraphClients {
+export class SubgraphClients implements DirectClients {
   private readonly clients = new Map<string, SubgraphClient>();
   /** TLS sockets have no `onread`: https subgraphs go through node:https, bodies joined into one buffer. */
-  private readonly tlsAgent = new https.Agent({ keepAlive: true, maxSockets: DEFAULTS.maxConnections });
+  private readonly tlsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: CLIENT_DEFAULTS.maxConnections,
+  });
   private closed = false;
 
   /** `logger`: one warning per failed subgraph request, naming the subgraph's host and the reason. */
@@ -604,12 +634,8 @@ export class SubgraphClients {
     return client.post(headers, body);
   }
 
-  /** The reason is ours or the network's (a code, an address): never a header value or an answer's content. */
   private failed(url: string, error: Error): void {
-    this.logger?.warn(
-      { subgraph: new URL(url).host, errorName: error.name, reason: error.message.slice(0, 200) },
-      'subgraph request failed',
-    );
+    logSubgraphFailure(this.logger, url, error);
   }
 
   /** Closes every kept-alive connection (shutdown). */
@@ -621,7 +647,7 @@ export class SubgraphClients {
   }
 
   private postTls(url: string, headers: Record<string, string>, body: string): Promise<SubgraphResponse> {
-    const { maxBodyBytes, timeoutMs } = { ...DEFAULTS, ...this.options };
+    const { maxBodyBytes, timeoutMs } = { ...CLIENT_DEFAULTS, ...this.options };
     return new Promise((resolve, reject) => {
       const request = https.request(
         url,

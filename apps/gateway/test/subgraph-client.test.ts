@@ -2,7 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SubgraphClient, SubgraphClients } from '../src/subgraph-client.js';
+import {
+  type ClientOptions,
+  type DirectClients,
+  SubgraphClient,
+  SubgraphClients,
+  type SubgraphResponse,
+} from '../src/subgraph-client.js';
+import { UndiciSubgraphClients } from '../src/subgraph-client-undici.js';
 
 /**
  * The direct path's HTTP/1.1 client against real servers on loopback: node:http as subgraphs run it, and raw
@@ -83,6 +90,31 @@ function client(url: string, options: ConstructorParameters<typeof SubgraphClien
   return made;
 }
 
+/**
+ * Twelve requests at once through a client limited to two connections (`connect`: the client's send for the
+ * server's URL): all answered with their own body, never more than two in flight, over exactly two connections.
+ */
+async function atMostMaxConnections(connect: (url: string) => (body: string) => Promise<SubgraphResponse>) {
+  let inFlight = 0;
+  let most = 0;
+  const served = await httpServer((_req, res, body) => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    setTimeout(() => {
+      inFlight--;
+      res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    }, 10);
+  });
+  const send = connect(served.url);
+  const answers = await Promise.all(
+    Array.from({ length: 12 }, (_, n) => send(`{"n":${n}}`).then((a) => a.body.text())),
+  );
+  expect(answers).toEqual(Array.from({ length: 12 }, (_, n) => `{"n":${n}}`));
+  expect(most).toBe(2);
+  expect(served.connections()).toBe(2);
+}
+
 const json = { 'content-type': 'application/json' };
 
 describe('answers framed by Content-Length', () => {
@@ -105,24 +137,10 @@ describe('answers framed by Content-Length', () => {
   });
 
   it('sends at most maxConnections at once; the rest wait and are all answered', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const served = await httpServer((_req, res, body) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      setTimeout(() => {
-        inFlight--;
-        res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      }, 10);
+    await atMostMaxConnections((url) => {
+      const subgraph = client(url, { maxConnections: 2 });
+      return (body) => subgraph.post(json, body);
     });
-    const subgraph = client(served.url, { maxConnections: 2 });
-    const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, n) => subgraph.post(json, `{"n":${n}}`).then((a) => a.body.text())),
-    );
-    expect(answers).toEqual(Array.from({ length: 12 }, (_, n) => `{"n":${n}}`));
-    expect(most).toBe(2);
-    expect(served.connections()).toBe(2);
   });
 
   it('answers with no body (204, length 0)', async () => {
@@ -382,5 +400,123 @@ describe('bodies', () => {
     const answer = await fetch(`http://127.0.0.1:${port}/`);
     expect(await answer.json()).toEqual({ big: 'z'.repeat(100_000) });
     expect(() => held?.bytes()).toThrow(/after release/);
+  });
+});
+
+/**
+ * The limits both direct-path clients keep (GATEWAY_SUBGRAPH_CLIENT): the hand-written one and undici's Pool behind
+ * the same interface, against the same servers.
+ */
+const KINDS: readonly [string, (options: ClientOptions, logger?: never) => DirectClients][] = [
+  ['custom', (options, logger) => new SubgraphClients(options, logger)],
+  ['undici', (options, logger) => new UndiciSubgraphClients(options, logger)],
+];
+
+describe.each(KINDS)('the %s client keeps the direct path’s limits', (_kind, make) => {
+  const clientsOf = (options: ClientOptions = {}, logger?: never) => {
+    const made = make(options, logger);
+    closers.push(() => made.close());
+    return made;
+  };
+
+  it('returns status and exact bytes, forwards the headers, and keeps connections alive', async () => {
+    const served = await httpServer((_req, res, body) => {
+      const text = JSON.stringify({ data: { echo: JSON.parse(body).n, pad: 'é'.repeat(100_000) } });
+      res.writeHead(201, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+    const clients = clientsOf();
+    for (let n = 0; n < 10; n++) {
+      const { status, body } = await clients.post(
+        served.url,
+        { ...json, 'x-purpose': 'sales' },
+        `{"n":${n}}`,
+      );
+      expect(status).toBe(201);
+      const parsed = JSON.parse(body.text());
+      expect(parsed.data.echo).toBe(n);
+      expect(parsed.data.pad).toBe('é'.repeat(100_000));
+    }
+    // Sequential requests reuse kept-alive connections: the hand-written client one; undici's Pool may open a
+    // second while the first is still being marked free after its answer's last byte.
+    expect(served.connections()).toBeGreaterThanOrEqual(1);
+    expect(served.connections()).toBeLessThanOrEqual(2);
+    expect(served.received.map((r) => r.body)).toEqual(Array.from({ length: 10 }, (_, n) => `{"n":${n}}`));
+    expect(served.received[0]?.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-purpose': 'sales',
+    });
+  });
+
+  it('sends at most maxConnections at once; the rest wait and are all answered', async () => {
+    const clients = clientsOf({ maxConnections: 2 });
+    await atMostMaxConnections((url) => (body) => clients.post(url, json, body));
+  });
+
+  it('refuses a header value that would split the request, before anything is sent', async () => {
+    const served = await httpServer((_req, res) => res.end('x'));
+    const clients = clientsOf();
+    await expect(clients.post(served.url, { 'x-purpose': 'sales\r\nx-evil: 1' }, '{}')).rejects.toThrow(
+      /invalid .*header/,
+    );
+    expect(served.received).toHaveLength(0);
+  });
+
+  it('refuses answers larger than maxBodyBytes, declared or streamed, and takes one at the limit', async () => {
+    const served = await httpServer((req, res) => {
+      const size = Number(req.headers['x-size']);
+      if (req.headers['x-case'] === 'declared') res.writeHead(200, { 'content-length': String(size) });
+      else res.writeHead(200);
+      res.end('x'.repeat(size));
+    });
+    const clients = clientsOf({ maxBodyBytes: 4096 });
+    await expect(clients.post(served.url, { 'x-case': 'declared', 'x-size': '5000' }, '{}')).rejects.toThrow(
+      /too large/,
+    );
+    await expect(clients.post(served.url, { 'x-case': 'chunked', 'x-size': '5000' }, '{}')).rejects.toThrow(
+      /too large/,
+    );
+    const atLimit = await clients.post(served.url, { 'x-case': 'declared', 'x-size': '4096' }, '{}');
+    expect(atLimit.body.text()).toBe('x'.repeat(4096));
+  });
+
+  it('gives up on a subgraph that does not answer within timeoutMs', async () => {
+    const served = await rawServer(() => []);
+    const started = Date.now();
+    await expect(clientsOf({ timeoutMs: 150 }).post(served.url, {}, '{}')).rejects.toThrow(/timeout/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it('refuses requests in flight and after close (shutdown)', async () => {
+    const served = await rawServer(() => []);
+    const clients = clientsOf();
+    const inFlight = clients.post(served.url, {}, '{}');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The hand-written client sees its fresh connection closed under the request; undici names its own closing.
+    const refused = expect(inFlight).rejects.toThrow(/client closed|connection closed/);
+    clients.close();
+    await refused;
+    await expect(clients.post(served.url, {}, '{}')).rejects.toThrow(/client closed/);
+  });
+
+  it('logs a subgraph that is down with its host and the reason, never a header value', async () => {
+    const served = await httpServer((_req, res) => res.end());
+    for (const close of closers.splice(0)) close();
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const clients = clientsOf({}, {
+      warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
+    } as never);
+    await expect(clients.post(served.url, { authorization: 'Bearer secret-token' }, '{}')).rejects.toThrow();
+    expect(warnings).toEqual([
+      {
+        message: 'subgraph request failed',
+        fields: {
+          subgraph: new URL(served.url).host,
+          errorName: expect.any(String),
+          reason: expect.stringMatching(/ECONNREFUSED/),
+        },
+      },
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain('secret-token');
   });
 });
