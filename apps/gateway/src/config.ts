@@ -51,6 +51,12 @@ export interface GatewayConfig {
 }
 
 export const SUBGRAPH_CLIENTS = ['custom', 'undici'] as const;
+
+/** Whether this Node is at least `major.minor` (undici 8 needs 22.19; the project runs from 22.17). */
+function nodeAtLeast(major: number, minor: number): boolean {
+  const [a = 0, b = 0] = process.versions.node.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
+}
 export type SubgraphClientKind = (typeof SUBGRAPH_CLIENTS)[number];
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -116,6 +122,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     (SUBGRAPH_CLIENTS as readonly string[]).includes(value);
   if (!isClientKind(subgraphClient))
     problems.push(`GATEWAY_SUBGRAPH_CLIENT: must be one of ${SUBGRAPH_CLIENTS.join(', ')}`);
+  else if (subgraphClient === 'undici' && !nodeAtLeast(22, 19))
+    problems.push('GATEWAY_SUBGRAPH_CLIENT: undici needs Node 22.19 or later');
 
   const corsOrigins = (get('CORS_ORIGINS') ?? 'http://localhost:5173,http://127.0.0.1:5173')
     .split(',')

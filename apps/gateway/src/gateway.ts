@@ -18,7 +18,6 @@ import { useIdentity } from './identity.js';
 import { useQueryLimits } from './limits.js';
 import { useEdgePrivacy } from './privacy/redactions.js';
 import { SubgraphClients } from './subgraph-client.js';
-import { UndiciSubgraphClients } from './subgraph-client-undici.js';
 
 export interface GatewayOptions {
   readonly config: Omit<GatewayConfig, 'supergraphPath' | 'logLevel'>;
@@ -65,9 +64,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const learned = new LearnedPlans();
   // The direct path's own connections to the subgraphs (subgraph-client.ts, or undici's Pool when configured),
   // closed with the gateway.
+  // undici is loaded only when chosen: it needs Node 22.19, the project Node 22.17 (config.ts checks).
   const clients =
     config.subgraphClient === 'undici'
-      ? new UndiciSubgraphClients({}, logger)
+      ? new (await import('./subgraph-client-undici.js')).UndiciSubgraphClients({}, logger)
       : new SubgraphClients({}, logger);
   const runtime = createGatewayRuntime<EdgeContext>({
     supergraph: options.supergraph,
