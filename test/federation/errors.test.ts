@@ -152,14 +152,23 @@ function wrongs(type: GraphQLInputType, counter: { n: number }): { label: string
 type Path = (string | number)[];
 
 /** Every position inside an argument: the argument itself, input fields and list items, to depth 3. */
+/** How deep the schema's inputs nest at most (arguments are level 0). */
+const MAX_INPUT_DEPTH = 6;
+
 function* positions(
   type: GraphQLInputType,
   path: Path,
   depth = 0,
 ): Generator<{ path: Path; type: GraphQLInputType }> {
   yield { path, type };
-  if (depth >= 3) return;
   const nullable = getNullableType(type);
+  // Every position is walked: an input nesting deeper than this (or a recursive input) fails the test rather than
+  // slipping past it.
+  if (depth >= MAX_INPUT_DEPTH && (isListType(nullable) || isInputObjectType(nullable))) {
+    throw new Error(
+      `an input nests deeper than ${MAX_INPUT_DEPTH} levels at ${path.join('.')}: raise MAX_INPUT_DEPTH`,
+    );
+  }
   if (isListType(nullable)) yield* positions(nullable.ofType, [...path, 0], depth + 1);
   if (isInputObjectType(nullable)) {
     for (const field of Object.values(nullable.getFields())) {
