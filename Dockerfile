@@ -4,12 +4,17 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json turbo.json tsconfig.base.json supergraph.graphql ./
 COPY packages/policy/package.json packages/policy/
+COPY packages/runtime/package.json packages/runtime/
+COPY packages/database/package.json packages/database/
+COPY packages/audit/package.json packages/audit/
+COPY packages/enforcement/package.json packages/enforcement/
+COPY packages/server/package.json packages/server/
 COPY apps/subgraph/package.json apps/subgraph/
 COPY apps/tickets/package.json apps/tickets/
 COPY apps/gateway/package.json apps/gateway/
 COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund
-COPY packages/policy packages/policy
+COPY packages packages
 COPY apps/subgraph apps/subgraph
 COPY apps/tickets apps/tickets
 COPY apps/gateway apps/gateway

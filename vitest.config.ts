@@ -2,15 +2,17 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const policySource = fileURLToPath(new URL('./packages/policy/src/index.ts', import.meta.url));
 // graphql 16 has no exports map: Vite would pick its ESM build for our sources while Node loads the CommonJS
 // one for Pothos, Apollo and graphql-jit — two instances ("from another module or realm"). One entry for all.
 const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+// The packages from source, so that tests and every app under test share one instance of each.
+const PACKAGES = ['policy', 'runtime', 'database', 'audit', 'enforcement', 'server'];
 const alias = [
-  { find: '@custos/policy', replacement: policySource },
-  // The shared service runtime from source, so that tests and every app under test share one instance of it.
-  { find: '@custos/subgraph/kit', replacement: source('./apps/subgraph/src/kit.ts') },
+  ...PACKAGES.map((name) => ({
+    find: new RegExp(`^@custos/${name}$`),
+    replacement: source(`./packages/${name}/src/index.ts`),
+  })),
   { find: /^graphql$/, replacement: graphqlEntry },
 ];
 
@@ -41,9 +43,21 @@ export default defineConfig({
         resolve: { alias },
         test: { name: 'gateway', include: ['apps/gateway/test/**/*.test.ts'] },
       },
+      // The packages' own tests and the architecture rules (no database).
+      {
+        resolve: { alias },
+        test: {
+          name: 'packages',
+          include: [
+            'packages/{runtime,database,audit,enforcement,server}/test/**/*.test.ts',
+            'test/architecture/**/*.test.ts',
+          ],
+          testTimeout: 60_000,
+        },
+      },
       databaseProject('subgraph', './apps/subgraph/test/support/embedded-setup.ts', [
         'apps/subgraph/test/*.test.ts',
-        'apps/tickets/test/*.test.ts',
+        'test/tickets/*.test.ts',
         // Whole processes as `npm start` runs them: the embedded default only.
         'apps/subgraph/test/process/*.test.ts',
       ]),
@@ -55,7 +69,7 @@ export default defineConfig({
         ? [
             databaseProject('subgraph-external', './apps/subgraph/test/support/external-setup.ts', [
               'apps/subgraph/test/*.test.ts',
-              'apps/tickets/test/*.test.ts',
+              'test/tickets/*.test.ts',
             ]),
           ]
         : []),

@@ -442,7 +442,7 @@ async function countContacts(url) {
 
 /**
  * The bench database as Custos is deployed: owned by `<name>_owner` (migrations), served as `<name>_app`, the
- * gateway's audit trail written as `<name>_gateway` (apps/subgraph/src/db/roles.ts). Fresh passwords every run.
+ * gateway's audit trail written as `<name>_gateway` (packages/runtime/src/roles.ts). Fresh passwords every run.
  */
 async function provisionRoles(adminUrl, name, dist = subgraphDist) {
   const { provisionDatabase } = await import(pathToFileURL(path.join(dist, 'kit.js')).href);

@@ -6,14 +6,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  AUDIT_WRITER_GRANTS,
-  ConfigError,
-  createLogger,
-  loadConfig,
-  openDatabase,
-  prepareSharedRole,
-} from '../apps/subgraph/dist/kit.js';
+import { AUDIT_WRITER_GRANTS } from '../packages/audit/dist/index.js';
+import { openDatabase } from '../packages/database/dist/index.js';
+import { ConfigError, createLogger, loadConfig, prepareSharedRole } from '../packages/runtime/dist/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;

@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS } from '@custos/subgraph/kit';
+import { DEFAULT_LIMITS } from '@custos/runtime';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '../../apps/subgraph/test/support/harness.js';

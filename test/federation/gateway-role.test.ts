@@ -1,4 +1,4 @@
-import { DatabaseRoleError } from '@custos/subgraph/kit';
+import { DatabaseRoleError } from '@custos/runtime';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refusalOn } from '../../apps/subgraph/test/support/harness.js';

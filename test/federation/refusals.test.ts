@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AUDIT_WRITER_GRANTS, createLogger, prepareSharedRole } from '@custos/subgraph/kit';
+import { AUDIT_WRITER_GRANTS } from '@custos/audit';
+import { createLogger, prepareSharedRole } from '@custos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL } from '../../apps/subgraph/test/support/harness.js';
 import { type Federation, type StartedGateway, startFederation } from './support/federation.js';

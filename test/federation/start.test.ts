@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '@custos/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../apps/subgraph/src/db/embedded.js';
 
 /**
  * `npm start` as a user runs it (scripts/start.mjs over the built apps): embedded PostgreSQL, then the Custos

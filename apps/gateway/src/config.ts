@@ -3,18 +3,21 @@ import {
   type Config,
   ConfigError,
   DEFAULT_LIMITS,
+  type Env,
+  envReader,
+  isLoopback,
   loadConfig,
   type QueryLimits,
   repoRoot,
-} from '@custos/subgraph/kit';
+} from '@custos/runtime';
 
-// Document limits of the edge: the subgraph's, with its defaults (apps/subgraph/src/http/limits.ts).
+// Document limits of the edge: the subgraph's, with its defaults (packages/runtime/src/limits.ts).
 export type { QueryLimits };
 export { ConfigError };
 
 /**
  * The gateway's configuration, from environment variables only, validated once at start. Like the
- * subgraph's (apps/subgraph/src/config.ts): every bad value is reported by name and rule, never by value.
+ * subgraph's (packages/runtime/src/config.ts): every bad value is reported by name and rule, never by value.
  */
 export interface GatewayConfig {
   readonly production: boolean;
@@ -59,31 +62,14 @@ function nodeAtLeast(major: number, minor: number): boolean {
 }
 export type SubgraphClientKind = (typeof SUBGRAPH_CLIENTS)[number];
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** Development: the subgraph's own key set (DESIGN.md, "HTTP and identity"). */
 const DEV_JWKS_URL = 'http://127.0.0.1:4001/.well-known/jwks.json';
 const SUBGRAPH_URL_VARIABLES = { custos: 'CUSTOS_SUBGRAPH_URL', tickets: 'TICKETS_SUBGRAPH_URL' } as const;
 
-const isLoopback = (hostname: string): boolean =>
-  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const problems: string[] = [];
-  const get = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      problems.push(`${name}: must be a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return Number(raw);
-  };
+  const { get, int } = envReader(env, problems);
   /** An http(s) URL; in production plain http only on a loopback address (a sidecar on this host). */
   const httpUrl = (name: string, production: boolean): string | undefined => {
     const raw = get(name);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Principal } from '@custos/subgraph/kit';
+import type { Principal } from '@custos/runtime';
 
 /** What the HTTP edge (http.ts) hands the runtime with each request. */
 export interface ServerContext {

@@ -7,7 +7,7 @@ import {
   publicValidation,
   syntaxMessage,
   variableErrors,
-} from '@custos/subgraph/kit';
+} from '@custos/runtime';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 

@@ -1,13 +1,12 @@
+import { AUDIT_WRITER_GRANTS, createAuditTrail } from '@custos/audit';
 import {
-  AUDIT_WRITER_GRANTS,
   checkedScalars,
   closeServer,
-  createAuditTrail,
   createAuthenticator,
   type Logger,
   listen,
   prepareSharedRole,
-} from '@custos/subgraph/kit';
+} from '@custos/runtime';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import type { GatewayConfig } from './config.js';
 import type { EdgeContext } from './context.js';

@@ -5,11 +5,12 @@ import {
   BodyTooLarge,
   continueWithinLimit,
   errorBody,
+  header,
   type Logger,
   queryCost,
   readBody,
   sendJson,
-} from '@custos/subgraph/kit';
+} from '@custos/runtime';
 import type { GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import type { ServerContext } from './context.js';
@@ -59,12 +60,6 @@ function graphQLBody(body: Buffer): GraphQLBody | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** One request header as a string; repeated headers are joined as HTTP allows. */
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** What a client's own request id may look like to be passed on (anything else is dropped). */

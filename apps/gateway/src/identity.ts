@@ -1,10 +1,10 @@
-import type { Authenticator, Principal } from '@custos/subgraph/kit';
+import type { Authenticator, Principal } from '@custos/runtime';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError } from 'graphql';
 import type { EdgeContext, ServerContext } from './context.js';
 
 /**
- * Identity at the edge, with the subgraphs' own authenticator (`createAuthenticator` from the kit: the same
+ * Identity at the edge, with the subgraphs' own authenticator (`createAuthenticator` from @custos/runtime: the same
  * JWT rules, the same purpose check against packages/policy). It runs as soon as a GraphQL request's
  * parameters are read, before parsing, validation or planning: a missing, expired or forged token answers
  * HTTP 401 UNAUTHENTICATED, a purpose the caller's roles do not hold HTTP 403 FORBIDDEN, and no subgraph is

@@ -1,4 +1,4 @@
-import { costRefusal, LIMIT_CODES, PublicError } from '@custos/subgraph/kit';
+import { costRefusal, LIMIT_CODES, PublicError } from '@custos/runtime';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { Lexer, Source, TokenKind, type ValidationContext } from 'graphql';
@@ -29,12 +29,12 @@ function countTokens(source: string, stopAfter: number): number {
 
 /**
  * Document limits at the edge, before planning, so that a refused document costs no subgraph call. The
- * subgraphs apply their own (apps/subgraph/src/http/limits.ts) to what the gateway sends them.
+ * subgraphs apply their own (packages/runtime/src/limits.ts) to what the gateway sends them.
  * - tokens: counted as graphql-js's parser counts them for the subgraph's limit, before parsing;
  * - depth and aliases: graphql-armor's validation rules, whose refusals are replaced by ours (armor's own
  *   errors carry no code and answer HTTP 200). Depth counts like the subgraph's (the root field is 1,
  *   fragments add no level, introspection counts);
- * - cost: the subgraphs' own model (`queryCost` of the kit, apps/subgraph/src/http/limits.ts) on the
+ * - cost: the subgraphs' own model (`queryCost`, packages/runtime/src/limits.ts) on the
  *   supergraph, per request from the coerced variables, in `onExecute` — after validation (whose verdict the
  *   runtime caches with the document) and before anything is planned. armor's cost limit is off: it reads
  *   no argument and no variable, so `first: 500` would cost what `first: 1` does. The direct path at the HTTP

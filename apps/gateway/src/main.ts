@@ -1,4 +1,4 @@
-import { createLogger, exitOnSignals } from '@custos/subgraph/kit';
+import { createLogger, exitOnSignals } from '@custos/runtime';
 import { ConfigError, type GatewayConfig, loadGatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
 import { loadSupergraph } from './supergraph.js';

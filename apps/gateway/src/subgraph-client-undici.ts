@@ -1,4 +1,4 @@
-import type { Logger } from '@custos/subgraph/kit';
+import type { Logger } from '@custos/runtime';
 import { Pool } from 'undici';
 import {
   Body,

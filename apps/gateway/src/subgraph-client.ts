@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type { Logger } from '@custos/subgraph/kit';
+import type { Logger } from '@custos/runtime';
 
 /**
  * The direct path's HTTP client (direct.ts): one POST of a GraphQL request to a subgraph, its status and body.

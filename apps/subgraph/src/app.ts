@@ -1,19 +1,21 @@
 import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import { createAuditTrail } from '@custos/audit';
+import { isMigrated } from '@custos/database';
+import type { Config, CursorCodec, Logger } from '@custos/runtime';
+import { closeServer, createAuthenticator, listen } from '@custos/runtime';
+import {
+  createGraphQLServer,
+  createHttpServer,
+  createRequestContext,
+  type RequestInfo,
+} from '@custos/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
-import { createAuditTrail } from './audit/setup.js';
-import { createAuthenticator } from './auth/authenticate.js';
-import type { Config } from './config.js';
 import { publicConsentRoute, RateLimiter } from './consent/public.js';
-import { type Context, createRequestContext, type RequestInfo, type Secrets } from './context.js';
-import { isMigrated } from './db/orm.js';
-import { createGraphQLServer } from './http/graphql-server.js';
-import { closeServer, createHttpServer, listen } from './http/server.js';
-import type { Logger } from './logger.js';
+import type { Context, Secrets } from './context.js';
 import { createLoaders } from './schema/loaders.js';
 import { buildSchema } from './schema/schema.js';
-import type { CursorCodec } from './shared/cursors.js';
 
 export interface AppOptions {
   readonly config: Config;

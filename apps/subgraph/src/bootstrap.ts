@@ -1,13 +1,11 @@
+import { pruneAuditLog, retentionCutoff } from '@custos/audit';
+import { createOrm, type Database, openDatabase, prepareDatabase } from '@custos/database';
+import type { Config, Logger } from '@custos/runtime';
+import { loadCursorCodec, loadOrCreateDevKeys, loadOrCreateSecret } from '@custos/runtime';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type App, createApp } from './app.js';
-import { pruneAuditLog, retentionCutoff } from './audit/retention.js';
-import { loadOrCreateDevKeys, loadOrCreateSecret } from './auth/dev-keys.js';
-import type { Config } from './config.js';
-import { type Database, openDatabase } from './db/database.js';
-import { createOrm, prepareDatabase } from './db/orm.js';
-import type { Logger } from './logger.js';
+import { CUSTOS_MODEL } from './db/model.js';
 import { seedDemoData } from './seed/seed.js';
-import { loadCursorCodec } from './shared/cursors.js';
 
 export interface Running {
   readonly url: string;
@@ -26,11 +24,11 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   const database = await openDatabase(config, logger);
   let orm: MikroORM | undefined;
   try {
-    await prepareDatabase(database, { production: config.production, logger });
+    await prepareDatabase(database, { model: CUSTOS_MODEL, production: config.production, logger });
     // The audit log's retention rule, applied by the owner role (the services cannot delete audit rows).
     const pruned = await pruneAuditLog(database.ownerUrl, retentionCutoff(config));
     if (pruned.batches > 0 || pruned.alerts > 0) logger.info({ ...pruned }, 'audit retention applied');
-    orm = await createOrm({ url: database.url, poolMax: config.dbPoolMax });
+    orm = await createOrm({ model: CUSTOS_MODEL, url: database.url, poolMax: config.dbPoolMax });
     logger.info({ database: database.kind }, 'database migrated');
     if (config.seedContacts > 0) {
       const result = await seedDemoData(orm.em.fork(), {

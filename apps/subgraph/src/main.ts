@@ -1,7 +1,5 @@
+import { type Config, ConfigError, createLogger, exitOnSignals, loadConfig } from '@custos/runtime';
 import { start } from './bootstrap.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { exitOnSignals } from './shutdown.js';
 
 /** `npm start`: the subgraph on :4001, with an embedded PostgreSQL unless DATABASE_URL is set. */
 async function main(): Promise<void> {

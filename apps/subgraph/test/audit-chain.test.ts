@@ -2,9 +2,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  batchHash,
+  type EventRecord,
+  eventDigest,
+  type Run,
+  subjectSetDigest,
+  verifyAuditLog,
+} from '@custos/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchHash, type EventRecord, eventDigest, subjectSetDigest } from '../src/audit/chain.js';
-import { type Run, verifyAuditLog } from '../src/audit/verify.js';
 
 /**
  * The chain's verification over stored rows, without a database: both forms of an access — a subject set by digest

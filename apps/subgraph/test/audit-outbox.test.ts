@@ -1,7 +1,6 @@
+import { AuditWriter, enqueueAuditEvent } from '@custos/audit';
+import { createLogger } from '@custos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueAuditEvent } from '../src/audit/outbox.js';
-import { AuditWriter } from '../src/audit/writer.js';
-import { createLogger } from '../src/logger.js';
 import { errorCode, startTestServer, type TestServer } from './support/harness.js';
 
 /**

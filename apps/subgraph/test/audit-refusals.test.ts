@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { signDevToken } from '@custos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDevToken } from '../src/auth/dev-keys.js';
 import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
 
 /**

@@ -1,6 +1,6 @@
+import { pruneAuditLog } from '@custos/audit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pruneAuditLog } from '../src/audit/retention.js';
 import { startTestServer, type TestServer } from './support/harness.js';
 
 /**

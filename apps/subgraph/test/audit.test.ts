@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CheckpointLog, loadSigningKey } from '@custos/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eraseAuditSubject } from '../src/audit/audit.service.js';
-import { CheckpointLog, loadSigningKey } from '../src/audit/checkpoints.js';
 import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
 
 /**

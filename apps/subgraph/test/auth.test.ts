@@ -1,11 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROLE_PURPOSES } from '@custos/policy';
+import {
+  createTokenVerifier,
+  ForbiddenError,
+  signDevToken,
+  UnauthenticatedError,
+  VerifiedTokenCache,
+} from '@custos/runtime';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { signDevToken } from '../src/auth/dev-keys.js';
-import { createTokenVerifier, VerifiedTokenCache } from '../src/auth/verify.js';
-import { ForbiddenError, UnauthenticatedError } from '../src/shared/errors.js';
 import { errorCode, startTestServer, type TestServer } from './support/harness.js';
 
 const QUERY = '{ contacts(first: 1) { totalCount } }';

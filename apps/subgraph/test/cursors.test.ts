@@ -1,5 +1,5 @@
+import { CursorCodec } from '@custos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CursorCodec } from '../src/shared/cursors.js';
 import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
 
 /**

@@ -1,5 +1,20 @@
 import { HeaderMap } from '@apollo/server';
 import {
+  aliasCount,
+  ConfigError,
+  type CostRequest,
+  costRefusal,
+  countTokens,
+  createLogger,
+  DEFAULT_LIMITS,
+  limitRules,
+  loadConfig,
+  type QueryLimits,
+  queryCost,
+  queryDepth,
+} from '@custos/runtime';
+import { createGraphQLServer } from '@custos/server';
+import {
   buildSchema,
   type DocumentNode,
   getIntrospectionQuery,
@@ -17,21 +32,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
 import type { Context } from '../src/context.js';
-import { createGraphQLServer } from '../src/http/graphql-server.js';
-import {
-  aliasCount,
-  type CostRequest,
-  costRefusal,
-  countTokens,
-  DEFAULT_LIMITS,
-  limitRules,
-  type QueryLimits,
-  queryCost,
-  queryDepth,
-} from '../src/http/limits.js';
-import { createLogger } from '../src/logger.js';
 import { buildSchema as buildSubgraphSchema } from '../src/schema/schema.js';
 import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
 

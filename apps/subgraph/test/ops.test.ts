@@ -1,5 +1,5 @@
+import { ConfigError, loadConfig } from '@custos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
 import { errorCode, startTestServer, type TestServer } from './support/harness.js';
 
 let server: TestServer;
@@ -271,10 +271,10 @@ describe('configuration', () => {
 
 describe('production hardening', () => {
   it('turns introspection off and never suggests field names', async () => {
-    const { createGraphQLServer } = await import('../src/http/graphql-server.js');
+    const { createGraphQLServer } = await import('@custos/server');
     const { buildSchema } = await import('../src/schema/schema.js');
-    const { createLogger } = await import('../src/logger.js');
-    const { RedactionLog } = await import('../src/privacy/redactions.js');
+    const { createLogger } = await import('@custos/runtime');
+    const { RedactionLog } = await import('@custos/enforcement');
     const apollo = await createGraphQLServer(buildSchema(), createLogger('silent'), true);
     try {
       const contextValue = {

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { prepareDatabase, rolePasswords } from '@custos/database';
+import { DatabaseRoleError, dropRoles, GrantsError, provisionDatabase, withDatabase } from '@custos/runtime';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { rolePasswords } from '../src/db/database.js';
-import { DatabaseRoleError, prepareDatabase } from '../src/db/orm.js';
-import { CUSTOS_GRANTS, dropRoles, GrantsError, provisionDatabase, withDatabase } from '../src/db/roles.js';
+import { CUSTOS_GRANTS } from '../src/db/grants.js';
+import { CUSTOS_MODEL } from '../src/db/model.js';
 import { captureLogs, refusalOn, startTestServer, type TestServer } from './support/harness.js';
 
 /**
@@ -109,7 +110,11 @@ describe('preparing the database', () => {
     await server.sql(`alter table public.undeclared_table owner to "${server.roles.owner}"`);
     try {
       const database = { url: server.databaseUrl, ownerUrl: server.databaseOwnerUrl };
-      const error = await prepareDatabase(database, { production: false, ...logger() }).catch((e) => e);
+      const error = await prepareDatabase(database, {
+        model: CUSTOS_MODEL,
+        production: false,
+        ...logger(),
+      }).catch((e) => e);
       expect(error).toBeInstanceOf(GrantsError);
       expect((error as Error).message).toMatch(/no privileges declared for: undeclared_table/);
     } finally {
@@ -119,13 +124,17 @@ describe('preparing the database', () => {
 
   it('one role for both refuses to start in production and warns elsewhere', async () => {
     const single = { url: server.databaseOwnerUrl, ownerUrl: server.databaseOwnerUrl };
-    const refused = await prepareDatabase(single, { production: true, ...logger() }).catch((e) => e);
+    const refused = await prepareDatabase(single, {
+      model: CUSTOS_MODEL,
+      production: true,
+      ...logger(),
+    }).catch((e) => e);
     expect(refused).toBeInstanceOf(DatabaseRoleError);
     expect((refused as Error).message).toMatch(/DATABASE_OWNER_URL/);
     expect((refused as Error).message).not.toMatch(/postgres(ql)?:\/\//);
 
     const warned = logger();
-    await prepareDatabase(single, { production: false, logger: warned.logger });
+    await prepareDatabase(single, { model: CUSTOS_MODEL, production: false, logger: warned.logger });
     expect(warned.lines.join('')).toMatch(/not append-only/);
   });
 

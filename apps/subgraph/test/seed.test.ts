@@ -1,8 +1,8 @@
 import { CONSENT_STATUSES, consentStatusProblem, PURPOSE_DEFINITIONS, PURPOSES } from '@custos/policy';
+import { COUNTRY_CODES } from '@custos/runtime';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNTRIES, seedDemoData } from '../src/seed/seed.js';
-import { COUNTRY_CODES } from '../src/shared/countries.js';
 import { startTestServer, type TestServer } from './support/harness.js';
 
 let a: TestServer;

@@ -1,23 +1,17 @@
 import type http from 'node:http';
+import { AUDIT_WRITER_GRANTS, createAuditTrail } from '@custos/audit';
+import { createOrm, isMigrated, type Model, prepareDatabase } from '@custos/database';
 import {
-  AUDIT_WRITER_GRANTS,
   type Config,
   ConfigError,
   closeServer,
-  createAuditTrail,
   createAuthenticator,
-  createGraphQLServer,
-  createHttpServer,
-  createOrm,
-  createRequestContext,
-  isMigrated,
   type Logger,
   listen,
   loadCursorCodec,
   loadOrCreateDevKeys,
-  type Model,
-  prepareDatabase,
-} from '@custos/subgraph/kit';
+} from '@custos/runtime';
+import { createGraphQLServer, createHttpServer, createRequestContext } from '@custos/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createTicketLoaders, type TicketsContext } from './context.js';
 import { ContactPrivacy } from './db/contact-privacy.entity.js';

@@ -1,12 +1,8 @@
+import { byIdLoader, type ChildPageKey, childPageLoader } from '@custos/database';
+import { rowScope } from '@custos/enforcement';
 import type { Purpose } from '@custos/policy';
-import {
-  byIdLoader,
-  type ChildPageKey,
-  type Connection,
-  childPageLoader,
-  type DataContext,
-  rowScope,
-} from '@custos/subgraph/kit';
+import type { Connection } from '@custos/runtime';
+import type { DataContext } from '@custos/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type DataLoader from 'dataloader';
 import {

@@ -1,4 +1,4 @@
-import { type Config, ConfigError, createLogger, exitOnSignals, loadConfig } from '@custos/subgraph/kit';
+import { type Config, ConfigError, createLogger, exitOnSignals, loadConfig } from '@custos/runtime';
 import { startTickets } from './bootstrap.js';
 
 /**

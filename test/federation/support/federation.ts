@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createLogger, loadConfig } from '@custos/subgraph/kit';
+import { createLogger, loadConfig } from '@custos/runtime';
 import { loadGatewayConfig } from '../../../apps/gateway/src/config.js';
 import { createGateway, type Gateway } from '../../../apps/gateway/src/gateway.js';
 import { loadSupergraph } from '../../../apps/gateway/src/supergraph.js';

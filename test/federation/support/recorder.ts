@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { listen } from '@custos/subgraph/kit';
+import { listen } from '@custos/runtime';
 
 /** One request as a subgraph received it through the recorder. */
 export interface RecordedRequest {

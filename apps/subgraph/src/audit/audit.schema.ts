@@ -1,10 +1,10 @@
+import { type AuditLogCheck, RULE_KINDS, verifyAuditLog } from '@custos/audit';
+import { query } from '@custos/database';
 import { PURPOSES } from '@custos/policy';
+import { decodeTimeCursor, pageSize, ValidationError } from '@custos/runtime';
 import type { Context } from '../context.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
-import { ValidationError } from '../shared/errors.js';
-import { decodeTimeCursor, pageSize } from '../shared/pagination.js';
-import { query } from '../shared/sql.js';
 import {
   type AuditAccessRow,
   type AuditAlertRow,
@@ -16,8 +16,6 @@ import {
   listAuditRules,
   setAuditRule,
 } from './audit.service.js';
-import { RULE_KINDS } from './monitor.js';
-import { type AuditLogCheck, verifyAuditLog } from './verify.js';
 
 // The audit trail is personal data itself (who read whom): every operation here is the compliance purpose's
 // alone (packages/policy, operations), and every one of them is audited like any other.

@@ -1,10 +1,15 @@
+import type { Channel, OperationType, Outcome } from '@custos/audit';
+import { parseRuleParams, RULE_KINDS, type RuleKind } from '@custos/audit';
+import { isoTimestamp, Params, query } from '@custos/database';
+import {
+  type Connection,
+  type CursorKey,
+  isUuid,
+  NotFoundError,
+  toConnection,
+  ValidationError,
+} from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NotFoundError, ValidationError } from '../shared/errors.js';
-import { type Connection, type CursorKey, isUuid, toConnection } from '../shared/pagination.js';
-import { isoTimestamp, Params, query } from '../shared/sql.js';
-import type { OperationType, Outcome } from './chain.js';
-import { parseRuleParams, RULE_KINDS, type RuleKind } from './monitor.js';
-import type { Channel } from './recorder.js';
 
 export interface AuditAccessRow {
   readonly channel: Channel;

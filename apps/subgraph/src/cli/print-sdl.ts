@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { repoRoot } from '../config.js';
+import { repoRoot } from '@custos/runtime';
 import { buildSchema } from '../schema/schema.js';
 
 /**

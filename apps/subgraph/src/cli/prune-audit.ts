@@ -1,7 +1,6 @@
-import { pruneAuditLog, retentionCutoff } from '../audit/retention.js';
-import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { createLogger } from '../logger.js';
+import { pruneAuditLog, retentionCutoff } from '@custos/audit';
+import { openDatabase } from '@custos/database';
+import { createLogger, loadConfig } from '@custos/runtime';
 import { parseArgs } from './args.js';
 import { runCommand } from './read-only.js';
 

@@ -1,11 +1,9 @@
+import { createOrm, openDatabase, query } from '@custos/database';
+import { type Config, ConfigError, createLogger } from '@custos/runtime';
 import { TableNotFoundException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Config, ConfigError } from '../config.js';
-import { openDatabase } from '../db/database.js';
 import { migrations } from '../db/migrations/index.js';
-import { createOrm } from '../db/orm.js';
-import { createLogger } from '../logger.js';
-import { query } from '../shared/sql.js';
+import { CUSTOS_MODEL } from '../db/model.js';
 
 /** Whether every committed migration was applied, by reading only (MikroORM's own check creates its table). */
 export async function isMigrated(em: EntityManager): Promise<boolean> {
@@ -35,7 +33,7 @@ export async function withMigratedDatabase(
 ): Promise<number> {
   const database = await openDatabase(config, createLogger('warn'));
   try {
-    const orm = await createOrm({ url: database.url, poolMax: 1 });
+    const orm = await createOrm({ model: CUSTOS_MODEL, url: database.url, poolMax: 1 });
     try {
       if (!(await isMigrated(orm.em.fork()))) {
         process.stderr.write(

@@ -1,7 +1,6 @@
-import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { createOrm, prepareDatabase } from '../db/orm.js';
-import { createLogger } from '../logger.js';
+import { createOrm, openDatabase, prepareDatabase } from '@custos/database';
+import { ConfigError, createLogger, loadConfig } from '@custos/runtime';
+import { CUSTOS_MODEL } from '../db/model.js';
 import { isEmpty, seedDemoData } from '../seed/seed.js';
 import { parseArgs } from './args.js';
 
@@ -25,11 +24,13 @@ async function main(): Promise<number> {
   }
   const logger = createLogger('warn');
   const database = await openDatabase(config, logger);
-  await prepareDatabase(database, { production: config.production, logger }).catch(async (error: unknown) => {
-    await database.stop();
-    throw error;
-  });
-  const orm = await createOrm({ url: database.url });
+  await prepareDatabase(database, { model: CUSTOS_MODEL, production: config.production, logger }).catch(
+    async (error: unknown) => {
+      await database.stop();
+      throw error;
+    },
+  );
+  const orm = await createOrm({ model: CUSTOS_MODEL, url: database.url });
   try {
     if (!(await isEmpty(orm.em.fork()))) {
       process.stderr.write('seed: the database already holds contacts or companies; nothing was written\n');

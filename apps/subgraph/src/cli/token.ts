@@ -1,6 +1,5 @@
 import { ROLES } from '@custos/policy';
-import { loadOrCreateDevKeys, signDevToken } from '../auth/dev-keys.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, loadOrCreateDevKeys, signDevToken } from '@custos/runtime';
 import { parseArgs } from './args.js';
 
 const USAGE = `usage: npm run -s token -- --sub <id> --role <role> [--role <role>...] [--ttl <seconds>]

@@ -1,7 +1,6 @@
-import { loadSigningKey } from '../audit/checkpoints.js';
-import { type AuditLogCheck, verifyAuditLog } from '../audit/verify.js';
-import { loadConfig } from '../config.js';
-import { query } from '../shared/sql.js';
+import { type AuditLogCheck, loadSigningKey, verifyAuditLog } from '@custos/audit';
+import { query } from '@custos/database';
+import { loadConfig } from '@custos/runtime';
 import { parseArgs } from './args.js';
 import { BROKEN, runCommand, VALID, withMigratedDatabase } from './read-only.js';
 

@@ -1,6 +1,5 @@
-import { loadConfig } from '../config.js';
+import { isUuid, loadConfig } from '@custos/runtime';
 import { type ChainCheck, verifyConsentChain } from '../consent/consent.service.js';
-import { isUuid } from '../shared/pagination.js';
 import { parseArgs } from './args.js';
 import { BROKEN, runCommand, VALID, withMigratedDatabase } from './read-only.js';
 

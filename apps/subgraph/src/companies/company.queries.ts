@@ -1,7 +1,6 @@
+import { isoTimestamp, likePattern, Params, query, rowsByIds } from '@custos/database';
+import { type Connection, decodeCursor, pageSize, toConnection, Validator } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination.js';
-import { isoTimestamp, likePattern, Params, query, rowsByIds } from '../shared/sql.js';
-import { Validator } from '../shared/validate.js';
 
 export interface CompanyRow {
   readonly id: string;

@@ -1,9 +1,9 @@
+import { decodeTimeCursor, pageSize } from '@custos/runtime';
 import { ContactConnection } from '../contacts/contact.schema.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
 import { reloaded } from '../schema/loaders.js';
 import { CompanyRef } from '../schema/refs.js';
-import { decodeTimeCursor, pageSize } from '../shared/pagination.js';
 import { listCompanies } from './company.queries.js';
 import { createCompany, updateCompany } from './company.service.js';
 

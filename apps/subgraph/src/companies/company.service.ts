@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { isUuid, NotFoundError, Validator } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NotFoundError } from '../shared/errors.js';
-import { isUuid } from '../shared/pagination.js';
-import { Validator } from '../shared/validate.js';
 import { Company } from './company.entity.js';
 
 export interface CompanyInput {

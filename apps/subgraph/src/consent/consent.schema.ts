@@ -1,13 +1,12 @@
+import { query } from '@custos/database';
+import { visibleContactState } from '@custos/enforcement';
 import { CONSENT_METHODS, CONSENT_STATUSES, type ConsentStatus } from '@custos/policy';
+import { decodeCursor, isUuid, NotFoundError, pageSize, toConnection } from '@custos/runtime';
 import type { Context } from '../context.js';
-import { visibleContactState } from '../privacy/writes.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
 import { reloaded } from '../schema/loaders.js';
 import { ContactRef } from '../schema/refs.js';
-import { NotFoundError } from '../shared/errors.js';
-import { decodeCursor, isUuid, pageSize, toConnection } from '../shared/pagination.js';
-import { query } from '../shared/sql.js';
 import {
   appendConsentEvent,
   type ChainCheck,

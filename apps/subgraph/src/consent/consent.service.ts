@@ -1,5 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { isoTimestamp, query } from '@custos/database';
+import { rowScope, visibleContactState } from '@custos/enforcement';
 import {
   CONSENT_BIT,
   CONSENT_METHODS,
@@ -11,13 +13,8 @@ import {
   PURPOSE_DEFINITIONS,
   type Purpose,
 } from '@custos/policy';
+import { isUuid, NotFoundError, Validator } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { rowScope } from '../privacy/row-scope.js';
-import { visibleContactState } from '../privacy/writes.js';
-import { NotFoundError } from '../shared/errors.js';
-import { isUuid } from '../shared/pagination.js';
-import { isoTimestamp, query } from '../shared/sql.js';
-import { Validator } from '../shared/validate.js';
 import { parseCsv } from './csv.js';
 import { isVersion } from './notice.service.js';
 

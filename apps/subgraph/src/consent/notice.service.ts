@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
+import { isoTimestamp, Params, query } from '@custos/database';
+import {
+  ConflictError,
+  type Connection,
+  decodeTimeCursor,
+  pageSize,
+  toConnection,
+  Validator,
+} from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError } from '../shared/errors.js';
-import { type Connection, decodeTimeCursor, pageSize, toConnection } from '../shared/pagination.js';
-import { isoTimestamp, Params, query } from '../shared/sql.js';
-import { Validator } from '../shared/validate.js';
 
 /** A published privacy notice (Art 13, CCPA notice at collection): what a consent names as the one it rests on. */
 export interface PrivacyNoticeRow {

@@ -1,14 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditWriter } from '@custos/audit';
+import { enqueueAuditEvent } from '@custos/audit';
+import { query } from '@custos/database';
 import { type ConsentStatus, GPC_REFUSED_PURPOSES, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
+import type { Logger } from '@custos/runtime';
+import {
+  BodyTooLarge,
+  errorBody,
+  header,
+  readBody,
+  sendJson,
+  ValidationError,
+  Validator,
+} from '@custos/runtime';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { enqueueAuditEvent } from '../audit/outbox.js';
-import type { AuditWriter } from '../audit/writer.js';
 import type { Secrets } from '../context.js';
-import { BodyTooLarge, errorBody, readBody, sendJson } from '../http/respond.js';
-import type { Logger } from '../logger.js';
-import { ValidationError } from '../shared/errors.js';
-import { query } from '../shared/sql.js';
-import { Validator } from '../shared/validate.js';
 import { appendConsentEvent, checkConsentInput, type Recorder } from './consent.service.js';
 
 /** Purposes a person can consent to on a form: those whose lawful basis is consent. */
@@ -40,11 +46,6 @@ export class RateLimiter {
     for (const [key, window] of this.windows) if (now - window.start >= 60_000) this.windows.delete(key);
   }
 }
-
-const header = (req: IncomingMessage, name: string) => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 /**
  * `POST /public/consent`: consent capture from the company's own forms, without a staff token (a data-subject

@@ -1,8 +1,6 @@
+import { isoTimestamp, likePattern, Params, query, rowsByIds } from '@custos/database';
+import { rowScope, visibleExpression } from '@custos/enforcement';
 import type { PersonalField, Purpose } from '@custos/policy';
-import { fieldVisibility } from '@custos/policy';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { visibleWhen } from '../privacy/decisions.js';
-import { rowScope } from '../privacy/row-scope.js';
 import {
   type Connection,
   type CursorKey,
@@ -10,9 +8,9 @@ import {
   isUuid,
   pageSize,
   toConnection,
-} from '../shared/pagination.js';
-import { isoTimestamp, likePattern, Params, query, rowsByIds } from '../shared/sql.js';
-import { Validator } from '../shared/validate.js';
+  Validator,
+} from '@custos/runtime';
+import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
  * The read model of a contact: a plain row, as the resolvers see it. Personal properties are present only
@@ -80,17 +78,6 @@ const COLUMNS: Readonly<Record<ContactColumn, ColumnSpec>> = {
 };
 
 export const ALL_CONTACT_COLUMNS = Object.keys(COLUMNS) as ContactColumn[];
-
-/**
- * The expression for a personal field as the purpose may see it: the column itself, the column nulled on
- * rows whose state hides it, or nothing at all (never visible: never read — GDPR Art 5(1)(c)).
- */
-export function visibleExpression(purpose: Purpose, field: PersonalField, sql: string): string | undefined {
-  const visibility = fieldVisibility(purpose, field);
-  if (visibility === 'never') return undefined;
-  if (visibility === 'always') return sql;
-  return `case when ${visibleWhen(purpose, field)} then ${sql} end`;
-}
 
 /** The select list for a purpose and the properties a query reads (every property when not given). */
 export function contactSelect(

@@ -1,9 +1,9 @@
+import { decodeTimeCursor, pageSize } from '@custos/runtime';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
 import { reloaded } from '../schema/loaders.js';
 import { CompanyRef, ContactRef, InteractionRef } from '../schema/refs.js';
 import { connectionNodeFields } from '../schema/selection.js';
-import { decodeTimeCursor, pageSize } from '../shared/pagination.js';
 import type { ContactColumn, ContactRow } from './contact.queries.js';
 import { listContacts } from './contact.queries.js';
 import { createContact, updateContact } from './contact.service.js';

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { assertWritable, NEW_CONTACT, visibleContactState } from '@custos/enforcement';
 import type { PersonalField, Purpose } from '@custos/policy';
+import { isUuid, NotFoundError, Validator } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Company } from '../companies/company.entity.js';
 import { type CompanyInput, cleanCompanyInput, persistNewCompany } from '../companies/company.service.js';
 import { claimEmail, queueDuplicates } from '../duplicates/duplicate.service.js';
-import { assertWritable, NEW_CONTACT, visibleContactState } from '../privacy/writes.js';
-import { NotFoundError } from '../shared/errors.js';
-import { isUuid } from '../shared/pagination.js';
-import { Validator } from '../shared/validate.js';
 import { Contact } from './contact.entity.js';
 
 export interface AddressInput {

@@ -1,6 +1,6 @@
+import { isoTimestamp, Params, query, rowsByIds } from '@custos/database';
+import { type Connection, decodeTimeCursor, pageSize, toConnection } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Connection, decodeTimeCursor, pageSize, toConnection } from '../shared/pagination.js';
-import { isoTimestamp, Params, query, rowsByIds } from '../shared/sql.js';
 import type { DuplicateResolution } from './duplicate.entity.js';
 
 export interface DuplicateRow {

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { query } from '@custos/database';
+import { rowScope, visibleWhen } from '@custos/enforcement';
 import type { Purpose } from '@custos/policy';
+import { ConflictError, isUuid, NotFoundError } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { visibleWhen } from '../privacy/decisions.js';
-import { rowScope } from '../privacy/row-scope.js';
-import { ConflictError, NotFoundError } from '../shared/errors.js';
-import { isUuid } from '../shared/pagination.js';
-import { query } from '../shared/sql.js';
 import type { DuplicateResolution } from './duplicate.entity.js';
 
 /**

@@ -1,9 +1,8 @@
+import { isoTimestamp, rowsByIds } from '@custos/database';
+import { rowScope, visibleExpression } from '@custos/enforcement';
 import type { Purpose } from '@custos/policy';
+import type { CursorKey } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { visibleExpression } from '../contacts/contact.queries.js';
-import { rowScope } from '../privacy/row-scope.js';
-import type { CursorKey } from '../shared/pagination.js';
-import { isoTimestamp, rowsByIds } from '../shared/sql.js';
 import type { InteractionType } from './interaction.entity.js';
 
 /**

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { assertWritable, visibleContactState } from '@custos/enforcement';
 import type { PersonalField, Purpose } from '@custos/policy';
+import { isUuid, NotFoundError, Validator } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { assertWritable, visibleContactState } from '../privacy/writes.js';
-import { NotFoundError } from '../shared/errors.js';
-import { isUuid } from '../shared/pagination.js';
-import { Validator } from '../shared/validate.js';
 import { INTERACTION_TYPES, Interaction, type InteractionType } from './interaction.entity.js';
 
 export interface InteractionInput {

@@ -1,6 +1,6 @@
+import type { PageTypeExtensions } from '@custos/enforcement';
+import type { Connection, PageInfo as PageInfoShape } from '@custos/runtime';
 import type { ObjectRef } from '@pothos/core';
-import type { PageTypeExtensions } from '../privacy/plugin.js';
-import type { Connection, PageInfo as PageInfoShape } from '../shared/pagination.js';
 import { builder } from './builder.js';
 
 type SchemaTypes = typeof builder.$inferSchemaTypes;

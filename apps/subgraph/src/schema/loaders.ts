@@ -1,4 +1,7 @@
+import { byIdLoader, type ChildPageKey, childPageLoader } from '@custos/database';
+import { rowScope, visibleWhen } from '@custos/enforcement';
 import type { Purpose } from '@custos/policy';
+import type { Connection } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type DataLoader from 'dataloader';
 import { type CompanyRow, findCompaniesByIds } from '../companies/company.queries.js';
@@ -15,10 +18,6 @@ import {
   interactionCursor,
   interactionSelect,
 } from '../interactions/interaction.queries.js';
-import { visibleWhen } from '../privacy/decisions.js';
-import { rowScope } from '../privacy/row-scope.js';
-import { byIdLoader, type ChildPageKey, childPageLoader } from '../shared/batch.js';
-import type { Connection } from '../shared/pagination.js';
 
 export interface Loaders {
   readonly contact: DataLoader<string, ContactRow | null>;

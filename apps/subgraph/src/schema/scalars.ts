@@ -1,6 +1,6 @@
+import { checkScalar } from '@custos/runtime';
 import { Kind } from 'graphql';
 import { builder } from './builder.js';
-import { checkScalar } from './scalar-rules.js';
 
 // The scalars refuse with their rule in fixed words (scalar-rules.ts), never the value: the error is answered
 // with the position of the value (argument, variable, input field) added where it is formatted.

@@ -7,11 +7,11 @@ import '../consent/consent.schema.js';
 import '../consent/notice.schema.js';
 import '../privacy/access.schema.js';
 import '../audit/audit.schema.js';
+import { federatedSchema } from '@custos/enforcement';
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
-import { federatedSchema } from './federation.js';
 
-export { PII_SPEC_URL } from './federation.js';
+export { PII_SPEC_URL } from '@custos/enforcement';
 
 /** The Custos subgraph schema: Contact as an entity keyed by `id`, every domain folder's types. */
 export function buildSchema(): GraphQLSchema {

@@ -1,3 +1,4 @@
+import { query } from '@custos/database';
 import {
   type ConsentStatus,
   consentStatusProblem,
@@ -10,7 +11,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BIT_OF_PURPOSE, eventHash } from '../consent/consent.service.js';
 import { FIRST_NOTICE } from '../db/migrations/Migration20261123020000ConsentLedger.js';
 import { INTERACTION_TYPES } from '../interactions/interaction.entity.js';
-import { query } from '../shared/sql.js';
 
 /** Who recorded the demo's consents (an import). */
 const SEED_ACTOR = 'seed:demo-import';

@@ -5,11 +5,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@custos/database';
+import {
+  dropRoles,
+  loadOrCreateDevKeys,
+  provisionDatabase,
+  signDevToken,
+  withDatabase,
+} from '@custos/runtime';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadOrCreateDevKeys, signDevToken } from '../../src/auth/dev-keys.js';
-import { freePort } from '../../src/db/embedded.js';
-import { dropRoles, provisionDatabase, withDatabase } from '../../src/db/roles.js';
 import { startBuiltProcess } from '../support/process.js';
 
 /**

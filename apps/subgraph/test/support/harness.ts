@@ -3,17 +3,23 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { createOrm, type Model, onSql } from '@custos/database';
 import { CONSENT_BIT, type ConsentStatus, type Purpose } from '@custos/policy';
+import {
+  createLogger,
+  type DevKeys,
+  dropRoles,
+  loadConfig,
+  loadOrCreateDevKeys,
+  provisionDatabase,
+  signDevToken,
+  withDatabase,
+} from '@custos/runtime';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { type DevKeys, loadOrCreateDevKeys, signDevToken } from '../../src/auth/dev-keys.js';
 import { type Running, start } from '../../src/bootstrap.js';
-import { loadConfig } from '../../src/config.js';
 import { SET_CONSENT_BITS } from '../../src/consent/consent.service.js';
-import { createOrm, type Model } from '../../src/db/orm.js';
-import { dropRoles, provisionDatabase, withDatabase } from '../../src/db/roles.js';
-import { createLogger } from '../../src/logger.js';
-import { onSql } from '../../src/shared/sql.js';
+import { CUSTOS_MODEL } from '../../src/db/model.js';
 
 export interface GqlResponse<T = Record<string, unknown>> {
   readonly status: number;
@@ -210,8 +216,12 @@ export const errorCode = (res: GqlResponse): unknown => res.body.errors?.[0]?.ex
  * What MikroORM would change to make the database match a model's entities, read as the owner role (the
  * application role does not see other roles' constraints in information_schema). Empty: they match.
  */
-export async function schemaDiff(server: TestServer, model?: Model, schema?: string): Promise<string> {
-  const orm = await createOrm({ url: server.databaseOwnerUrl, poolMax: 1, ...(model ? { model } : {}) });
+export async function schemaDiff(
+  server: TestServer,
+  model: Model = CUSTOS_MODEL,
+  schema?: string,
+): Promise<string> {
+  const orm = await createOrm({ url: server.databaseOwnerUrl, poolMax: 1, model });
   try {
     return (await orm.schema.getUpdateSchemaSQL({ wrap: false, ...(schema ? { schema } : {}) })).trim();
   } finally {

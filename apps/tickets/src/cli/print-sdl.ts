@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { repoRoot } from '@custos/subgraph/kit';
+import { repoRoot } from '@custos/runtime';
 import { buildTicketsSchema } from '../schema/schema.js';
 
 /** `npm run sdl`: writes apps/tickets/schema.graphql (committed; composed into the supergraph). */

@@ -1,4 +1,4 @@
-import { query } from '@custos/subgraph/kit';
+import { query } from '@custos/database';
 import { en, Faker } from '@faker-js/faker';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from './ticket.entity.js';

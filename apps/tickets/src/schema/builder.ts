@@ -1,4 +1,4 @@
-import { custosPrivacyPlugin, type SubgraphTypes } from '@custos/subgraph/kit';
+import { custosPrivacyPlugin, type SubgraphTypes } from '@custos/enforcement';
 import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';

@@ -1,4 +1,5 @@
-import { decodeTimeCursor, federatedSchema, type PageTypeExtensions, pageSize } from '@custos/subgraph/kit';
+import { federatedSchema, type PageTypeExtensions } from '@custos/enforcement';
+import { decodeTimeCursor, pageSize } from '@custos/runtime';
 import type { GraphQLSchema } from 'graphql';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../db/ticket.entity.js';
 import { listTickets, type TicketRow, type VisibleContact } from '../tickets/ticket.queries.js';

@@ -1,18 +1,7 @@
+import { isoTimestamp, Params, query, rowsByIds } from '@custos/database';
+import { type RowPrivacyState, rowScope, visibleExpression } from '@custos/enforcement';
 import type { PersonalField, Purpose } from '@custos/policy';
-import {
-  type Connection,
-  decodeTimeCursor,
-  isoTimestamp,
-  Params,
-  pageSize,
-  query,
-  type RowPrivacyState,
-  rowScope,
-  rowsByIds,
-  toConnection,
-  ValidationError,
-  visibleExpression,
-} from '@custos/subgraph/kit';
+import { type Connection, decodeTimeCursor, pageSize, toConnection, ValidationError } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TICKET_PRIORITIES, TICKET_STATUSES } from '../db/ticket.entity.js';
 

@@ -1,0 +1,280 @@
+import { type AccessRecorder, fieldBit } from '@custos/audit';
+import {
+  decideField,
+  fieldVisibility,
+  isPersonalField,
+  mayRunOperation,
+  ORDINARY_CONTACT,
+  PERSONAL_FIELDS,
+  type PersonalField,
+  PURPOSES,
+  type Purpose,
+} from '@custos/policy';
+import type { CursorCodec } from '@custos/runtime';
+import { type Connection, ForbiddenError, MAX_PAGE, OpenedCursor, ValidationError } from '@custos/runtime';
+import SchemaBuilder, {
+  BasePlugin,
+  isThenable,
+  type PothosOutputFieldConfig,
+  type SchemaTypes,
+  unwrapOutputFieldType,
+} from '@pothos/core';
+import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
+import { decisionOn, decisionsFor, type RowPrivacyState } from './decisions.js';
+import type { RedactionLog } from './redactions.js';
+
+/** What the guards need from the request context. */
+interface PrivacyContext {
+  readonly principal: { readonly purpose: Purpose };
+  readonly redactions: RedactionLog;
+  readonly audit: AccessRecorder;
+  readonly cursors: CursorCodec;
+}
+
+/**
+ * Who a row is about: every object type whose rows are about a person declares it (`extensions: {
+ * auditSubject }`), so that the audit trail records, per contact, every row a response reached and what each
+ * request revealed and redacted.
+ */
+export type AuditSubjectOf = (row: never) => Subjects;
+
+/** Whom a row is about: one contact, or several (a duplicate pair). */
+type Subjects = string | readonly string[];
+type SubjectOf = (row: unknown) => Subjects;
+
+/** Notes a row's subjects in the request's audit recorder. */
+function noteSubjects(
+  audit: AccessRecorder,
+  subjects: Subjects,
+  info: GraphQLResolveInfo,
+  revealed: number,
+  redacted: number,
+): void {
+  if (typeof subjects === 'string') audit.note(subjects, info, revealed, redacted);
+  else for (const subject of subjects) audit.note(subject, info, revealed, redacted);
+}
+
+/**
+ * A list's page type (`extensions: { pageOf: <node type> }`, schema/connection.ts): the field returning it binds
+ * each page to itself, which seals its cursors for that list and purpose and counts a row as reached when its
+ * cursor is read; its `after` argument is opened for that list and purpose before the resolver runs.
+ */
+export type PageTypeExtensions = { readonly pageOf: unknown };
+
+type Resolver<C = object> = GraphQLFieldResolver<unknown, C, object>;
+
+/**
+ * The one mechanism that applies the policy to the schema (resolvers never decide themselves):
+ * - every root field (query or mutation) runs only for a purpose the policy's operation table allows:
+ *   otherwise it answers FORBIDDEN, in a 200 response, without running;
+ * - every personal field (the policy's classification) resolves to null with a redaction entry when the
+ *   purpose may not see it on that row, whatever resolver the field has.
+ * A field added to the schema is covered by adding it to the policy, not by touching its resolver.
+ */
+export class CustosPrivacyPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  /**
+   * The SDL tells what the server does: each personal field carries Federation's `@policy` listing the
+   * purposes that may see it (on some row), and `@pii(category:)`, both generated from the policy table.
+   * A gateway that enforces `@policy` removes the field for other purposes before calling the subgraph.
+   */
+  override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>): PothosOutputFieldConfig<Types> {
+    const coordinate = `${fieldConfig.parentType}.${fieldConfig.name}`;
+    if (!isPersonalField(coordinate)) return fieldConfig;
+    const purposes = PURPOSES.filter((purpose) => fieldVisibility(purpose, coordinate) !== 'never');
+    const directives = (fieldConfig.extensions?.directives ?? {}) as Record<string, unknown>;
+    return {
+      ...fieldConfig,
+      extensions: {
+        ...fieldConfig.extensions,
+        directives: {
+          ...directives,
+          // Federation's @policy: any one of the inner lists satisfies it, so one list per purpose.
+          policy: { policies: purposes.map((purpose) => [`purpose:${purpose}`]) },
+          pii: { category: PERSONAL_FIELDS[coordinate].category },
+        },
+      },
+    };
+  }
+
+  override wrapResolve(
+    resolver: Resolver<Types['Context']>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): Resolver<Types['Context']> {
+    const coordinate = `${fieldConfig.parentType}.${fieldConfig.name}`;
+    const subjectOfType = (type: unknown) =>
+      this.buildCache.getTypeConfig(type as string).extensions?.auditSubject as SubjectOf | undefined;
+    // Every row a response reaches is an access, whatever was selected of it (even `__typename`): a field
+    // returning rows about a person notes each one, and a field returning a page binds it (its cursors).
+    const returned = unwrapOutputFieldType(fieldConfig.type);
+    const returnedConfig = this.buildCache.getTypeConfig(returned);
+    let wrapped = resolver;
+    const pageOf = (returnedConfig.extensions as Partial<PageTypeExtensions> | undefined)?.pageOf;
+    if (pageOf !== undefined) {
+      wrapped = bindPage(coordinate, 'after' in fieldConfig.args, subjectOfType(pageOf), wrapped);
+    }
+    const rowSubject = returnedConfig.kind === 'Object' ? subjectOfType(returned) : undefined;
+    if (rowSubject) wrapped = noteRows(wrapped, rowSubject);
+
+    if (fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation') {
+      return guardOperation(coordinate, wrapped);
+    }
+    if (isPersonalField(coordinate)) {
+      // A parent that is no person's row (a company) states a fact about people in a relation: the purpose
+      // alone decides it, and the rows it leads to carry their own state (Company.contacts lists only contacts
+      // whose Contact.company the purpose may see) — and are audited as reached by the wrapped resolver.
+      if (fieldConfig.extensions?.subjectless === true) return guardSubjectless(coordinate, wrapped);
+      const subjectOf = subjectOfType(fieldConfig.parentType);
+      if (!subjectOf) {
+        throw new Error(
+          `${fieldConfig.parentType} has personal fields: declare whom its rows are about (extensions.auditSubject), or mark a relation from a row that is no person's \`extensions: { subjectless: true }\``,
+        );
+      }
+      return guardField(coordinate, wrapped, subjectOf);
+    }
+    return wrapped;
+  }
+}
+
+/** Calls `then` with a resolver's value, once it is there. */
+function whenResolved(value: unknown, then: (value: unknown) => unknown): unknown {
+  return isThenable(value) ? Promise.resolve(value).then(then) : then(value);
+}
+
+/**
+ * Notes every row (or list of rows, each possibly a promise) a field returns as reached by the request;
+ * `subjectOf` answers undefined for a row that is about no one.
+ */
+export function noteRows<C extends object>(
+  resolver: Resolver<C>,
+  subjectOf: (row: object, info: GraphQLResolveInfo) => Subjects | undefined,
+): Resolver<C> {
+  return (source, args, context, info) => {
+    const { audit } = context as unknown as PrivacyContext;
+    const noteOne = (row: unknown) => {
+      if (row !== null && typeof row === 'object') {
+        const subject = subjectOf(row, info);
+        if (subject !== undefined) noteSubjects(audit, subject, info, 0, 0);
+      }
+      return row;
+    };
+    return whenResolved(resolver(source, args, context, info), (value) => {
+      if (!Array.isArray(value)) return noteOne(value);
+      // Items still pending are noted as they settle (before the response is complete); their errors stay theirs.
+      for (const item of value) {
+        if (isThenable(item)) item.then(noteOne, () => undefined);
+        else noteOne(item);
+      }
+      return value;
+    });
+  };
+}
+
+/**
+ * Federation's `_entities`: each representation names its type, whose `auditSubject` (on the built schema's
+ * type) tells whom the resolved row is about.
+ */
+export function noteEntities<C extends object>(resolver: Resolver<C>): Resolver<C> {
+  return noteRows(resolver, (row, info) => {
+    const typename = (row as { __typename?: unknown }).__typename;
+    const type = typeof typename === 'string' ? info.schema.getType(typename) : undefined;
+    const subjectOf = type?.extensions?.auditSubject as SubjectOf | undefined;
+    return subjectOf?.(row);
+  });
+}
+
+function bindPage<C extends object>(
+  list: string,
+  takesAfter: boolean,
+  subjectOf: SubjectOf | undefined,
+  resolver: Resolver<C>,
+): Resolver<C> {
+  return (source, args, context, info) => {
+    const ctx = context as unknown as PrivacyContext;
+    const cursors = ctx.cursors.bind(list, ctx.principal.purpose);
+    let given = args;
+    const after = (args as { after?: unknown }).after;
+    if (takesAfter && typeof after === 'string') {
+      given = { ...args, after: new OpenedCursor(cursors.open('after', after)) };
+    }
+    const binding = {
+      sealAll: (keys: readonly (readonly [string, string])[]) => cursors.sealKeys(keys),
+      reach: subjectOf
+        ? (row: unknown) => noteSubjects(ctx.audit, subjectOf(row), info, 0, 0)
+        : (_row: unknown) => undefined,
+    };
+    return whenResolved(resolver(source, given, context, info), (page) =>
+      page ? (page as Connection<unknown>).bound(binding) : page,
+    );
+  };
+}
+
+export function guardOperation<C extends object>(operation: string, resolver: Resolver<C>): Resolver<C> {
+  return (source, args, context, info) => {
+    const { purpose } = (context as unknown as PrivacyContext).principal;
+    if (!mayRunOperation(purpose, operation)) {
+      throw new ForbiddenError(`${operation.split('.')[1]}: purpose ${purpose} may not run this operation`);
+    }
+    // Federation's entity batch is capped at the largest page, like every list.
+    const representations = (args as { representations?: unknown[] }).representations;
+    if (
+      operation === 'Query._entities' &&
+      Array.isArray(representations) &&
+      representations.length > MAX_PAGE
+    ) {
+      throw new ValidationError([
+        { field: 'representations', rule: 'max', message: `must hold at most ${MAX_PAGE} representations` },
+      ]);
+    }
+    return resolver(source, args, context, info);
+  };
+}
+
+function guardField<C extends object>(
+  field: PersonalField,
+  resolver: Resolver<C>,
+  subjectOf: SubjectOf,
+): Resolver<C> {
+  const decisions = decisionsFor(field);
+  const bit = fieldBit(field);
+  return (source, args, context, info) => {
+    const ctx = context as unknown as PrivacyContext;
+    const decision = decisionOn(decisions, ctx.principal.purpose, source as RowPrivacyState);
+    if (!decision.allowed) {
+      ctx.redactions.record(info, field, decision.reason);
+      noteSubjects(ctx.audit, subjectOf(source), info, 0, bit);
+      return null;
+    }
+    noteSubjects(ctx.audit, subjectOf(source), info, bit, 0);
+    return resolver(source, args, context, info);
+  };
+}
+
+function guardSubjectless<C extends object>(field: PersonalField, resolver: Resolver<C>): Resolver<C> {
+  const decisions = new Map(
+    PURPOSES.map((purpose) => [purpose, decideField(purpose, field, ORDINARY_CONTACT)]),
+  );
+  return (source, args, context, info) => {
+    const ctx = context as unknown as PrivacyContext;
+    const decision = decisions.get(ctx.principal.purpose);
+    if (!decision?.allowed) {
+      ctx.redactions.record(info, field, decision?.reason ?? 'PURPOSE_NOT_ALLOWED');
+      return null;
+    }
+    return resolver(source, args, context, info);
+  };
+}
+
+const pluginName = 'custosPrivacy';
+
+declare global {
+  export namespace PothosSchemaTypes {
+    interface Plugins<Types extends SchemaTypes> {
+      custosPrivacy: CustosPrivacyPlugin<Types>;
+    }
+  }
+}
+
+SchemaBuilder.registerPlugin(pluginName, CustosPrivacyPlugin);
+
+/** The plugin's name, for a SchemaBuilder's `plugins` (apps/subgraph's and apps/tickets' builders). */
+export const custosPrivacyPlugin = pluginName;
