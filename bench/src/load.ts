@@ -1,43 +1,45 @@
-// Load generator: one autocannon warm-up, then N measured rounds against one server and one request.
-// run.mjs starts this as its own process pinned to a core other than the server's, so the load generator never
-// competes with the server for CPU.
+// Load generator: one autocannon warm-up, then N measured rounds against one server and one request. The harness
+// starts this as its own process pinned to a core other than the server's, so the load generator never competes
+// with the server for CPU.
 //
-// Usage: echo '<json>' | node bench/load.mjs, where json is
+// Usage: echo '<json>' | node bench/dist/load.js, where json is a LoadConfig (load-types.ts):
 //   { url, method, headers, body, connections, warmupSeconds, durationSeconds, rounds }
 // and, optionally, for progress lines only: label (printed before each line), firstRound and totalRounds (when
-// run.mjs measures one round per process, alternating two servers: "round 3/5").
+// the harness measures one round per process, alternating two servers: "round 3/5").
 // The request comes on stdin, not argv, because its headers hold a bearer token and argv is public (`ps`).
 // Prints one JSON object on stdout: { rounds: [{ requestsPerSecond, p50Ms, p99Ms, ... }] }. Progress goes to stderr.
 import autocannon from 'autocannon';
+import type { LoadConfig, LoadOutput, LoadRound } from './load-types.js';
 
-const chunks = [];
-for await (const chunk of process.stdin) chunks.push(chunk);
-const config = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+const chunks: Buffer[] = [];
+for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+const config: Partial<LoadConfig> | null = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
 if (!config?.url) {
-  console.error('usage: echo \'{"url": ...}\' | node bench/load.mjs');
+  console.error('usage: echo \'{"url": ...}\' | node bench/dist/load.js');
   process.exit(2);
 }
+const url = config.url;
 
 /**
  * A GraphQL error answer is HTTP 200 for most servers, so status codes alone would let a server "win" by failing
  * fast. Every response body is checked for a top-level-looking `"errors":` key; autocannon counts failures as
  * `mismatches`. (Inside a JSON string a quote is escaped, so data can never contain the sequence `"errors":`.)
  */
-const verifyBody = (body) => !body.includes('"errors":');
+const verifyBody = (body: string) => !body.includes('"errors":');
 
 /**
  * One autocannon run; resolves to autocannon's result plus the exact latencies (ms) of its 2xx responses.
  * autocannon's own histogram keeps whole milliseconds, too coarse for a 2 ms p50, so the 'response' event's
  * float duration is recorded here as well.
  */
-async function cannon(durationSeconds) {
-  const latencies = [];
+async function cannon(durationSeconds: number) {
+  const latencies: number[] = [];
   const instance = autocannon({
-    url: config.url,
-    method: config.method ?? 'POST',
-    headers: config.headers ?? {},
-    body: config.body,
-    connections: config.connections ?? 10,
+    url,
+    method: config?.method ?? 'POST',
+    headers: { ...config?.headers },
+    body: config?.body,
+    connections: config?.connections ?? 10,
     pipelining: 1,
     duration: durationSeconds,
     timeout: 10,
@@ -51,14 +53,14 @@ async function cannon(durationSeconds) {
 }
 
 /** The q-quantile (0..1) of sorted values, nearest-rank; rounded to 0.01 ms. */
-function quantile(sorted, q) {
+function quantile(sorted: Float64Array, q: number): number | null {
   if (sorted.length === 0) return null;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return Math.round(sorted[index] * 100) / 100;
+  return Math.round((sorted[index] ?? 0) * 100) / 100;
 }
 
-/** The fields run.mjs reports. Latencies are milliseconds, of 2xx responses only (as autocannon's). */
-function summarise({ result, latencies }) {
+/** The fields the harness reports. Latencies are milliseconds, of 2xx responses only (as autocannon's). */
+function summarise({ result, latencies }: Awaited<ReturnType<typeof cannon>>): LoadRound {
   return {
     requestsPerSecond: result.requests.average,
     totalRequests: result.requests.total,
@@ -67,7 +69,6 @@ function summarise({ result, latencies }) {
     p90Ms: quantile(latencies, 0.9),
     p99Ms: quantile(latencies, 0.99),
     maxMs: quantile(latencies, 1),
-    // autocannon's own percentiles, whole milliseconds, for comparison with other autocannon runs.
     autocannonP50Ms: result.latency.p50,
     autocannonP99Ms: result.latency.p99,
     bytesPerSecond: result.throughput.average,
@@ -89,7 +90,7 @@ if (warmupSeconds > 0) {
   const warmup = summarise(await cannon(warmupSeconds));
   console.error(`  ${label}warm-up ${warmupSeconds}s: ${Math.round(warmup.requestsPerSecond)} req/s`);
 }
-const rounds = [];
+const rounds: LoadRound[] = [];
 for (let i = 0; i < roundCount; i++) {
   const round = summarise(await cannon(durationSeconds));
   console.error(
@@ -98,4 +99,5 @@ for (let i = 0; i < roundCount; i++) {
   );
   rounds.push(round);
 }
-process.stdout.write(`${JSON.stringify({ rounds })}\n`);
+const output: LoadOutput = { rounds };
+process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -6,31 +6,29 @@
 //
 // Env: CUSTOS_SUBGRAPH_URL (required), PORT (default 4012), HOST (default 127.0.0.1).
 import http from 'node:http';
+import { serverEnv } from './lifecycle.js';
 
-const target = process.env.CUSTOS_SUBGRAPH_URL;
-if (!target) {
-  console.error('proxy: CUSTOS_SUBGRAPH_URL is required');
-  process.exit(2);
-}
-const port = Number(process.env.PORT ?? 4012);
-const host = process.env.HOST ?? '127.0.0.1';
+const { value: target, port, host } = serverEnv('proxy', 'CUSTOS_SUBGRAPH_URL', 4012);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-const FORWARDED = ['authorization', 'x-purpose', 'sec-gpc', 'content-type'];
+const FORWARDED = ['authorization', 'x-purpose', 'sec-gpc', 'content-type'] as const;
 
 const server = http.createServer((req, res) => {
   if (req.url === '/readyz') {
     res.end('ready');
     return;
   }
-  const chunks = [];
-  req.on('data', (chunk) => chunks.push(chunk));
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const body = Buffer.concat(chunks);
-    const headers = { 'content-length': body.length };
-    for (const name of FORWARDED) if (req.headers[name]) headers[name] = req.headers[name];
+    const headers: Record<string, string | string[] | number> = { 'content-length': body.length };
+    for (const name of FORWARDED) {
+      const value = req.headers[name];
+      if (value) headers[name] = value;
+    }
     const upstream = http.request(target, { method: 'POST', agent, headers }, (answer) => {
-      const out = [];
-      answer.on('data', (chunk) => out.push(chunk));
+      const out: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => out.push(chunk));
       answer.on('end', () => {
         const text = Buffer.concat(out);
         res.writeHead(answer.statusCode ?? 502, {

@@ -1,6 +1,6 @@
-// A TCP proxy in front of PostgreSQL that counts the statements its clients run, for the enforcement section of
-// bench/run.mjs (how many SQL statements one request costs). Not one of the measured servers, and never in the
-// path of a measured load: run.mjs starts a separate, short-lived subgraph instance whose DATABASE_URL points here,
+// A TCP proxy in front of PostgreSQL that counts the statements its clients run, for the sections that count SQL
+// statements per request (sql-count.ts). Not one of the measured servers, and never in the path of a measured
+// load: the harness starts a separate, short-lived subgraph instance whose DATABASE_URL points here,
 // sends it a few requests one at a time, and reads the count.
 //
 // It reads the frontend (client → server) side of the PostgreSQL wire protocol, version 3, and records one
@@ -17,7 +17,7 @@ const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 
 /** Reads a NUL-terminated string at `offset` of `buffer`: [text, offset after the NUL]. */
-function cstring(buffer, offset) {
+function cstring(buffer: Buffer, offset: number): [string, number] {
   const end = buffer.indexOf(0, offset);
   if (end < 0) return [buffer.toString('utf8', offset), buffer.length];
   return [buffer.toString('utf8', offset, end), end + 1];
@@ -27,17 +27,17 @@ function cstring(buffer, offset) {
  * Parses one client connection's messages as they arrive, calling `onStatement(sql)` for each statement run.
  * `reply(bytes)` answers the client directly (for the encryption requests).
  */
-function frontendParser(onStatement, reply) {
-  let pending = Buffer.alloc(0);
+function frontendParser(onStatement: (sql: string) => void, reply: (bytes: Buffer) => void) {
+  let pending: Buffer = Buffer.alloc(0);
   let startup = true;
   /** Prepared statements (name → SQL; '' is the unnamed one) and portals (name → SQL). */
-  const statements = new Map();
-  const portals = new Map();
+  const statements = new Map<string, string>();
+  const portals = new Map<string, string>();
 
   /** Returns the bytes to forward to the server from this chunk. */
-  return (chunk) => {
+  return (chunk: Buffer): Buffer => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    const forward = [];
+    const forward: Buffer[] = [];
     for (;;) {
       if (startup) {
         // Untyped: Int32 length (itself included), Int32 code, body.
@@ -59,7 +59,7 @@ function frontendParser(onStatement, reply) {
       if (pending.length < 5) break;
       const length = pending.readInt32BE(1);
       if (pending.length < 1 + length) break;
-      const type = String.fromCharCode(pending[0]);
+      const type = String.fromCharCode(pending[0] ?? 0);
       const body = pending.subarray(5, 1 + length);
       forward.push(pending.subarray(0, 1 + length));
       pending = pending.subarray(1 + length);
@@ -79,17 +79,24 @@ function frontendParser(onStatement, reply) {
         (body[0] === 0x53 ? statements : portals).delete(name);
       }
     }
-    return forward.length === 1 ? forward[0] : Buffer.concat(forward);
+    return forward.length === 1 && forward[0] ? forward[0] : Buffer.concat(forward);
   };
+}
+
+export interface SqlCountProxy {
+  readonly port: number;
+  /** Every statement run through it, in the order read. */
+  readonly statements: readonly string[];
+  close(): Promise<void>;
 }
 
 /**
  * Starts the proxy on a free loopback port, forwarding to `target` ({ host, port }). `statements` grows by one
  * SQL text per statement any client runs, in the order the proxy read them.
  */
-export async function startSqlCountProxy(target) {
-  const statements = [];
-  const sockets = new Set();
+export async function startSqlCountProxy(target: { host: string; port: number }): Promise<SqlCountProxy> {
+  const statements: string[] = [];
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     sockets.add(client);
@@ -98,7 +105,7 @@ export async function startSqlCountProxy(target) {
       (sql) => statements.push(sql),
       (bytes) => client.write(bytes),
     );
-    client.on('data', (chunk) => {
+    client.on('data', (chunk: Buffer) => {
       const bytes = parse(chunk);
       if (bytes.length > 0 && !upstream.write(bytes)) {
         client.pause();
@@ -117,15 +124,17 @@ export async function startSqlCountProxy(target) {
     client.on('error', close);
     upstream.on('error', close);
   });
-  await new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
+  const address = server.address();
+  if (address === null || typeof address !== 'object') throw new Error('sql-count proxy: no port');
   return {
-    port: server.address().port,
+    port: address.port,
     statements,
     close: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),

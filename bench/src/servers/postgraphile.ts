@@ -5,29 +5,23 @@
 //   allContacts(first: $first, orderBy: [CREATED_AT_DESC, ID_DESC]) { edges { cursor node { ... } } pageInfo }
 //
 // Settings are the ones a user would run in production: the Amber preset, no GraphiQL, no watch mode, no
-// mutations, and Grafast in production mode (run.mjs sets GRAPHILE_ENV=production; in development mode Grafast
+// mutations, and Grafast in production mode (the harness sets GRAPHILE_ENV=production; in development mode Grafast
 // adds checks and planning gets markedly slower, which would make the comparison unfair to PostGraphile).
 import { createServer } from 'node:http';
 import { postgraphile } from 'postgraphile';
 import { makePgService } from 'postgraphile/adaptors/pg';
 import { grafserv } from 'postgraphile/grafserv/node';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
+import { serverEnv, stopOnSignal } from './lifecycle.js';
 
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) {
-  console.error('postgraphile: DATABASE_URL is required');
-  process.exit(2);
-}
-const port = Number(process.env.PORT ?? 4012);
-const host = process.env.HOST ?? '127.0.0.1';
+const { value: databaseUrl, port, host } = serverEnv('postgraphile', 'DATABASE_URL', 4012);
 
 /**
  * Exposes only the `contact` table: every other table (company, interaction, the migrations table, whatever the
  * subgraph adds later) gets the behaviour `-*`, so it contributes neither root fields nor relations. This keeps
  * the schema to what the benchmark compares and makes it independent of future migrations.
- * @type {GraphileConfig.Plugin}
  */
-const OnlyContactPlugin = {
+const OnlyContactPlugin: GraphileConfig.Plugin = {
   name: 'BenchOnlyContactPlugin',
   version: '1.0.0',
   schema: {
@@ -57,8 +51,7 @@ const OnlyContactPlugin = {
   },
 };
 
-/** @type {GraphileConfig.Preset} */
-const preset = {
+const preset: GraphileConfig.Preset = {
   extends: [PostGraphileAmberPreset],
   plugins: [OnlyContactPlugin],
   // Read-only comparison: mutations would only grow the schema.
@@ -91,10 +84,4 @@ server.listen(port, host, () => {
   console.log(`postgraphile: listening on http://${host}:${port}/graphql`);
 });
 
-const shutdown = async () => {
-  server.close();
-  await pgl.release();
-  process.exit(0);
-};
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
+stopOnSignal(server, () => pgl.release());

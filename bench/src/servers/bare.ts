@@ -4,16 +4,11 @@
 // Env: DATABASE_URL (required), PORT (default 4011), HOST (default 127.0.0.1).
 // Requests: POST any path with a JSON body `{"variables": {"first": N}}` (the GraphQL body the load generator
 // sends to every server; the `query` is ignored), or GET any path with `?first=N`. 1 <= N <= 500.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
+import { serverEnv, stopOnSignal } from './lifecycle.js';
 
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) {
-  console.error('bare: DATABASE_URL is required');
-  process.exit(2);
-}
-const port = Number(process.env.PORT ?? 4011);
-const host = process.env.HOST ?? '127.0.0.1';
+const { value: databaseUrl, port, host } = serverEnv('bare', 'DATABASE_URL', 4011);
 
 // `date` columns as the 'YYYY-MM-DD' string PostgreSQL sends, as the GraphQL servers return them; pg would
 // otherwise build a local-midnight Date, which is both slower and wrong across time zones.
@@ -22,6 +17,16 @@ pg.types.setTypeParser(DATE_OID, (value) => value);
 
 // pg's default pool size (10), the same as the other servers and the load generator's 10 connections.
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+
+interface ContactRow {
+  id: string;
+  full_name: string;
+  email: string;
+  phone: string | null;
+  birth_date: string | null;
+  address_country: string | null;
+  created_at: Date;
+}
 
 // The subgraph's SELECT: newest first, keyset order (created_at, id), one extra row to learn hasNextPage.
 // A named statement is prepared once per connection, as a careful hand-written server would do.
@@ -32,15 +37,20 @@ const CONTACTS_SQL =
 const MAX_FIRST = 500;
 
 /** Cursor as the subgraph computes it: base64url of JSON `[createdAtIso, id]`. */
-const cursorOf = (createdAt, id) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+const cursorOf = (createdAt: string, id: string) =>
+  Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 
 /** Runs the page query and shapes it like `{ data: { contacts: Connection } }`. */
-async function contactsPage(first) {
-  const { rows } = await pool.query({ name: 'contacts', text: CONTACTS_SQL, values: [first + 1] });
+async function contactsPage(first: number) {
+  const { rows } = await pool.query<ContactRow>({
+    name: 'contacts',
+    text: CONTACTS_SQL,
+    values: [first + 1],
+  });
   const hasNextPage = rows.length > first;
   const edges = [];
   for (let i = 0; i < Math.min(first, rows.length); i++) {
-    const row = rows[i];
+    const row = rows[i]!;
     const createdAt = row.created_at.toISOString();
     edges.push({
       cursor: cursorOf(createdAt, row.id),
@@ -55,20 +65,20 @@ async function contactsPage(first) {
       },
     });
   }
-  const endCursor = edges.length > 0 ? edges[edges.length - 1].cursor : null;
+  const endCursor = edges.at(-1)?.cursor ?? null;
   return { data: { contacts: { edges, pageInfo: { hasNextPage, endCursor } } } };
 }
 
 /** Reads `first` from the query string (GET) or the JSON body's `variables.first` (POST). */
-async function readFirst(req, url) {
+async function readFirst(req: IncomingMessage, url: URL): Promise<number> {
   if (req.method === 'GET') return Number(url.searchParams.get('first') ?? 50);
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body: { variables?: { first?: unknown } } | null = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   return Number(body?.variables?.first ?? 50);
 }
 
-function send(res, status, payload) {
+function send(res: ServerResponse, status: number, payload: unknown) {
   const json = JSON.stringify(payload);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -84,7 +94,7 @@ const server = createServer(async (req, res) => {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
-    let first;
+    let first: number;
     try {
       first = await readFirst(req, url);
     } catch {
@@ -111,10 +121,4 @@ server.listen(port, host, () => {
   console.log(`bare: listening on http://${host}:${port}/`);
 });
 
-const shutdown = async () => {
-  server.close();
-  await pool.end();
-  process.exit(0);
-};
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
+stopOnSignal(server, () => pool.end());

@@ -1,0 +1,135 @@
+// A result row (one server at one case: medians over its rounds) and the arithmetic the sections compare rows with.
+import type { LoadRound } from './load-types.js';
+import type { Case } from './requests.js';
+import type { ServerSpec } from './servers.js';
+import type { ServerName } from './settings.js';
+import type { SqlPerRequest } from './sql-count.js';
+import type { VerifiedPage } from './verify.js';
+
+/** A measured round; in a pair, with each process's CPU ms per answered request (`server`, and `front`). */
+export interface MeasuredRound extends LoadRound {
+  readonly cpuMsPerRequest?: Readonly<Record<string, number>>;
+}
+
+export interface Failures {
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly graphqlErrors: number;
+}
+
+export interface Row {
+  readonly server: ServerName;
+  readonly label: string;
+  /** Enforcement rows only: which query. */
+  readonly query?: 'contacts' | '_entities';
+  /** List rows: the page size. */
+  readonly size?: number;
+  /** `_entities` rows: the representations per request. */
+  readonly representations?: number;
+  readonly redactionsPerResponse?: number;
+  readonly requestsPerSecond: number;
+  readonly cpuMsPerRequest?: Readonly<Record<string, number | null>>;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly responseBytes: number;
+  readonly failures: Failures;
+  readonly valid: boolean;
+  readonly rounds: readonly MeasuredRound[];
+  /** Servers whose SQL is counted: per request, null when the count failed. */
+  readonly sqlStatementsPerRequest?: SqlPerRequest | null;
+}
+
+/** Median of the numbers among `values` (a round without a 2xx answer has no latency); null when none. */
+export function median(values: readonly (number | null | undefined)[]): number | null {
+  const sorted = values.filter((value): value is number => typeof value === 'number').sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? null)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** The rounds' median CPU ms per request, per process role, when measured (measurePair). */
+function cpuSummary(rounds: readonly MeasuredRound[]): Pick<Row, 'cpuMsPerRequest'> {
+  const roles = [...new Set(rounds.flatMap((round) => Object.keys(round.cpuMsPerRequest ?? {})))];
+  if (roles.length === 0) return {};
+  return {
+    cpuMsPerRequest: Object.fromEntries(
+      roles.map((role) => [role, median(rounds.map((round) => round.cpuMsPerRequest?.[role]))]),
+    ),
+  };
+}
+
+/** One result row: medians over the rounds, failures summed over them. */
+export function summarise(
+  name: ServerName,
+  server: ServerSpec,
+  item: Case,
+  rounds: readonly MeasuredRound[],
+  verified: VerifiedPage,
+): Row {
+  const sum = (key: keyof Failures) => rounds.reduce((total, round) => total + round[key], 0);
+  const failures: Failures = {
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+    timeouts: sum('timeouts'),
+    graphqlErrors: sum('graphqlErrors'),
+  };
+  return {
+    server: name,
+    label: server.label,
+    ...(item.kind === 'entities'
+      ? { query: '_entities', representations: item.ids.length }
+      : server.entities
+        ? { query: 'contacts', size: item.size }
+        : { size: item.size }),
+    ...(server.entities ? { redactionsPerResponse: verified.redactions } : {}),
+    requestsPerSecond: Math.round(median(rounds.map((round) => round.requestsPerSecond)) ?? 0),
+    ...cpuSummary(rounds),
+    p50Ms: median(rounds.map((round) => round.p50Ms)),
+    p99Ms: median(rounds.map((round) => round.p99Ms)),
+    responseBytes: verified.bytes,
+    failures,
+    valid: Object.values(failures).every((count) => count === 0),
+    rounds,
+  };
+}
+
+/** The rows sorted by `rank` (the query), then by their server's place in `servers` (a section's table order). */
+export function sortRows(
+  rows: readonly Row[],
+  rank: (row: Row) => number,
+  servers: readonly ServerName[],
+): Row[] {
+  return [...rows].sort((a, b) => rank(a) - rank(b) || servers.indexOf(a.server) - servers.indexOf(b.server));
+}
+
+/** req/s of `a` over `b`, rounded to 0.01; null unless both were measured. */
+export const ratio = (a: Row | undefined, b: Row | undefined): number | null =>
+  a && b ? Math.round((a.requestsPerSecond / b.requestsPerSecond) * 100) / 100 : null;
+
+/** req/s of round i of `a` over round i of `b`, for every round both have; rounded to 0.01. */
+export function roundPairs(a: Row | undefined, b: Row | undefined): number[] {
+  if (!a || !b) return [];
+  return a.rounds.flatMap((round, i) => {
+    const x = round.requestsPerSecond;
+    const y = b.rounds[i]?.requestsPerSecond;
+    return x > 0 && y !== undefined && y > 0 ? [Math.round((x / y) * 100) / 100] : [];
+  });
+}
+
+/** Per page size at which both `first` and `second` have a row: `compare(firstRow, secondRow, size)`. */
+export function perSize<T>(
+  rows: readonly Row[],
+  sizes: readonly number[],
+  [first, second]: readonly [ServerName, ServerName],
+  compare: (a: Row, b: Row, size: number) => T,
+): T[] {
+  return sizes.flatMap((size) => {
+    const find = (name: ServerName) => rows.find((row) => row.server === name && row.size === size);
+    const a = find(first);
+    const b = find(second);
+    return a && b ? [compare(a, b, size)] : [];
+  });
+}

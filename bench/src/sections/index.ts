@@ -1,0 +1,32 @@
+// Every section, in the order of the printed summary and of the JSON report, and every server's spec.
+import type { ServerSpec } from '../servers.js';
+import type { ServerName } from '../settings.js';
+import { audit } from './audit.js';
+import { change } from './change.js';
+import { consent } from './consent.js';
+import { cursors } from './cursors.js';
+import { enforcement } from './enforcement.js';
+import { federation } from './federation.js';
+import { references } from './references.js';
+import type { Section } from './section.js';
+
+export const SECTIONS: readonly Omit<Section, 'specs'>[] = [
+  references,
+  enforcement,
+  federation,
+  consent,
+  audit,
+  cursors,
+  change,
+];
+
+/** Every server's spec: the compiler checks that each name has one. */
+export const SERVERS: Readonly<Record<ServerName, ServerSpec>> = {
+  ...references.specs,
+  ...enforcement.specs,
+  ...federation.specs,
+  ...consent.specs,
+  ...audit.specs,
+  ...cursors.specs,
+  ...change.specs,
+};
