@@ -8,7 +8,7 @@ import {
   isObjectType,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildSchema } from '../../apps/subgraph/src/schema/schema.js';
+import { buildSchema } from '../../apps/subgraph/src/schema.js';
 import { buildTicketsSchema } from '../../apps/tickets/src/schema/schema.js';
 
 /**

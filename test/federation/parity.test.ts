@@ -9,7 +9,7 @@ import {
 import { parse, visit } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { neverVisible } from '../../apps/gateway/src/privacy/strip.js';
-import { buildSchema } from '../../apps/subgraph/src/schema/schema.js';
+import { buildSchema } from '../../apps/subgraph/src/schema.js';
 import {
   applyStateCatalogue,
   type ContactFieldSelection,

@@ -16,7 +16,7 @@ import {
 import { createLogger } from '@custos/runtime';
 import type { GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema } from '../../apps/subgraph/src/schema/schema.js';
+import { buildSchema } from '../../apps/subgraph/src/schema.js';
 import {
   postGraphQL,
   schemaDiff,

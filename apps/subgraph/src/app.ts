@@ -14,8 +14,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
 import { publicConsentRoute, RateLimiter } from './consent/public.js';
 import type { Context, Secrets } from './context.js';
-import { createLoaders } from './schema/loaders.js';
-import { buildSchema } from './schema/schema.js';
+import { createLoaders } from './loaders.js';
+import { buildSchema } from './schema.js';
 
 export interface AppOptions {
   readonly config: Config;

@@ -1,6 +1,6 @@
 import type { AuditTrail } from '@custos/audit';
 import type { DataContext } from '@custos/server';
-import type { Loaders } from './schema/loaders.js';
+import type { Loaders } from './loaders.js';
 
 /** Keys the subgraph's own operations need (never logged, never in an answer). */
 export interface Secrets {

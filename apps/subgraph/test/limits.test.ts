@@ -33,7 +33,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from '../src/context.js';
-import { buildSchema as buildSubgraphSchema } from '../src/schema/schema.js';
+import { buildSchema as buildSubgraphSchema } from '../src/schema.js';
 import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
 
 /** A small schema with the shapes of the real one: connections with `first`, `_entities`, a plain list. */

@@ -11,7 +11,7 @@ import {
   type Role,
 } from '@custos/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema } from '../src/schema/schema.js';
+import { buildSchema } from '../src/schema.js';
 import {
   applyStateCatalogue,
   type ContactFacts,

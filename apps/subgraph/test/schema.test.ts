@@ -3,7 +3,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { isOperation, isPersonalField, NON_PERSONAL_FIELDS, PERSONAL_FIELD_NAMES } from '@custos/policy';
 import { GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema } from '../src/schema/schema.js';
+import { buildSchema } from '../src/schema.js';
 import { schemaDiff, startTestServer, type TestServer } from './support/harness.js';
 import { expectPolicyDirectives, personalFieldsOf } from './support/sdl.js';
 

@@ -120,3 +120,9 @@ export function childPageLoader<T extends object>(
 function cacheKey(key: ChildPageKey): string {
   return JSON.stringify([key.parentId, key.first, key.after ?? null]);
 }
+
+/** A mutation answers with the row as now stored, read like any other (the loader may hold the old one). */
+export function reloaded<T>(loader: DataLoader<string, T | null>, id: string): Promise<T | null> {
+  loader.clear(id);
+  return loader.load(id);
+}

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { repoRoot } from '@custos/runtime';
-import { buildSchema } from '../schema/schema.js';
+import { buildSchema } from '../schema.js';
 
 /**
  * `npm run sdl`: writes the subgraph's SDL (with the @policy and @pii directives generated from the policy)

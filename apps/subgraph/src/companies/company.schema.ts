@@ -1,10 +1,10 @@
+import { reloaded } from '@custos/database';
 import { decodeTimeCursor, pageSize } from '@custos/runtime';
 import { ContactConnection } from '../contacts/contact.schema.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
-import { reloaded } from '../schema/loaders.js';
-import { CompanyRef } from '../schema/refs.js';
 import { listCompanies } from './company.queries.js';
+import { CompanyRef } from './company.ref.js';
 import { createCompany, updateCompany } from './company.service.js';
 
 CompanyRef.implement({

@@ -1,12 +1,11 @@
-import { query } from '@custos/database';
+import { query, reloaded } from '@custos/database';
 import { visibleContactState } from '@custos/enforcement';
 import { CONSENT_METHODS, CONSENT_STATUSES, type ConsentStatus } from '@custos/policy';
 import { decodeCursor, isUuid, NotFoundError, pageSize, toConnection } from '@custos/runtime';
+import { ContactRef } from '../contacts/contact.ref.js';
 import type { Context } from '../context.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
-import { reloaded } from '../schema/loaders.js';
-import { ContactRef } from '../schema/refs.js';
 import {
   appendConsentEvent,
   type ChainCheck,

@@ -1,11 +1,13 @@
+import { reloaded } from '@custos/database';
 import { decodeTimeCursor, pageSize } from '@custos/runtime';
+import { CompanyRef } from '../companies/company.ref.js';
+import { InteractionRef } from '../interactions/interaction.ref.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
-import { reloaded } from '../schema/loaders.js';
-import { CompanyRef, ContactRef, InteractionRef } from '../schema/refs.js';
 import { connectionNodeFields } from '../schema/selection.js';
 import type { ContactColumn, ContactRow } from './contact.queries.js';
 import { listContacts } from './contact.queries.js';
+import { ContactRef } from './contact.ref.js';
 import { createContact, updateContact } from './contact.service.js';
 
 const Address = builder.objectRef<ContactRow>('Address').implement({

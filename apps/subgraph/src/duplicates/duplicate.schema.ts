@@ -1,6 +1,6 @@
+import { ContactRef } from '../contacts/contact.ref.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
-import { ContactRef } from '../schema/refs.js';
 import {
   DUPLICATE_STATUSES,
   type DuplicateRow,

@@ -1,8 +1,9 @@
+import { reloaded } from '@custos/database';
+import { ContactRef } from '../contacts/contact.ref.js';
 import { builder } from '../schema/builder.js';
-import { reloaded } from '../schema/loaders.js';
-import { ContactRef, InteractionRef } from '../schema/refs.js';
 import { INTERACTION_TYPES } from './interaction.entity.js';
 import type { InteractionRow } from './interaction.queries.js';
+import { InteractionRef } from './interaction.ref.js';
 import { createInteraction, updateInteraction } from './interaction.service.js';
 
 const InteractionType = builder.enumType('InteractionType', { values: INTERACTION_TYPES });
