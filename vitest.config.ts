@@ -43,31 +43,24 @@ export default defineConfig({
         resolve: { alias },
         test: { name: 'gateway', include: ['apps/gateway/test/**/*.test.ts'] },
       },
-      // The packages' own tests and the architecture rules (no database).
-      {
-        resolve: { alias },
-        test: {
-          name: 'packages',
-          include: [
-            'packages/{runtime,database,audit,enforcement,server}/test/**/*.test.ts',
-            'test/architecture/**/*.test.ts',
-          ],
-          testTimeout: 60_000,
-        },
-      },
-      databaseProject('subgraph', './apps/subgraph/test/support/embedded-setup.ts', [
+      // The packages' own tests (those that need PostgreSQL get the embedded cluster) and the architecture rules.
+      databaseProject('packages', './packages/database/test/support/embedded-setup.ts', [
+        'packages/{runtime,database,audit,enforcement,server}/test/**/*.test.ts',
+        'test/architecture/**/*.test.ts',
+      ]),
+      databaseProject('subgraph', './packages/database/test/support/embedded-setup.ts', [
         'apps/subgraph/test/*.test.ts',
         'test/tickets/*.test.ts',
         // Whole processes as `npm start` runs them: the embedded default only.
         'apps/subgraph/test/process/*.test.ts',
       ]),
       // Federation through the gateway, over the real subgraphs on the embedded cluster.
-      databaseProject('federation', './apps/subgraph/test/support/embedded-setup.ts', [
+      databaseProject('federation', './packages/database/test/support/embedded-setup.ts', [
         'test/federation/**/*.test.ts',
       ]),
       ...(process.env.TEST_DATABASE_URL
         ? [
-            databaseProject('subgraph-external', './apps/subgraph/test/support/external-setup.ts', [
+            databaseProject('subgraph-external', './packages/database/test/support/external-setup.ts', [
               'apps/subgraph/test/*.test.ts',
               'test/tickets/*.test.ts',
             ]),
