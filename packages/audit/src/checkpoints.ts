@@ -9,6 +9,7 @@ import {
 import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from '@custos/runtime';
 import { loadOrCreateSecret } from '@custos/runtime';
 
 /**
@@ -71,6 +72,47 @@ export class CheckpointLog {
       await handle.close();
     }
     return checkpoint;
+  }
+}
+
+/**
+ * When a writer checkpoints the chain's head: every `everyMs` after a batch, and when forced (a flush, shutdown),
+ * never twice for one head. A checkpoint that cannot be written is logged; the next one names a later head.
+ */
+export class CheckpointSchedule {
+  private head:
+    | { readonly chain: string | undefined; readonly seq: number; readonly hash: string }
+    | undefined;
+  private checkpointed: number | undefined;
+  private lastCheckpointAt = 0;
+
+  constructor(
+    private readonly log: CheckpointLog | undefined,
+    private readonly everyMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A batch was stored: the head of chain `chain` (audit_chain; undefined: none yet) is now `seq`, `hash`. */
+  advance(chain: string | undefined, seq: number, hash: string): void {
+    this.head = { chain, seq, hash };
+  }
+
+  /** A signed checkpoint of the head, if one is due (or `force`) and the head has none yet. */
+  async checkpoint(force: boolean): Promise<void> {
+    const checkpoints = this.log;
+    const head = this.head;
+    if (!checkpoints || !head?.chain || this.checkpointed === head.seq) return;
+    if (!force && Date.now() - this.lastCheckpointAt < this.everyMs) return;
+    this.lastCheckpointAt = Date.now();
+    try {
+      await checkpoints.write(head.chain, head.seq, head.hash);
+      this.checkpointed = head.seq;
+    } catch (error) {
+      this.logger.error(
+        { errorName: error instanceof Error ? error.name : 'unknown' },
+        'audit checkpoint not written',
+      );
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { APPEND_ONLY, READ_ONLY, type SchemaGrants, type TablePrivilege } from '@custos/runtime';
 
 /**
- * What the audit writer (writer.ts) needs of the trail, and all a service that only writes it (apps/tickets)
+ * What the audit writer (writer.ts; its SQL in store.ts, drain.ts, alerts.ts) needs of the trail, and all a service that only writes it (apps/tickets)
  * may do in Custos' schema: read the chain's head and the monitoring rules, append batches, events, accesses,
  * subject sets and alerts, and add pseudonyms; move pending events (audit_pending) into the chain. Never UPDATE,
  * and DELETE only of a pending event it has just chained: it erases nobody.

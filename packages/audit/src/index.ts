@@ -1,5 +1,8 @@
+export * from './alerts.js';
+export * from './buffer.js';
 export * from './chain.js';
 export * from './checkpoints.js';
+export * from './drain.js';
 export * from './grants.js';
 export * from './monitor.js';
 export * from './outbox.js';
@@ -7,5 +10,6 @@ export * from './recorder.js';
 export * from './refusals.js';
 export * from './retention.js';
 export * from './setup.js';
+export * from './store.js';
 export * from './verify.js';
 export * from './writer.js';

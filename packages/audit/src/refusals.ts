@@ -7,7 +7,8 @@ import {
   type RefusedRequest,
   type UnauthenticatedError,
 } from '@custos/runtime';
-import { type AuditEventInput, AuditUnavailable, type AuditWriter } from './writer.js';
+import { AuditUnavailable } from './buffer.js';
+import type { AuditEventInput, AuditWriter } from './writer.js';
 
 export interface RefusalLogOptions {
   /** Keys the HMAC of client addresses (a 401 has no other actor): never the address itself. */

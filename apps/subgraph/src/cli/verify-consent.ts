@@ -1,5 +1,5 @@
 import { isUuid, loadConfig } from '@custos/runtime';
-import { type ChainCheck, verifyConsentChain } from '../consent/consent.service.js';
+import { type ChainCheck, verifyConsentChain } from '../consent/consent.verify.js';
 import { parseArgs } from './args.js';
 import { BROKEN, runCommand, VALID, withMigratedDatabase } from './read-only.js';
 

@@ -6,20 +6,18 @@ import { ContactRef } from '../contacts/contact.ref.js';
 import type { Context } from '../context.js';
 import { builder } from '../schema/builder.js';
 import { connectionType } from '../schema/connection.js';
+import { importConsents } from './consent.import.js';
 import {
   appendConsentEvent,
-  type ChainCheck,
   type ConsentEventInput,
   type ConsentEventRow,
-  type ConsentReceiptRow,
   type ConsentStateRow,
-  consentReceipt,
   currentConsentStates,
   EVENT_COLUMNS,
-  importConsents,
   setSensitiveLimit,
-  verifyConsentChain,
-} from './consent.service.js';
+} from './consent.ledger.js';
+import { type ConsentReceiptRow, consentReceipt } from './consent.receipts.js';
+import { type ChainCheck, verifyConsentChain } from './consent.verify.js';
 
 const ConsentStatusEnum = builder.enumType('ConsentStatus', { values: CONSENT_STATUSES });
 const ConsentMethodEnum = builder.enumType('ConsentMethod', { values: CONSENT_METHODS });

@@ -15,7 +15,7 @@ import {
 } from '@custos/runtime';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Secrets } from '../context.js';
-import { appendConsentEvent, checkConsentInput, type Recorder } from './consent.service.js';
+import { appendConsentEvent, checkConsentInput, type Recorder } from './consent.ledger.js';
 
 /** Purposes a person can consent to on a form: those whose lawful basis is consent. */
 const CONSENT_PURPOSES = (Object.keys(PURPOSE_DEFINITIONS) as Purpose[]).filter(

@@ -8,7 +8,7 @@ import {
 } from '@custos/policy';
 import { en, Faker } from '@faker-js/faker';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BIT_OF_PURPOSE, eventHash } from '../consent/consent.service.js';
+import { BIT_OF_PURPOSE, eventHash } from '../consent/consent.ledger.js';
 import { FIRST_NOTICE } from '../db/migrations/Migration20261123020000ConsentLedger.js';
 import { INTERACTION_TYPES } from '../interactions/interaction.entity.js';
 

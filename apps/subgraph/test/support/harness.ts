@@ -18,7 +18,7 @@ import {
 import pg from 'pg';
 import { inject } from 'vitest';
 import { type Running, start } from '../../src/bootstrap.js';
-import { SET_CONSENT_BITS } from '../../src/consent/consent.service.js';
+import { SET_CONSENT_BITS } from '../../src/consent/consent.ledger.js';
 import { CUSTOS_MODEL } from '../../src/db/model.js';
 
 export interface GqlResponse<T = Record<string, unknown>> {

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { TestServer } from './harness.js';
 
 /**
- * What the shared audit writer does in Custos' schema (audit/writer.ts): read the chain's head, the rules and
+ * What the shared audit writer does in Custos' schema (@custos/audit's writer.ts, store.ts, drain.ts, alerts.ts): read the chain's head, the rules and
  * pseudonyms; append batches, events, accesses, subject sets, pseudonyms, alerts (`on conflict do nothing`
  * reads the conflict target: SELECT of that column alone); move pending events out of the outbox. Written out
  * here, apart from the grants under test (AUDIT_WRITER_GRANTS), for every role that only writes the trail (the

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { isoTimestamp, query } from '@custos/database';
-import { rowScope, visibleContactState } from '@custos/enforcement';
+import { visibleContactState } from '@custos/enforcement';
 import {
   CONSENT_BIT,
   CONSENT_METHODS,
@@ -10,13 +10,18 @@ import {
   type ConsentStatus,
   consentStatusProblem,
   isPurpose,
-  PURPOSE_DEFINITIONS,
   type Purpose,
 } from '@custos/policy';
-import { isUuid, NotFoundError, Validator } from '@custos/runtime';
+import { NotFoundError, Validator } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { parseCsv } from './csv.js';
 import { isVersion } from './notice.service.js';
+
+/*
+ * The consent ledger: recording a person's choices as events chained per contact (`eventHash`), the current
+ * state per contact and purpose (consent_state, and the consent bits on the contact row) that follows it in the
+ * same transaction, and the sensitive-data limit. Receipts (consent.receipts.ts), the CSV import
+ * (consent.import.ts) and the ledger's verification (consent.verify.ts) build on it.
+ */
 
 /** One consent ledger event as the API serves it (no evidence: that names the person, see consent_evidence). */
 export interface ConsentEventRow {
@@ -129,7 +134,7 @@ export const evidenceDigest = (evidence: {
  * Validates one event. `prefix` names where it came from in a bulk import (`line 7.`): there an unknown purpose
  * is one more problem of the report; in a single call it is NOT_FOUND, like an unknown contact.
  */
-function cleanInput(v: Validator, input: ConsentEventInput, now: Date, prefix = '') {
+export function cleanInput(v: Validator, input: ConsentEventInput, now: Date, prefix = '') {
   if (!isPurpose(input.purpose)) {
     if (!prefix) throw new NotFoundError('Purpose', 'purpose');
     v.fail(`${prefix}purpose`, 'unknown', 'is not a purpose of the policy');
@@ -190,9 +195,10 @@ export async function appendConsentEvent(
   });
 }
 
-type CleanEvent = NonNullable<ReturnType<typeof cleanInput>>;
+export type CleanEvent = NonNullable<ReturnType<typeof cleanInput>>;
 
-async function unknownNotices(em: EntityManager, versions: readonly string[]): Promise<string[]> {
+/** The versions among `versions` that name no published privacy notice. */
+export async function unknownNotices(em: EntityManager, versions: readonly string[]): Promise<string[]> {
   // Only what could name a notice is looked up: anything else (a NUL byte, which PostgreSQL refuses in text,
   // would be an internal error) is simply not a published version.
   const known = await query<{ version: string }>(
@@ -208,7 +214,7 @@ async function unknownNotices(em: EntityManager, versions: readonly string[]): P
  * Writes one validated event, its evidence, the contact's current state and consent bits. Runs in the caller's
  * transaction, with the contact's row already locked (so that events of one contact chain one after another).
  */
-async function writeEvent(
+export async function writeEvent(
   tx: EntityManager,
   input: Pick<ConsentEventInput, 'contactId' | 'status' | 'method'>,
   clean: CleanEvent,
@@ -261,79 +267,6 @@ async function writeEvent(
   return event.id;
 }
 
-export interface ChainCheck {
-  readonly valid: boolean;
-  readonly events: number;
-  /** The first event whose hash, link or sequence does not hold (null when valid). */
-  readonly brokenEventId: string | null;
-  /** Current states that are not the ledger's latest event, and contacts whose consent bits disagree. */
-  readonly stateMismatches: number;
-}
-
-/**
- * Recomputes every event's hash (one contact's, or the whole ledger's) and checks each link, the sequence and
- * that the current state per contact and purpose is the latest event's status. An edited field, a removed or
- * reordered event, or a state written past the ledger is found.
- */
-export function verifyConsentChain(em: EntityManager, contactId?: string | null): Promise<ChainCheck> {
-  // One snapshot for the events, the states and the bits: an event appended between two of the reads is no
-  // mismatch.
-  return em.transactional((tx) => checkChain(tx, contactId ?? null), {
-    isolationLevel: 'repeatable read',
-    readOnly: true,
-  });
-}
-
-async function checkChain(em: EntityManager, contactId: string | null): Promise<ChainCheck> {
-  const rows = await query<ConsentEventRow & { evidenceDigest: string | null }>(
-    em,
-    `select ${EVENT_COLUMNS}, e.evidence_digest as "evidenceDigest" from consent_event e
-     ${contactId ? 'where e.contact_id = $1' : ''} order by e.contact_id, e.seq`,
-    contactId ? [contactId] : [],
-  );
-  let broken: string | null = null;
-  let previous: (typeof rows)[number] | undefined;
-  for (const row of rows) {
-    const first = previous?.contactId !== row.contactId;
-    const expectedSeq = first ? 1 : (previous?.seq ?? 0) + 1;
-    const expectedPrev = first ? null : (previous?.hash ?? null);
-    if (row.seq !== expectedSeq || row.prevHash !== expectedPrev || eventHash(row) !== row.hash) {
-      broken = row.id;
-      break;
-    }
-    previous = row;
-  }
-  const [state] = await query<{ n: number }>(
-    em,
-    `select count(*)::int as n from consent_state s
-     left join lateral (
-       select e.status from consent_event e where e.contact_id = s.contact_id and e.purpose = s.purpose
-       order by e.seq desc limit 1
-     ) latest on true
-     where (latest.status is distinct from s.status) ${contactId ? 'and s.contact_id = $1' : ''}`,
-    contactId ? [contactId] : [],
-  );
-  // The bits on the contact row must say what consent_state says.
-  const [bits] = await query<{ n: number }>(
-    em,
-    `select count(*)::int as n from contact c
-     left join lateral (
-       select coalesce(bit_or(${BIT_OF_PURPOSE}) filter (where s.status = 'GRANTED'), 0) as granted,
-              coalesce(bit_or(${BIT_OF_PURPOSE}) filter (where s.status = 'OBJECTED'), 0) as objected
-       from consent_state s where s.contact_id = c.id
-     ) m on true
-     where (c.consent_granted <> m.granted or c.consent_objected <> m.objected) ${contactId ? 'and c.id = $1' : ''}`,
-    contactId ? [contactId] : [],
-  );
-  const mismatches = (state?.n ?? 0) + (bits?.n ?? 0);
-  return {
-    valid: broken === null && mismatches === 0,
-    events: rows.length,
-    brokenEventId: broken,
-    stateMismatches: mismatches,
-  };
-}
-
 /** A contact's current status for one purpose (consent_state): the latest event of the ledger for it. */
 export interface ConsentStateRow {
   readonly purpose: string;
@@ -349,84 +282,6 @@ export function currentConsentStates(em: EntityManager, contactId: string): Prom
      where s.contact_id = $1 order by s.purpose`,
     [contactId],
   );
-}
-
-export interface ConsentReceiptRow {
-  readonly schema: string;
-  readonly recordId: string;
-  readonly controller: { readonly name: string; readonly contact: string };
-  readonly subjectPseudonym: string;
-  readonly purpose: { readonly id: string; readonly description: string; readonly lawfulBasis: string };
-  readonly notice: { readonly version: string; readonly sha256: string; readonly publishedAt: string } | null;
-  readonly method: ConsentMethod;
-  readonly status: ConsentStatus;
-  readonly timestamp: string;
-  readonly recordedAt: string;
-  readonly eventHash: string;
-  readonly prevHash: string | null;
-  /** Whom the receipt is about: for the audit trail only, never served. */
-  readonly contactId: string;
-  /** The subject's state, for the policy's field decisions (the pseudonym is personal data). */
-  readonly restricted: boolean;
-  readonly limitSensitive: boolean;
-}
-
-/**
- * One event as an ISO/IEC TS 27560 consent receipt, for a contact the purpose may see (else null, like an event
- * that does not exist). The subject is named by a keyed pseudonym, stable per person, never by the contact id.
- */
-export async function consentReceipt(
-  em: EntityManager,
-  purpose: Purpose,
-  eventId: string,
-  options: {
-    readonly controller: { readonly name: string; readonly contact: string };
-    readonly hmacKey: Buffer;
-  },
-): Promise<ConsentReceiptRow | null> {
-  if (!isUuid(eventId)) return null;
-  const [row] = await query<
-    ConsentEventRow & {
-      restricted: boolean;
-      limitSensitive: boolean;
-      noticeSha256: string | null;
-      noticePublishedAt: string | null;
-    }
-  >(
-    em,
-    `select ${EVENT_COLUMNS}, c.restricted, c.limit_sensitive as "limitSensitive",
-       n.text_sha256 as "noticeSha256", ${isoTimestamp('n.published_at', 'noticePublishedAt')}
-     from consent_event e join contact c on c.id = e.contact_id
-     left join privacy_notice n on n.version = e.notice_version
-     where e.id = $1 and ${rowScope(purpose)}`,
-    [eventId],
-  );
-  if (!row) return null;
-  const definition = isPurpose(row.purpose) ? PURPOSE_DEFINITIONS[row.purpose] : undefined;
-  return {
-    schema: 'ISO/IEC TS 27560:2023',
-    recordId: row.id,
-    controller: options.controller,
-    subjectPseudonym: createHmac('sha256', options.hmacKey).update(`subject:${row.contactId}`).digest('hex'),
-    purpose: {
-      id: row.purpose,
-      description: definition?.description ?? '',
-      lawfulBasis: definition?.lawfulBasis ?? '',
-    },
-    notice:
-      row.noticeVersion && row.noticeSha256 && row.noticePublishedAt
-        ? { version: row.noticeVersion, sha256: row.noticeSha256, publishedAt: row.noticePublishedAt }
-        : null,
-    method: row.method,
-    status: row.status,
-    timestamp: row.capturedAt,
-    recordedAt: row.recordedAt,
-    eventHash: row.hash,
-    prevHash: row.prevHash,
-    contactId: row.contactId,
-    restricted: row.restricted,
-    limitSensitive: row.limitSensitive,
-  };
 }
 
 /** Sets or lifts a contact's CCPA sensitive-data limit, on a contact the purpose may see (else NOT_FOUND). */
@@ -445,118 +300,6 @@ export async function setSensitiveLimit(
       now,
     ]);
     return contactId;
-  });
-}
-
-/** The columns of a consent import, by header name; `method` defaults to IMPORT, the evidence columns are optional. */
-export const IMPORT_COLUMNS = [
-  'contact_id',
-  'purpose',
-  'status',
-  'method',
-  'notice_version',
-  'captured_at',
-  'source',
-] as const;
-export const MAX_IMPORT_ROWS = 10_000;
-
-/**
- * Imports consent events from CSV (a form tool's export): every row validated — contact, purpose, status against
- * the purpose's lawful basis, method, notice, time — and then all of them appended in one transaction, or none
- * when any row is bad: the error lists every bad row (`line N.column`) and why, never a value.
- */
-export async function importConsents(
-  em: EntityManager,
-  csv: string,
-  recorder: Recorder & { readonly purpose: Purpose },
-): Promise<number> {
-  const v = new Validator();
-  const parsed = parseCsv(csv);
-  if ('errorLine' in parsed) {
-    v.fail(`line ${parsed.errorLine}`, 'csv', 'has a malformed quoted field');
-    v.done();
-    return 0;
-  }
-  const [header, ...rows] = parsed.records;
-  const columns = header?.fields.map((name) => name.trim().toLowerCase()) ?? [];
-  for (const name of columns) {
-    if (!(IMPORT_COLUMNS as readonly string[]).includes(name)) {
-      v.fail('header', 'column', `has an unknown column (expected ${IMPORT_COLUMNS.join(', ')})`);
-    }
-  }
-  for (const required of ['contact_id', 'purpose', 'status']) {
-    if (!columns.includes(required)) v.fail('header', 'required', `must name the column ${required}`);
-  }
-  if (rows.length === 0) v.fail('csv', 'required', 'must hold at least one row after the header');
-  if (rows.length > MAX_IMPORT_ROWS) v.fail('csv', 'max_rows', `must hold at most ${MAX_IMPORT_ROWS} rows`);
-  v.done();
-
-  const cleanRows: { line: number; input: ConsentEventInput; clean: CleanEvent }[] = [];
-  for (const row of rows) {
-    const prefix = `line ${row.line}.`;
-    if (row.fields.length !== columns.length) {
-      v.fail(`line ${row.line}`, 'columns', `must have ${columns.length} fields like the header`);
-      continue;
-    }
-    const cell = (name: string) => {
-      const index = columns.indexOf(name);
-      const value = index < 0 ? '' : (row.fields[index] ?? '').trim();
-      return value === '' ? null : value;
-    };
-    const contactId = cell('contact_id') ?? '';
-    if (!isUuid(contactId)) v.fail(`${prefix}contact_id`, 'id', 'must be a contact id');
-    const capturedRaw = cell('captured_at');
-    const capturedAt = capturedRaw === null ? null : new Date(capturedRaw);
-    if (capturedAt && Number.isNaN(capturedAt.getTime())) {
-      v.fail(`${prefix}captured_at`, 'date_time', 'must be an ISO 8601 date-time');
-    }
-    const input: ConsentEventInput = {
-      contactId,
-      purpose: cell('purpose') ?? '',
-      status: (cell('status') ?? '') as ConsentStatus,
-      method: (cell('method') ?? 'IMPORT') as ConsentMethod,
-      noticeVersion: cell('notice_version'),
-      capturedAt: capturedAt && !Number.isNaN(capturedAt.getTime()) ? capturedAt : null,
-      evidence: { source: cell('source') },
-    };
-    const clean = cleanInput(v, input, recorder.now, prefix);
-    if (clean) cleanRows.push({ line: row.line, input, clean });
-  }
-  // Contacts and notices in bulk: a contact the caller's purpose may not see is, here too, one that does not exist.
-  const ids = [...new Set(cleanRows.map((row) => row.input.contactId).filter(isUuid))];
-  const seen = new Set(
-    (
-      await query<{ id: string }>(
-        em,
-        `select c.id from contact c where c.id = any($1::uuid[]) and ${rowScope(recorder.purpose)}`,
-        [ids],
-      )
-    ).map((row) => row.id),
-  );
-  const missingNotices = new Set(
-    await unknownNotices(
-      em,
-      cleanRows
-        .map((row) => row.clean.noticeVersion)
-        .filter((version): version is string => version !== null),
-    ),
-  );
-  for (const row of cleanRows) {
-    if (isUuid(row.input.contactId) && !seen.has(row.input.contactId)) {
-      v.fail(`line ${row.line}.contact_id`, 'exists', 'is not a contact');
-    }
-    if (row.clean.noticeVersion && missingNotices.has(row.clean.noticeVersion)) {
-      v.fail(`line ${row.line}.notice_version`, 'exists', 'is not a published privacy notice version');
-    }
-  }
-  v.done();
-
-  return em.transactional(async (tx) => {
-    for (const row of cleanRows) {
-      await query(tx, 'select 1 from contact where id = $1 for update', [row.input.contactId]);
-      await writeEvent(tx, row.input, row.clean, recorder);
-    }
-    return cleanRows.length;
   });
 }
 
