@@ -1,4 +1,4 @@
-import './scalars.js';
+import './connection.js';
 import '../contacts/contact.schema.js';
 import '../companies/company.schema.js';
 import '../interactions/interaction.schema.js';
