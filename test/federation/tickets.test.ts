@@ -301,3 +301,43 @@ describe.each(cases)('$role declaring $purpose, across Custos and tickets', ({ r
     }
   });
 });
+
+describe('PageInfo, shared by both subgraphs (@shareable)', () => {
+  const PAGE_INFO = 'pageInfo { hasNextPage hasPreviousPage startCursor endCursor }';
+  type Page = {
+    edges: { cursor: string }[];
+    pageInfo: {
+      hasNextPage: boolean;
+      hasPreviousPage: boolean;
+      startCursor: string | null;
+      endCursor: string | null;
+    };
+  };
+  const expectPageInfo = (page: Page, previous: boolean, next: boolean) =>
+    expect(page.pageInfo).toEqual({
+      hasNextPage: next,
+      hasPreviousPage: previous,
+      startCursor: page.edges[0]!.cursor,
+      endCursor: page.edges.at(-1)!.cursor,
+    });
+
+  it("one query through Hive Gateway: each subgraph's pages with their own PageInfo, the tickets' paging on", async () => {
+    const res = await federation.gateway.gql<{ contacts: Page; tickets: Page }>(
+      `{ contacts(first: 2) { edges { cursor } ${PAGE_INFO} } tickets(first: 2) { edges { cursor } ${PAGE_INFO} } }`,
+    );
+    expect(res.body.errors).toBeUndefined();
+    const { contacts: custosPage, tickets: ticketsPage } = res.body.data!;
+    expectPageInfo(custosPage, false, true);
+    expectPageInfo(ticketsPage, false, true);
+    const next = await federation.gateway.gql<{ tickets: Page & { nodes: { id: string }[] } }>(
+      `query($after: String) { tickets(first: 2, after: $after) { nodes { id } edges { cursor } ${PAGE_INFO} } }`,
+      { variables: { after: ticketsPage.pageInfo.endCursor } },
+    );
+    expect(next.body.errors).toBeUndefined();
+    const visible = tickets
+      .filter((t) => maySeeRow('customer_support', stateOf(contacts.get(t.requester_id)!)))
+      .sort(newestFirst);
+    expect(next.body.data!.tickets.nodes.map((t) => t.id)).toEqual(visible.slice(2, 4).map((t) => t.id));
+    expectPageInfo(next.body.data!.tickets, true, visible.length > 4);
+  });
+});

@@ -44,6 +44,7 @@ interface DbTicket {
   restricted: boolean;
   limit_sensitive: boolean;
   consents: Record<string, string> | null;
+  created_at: string;
 }
 let rows: DbTicket[];
 
@@ -60,7 +61,8 @@ beforeAll(async () => {
   );
   rows = await custos.sql<DbTicket>(
     `select t.id, t.requester_id, t.subject, t.description, c.restricted, c.limit_sensitive,
-       (select jsonb_object_agg(cs.purpose, cs.status) from consent_state cs where cs.contact_id = c.id) consents
+       (select jsonb_object_agg(cs.purpose, cs.status) from consent_state cs where cs.contact_id = c.id) consents,
+       to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as created_at
      from tickets.ticket t join contact c on c.id = t.requester_id order by t.id`,
   );
 });
@@ -83,6 +85,46 @@ const stateOf = (row: DbTicket): ContactState => ({
   limitSensitive: row.limit_sensitive,
   consents: (row.consents ?? {}) as ContactState['consents'],
 });
+
+const newestFirst = (a: DbTicket, b: DbTicket) =>
+  b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id);
+
+const PAGE =
+  'totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }';
+interface TicketPage {
+  totalCount: number;
+  edges: { cursor: string; node: { id: string } }[];
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+}
+
+/**
+ * Pages a list of tickets to its end, `size` at a time, checking each page's PageInfo (the shared one) against
+ * its edges: a previous page exactly when `after` was given, start and end cursors those of its first and last
+ * edge, a next page exactly when rows remain. Returns the ids served, in order.
+ */
+async function pageThrough(size: number, fetchPage: (after: string | null) => Promise<TicketPage>) {
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page = await fetchPage(after);
+    const last = ids.length + size >= page.totalCount;
+    expect(page.edges).toHaveLength(last ? page.totalCount - ids.length : size);
+    expect(page.pageInfo).toEqual({
+      hasNextPage: !last,
+      hasPreviousPage: after !== null,
+      startCursor: page.edges[0]?.cursor ?? null,
+      endCursor: page.edges.at(-1)?.cursor ?? null,
+    });
+    ids.push(...page.edges.map((edge) => edge.node.id));
+    if (last) return ids;
+    after = page.pageInfo.endCursor;
+  }
+}
 
 const CASES = (Object.entries(ROLE_PURPOSES) as [Role, readonly Purpose[]][]).flatMap(([role, purposes]) =>
   purposes.map((purpose) => [role, purpose] as const),
@@ -204,6 +246,75 @@ describe('tickets subgraph', () => {
     const anonymous = await gql('{ tickets { totalCount } }', { token: null });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('pages tickets newest first with the shared PageInfo (hasPreviousPage, startCursor, endCursor)', async () => {
+    const token = await custos.token(['support_agent']);
+    const purpose = 'customer_support';
+    const visible = rows.filter((row) => maySeeRow(purpose, stateOf(row))).sort(newestFirst);
+    expect(visible.length).toBeGreaterThan(14);
+    const ids = await pageThrough(7, async (after) => {
+      const res = await gql<{ tickets: TicketPage }>(
+        `query($after: String) { tickets(first: 7, after: $after) { ${PAGE} } }`,
+        { token, purpose, variables: { after } },
+      );
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.tickets.totalCount).toBe(visible.length);
+      return res.body.data!.tickets;
+    });
+    expect(ids).toEqual(visible.map((row) => row.id));
+    // A page of none has no cursors; like every list of Custos, it reads no row, so it tells of no next page.
+    const empty = await gql<{ tickets: TicketPage }>(`{ tickets(first: 0) { ${PAGE} } }`, { token, purpose });
+    expect(empty.body.errors).toBeUndefined();
+    expect(empty.body.data!.tickets.edges).toEqual([]);
+    expect(empty.body.data!.tickets.pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: null,
+      endCursor: null,
+    });
+  });
+
+  it("pages a contact's ticketConnection with the shared PageInfo", async () => {
+    const token = await custos.token(['sales_rep']);
+    const purpose = 'sales';
+    const perRequester = new Map<string, DbTicket[]>();
+    for (const row of rows.filter((r) => maySeeRow(purpose, stateOf(r)))) {
+      perRequester.set(row.requester_id, [...(perRequester.get(row.requester_id) ?? []), row]);
+    }
+    const [requester, own] = [...perRequester].sort((a, b) => b[1].length - a[1].length)[0]!;
+    expect(own.length).toBeGreaterThan(1);
+    expect(decideField(purpose, 'Contact.ticketConnection', stateOf(own[0]!)).allowed).toBe(true);
+    const ids = await pageThrough(1, async (after) => {
+      const res = await gql<{ _entities: { ticketConnection: TicketPage }[] }>(
+        `query($r: [_Any!]!, $after: String) { _entities(representations: $r) {
+           ... on Contact { ticketConnection(first: 1, after: $after) { ${PAGE} } } } }`,
+        { token, purpose, variables: { r: [{ __typename: 'Contact', id: requester }], after } },
+      );
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!._entities[0]!.ticketConnection.totalCount).toBe(own.length);
+      return res.body.data!._entities[0]!.ticketConnection;
+    });
+    expect(ids).toEqual(own.sort(newestFirst).map((row) => row.id));
+  });
+
+  it('shares DateTime, Date and PageInfo with Custos: the same definitions, PageInfo @shareable in both', () => {
+    const sdls = [printSubgraphSchema(buildSchema()), printSubgraphSchema(buildTicketsSchema())];
+    // A definition as printed: its description, if any, and the lines up to the next blank line.
+    const definition = (sdl: string, kind: string, name: string) =>
+      new RegExp(`(?:"""[^"]*"""\\n)?${kind} ${name}\\b[^]*?(?=\\n\\n)`).exec(sdl)?.[0];
+    for (const [kind, name] of [
+      ['scalar', 'DateTime'],
+      ['scalar', 'Date'],
+      ['type', 'PageInfo'],
+    ] as const) {
+      const [custosDefinition, ticketsDefinition] = sdls.map((sdl) => definition(sdl, kind, name));
+      expect(custosDefinition).toContain(`${kind} ${name}`);
+      expect(ticketsDefinition).toBe(custosDefinition);
+    }
+    expect(definition(sdls[1]!, 'type', 'PageInfo')).toMatch(/\ntype PageInfo\n {2}@shareable\n\{\n/);
+    expect(sdls[1]).toMatch(/type TicketConnection \{[^}]*pageInfo: PageInfo!/);
+    expect(sdls[1]).not.toContain('TicketPageInfo');
   });
 
   it('serves one page of tickets in one statement, the row rule inside it', async () => {

@@ -1,4 +1,4 @@
-import './schema/scalars.js';
+import './schema/connection.js';
 import './contacts/contact.schema.js';
 import './companies/company.schema.js';
 import './interactions/interaction.schema.js';

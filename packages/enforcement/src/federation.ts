@@ -35,15 +35,16 @@ type SubGraphOptions = Parameters<
 >[0];
 
 /**
- * A Custos subgraph schema from a Pothos builder (this one or apps/tickets'): Federation 2.6 with `@key`
- * and `@policy`, `@pii` linked and composed, and the operation guard on `_entities` and `_service`.
+ * A Custos subgraph schema from a Pothos builder (this one or apps/tickets'): Federation 2.6 with `@key`,
+ * `@shareable` (the value types every subgraph defines) and `@policy`, `@pii` linked and composed, and the
+ * operation guard on `_entities` and `_service`.
  */
 export function federatedSchema(
   toSubGraphSchema: (options: SubGraphOptions) => GraphQLSchema,
 ): GraphQLSchema {
   const schema = toSubGraphSchema({
     linkUrl: 'https://specs.apollo.dev/federation/v2.6',
-    federationDirectives: ['@key', '@policy'],
+    federationDirectives: ['@key', '@policy', '@shareable'],
     directives: [piiDirective],
     // @composeDirective carries @pii into the supergraph, where gateways and catalogues can read it.
     composeDirectives: ['@pii'],

@@ -3,5 +3,6 @@ export * from './federation.js';
 export * from './plugin.js';
 export * from './redactions.js';
 export * from './row-scope.js';
+export * from './schema-types.js';
 export * from './types.js';
 export * from './writes.js';

@@ -55,7 +55,7 @@ function noteSubjects(
 }
 
 /**
- * A list's page type (`extensions: { pageOf: <node type> }`, schema/connection.ts): the field returning it binds
+ * A list's page type (`extensions: { pageOf: <node type> }`, schema-types.ts): the field returning it binds
  * each page to itself, which seals its cursors for that list and purpose and counts a row as reached when its
  * cursor is read; its `after` argument is opened for that list and purpose before the resolver runs.
  */

@@ -1,4 +1,4 @@
-import { custosPrivacyPlugin, type SubgraphTypes } from '@custos/enforcement';
+import { custosPrivacyPlugin, type SubgraphTypes, sharedSchemaTypes } from '@custos/enforcement';
 import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
@@ -12,11 +12,5 @@ export const builder = new SchemaBuilder<SubgraphTypes<TicketsContext>>({
 
 builder.queryType({});
 
-builder.scalarType('DateTime', {
-  description: 'An instant, as an ISO 8601 date-time in UTC (e.g. 2026-01-31T12:00:00.000Z).',
-  // Output only here: rows carry timestamps already formatted by PostgreSQL.
-  serialize: (value) => String(value),
-  parseValue: () => {
-    throw new Error('DateTime is output only in the tickets subgraph');
-  },
-});
+/** The shared DateTime, Date and PageInfo (the same as Custos'), and `<Name>Connection` for this builder. */
+export const connectionType = sharedSchemaTypes(builder);

@@ -1,9 +1,9 @@
-import { federatedSchema, type PageTypeExtensions } from '@custos/enforcement';
+import { federatedSchema } from '@custos/enforcement';
 import { decodeTimeCursor, pageSize } from '@custos/runtime';
 import type { GraphQLSchema } from 'graphql';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../db/ticket.entity.js';
 import { listTickets, type TicketRow, type VisibleContact } from '../tickets/ticket.queries.js';
-import { builder } from './builder.js';
+import { builder, connectionType } from './builder.js';
 
 const TicketStatus = builder.enumType('TicketStatus', { values: TICKET_STATUSES });
 const TicketPriority = builder.enumType('TicketPriority', { values: TICKET_PRIORITIES });
@@ -12,35 +12,8 @@ const TicketPriority = builder.enumType('TicketPriority', { values: TICKET_PRIOR
 const ContactRef = builder.objectRef<VisibleContact>('Contact');
 const TicketRef = builder.objectRef<TicketRow>('Ticket');
 
-const PageInfo = builder
-  .objectRef<{ hasNextPage: boolean; endCursor: string | null }>('TicketPageInfo')
-  .implement({
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-    }),
-  });
-const TicketEdge = builder.objectRef<{ cursor: string; node: TicketRow }>('TicketEdge').implement({
-  fields: (t) => ({
-    cursor: t.exposeString('cursor'),
-    node: t.field({ type: TicketRef, resolve: (edge) => edge.node }),
-  }),
-});
-type TicketPage = Awaited<ReturnType<typeof listTickets>>;
 // A list's page: the privacy plugin seals its cursors for the field returning it and audits the rows they name.
-const ticketPage: PageTypeExtensions = { pageOf: TicketRef };
-const TicketConnection = builder.objectRef<TicketPage>('TicketConnection').implement({
-  extensions: ticketPage,
-  fields: (t) => ({
-    edges: t.field({ type: [TicketEdge], resolve: (c) => c.edges }),
-    nodes: t.field({ type: [TicketRef], resolve: (c) => c.nodes }),
-    pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
-    totalCount: t.int({
-      description: 'Tickets the purpose may see, across all pages.',
-      resolve: (c) => c.totalCount(),
-    }),
-  }),
-});
+const TicketConnection = connectionType('Ticket', TicketRef);
 
 TicketRef.implement({
   extensions: { auditSubject: (row: TicketRow) => row.requesterId },
