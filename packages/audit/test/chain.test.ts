@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchHash,
   type EventRecord,
@@ -9,8 +10,7 @@ import {
   type Run,
   subjectSetDigest,
   verifyAuditLog,
-} from '@custos/audit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+} from '../src/index.js';
 
 /**
  * The chain's verification over stored rows, without a database: both forms of an access — a subject set by digest

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '@custos/database';
 import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../src/index.js';
 
 /** One embedded cluster for the whole run, started with the product's own code; each test file gets a database. */
 export default async function setup(project: TestProject) {
