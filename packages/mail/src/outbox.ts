@@ -30,8 +30,9 @@ import { isOutboxId, type MailTransport } from './transports.js';
 
 /**
  * The table, as the Custos subgraph's migration `Migration20261207000000MailOutbox` creates it (and tests create
- * it from). A migration runs once and must not change afterwards: change the table in a new migration, with its
- * own statements, and never edit these.
+ * it from; the subgraph's entity `apps/subgraph/src/mail/mail-outbox.entity.ts` mirrors it, its schema test
+ * compares the two). A migration runs once and must not change afterwards: change the table in a new migration,
+ * with its own statements, and never edit these.
  */
 export const MAIL_OUTBOX_DDL: readonly string[] = [
   `create table mail_outbox (
