@@ -9,6 +9,7 @@ COPY packages/database/package.json packages/database/
 COPY packages/audit/package.json packages/audit/
 COPY packages/enforcement/package.json packages/enforcement/
 COPY packages/server/package.json packages/server/
+COPY packages/mail/package.json packages/mail/
 COPY apps/subgraph/package.json apps/subgraph/
 COPY apps/tickets/package.json apps/tickets/
 COPY apps/gateway/package.json apps/gateway/

@@ -32,6 +32,9 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     // The outbox of mutations' events: inserted with the change, moved into the chain (and deleted) by the writer.
     audit_pending: ['SELECT', 'INSERT', 'DELETE'],
     audit_chain: READ_ONLY,
+    // The mail outbox (packages/mail): inserted with its cause, claimed and marked sent or failed by delivery;
+    // DELETE for an erasure (Art 17), which removes the person's queued and sent mail with them.
+    mail_outbox: READ_WRITE,
     // The services read the ledger to answer /readyz; only the owner migrates.
     mikro_orm_migrations: READ_ONLY,
   },

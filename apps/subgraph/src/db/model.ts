@@ -6,6 +6,7 @@ import { ConsentState } from '../consent/consent-state.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { ContactDuplicate } from '../duplicates/duplicate.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
+import { MailOutbox } from '../mail/mail-outbox.entity.js';
 import { CUSTOS_GRANTS } from './grants.js';
 import { migrations } from './migrations/index.js';
 
@@ -21,6 +22,7 @@ export const CUSTOS_MODEL: Model = {
     ConsentEvent,
     ConsentEvidence,
     ...AUDIT_ENTITIES,
+    MailOutbox,
   ],
   migrations,
   migrationsTable: 'mikro_orm_migrations',

@@ -9,6 +9,7 @@ import { Migration20261124010000AuditRetention } from './Migration20261124010000
 import { Migration20261124020000AuditSubjectSets } from './Migration20261124020000AuditSubjectSets.js';
 import { Migration20261124030000AuditChainId } from './Migration20261124030000AuditChainId.js';
 import { Migration20261206000000AuditOutbox } from './Migration20261206000000AuditOutbox.js';
+import { Migration20261207000000MailOutbox } from './Migration20261207000000MailOutbox.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -27,4 +28,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261124020000AuditSubjectSets', class: Migration20261124020000AuditSubjectSets },
   { name: 'Migration20261124030000AuditChainId', class: Migration20261124030000AuditChainId },
   { name: 'Migration20261206000000AuditOutbox', class: Migration20261206000000AuditOutbox },
+  { name: 'Migration20261207000000MailOutbox', class: Migration20261207000000MailOutbox },
 ];
