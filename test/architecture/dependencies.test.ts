@@ -57,7 +57,9 @@ describe('apps depend on packages, never on each other', () => {
     // Both ways: the folders hold what the README names.
     expect([...appNames].sort()).toEqual(['@custos/gateway', '@custos/subgraph', '@custos/tickets']);
     expect(packages.map((p) => p.name).sort()).toEqual(
-      ['audit', 'database', 'enforcement', 'policy', 'runtime', 'server'].map((name) => `@custos/${name}`),
+      ['audit', 'database', 'enforcement', 'jobs', 'policy', 'runtime', 'server'].map(
+        (name) => `@custos/${name}`,
+      ),
     );
     for (const manifest of [...apps, ...packages]) {
       expect(
