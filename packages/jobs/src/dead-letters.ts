@@ -36,13 +36,16 @@ const WHERE = `name = any($1::text[]) and state < 'active'`;
 
 /**
  * The error's class name from the failed job's output: pg-boss stores what the handler threw (handlers throw only
- * a name: queue.ts), or a fixed text of its own for an expiry, a lost heartbeat or a shutdown.
+ * a name: queue.ts), or an error or a text of its own, in fixed words, for an expiry (in the worker, or found by a
+ * supervisor), a lost heartbeat or a shutdown.
  */
 const ERROR_NAME = `case
+    when source_output ->> 'message' like 'handler execution exceeded %' then 'JobExpired'
+    when source_output ->> 'message' like 'pg-boss shut down %' then 'Shutdown'
     when jsonb_typeof(source_output -> 'name') = 'string' then source_output ->> 'name'
     when source_output #>> '{value,message}' = 'job timed out' then 'JobExpired'
     when source_output #>> '{value,message}' = 'job heartbeat timeout' then 'HeartbeatLost'
-    when source_output ->> 'value' = 'pg-boss shut down while active' then 'Shutdown'
+    when source_output ->> 'value' like 'pg-boss shut down %' then 'Shutdown'
   end`;
 
 interface Row {

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createJobQueue, jobQueue, loadJobsConfig, prepareJobs } from '@custos/jobs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createJobQueue, jobQueue, loadJobsConfig, prepareJobs } from '../src/index.js';
 import { capturingLogger, createJobsDatabase, eventually, type JobsDatabase } from './support/database.js';
 
 /**

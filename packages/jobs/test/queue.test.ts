@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConfigError } from '@custos/runtime';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clientDb,
   createJobQueue,
@@ -8,10 +11,7 @@ import {
   jobQueue,
   loadJobsConfig,
   prepareJobs,
-} from '@custos/jobs';
-import type { ConfigError } from '@custos/runtime';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+} from '../src/index.js';
 import { capturingLogger, createJobsDatabase, eventually, type JobsDatabase } from './support/database.js';
 
 /**
@@ -24,6 +24,9 @@ const QUEUES = {
   'test.slow': jobQueue<{ ms: number }>(),
   'test.tx': jobQueue<{ contactId: string }>(),
   'test.paused': jobQueue<{ contactId: string }>(),
+  'test.many': jobQueue<{ n: number }>(),
+  // Its own settings over the JOBS_* ones: one attempt of at most a second.
+  'test.expiring': jobQueue<{ contactId: string }>({ expireSeconds: 1, retryLimit: 0 }),
 };
 type Queues = typeof QUEUES;
 
@@ -318,6 +321,52 @@ describe('jobs', () => {
     expect(ran).toEqual([contactId]);
     await paused.stop();
     await working.stop();
+  });
+});
+
+describe('several instances', () => {
+  it('run each job once between them (pg-boss fetches with SKIP LOCKED)', async () => {
+    const runs: { n: number; instance: number }[] = [];
+    const instances = [await queue({ JOBS_CONCURRENCY: '3' }), await queue({ JOBS_CONCURRENCY: '3' })];
+    for (const [index, instance] of instances.entries()) {
+      await instance.work('test.many', async (payload) => {
+        runs.push({ n: payload.n, instance: index });
+        await sleep(100);
+      });
+    }
+    const ids: string[] = [];
+    for (let n = 0; n < 30; n++) ids.push(await instances[n % 2]!.send('test.many', { n }));
+    await eventually('every job to complete', async () => {
+      const [row] = await db.sql<{ done: number }>(
+        `select count(*)::int as done from pgboss.job where id = any($1::uuid[]) and state = 'completed'`,
+        [ids],
+      );
+      return row?.done === ids.length;
+    });
+    expect(runs.map((run) => run.n).sort((a, b) => a - b)).toEqual([...Array(30).keys()]);
+    // Both took part (30 jobs of 100 ms, 3 at a time, outlast a poll).
+    expect(new Set(runs.map((run) => run.instance)).size).toBe(2);
+    for (const instance of instances) await instance.stop();
+  });
+});
+
+describe('a job that runs past its expiry', () => {
+  it('is failed by the worker (its signal aborts) and dead-lettered as JobExpired', async () => {
+    const jobs = await queue();
+    let aborted = false;
+    await jobs.work('test.expiring', async (_payload, job) => {
+      await sleep(5000, undefined, { signal: job.signal }).catch(() => {
+        aborted = true;
+      });
+    });
+    const id = await jobs.send('test.expiring', { contactId: randomUUID() });
+    const letter = await eventually('the dead letter', async () => {
+      const page = await jobs.deadLetters({ queue: 'test.expiring' });
+      return page.nodes.find((node) => node.jobId === id);
+    });
+    expect(letter).toMatchObject({ queue: 'test.expiring', attempts: 1, errorName: 'JobExpired' });
+    expect(aborted).toBe(true);
+    await jobs.stop();
   });
 });
 
