@@ -47,7 +47,7 @@ export interface JobContext {
 export type JobHandler<P extends JobPayload> = (payload: P, job: JobContext) => Promise<void>;
 
 export interface JobQueue<Q extends QueueMap> {
-  /** JOBS_WORKERS: whether `work` runs handlers in this instance. */
+  /** JOBS_WORKERS: whether `work` starts running handlers in this instance. */
   readonly workers: boolean;
   /** Enqueues a job: the payload is checked first (ids and triggers only: JobPayloadError). Its id. */
   send<K extends keyof Q & string>(
@@ -55,8 +55,15 @@ export interface JobQueue<Q extends QueueMap> {
     payload: PayloadOf<Q[K]>,
     options?: SendOptions,
   ): Promise<string>;
-  /** Runs `handler` for the queue's jobs in this instance (none when JOBS_WORKERS=0). */
+  /** Runs `handler` for the queue's jobs in this instance (one handler a queue; none run when JOBS_WORKERS=0). */
   work<K extends keyof Q & string>(queue: K, handler: JobHandler<PayloadOf<Q[K]>>): Promise<void>;
+  /**
+   * Stops this instance's workers, after the jobs they are running finished; jobs wait in their queues. For
+   * tests that look at what happens before any job runs, and for an operator's pause.
+   */
+  pauseWorkers(): Promise<void>;
+  /** Starts the workers of every queue `work` was given a handler for (also when JOBS_WORKERS=0 held them). */
+  resumeWorkers(): Promise<void>;
   /** Dead letters of every queue (or one), newest first; `after` is a page's last sort key. */
   deadLetters(options?: {
     readonly first?: number;
@@ -127,6 +134,20 @@ export async function createJobQueue<Q extends QueueMap>(options: {
     logger.info({ ...fields, outcome, durationMs: durationMs() }, `job ${outcome}`);
   }
 
+  const handlers = new Map<string, JobHandler<JobPayload>>();
+  let running = config.workers;
+  const workOptions = {
+    batchSize: 1,
+    localConcurrency: config.concurrency,
+    pollingIntervalSeconds: config.pollMs / 1000,
+    includeMetadata: true,
+  } as const;
+  const startWorkers = async (queue: string, handler: JobHandler<JobPayload>) => {
+    await boss.work<JobPayload, void, typeof workOptions>(queue, workOptions, async (jobs) => {
+      for (const job of jobs) await run(handler, job);
+    });
+  };
+
   return {
     workers: config.workers,
 
@@ -144,23 +165,26 @@ export async function createJobQueue<Q extends QueueMap>(options: {
 
     async work(queue, handler) {
       known(queue);
-      if (!config.workers) {
-        logger.info({ queue }, 'job workers are off in this instance (JOBS_WORKERS=0)');
+      if (handlers.has(queue)) throw new Error(`queue ${queue} has a handler already`);
+      handlers.set(queue, handler as JobHandler<JobPayload>);
+      if (!running) {
+        logger.info({ queue }, 'job workers are off in this instance (JOBS_WORKERS=0, or paused)');
         return;
       }
-      const workOptions = {
-        batchSize: 1,
-        localConcurrency: config.concurrency,
-        pollingIntervalSeconds: config.pollMs / 1000,
-        includeMetadata: true,
-      } as const;
-      await boss.work<PayloadOf<Q[typeof queue]>, void, typeof workOptions>(
-        queue,
-        workOptions,
-        async (jobs) => {
-          for (const job of jobs) await run(handler, job);
-        },
-      );
+      await startWorkers(queue, handler as JobHandler<JobPayload>);
+    },
+
+    async pauseWorkers() {
+      running = false;
+      for (const queue of handlers.keys()) await boss.offWork(queue, { wait: true });
+      logger.info({ queues: [...handlers.keys()] }, 'job workers paused');
+    },
+
+    async resumeWorkers() {
+      if (running) return;
+      running = true;
+      for (const [queue, handler] of handlers) await startWorkers(queue, handler);
+      logger.info({ queues: [...handlers.keys()] }, 'job workers resumed');
     },
 
     deadLetters(listOptions = {}) {

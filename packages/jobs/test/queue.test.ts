@@ -301,24 +301,36 @@ describe('jobs', () => {
     await jobs.stop();
   });
 
-  it('JOBS_WORKERS=0: the instance sends but runs nothing; an instance with workers does', async () => {
+  it('JOBS_WORKERS=0 holds the workers until resumeWorkers(); pauseWorkers() holds them again', async () => {
     const paused = await queue({ JOBS_WORKERS: '0' });
     expect(paused.workers).toBe(false);
     const ran: string[] = [];
     await paused.work('test.paused', async (payload) => {
       ran.push(payload.contactId);
     });
-    const contactId = randomUUID();
-    const id = await paused.send('test.paused', { contactId });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const first = randomUUID();
+    const id = await paused.send('test.paused', { contactId: first });
+    await sleep(1500);
     expect(ran).toEqual([]);
     expect(await jobState(id)).toBe('created');
+    await paused.resumeWorkers();
+    await eventually('the job to complete', async () => (await jobState(id)) === 'completed');
+    expect(ran).toEqual([first]);
+
+    await paused.pauseWorkers();
+    const second = randomUUID();
+    const next = await paused.send('test.paused', { contactId: second });
+    await sleep(1500);
+    expect(await jobState(next)).toBe('created');
+    expect(ran).toEqual([first]);
+    // An instance with workers runs it.
     const working = await queue();
     await working.work('test.paused', async (payload) => {
       ran.push(payload.contactId);
     });
-    await eventually('the job to complete', async () => (await jobState(id)) === 'completed');
-    expect(ran).toEqual([contactId]);
+    await eventually('the job to complete', async () => (await jobState(next)) === 'completed');
+    expect(ran).toEqual([first, second]);
+    await expect(working.work('test.paused', async () => {})).rejects.toThrow(/handler already/);
     await paused.stop();
     await working.stop();
   });
