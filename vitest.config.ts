@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 // The packages from source, so that tests and every app under test share one instance of each.
-const PACKAGES = ['policy', 'runtime', 'database', 'audit', 'enforcement', 'server', 'mail'];
+const PACKAGES = ['policy', 'runtime', 'database', 'audit', 'enforcement', 'server', 'mail', 'jobs'];
 const alias = [
   ...PACKAGES.map((name) => ({
     find: new RegExp(`^@custos/${name}$`),
@@ -45,7 +45,7 @@ export default defineConfig({
       },
       // The packages' own tests (those that need PostgreSQL get the embedded cluster) and the architecture rules.
       databaseProject('packages', './packages/database/test/support/embedded-setup.ts', [
-        'packages/{runtime,database,audit,enforcement,server,mail}/test/**/*.test.ts',
+        'packages/{runtime,database,audit,enforcement,server,mail,jobs}/test/**/*.test.ts',
         'test/architecture/**/*.test.ts',
       ]),
       databaseProject('subgraph', './packages/database/test/support/embedded-setup.ts', [

@@ -57,7 +57,7 @@ describe('apps depend on packages, never on each other', () => {
     // Both ways: the folders hold what the README names.
     expect([...appNames].sort()).toEqual(['@custos/gateway', '@custos/subgraph', '@custos/tickets']);
     expect(packages.map((p) => p.name).sort()).toEqual(
-      ['audit', 'database', 'enforcement', 'mail', 'policy', 'runtime', 'server'].map(
+      ['audit', 'database', 'enforcement', 'jobs', 'mail', 'policy', 'runtime', 'server'].map(
         (name) => `@custos/${name}`,
       ),
     );

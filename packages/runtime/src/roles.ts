@@ -368,6 +368,13 @@ export async function provisionDatabase(
   };
 }
 
+/** Drops a database {@link provisionDatabase} made, ending its connections (tests, benchmarks). */
+export function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  return withClient(adminUrl, async (admin) => {
+    await admin.query(`drop database if exists ${admin.escapeIdentifier(name)} with (force)`);
+  });
+}
+
 /** Drops the roles {@link provisionDatabase} made, after their database is gone (tests, benchmarks). */
 export function dropRoles(adminUrl: string, roles: RoleNames): Promise<void> {
   return withClient(adminUrl, async (admin) => {

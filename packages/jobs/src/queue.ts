@@ -1,0 +1,216 @@
+import { performance } from 'node:perf_hooks';
+import { type Connection, type CursorKey, type Logger, pageSize } from '@custos/runtime';
+import type { JobWithMetadata, PgBoss } from 'pg-boss';
+import { applicationBoss, errorName } from './boss.js';
+import type { JobsConfig } from './config.js';
+import { type DeadLetter, deadLetterQueueOf, listDeadLetters } from './dead-letters.js';
+import { checkPayload, type JobPayload } from './payload.js';
+import { checkQueueNames, deadLetterQueue, type PayloadOf, type QueueMap } from './queues.js';
+
+/**
+ * Runs statements in the caller's transaction (pg-boss' `db` option): a job sent through it exists if and only if
+ * that transaction commits. `clientDb(client)` makes one of a pg client inside `begin`; over an EntityManager,
+ * `{ executeSql: async (text, values) => ({ rows: await query(em, text, values) }) }` (@custos/database).
+ */
+export interface JobsDb {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** A pg client (or pool client) as a JobsDb: statements run on it, in whatever transaction it is in. */
+export function clientDb(client: {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}): JobsDb {
+  return { executeSql: async (text, values) => ({ rows: (await client.query(text, values)).rows }) };
+}
+
+export interface SendOptions {
+  /** The caller's transaction: the job exists iff it commits. */
+  readonly db?: JobsDb;
+  /** Not to run before this time. */
+  readonly startAfter?: Date;
+}
+
+export interface JobContext {
+  readonly id: string;
+  readonly queue: string;
+  /** 1 for the first run, 2 for the first retry, … */
+  readonly attempt: number;
+  /** Aborted when the job runs past its expiry, or the queue stops before it finished. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Does a job's work. It must be idempotent — run twice, it leaves the same result — since a job is retried after
+ * a failure, an expiry, a lost heartbeat or a stop, possibly after it did part or all of its work. It throws to
+ * fail the attempt: only the error's class name is kept (queue.ts `JobFailed`), never its message.
+ */
+export type JobHandler<P extends JobPayload> = (payload: P, job: JobContext) => Promise<void>;
+
+export interface JobQueue<Q extends QueueMap> {
+  /** JOBS_WORKERS: whether `work` starts running handlers in this instance. */
+  readonly workers: boolean;
+  /** Enqueues a job: the payload is checked first (ids and triggers only: JobPayloadError). Its id. */
+  send<K extends keyof Q & string>(
+    queue: K,
+    payload: PayloadOf<Q[K]>,
+    options?: SendOptions,
+  ): Promise<string>;
+  /** Runs `handler` for the queue's jobs in this instance (one handler a queue; none run when JOBS_WORKERS=0). */
+  work<K extends keyof Q & string>(queue: K, handler: JobHandler<PayloadOf<Q[K]>>): Promise<void>;
+  /**
+   * Stops this instance's workers, after the jobs they are running finished; jobs wait in their queues. For
+   * tests that look at what happens before any job runs, and for an operator's pause.
+   */
+  pauseWorkers(): Promise<void>;
+  /** Starts the workers of every queue `work` was given a handler for (also when JOBS_WORKERS=0 held them). */
+  resumeWorkers(): Promise<void>;
+  /** Dead letters of every queue (or one), newest first; `after` is a page's last sort key. */
+  deadLetters(options?: {
+    readonly first?: number;
+    readonly after?: CursorKey;
+    readonly queue?: keyof Q & string;
+  }): Promise<Connection<DeadLetter>>;
+  /** Sends a dead letter back to its queue as a new job (retries afresh); false when no such dead letter. */
+  redrive(id: string): Promise<boolean>;
+  /**
+   * Stops fetching, lets running jobs finish within JOBS_STOP_TIMEOUT_MS, then releases the rest (failed, so
+   * retried later by any instance), and closes the queue's connections.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * What a failed attempt leaves in pg-boss' tables: the error's class name alone. pg-boss stores what a handler
+ * throws (name, message, stack) as the job's output, and a message may carry data (a library quoting an address).
+ */
+class JobFailed extends Error {
+  constructor(name: string) {
+    super('the job handler failed');
+    this.name = name;
+    this.stack = name;
+  }
+}
+
+/**
+ * The job queue of one service instance (pg-boss as the application role; prepareJobs has made the schema and the
+ * queues). Several instances are safe: pg-boss fetches with SELECT … FOR UPDATE SKIP LOCKED, so a job runs in one
+ * worker at a time, and claims supervision passes.
+ */
+export async function createJobQueue<Q extends QueueMap>(options: {
+  /** The application role (DATABASE_URL). */
+  readonly url: string;
+  readonly queues: Q;
+  readonly config: JobsConfig;
+  readonly logger: Logger;
+  /** This instance's name in pg-boss' registry (the service's). */
+  readonly name?: string;
+}): Promise<JobQueue<Q>> {
+  const { queues, config, logger } = options;
+  const names = checkQueueNames(queues);
+  const boss: PgBoss = applicationBoss(options.url, config, logger, options.name ?? 'custos');
+  await boss.start();
+  const known = (queue: string) => {
+    if (!names.includes(queue)) throw new Error(`no queue ${JSON.stringify(queue)} is defined`);
+  };
+
+  async function run<P extends JobPayload>(handler: JobHandler<P>, job: JobWithMetadata<P>): Promise<void> {
+    const started = performance.now();
+    const attempt = job.retryCount + 1;
+    const fields = { jobId: job.id, queue: job.name, attempt };
+    const durationMs = () => Math.round(performance.now() - started);
+    try {
+      await handler(job.data, { id: job.id, queue: job.name, attempt, signal: job.signal });
+    } catch (error) {
+      const name = errorName(error);
+      const outcome = job.signal.aborted
+        ? 'released'
+        : job.retryCount >= job.retryLimit
+          ? 'dead-lettered'
+          : 'retry';
+      logger.warn({ ...fields, outcome, error: name, durationMs: durationMs() }, 'job failed');
+      throw new JobFailed(name);
+    }
+    const outcome = job.signal.aborted ? 'released' : 'completed';
+    logger.info({ ...fields, outcome, durationMs: durationMs() }, `job ${outcome}`);
+  }
+
+  const handlers = new Map<string, JobHandler<JobPayload>>();
+  let running = config.workers;
+  const workOptions = {
+    batchSize: 1,
+    localConcurrency: config.concurrency,
+    pollingIntervalSeconds: config.pollMs / 1000,
+    includeMetadata: true,
+  } as const;
+  const startWorkers = async (queue: string, handler: JobHandler<JobPayload>) => {
+    await boss.work<JobPayload, void, typeof workOptions>(queue, workOptions, async (jobs) => {
+      for (const job of jobs) await run(handler, job);
+    });
+  };
+
+  return {
+    workers: config.workers,
+
+    async send(queue, payload, sendOptions = {}) {
+      known(queue);
+      checkPayload(queue, payload);
+      const id = await boss.send(queue, payload as object, {
+        ...(sendOptions.db ? { db: sendOptions.db } : {}),
+        ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
+      });
+      if (id === null) throw new Error(`queue ${queue} did not accept the job`);
+      logger.debug({ jobId: id, queue }, 'job sent');
+      return id;
+    },
+
+    async work(queue, handler) {
+      known(queue);
+      if (handlers.has(queue)) throw new Error(`queue ${queue} has a handler already`);
+      handlers.set(queue, handler as JobHandler<JobPayload>);
+      if (!running) {
+        logger.info({ queue }, 'job workers are off in this instance (JOBS_WORKERS=0, or paused)');
+        return;
+      }
+      await startWorkers(queue, handler as JobHandler<JobPayload>);
+    },
+
+    async pauseWorkers() {
+      running = false;
+      for (const queue of handlers.keys()) await boss.offWork(queue, { wait: true });
+      logger.info({ queues: [...handlers.keys()] }, 'job workers paused');
+    },
+
+    async resumeWorkers() {
+      if (running) return;
+      running = true;
+      for (const [queue, handler] of handlers) await startWorkers(queue, handler);
+      logger.info({ queues: [...handlers.keys()] }, 'job workers resumed');
+    },
+
+    deadLetters(listOptions = {}) {
+      if (listOptions.queue !== undefined) known(listOptions.queue);
+      const of = listOptions.queue === undefined ? names : [listOptions.queue];
+      return listDeadLetters(
+        boss,
+        of.map(deadLetterQueue),
+        pageSize('first', listOptions.first),
+        listOptions.after,
+      );
+    },
+
+    async redrive(id) {
+      const holder = await deadLetterQueueOf(boss, names.map(deadLetterQueue), id);
+      if (holder === undefined) return false;
+      const moved = (await boss.redrive(holder, { ids: [id] })) === 1;
+      logger.info(
+        { deadLetterId: id, queue: holder, outcome: moved ? 'redriven' : 'not-redriven' },
+        'dead letter',
+      );
+      return moved;
+    },
+
+    async stop() {
+      await boss.stop({ graceful: true, timeout: config.stopTimeoutMs, close: true });
+    },
+  };
+}
