@@ -140,7 +140,11 @@ try {
   await startService(
     'custos',
     'apps/subgraph/dist/main.js',
-    { PORT: String(ports.custos) },
+    {
+      PORT: String(ports.custos),
+      // The gateway, on this machine, passes on /public/* with the client's address: Custos believes it from there.
+      TRUSTED_PROXIES: env.TRUSTED_PROXIES ?? '127.0.0.1, ::1',
+    },
     `${base(ports.custos)}/readyz`,
   );
   await startService(
@@ -184,6 +188,7 @@ if (!stopping) {
     [
       '',
       `  Gateway (supergraph)  ${base(ports.gateway)}/graphql      <- frontends query here`,
+      `  Public consent form   ${base(ports.gateway)}/public/consent  (POST, no token)`,
       `  Custos subgraph       ${base(ports.custos)}/graphql`,
       `  Tickets subgraph      ${base(ports.tickets)}/graphql`,
       `  Database              ${database.kind === 'embedded' ? `embedded PostgreSQL (${config.dataDir}/pg)` : 'DATABASE_URL'}`,

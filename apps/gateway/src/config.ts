@@ -1,3 +1,4 @@
+import { BlockList } from 'node:net';
 import path from 'node:path';
 import {
   type Config,
@@ -7,6 +8,7 @@ import {
   envReader,
   isLoopback,
   loadConfig,
+  parseTrustedProxies,
   type QueryLimits,
   repoRoot,
 } from '@custos/runtime';
@@ -37,6 +39,10 @@ export interface GatewayConfig {
   readonly subgraphClient: SubgraphClientKind;
   readonly limits: QueryLimits;
   readonly corsOrigins: readonly string[];
+  /** Origins of the company's own forms, which may post to `/public/*` from a browser (PUBLIC_FORM_ORIGINS). */
+  readonly publicFormOrigins: readonly string[];
+  /** Proxies in front of the gateway whose X-Forwarded-For it passes on to `/public/*` (TRUSTED_PROXIES). */
+  readonly trustedProxies: BlockList;
   readonly auth: {
     readonly jwksUrl: string;
     readonly issuer: string;
@@ -111,19 +117,21 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   else if (subgraphClient === 'undici' && !nodeAtLeast(22, 19))
     problems.push('GATEWAY_SUBGRAPH_CLIENT: undici needs Node 22.19 or later');
 
-  const corsOrigins = (get('CORS_ORIGINS') ?? 'http://localhost:5173,http://127.0.0.1:5173')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean);
-  for (const origin of corsOrigins) {
+  const origins = (name: string, fallback: string): string[] => {
+    const list = (get(name) ?? fallback)
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
     // An origin is scheme://host[:port], nothing more; `*` would hand personal data to any web page.
-    if (!/^https?:\/\/[^/\s*]+$/.test(origin)) {
-      problems.push(
-        'CORS_ORIGINS: must be a comma-separated list of origins like https://console.example.com',
-      );
-      break;
+    if (list.some((origin) => !/^https?:\/\/[^/\s*]+$/.test(origin))) {
+      problems.push(`${name}: must be a comma-separated list of origins like https://console.example.com`);
     }
-  }
+    return list;
+  };
+  const corsOrigins = origins('CORS_ORIGINS', 'http://localhost:5173,http://127.0.0.1:5173');
+  const publicFormOrigins = origins('PUBLIC_FORM_ORIGINS', '');
+  const proxies = parseTrustedProxies(get('TRUSTED_PROXIES'));
+  if (typeof proxies === 'string') problems.push(proxies);
 
   const jwksUrl = httpUrl('AUTH_JWKS_URL', production);
   const issuer = get('AUTH_ISSUER');
@@ -160,6 +168,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       maxCost: int('MAX_QUERY_COST', DEFAULT_LIMITS.maxCost, 1, 1_000_000_000),
     },
     corsOrigins,
+    publicFormOrigins,
+    trustedProxies: typeof proxies === 'string' ? new BlockList() : proxies.list,
     auth: {
       jwksUrl: jwksUrl ?? DEV_JWKS_URL,
       issuer: issuer ?? 'custos-dev',

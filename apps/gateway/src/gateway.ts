@@ -16,7 +16,9 @@ import { createHttpServer, useOperationName } from './http.js';
 import { useIdentity } from './identity.js';
 import { useQueryLimits } from './limits.js';
 import { useEdgePrivacy } from './privacy/redactions.js';
+import { publicRoute } from './public-route.js';
 import { SubgraphClients } from './subgraph-client.js';
+import { subgraphUrl } from './supergraph.js';
 
 export interface GatewayOptions {
   readonly config: Omit<GatewayConfig, 'supergraphPath' | 'logLevel'>;
@@ -102,11 +104,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       useSafeErrors(logger),
     ],
   });
+  // The data-subject endpoints are Custos' (its base URL: the subgraph's, without /graphql).
+  const publicTarget = subgraphUrl(options.supergraph, 'custos')?.replace(/\/graphql$/, '');
   const server = createHttpServer({
     runtime,
     logger,
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
+    ...(publicTarget
+      ? {
+          publicRoute: publicRoute({
+            target: publicTarget,
+            formOrigins: config.publicFormOrigins,
+            trustedProxies: config.trustedProxies,
+          }),
+        }
+      : {}),
     direct: { learned, authenticate, clients, maxCost: config.limits.maxCost },
   });
   server.keepAliveTimeout = 65_000;

@@ -16,6 +16,7 @@ import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphq
 import type { ServerContext } from './context.js';
 import { askSubgraph, type LearnedPlans } from './direct.js';
 import { safeSubgraphError } from './errors.js';
+import type { publicRoute } from './public-route.js';
 import { Body, type DirectClients } from './subgraph-client.js';
 
 export interface HttpOptions {
@@ -24,6 +25,8 @@ export interface HttpOptions {
   readonly maxBodyBytes: number;
   /** Browser origins allowed to read answers (the runtime's CORS configuration, for the direct answers too). */
   readonly corsOrigins: readonly string[];
+  /** `/public/*`: the data-subject endpoints of the subgraph that serves them (public-route.ts). */
+  readonly publicRoute?: ReturnType<typeof publicRoute>;
   /** The direct path at the edge (direct.ts): query texts the runtime accepted, and how to check the caller. */
   readonly direct?: {
     readonly learned: LearnedPlans;
@@ -226,7 +229,11 @@ export function createHttpServer(options: HttpOptions): http.Server {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, server: ServerContext): Promise<number> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (options.publicRoute && path.startsWith('/public/')) {
+      const url = new URL(req.url ?? '/', 'http://gateway');
+      return options.publicRoute(req, res, url.pathname, url.search);
+    }
     switch (path) {
       case '/healthz':
         sendJson(res, 200, { status: 'ok' });

@@ -35,3 +35,17 @@ export function withSubgraphUrls(supergraphSdl: string, urls: Readonly<Record<st
 export function loadSupergraph(path: string, urls: Readonly<Record<string, string>>): string {
   return withSubgraphUrls(readFileSync(path, 'utf8'), urls);
 }
+
+/** A subgraph's URL as the supergraph (URLs already final) names it, or undefined. */
+export function subgraphUrl(supergraphSdl: string, name: string): string | undefined {
+  let found: string | undefined;
+  visit(parse(supergraphSdl), {
+    Directive(node) {
+      if (node.name.value !== 'join__graph') return;
+      const graph = node.arguments?.find((a) => a.name.value === 'name')?.value;
+      const url = node.arguments?.find((a) => a.name.value === 'url')?.value;
+      if (graph?.kind === Kind.STRING && graph.value === name && url?.kind === Kind.STRING) found = url.value;
+    },
+  });
+  return found;
+}

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { createAuditTrail } from '@custos/audit';
 import { isMigrated } from '@custos/database';
 import type { Config, CursorCodec, Logger } from '@custos/runtime';
-import { closeServer, createAuthenticator, listen } from '@custos/runtime';
+import { closeServer, createAuthenticator, createRateLimit, listen } from '@custos/runtime';
 import {
   createGraphQLServer,
   createHttpServer,
@@ -12,7 +12,8 @@ import {
 } from '@custos/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
-import { publicConsentRoute, RateLimiter } from './consent/public.js';
+import pg from 'pg';
+import { publicConsentRoute } from './consent/public.js';
 import type { Context, Secrets } from './context.js';
 import { createLoaders } from './loaders.js';
 import { buildSchema } from './schema.js';
@@ -79,6 +80,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     return migrated;
   }
 
+  // The shared rate limits' own small pool: a flood of public requests never waits for the resolvers' connections.
+  const limitPool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
+  limitPool.on('error', () => {});
   const server = createHttpServer({
     apollo,
     logger,
@@ -90,7 +94,14 @@ export async function createApp(options: AppOptions): Promise<App> {
         orm,
         secrets: options.secrets,
         logger,
-        limiter: new RateLimiter(config.publicRateLimitPerMinute),
+        limiter: createRateLimit({
+          pool: limitPool,
+          name: 'public',
+          perMinute: config.publicRateLimitPerMinute,
+          hmacKey: options.secrets.consentHmacKey,
+          logger,
+        }),
+        trustedProxies: config.trustedProxies,
         ...(auditTrail.writer ? { audit: auditTrail.writer } : {}),
       }),
     },
@@ -109,6 +120,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await apollo.stop();
       // After the last request: everything it audited is written, and a last checkpoint.
       auditTrail.refusals?.close();
+      await limitPool.end();
       await auditTrail.writer?.close();
     },
   };

@@ -1,5 +1,7 @@
+import { BlockList } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseTrustedProxies } from './client-address.js';
 import { type CursorSecret, parseCursorKeys } from './cursors.js';
 import { DEFAULT_LIMITS, type QueryLimits } from './limits.js';
 
@@ -37,6 +39,11 @@ export interface Config {
   readonly dbPoolMax: number;
   /** Requests per minute and client address to the data-subject endpoints. */
   readonly publicRateLimitPerMinute: number;
+  /**
+   * Proxies whose `X-Forwarded-For` names the client (TRUSTED_PROXIES: addresses or CIDR blocks; none by default):
+   * the rate limits and consent evidence key on the address it gives. Anyone else's header is ignored.
+   */
+  readonly trustedProxies: BlockList;
   /** The controller named on consent receipts (CONTROLLER_NAME, CONTROLLER_CONTACT). */
   readonly controller: { readonly name: string; readonly contact: string };
   /** Keys the HMAC of IP addresses in consent evidence; development: a key made under dataDir. */
@@ -206,6 +213,9 @@ export function loadConfig(
   }
 
   const publicRateLimitPerMinute = int('PUBLIC_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000);
+  const proxies = parseTrustedProxies(get('TRUSTED_PROXIES'));
+  if (typeof proxies === 'string') problems.push(proxies);
+  const trustedProxies = typeof proxies === 'string' ? new BlockList() : proxies.list;
   const controller = {
     name: (get('CONTROLLER_NAME') ?? 'Custos demo controller').slice(0, 200),
     contact: (get('CONTROLLER_CONTACT') ?? 'privacy@example.com').slice(0, 200),
@@ -304,6 +314,7 @@ export function loadConfig(
     cursorKeys,
     controller,
     publicRateLimitPerMinute,
+    trustedProxies,
     policyAllowAll,
     audit,
     auth: { jwksUrl, issuer: issuer ?? DEV_ISSUER, audience: audience ?? DEV_AUDIENCE, devTokenTtlSeconds },

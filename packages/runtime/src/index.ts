@@ -1,3 +1,4 @@
+export * from './client-address.js';
 export * from './config.js';
 export * from './countries.js';
 export * from './cursors.js';
@@ -10,6 +11,7 @@ export * from './limits.js';
 export * from './logger.js';
 export * from './pagination.js';
 export * from './public-errors.js';
+export * from './rate-limit.js';
 export * from './roles.js';
 export * from './scalar-rules.js';
 export * from './shutdown.js';

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
 import type { AuditWriter } from '@custos/audit';
 import { enqueueAuditEvent } from '@custos/audit';
 import { query } from '@custos/database';
 import { type ConsentStatus, GPC_REFUSED_PURPOSES, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
-import type { Logger } from '@custos/runtime';
+import type { Logger, RateLimit } from '@custos/runtime';
 import {
   BodyTooLarge,
+  clientAddress,
   errorBody,
   header,
   readBody,
@@ -25,28 +27,6 @@ const FORM_STATUSES: readonly ConsentStatus[] = ['GRANTED', 'DENIED', 'WITHDRAWN
 /** Who recorded a choice made by the person themself. */
 export const DATA_SUBJECT = 'data-subject';
 
-/** Requests per minute and client address, in a fixed window: enough to stop a script, never a person. */
-export class RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-  constructor(private readonly perMinute: number) {}
-
-  /** Seconds to wait, or 0 when the request may go ahead. */
-  take(key: string, now = Date.now()): number {
-    const window = this.windows.get(key);
-    if (!window || now - window.start >= 60_000) {
-      if (this.windows.size > 10_000) this.sweep(now);
-      this.windows.set(key, { start: now, count: 1 });
-      return 0;
-    }
-    window.count += 1;
-    return window.count > this.perMinute ? Math.ceil((window.start + 60_000 - now) / 1000) : 0;
-  }
-
-  private sweep(now: number): void {
-    for (const [key, window] of this.windows) if (now - window.start >= 60_000) this.windows.delete(key);
-  }
-}
-
 /**
  * `POST /public/consent`: consent capture from the company's own forms, without a staff token (a data-subject
  * endpoint, rate-limited per client address). Body: `{ email, purpose, status, noticeVersion, source }` for a
@@ -60,7 +40,10 @@ export function publicConsentRoute(options: {
   readonly orm: MikroORM;
   readonly secrets: Secrets;
   readonly logger: Logger;
-  readonly limiter: RateLimiter;
+  /** The shared budget per client address (every instance counts in one table). */
+  readonly limiter: RateLimit;
+  /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
+  readonly trustedProxies: BlockList;
   /** The audit trail: a data subject's consent is a privacy operation, audited like the staff's. */
   readonly audit?: AuditWriter;
 }) {
@@ -69,7 +52,8 @@ export function publicConsentRoute(options: {
       sendJson(res, 405, errorBody('Use POST', 'METHOD_NOT_ALLOWED'), { allow: 'POST' });
       return 405;
     }
-    const wait = options.limiter.take(req.socket.remoteAddress ?? 'unknown');
+    const client = clientAddress(req, options.trustedProxies);
+    const wait = await options.limiter.take(client);
     if (wait > 0) {
       sendJson(res, 429, errorBody('Too many requests: try again later', 'RATE_LIMITED'), {
         'retry-after': String(wait),
@@ -109,7 +93,7 @@ export function publicConsentRoute(options: {
       const evidence = {
         source: text(body.source) ?? null,
         userAgent: header(req, 'user-agent')?.slice(0, 500) ?? null,
-        ip: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? null,
+        ip: client === 'unknown' ? null : client,
       };
       const form = {
         purpose: purpose as string,

@@ -35,6 +35,8 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     // The mail outbox (packages/mail): inserted with its cause, claimed and marked sent or failed by delivery;
     // DELETE for an erasure (Art 17), which removes the person's queued and sent mail with them.
     mail_outbox: READ_WRITE,
+    // The shared rate limits: counted (insert, update) and swept of expired windows by every instance.
+    rate_limit: READ_WRITE,
     // The services read the ledger to answer /readyz; only the owner migrates.
     mikro_orm_migrations: READ_ONLY,
   },

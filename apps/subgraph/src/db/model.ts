@@ -3,6 +3,7 @@ import { AUDIT_ENTITIES } from '../audit/audit.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { ConsentEvent, ConsentEvidence, PrivacyNotice } from '../consent/consent-event.entity.js';
 import { ConsentState } from '../consent/consent-state.entity.js';
+import { RateLimitBucket } from '../consent/rate-limit.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { ContactDuplicate } from '../duplicates/duplicate.entity.js';
 import { Interaction } from '../interactions/interaction.entity.js';
@@ -23,6 +24,7 @@ export const CUSTOS_MODEL: Model = {
     ConsentEvidence,
     ...AUDIT_ENTITIES,
     MailOutbox,
+    RateLimitBucket,
   ],
   migrations,
   migrationsTable: 'mikro_orm_migrations',

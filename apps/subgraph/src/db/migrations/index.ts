@@ -10,6 +10,7 @@ import { Migration20261124020000AuditSubjectSets } from './Migration202611240200
 import { Migration20261124030000AuditChainId } from './Migration20261124030000AuditChainId.js';
 import { Migration20261206000000AuditOutbox } from './Migration20261206000000AuditOutbox.js';
 import { Migration20261207000000MailOutbox } from './Migration20261207000000MailOutbox.js';
+import { Migration20261207010000RateLimit } from './Migration20261207010000RateLimit.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -29,4 +30,5 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261124030000AuditChainId', class: Migration20261124030000AuditChainId },
   { name: 'Migration20261206000000AuditOutbox', class: Migration20261206000000AuditOutbox },
   { name: 'Migration20261207000000MailOutbox', class: Migration20261207000000MailOutbox },
+  { name: 'Migration20261207010000RateLimit', class: Migration20261207010000RateLimit },
 ];
