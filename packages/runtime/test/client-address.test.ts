@@ -18,7 +18,7 @@ const trusted = (value: string) => {
 describe('clientAddress()', () => {
   const proxies = trusted('10.0.0.0/8, 127.0.0.1, fd00::/8');
 
-  it.each([
+  it.each<[string, string | undefined, string, string]>([
     // [peer, X-Forwarded-For, expected, why]
     ['203.0.113.9', undefined, '203.0.113.9', 'an untrusted peer is the client'],
     ['203.0.113.9', '198.51.100.1', '203.0.113.9', 'an untrusted peer cannot name another client'],
