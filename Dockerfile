@@ -10,10 +10,12 @@ COPY packages/audit/package.json packages/audit/
 COPY packages/enforcement/package.json packages/enforcement/
 COPY packages/server/package.json packages/server/
 COPY packages/mail/package.json packages/mail/
+COPY packages/jobs/package.json packages/jobs/
 COPY apps/subgraph/package.json apps/subgraph/
 COPY apps/tickets/package.json apps/tickets/
 COPY apps/gateway/package.json apps/gateway/
 COPY bench/package.json bench/
+COPY test/package.json test/
 RUN npm ci --no-audit --no-fund
 COPY packages packages
 COPY apps/subgraph apps/subgraph

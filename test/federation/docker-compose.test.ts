@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +63,31 @@ describe('docker-compose.yml', () => {
       );
     expect(volumeOf('gateway')).toBeDefined();
     expect(volumeOf('gateway')).toBe(volumeOf('subgraph'));
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
+  const workspaces = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { workspaces: string[] })
+    .workspaces;
+  // Every workspace folder, from the root manifest's patterns (`packages/*` → each package folder).
+  const folders = workspaces.flatMap((pattern) =>
+    pattern.endsWith('/*')
+      ? readdirSync(`${root}${pattern.slice(0, -2)}`, { withFileTypes: true })
+          .filter(
+            (entry) =>
+              entry.isDirectory() && existsSync(`${root}${pattern.slice(0, -2)}/${entry.name}/package.json`),
+          )
+          .map((entry) => `${pattern.slice(0, -2)}/${entry.name}`)
+      : [pattern],
+  );
+
+  it('copies every workspace’s manifest before npm ci, so the lockfile’s workspaces all exist in the image', () => {
+    expect(folders.length).toBeGreaterThanOrEqual(12);
+    const beforeInstall = dockerfile.slice(0, dockerfile.indexOf('RUN npm ci'));
+    expect(beforeInstall.length).toBeGreaterThan(0);
+    for (const folder of folders) {
+      expect(beforeInstall, folder).toContain(`COPY ${folder}/package.json ${folder}/`);
+    }
   });
 });
