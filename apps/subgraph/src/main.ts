@@ -44,6 +44,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // The job queue's and the mail's settings are read by start(): refused like the others, by name.
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
   process.stderr.write(
     `custos: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
   );
