@@ -4,6 +4,7 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadChannelSettings } from '../src/jobs/settings.js';
 import { queueMail } from '../src/mail/mail.outbox.js';
 import { startTestServer, type TestServer } from './support/harness.js';
 
@@ -251,5 +252,46 @@ describe('an instance without workers (JOBS_WORKERS=0)', () => {
       [id],
     );
     expect(job).toEqual({ state: 'created' });
+  });
+});
+
+describe('the job queue and mail settings', () => {
+  const production = { production: true, dataDir: '/nonexistent/custos-data' };
+  const problems = (env: Record<string, string>, options = production) => {
+    try {
+      loadChannelSettings(env, options);
+      return [];
+    } catch (error) {
+      return (error as { problems: string[] }).problems;
+    }
+  };
+
+  it('refuses production without SMTP_URL and MAIL_FROM (the subgraph always mails), and takes them', () => {
+    expect(problems({})).toEqual([
+      'SMTP_URL: required when NODE_ENV=production and a feature that mails is on',
+      'MAIL_FROM: required when NODE_ENV=production and a feature that mails is on',
+    ]);
+    const settings = loadChannelSettings(
+      { SMTP_URL: 'smtps://mailer:s3cret@mail.acme.example:465', MAIL_FROM: 'privacy@acme.example' },
+      production,
+    );
+    expect(settings.mail).toMatchObject({ captureDir: undefined, from: { address: 'privacy@acme.example' } });
+    expect(settings.jobs.workers).toBe(true);
+    expect(settings.mailSweepSeconds).toBe(60);
+  });
+
+  it('captures outside production, and names every bad value without repeating it', () => {
+    expect(loadChannelSettings({}, { production: false, dataDir: '/d' }).mail.captureDir).toBe('/d/outbox');
+    const found = problems(
+      {
+        JOBS_WORKERS: '2',
+        MAIL_SWEEP_SECONDS: '0',
+        SMTP_URL: 'http://u:hunter2@x',
+        MAIL_FROM: 'a@b.example',
+      },
+      { production: false, dataDir: '/d' },
+    );
+    expect(found.map((p) => p.split(':')[0])).toEqual(['JOBS_WORKERS', 'SMTP_URL', 'MAIL_SWEEP_SECONDS']);
+    expect(JSON.stringify(found)).not.toContain('hunter2');
   });
 });
