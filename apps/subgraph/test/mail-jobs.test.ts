@@ -84,18 +84,29 @@ describe('the subgraph delivers its outbox', () => {
     // A message written without its job (as if the process died between commit and enqueue).
     const [inserted] = await server.sql<{ id: string }>(
       `insert into mail_outbox (id, template, recipient, subject, params, status, attempts, created_at)
-        select gen_random_uuid(), template, 'lost@example.com', subject, $1::jsonb, 'queued', 0, clock_timestamp()
-          from (values ('consent_confirmation', 'Please confirm')) as m(template, subject)
+        values (gen_random_uuid(), 'consent_confirmation', 'lost@example.com', 'Please confirm', $1::jsonb,
+          'queued', 0, clock_timestamp())
         returning id`,
       [JSON.stringify(confirmation('lost@example.com').params)],
     );
     const id = inserted!.id;
+    // A row that was tried has had its job: its retries and its dead letter are the queue's, never the sweep's.
+    const [tried] = await server.sql<{ id: string }>(
+      `insert into mail_outbox (id, template, recipient, subject, params, status, attempts, created_at)
+        values (gen_random_uuid(), 'consent_confirmation', 'tried@example.com', 'Please confirm', $1::jsonb,
+          'failed', 1, clock_timestamp())
+        returning id`,
+      [JSON.stringify(confirmation('tried@example.com').params)],
+    );
     const row = await until('the swept row sent', async () => {
       const r = await outboxRow(server, id);
       return r?.status === 'sent' ? r : undefined;
     });
     expect(row.attempts).toBe(1);
     expect(await captured(server)).toContain(`${id}.eml`);
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // more than two sweeps
+    expect(await outboxRow(server, tried!.id)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(await captured(server)).not.toContain(`${tried!.id}.eml`);
   });
 });
 

@@ -7,7 +7,7 @@ export interface ChannelSettings {
   readonly jobs: JobsConfig;
   readonly mail: MailConfig;
   /**
-   * MAIL_SWEEP_SECONDS: how often an instance that runs workers re-enqueues outbox rows that have no live job
+   * MAIL_SWEEP_SECONDS: how often an instance that runs workers re-enqueues outbox rows never tried that have no job
    * (older than this, so that a row whose transaction is still sending its job is left alone).
    */
   readonly mailSweepSeconds: number;

@@ -38,10 +38,11 @@ export function mailDeliveryHandler(
 const SWEEP_LOCK = "hashtext('custos.mail.sweep')";
 
 /**
- * Re-enqueues outbox rows not sent that have no live job: neither waiting, retrying nor running in
- * `mail.deliver`, nor a dead letter waiting for compliance (a sweep never re-drives what compliance should see).
- * Rows younger than `graceSeconds` are left to the transaction that wrote them. Returns how many were enqueued;
- * 0 when another instance is sweeping.
+ * Re-enqueues outbox rows never tried (`queued`: their job was lost, say between a commit and an enqueue made
+ * outside its transaction) that have no live job: neither waiting, retrying nor running in `mail.deliver`, nor a
+ * dead letter waiting for compliance (a sweep never re-drives what compliance should see). A row that was tried
+ * has had its job, and its retries and dead letter are the queue's. Rows younger than `graceSeconds` are left to
+ * the transaction that wrote them. Returns how many were enqueued; 0 when another instance is sweeping.
  */
 export async function sweepOutbox(
   pool: pg.Pool,
@@ -61,7 +62,7 @@ export async function sweepOutbox(
     }
     const { rows } = await client.query<{ id: string }>(
       `select o.id from mail_outbox o
-        where o.status <> 'sent' and o.created_at < clock_timestamp() - make_interval(secs => $1::float8)
+        where o.status = 'queued' and o.created_at < clock_timestamp() - make_interval(secs => $1::float8)
           and not exists (select 1 from pgboss.job j
             where j.name = any($2::text[]) and j.state < 'completed' and j.data ->> 'outboxId' = o.id::text)
         order by o.created_at, o.id limit $3`,
