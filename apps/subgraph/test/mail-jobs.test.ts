@@ -220,6 +220,24 @@ describe('a mail job that keeps failing', () => {
     expect(received).toHaveLength(1);
     const after = await server.gql<Letters>(LETTERS, { token: officer, purpose: 'compliance' });
     expect(after.body.data!.deadLetters.totalCount).toBe(0);
+
+    // Audited like every operation: compliance's reads and re-drives, and the refusals of another purpose.
+    type Events = { auditEvents: { nodes: { rootFields: string[]; purpose: string; outcome: string }[] } };
+    const audited = await server.gql<Events>(
+      '{ auditEvents(actor: "test-privacy_officer", first: 100) { nodes { rootFields purpose outcome } } }',
+      { token: officer, purpose: 'compliance' },
+    );
+    const seen = audited.body.data!.auditEvents.nodes.map(
+      (e) => `${e.rootFields.join()} ${e.purpose} ${e.outcome}`,
+    );
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'deadLetters compliance OK',
+        'redriveDeadLetter compliance OK',
+        'deadLetters customer_support FORBIDDEN',
+        'redriveDeadLetter customer_support FORBIDDEN',
+      ]),
+    );
   });
 
   it('refuses a queue it does not know and an id that is no UUID, naming the argument', async () => {
