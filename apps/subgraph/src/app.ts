@@ -15,6 +15,7 @@ import type { JSONWebKeySet } from 'jose';
 import pg from 'pg';
 import { publicConsentRoute } from './consent/public.js';
 import type { Context, Secrets } from './context.js';
+import type { SubgraphJobs } from './jobs/queues.js';
 import { createLoaders } from './loaders.js';
 import { buildSchema } from './schema.js';
 
@@ -25,6 +26,8 @@ export interface AppOptions {
   /** The application role's URL: the audit writer keeps its own connections. */
   readonly databaseUrl: string;
   readonly secrets: Secrets;
+  /** The job queue: the dead letters' operations list and re-drive through it. */
+  readonly jobs: SubgraphJobs;
   /** Seals the cursors of every list (CURSOR_KEYS, or a development key). */
   readonly cursors: CursorCodec;
   /** Development: the local public keys. Production: undefined (config.auth.jwksUrl is used). */
@@ -67,6 +70,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         secrets: options.secrets,
         controller: config.controller,
         auditTrail,
+        jobs: options.jobs,
       },
       orm,
       createLoaders,

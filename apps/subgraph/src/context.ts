@@ -1,5 +1,6 @@
 import type { AuditTrail } from '@custos/audit';
 import type { DataContext } from '@custos/server';
+import type { SubgraphJobs } from './jobs/queues.js';
 import type { Loaders } from './loaders.js';
 
 /** Keys the subgraph's own operations need (never logged, never in an answer). */
@@ -15,4 +16,6 @@ export type Context = DataContext<Loaders> & {
   readonly controller: { readonly name: string; readonly contact: string };
   /** The audit trail's writer and checkpoints (the audit queries read and verify them). */
   readonly auditTrail: AuditTrail;
+  /** The job queue (dead letters: list and re-drive). */
+  readonly jobs: SubgraphJobs;
 };

@@ -1,5 +1,16 @@
 import { type Config, ConfigError, createLogger, exitOnSignals, loadConfig } from '@custos/runtime';
 import { start } from './bootstrap.js';
+import { loadChannelSettings } from './jobs/settings.js';
+
+/** The job queue's and the mail's problems too, so that one refusal names every missing setting. */
+function channelProblems(): string[] {
+  try {
+    loadChannelSettings(process.env, { production: process.env.NODE_ENV === 'production', dataDir: '.' });
+    return [];
+  } catch (error) {
+    return error instanceof ConfigError ? error.problems : [];
+  }
+}
 
 /** `npm start`: the subgraph on :4001, with an embedded PostgreSQL unless DATABASE_URL is set. */
 async function main(): Promise<void> {
@@ -8,7 +19,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${new ConfigError([...error.problems, ...channelProblems()]).message}\n`);
       process.exit(78); // EX_CONFIG
     }
     throw error;
@@ -44,6 +55,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // The job queue's and the mail's settings are read by start(): refused like the others, by name.
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
   process.stderr.write(
     `custos: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
   );

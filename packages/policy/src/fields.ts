@@ -257,6 +257,13 @@ export const NON_PERSONAL_FIELDS = [
   'AuditRule.enabled',
   'AuditRule.updatedAt',
   'AuditRule.updatedBy',
+  // A dead letter names a queue, a job and an error's class: never its payload (ids of rows), nor a message.
+  'DeadLetter.id',
+  'DeadLetter.queue',
+  'DeadLetter.jobId',
+  'DeadLetter.attempts',
+  'DeadLetter.errorName',
+  'DeadLetter.deadLetteredAt',
 ] as const;
 
 export function isPersonalField(field: string): field is PersonalField {

@@ -79,6 +79,12 @@ export const OPERATIONS = {
   /** The duplicate-email review queue: only a privacy officer may learn that a hidden person exists. */
   'Query.contactDuplicates': ['compliance'],
   'Mutation.resolveContactDuplicate': ['compliance'],
+  /**
+   * The job queue's dead letters (jobs that failed their last retry: a mail to a data subject never sent) and
+   * their re-drive: the privacy officer's, who answers for a confirmation or an answer that did not go out.
+   */
+  'Query.deadLetters': ['compliance'],
+  'Mutation.redriveDeadLetter': ['compliance'],
   'Mutation.createCompany': ['customer_support', 'sales', 'compliance', 'administration'],
   'Mutation.updateCompany': ['customer_support', 'sales', 'compliance', 'administration'],
 } as const satisfies Record<string, readonly Purpose[]>;
@@ -131,6 +137,8 @@ export const OPERATION_RESULTS = {
   'Mutation.acknowledgeAuditAlert': 'AuditAlert',
   'Query.contactDuplicates': 'ContactDuplicate',
   'Mutation.resolveContactDuplicate': 'ContactDuplicate',
+  'Query.deadLetters': 'DeadLetter',
+  'Mutation.redriveDeadLetter': 'Boolean',
   'Mutation.createCompany': 'Company',
   'Mutation.updateCompany': 'Company',
 } as const satisfies Record<Operation, string>;

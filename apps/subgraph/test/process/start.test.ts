@@ -90,7 +90,14 @@ describe('npm start with the embedded default', () => {
       stderr += d.toString();
     });
     expect(await exited(child)).toBe(78);
-    for (const name of ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'DATABASE_URL'])
+    for (const name of [
+      'AUTH_JWKS_URL',
+      'AUTH_ISSUER',
+      'AUTH_AUDIENCE',
+      'DATABASE_URL',
+      'SMTP_URL',
+      'MAIL_FROM',
+    ])
       expect(stderr).toContain(name);
   });
 

@@ -102,7 +102,8 @@ export async function startTestServer(
       callback();
     },
   });
-  const config = loadConfig({
+  // One environment for every setting, the job queue's and the mail's (read by start) included.
+  const env = {
     NODE_ENV: 'test',
     DATABASE_URL: appUrl,
     DATABASE_OWNER_URL: ownerUrl,
@@ -111,8 +112,9 @@ export async function startTestServer(
     SEED_CONTACTS: String(options.seedContacts ?? 0),
     DB_POOL_MAX: '4',
     ...options.env,
-  });
-  const running = await start(config, createLogger('info', sink));
+  };
+  const config = loadConfig(env);
+  const running = await start(config, createLogger('info', sink), env);
   const keys = await loadOrCreateDevKeys(dataDir);
   const pool = new pg.Pool({ connectionString: withDatabase(adminUrl, name), max: 2 });
   // Dropping the database `with (force)` at close terminates a client that is still closing: an idle client's

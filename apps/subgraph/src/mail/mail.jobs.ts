@@ -1,0 +1,81 @@
+import { clientDb, type JobHandler } from '@custos/jobs';
+import { deliver, type MailTransport } from '@custos/mail';
+import type { Logger } from '@custos/runtime';
+import type pg from 'pg';
+import type { SubgraphJobs } from '../jobs/queues.js';
+
+/**
+ * A delivery that must be tried again: its name is the transport's error (`ECONNECTION`, `EENVELOPE`…) or
+ * `MailBusy`, and that name alone is what the job queue keeps and compliance sees on a dead letter.
+ */
+class MailNotSent extends Error {
+  constructor(name: string) {
+    super('the message was not sent');
+    this.name = /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name) ? name : 'MailNotSent';
+  }
+}
+
+/**
+ * `mail.deliver`: sends one outbox row (packages/mail `deliver`, idempotent: a row already sent is not sent
+ * again). Throws — so that the queue retries with backoff and, after its last retry, dead-letters it — when
+ * another worker holds the row (`busy`) or the send failed. A permanent failure (a 5xx reply) is thrown too:
+ * the queue has no "give up now", so it ends in the dead letters after the same retries. A row that no longer
+ * exists (erased) ends the job.
+ */
+export function mailDeliveryHandler(
+  pool: pg.Pool,
+  transport: MailTransport,
+  logger: Logger,
+): JobHandler<{ outboxId: string }> {
+  return async ({ outboxId }) => {
+    const result = await deliver(pool, outboxId, transport, { logger });
+    if (result.outcome === 'busy') throw new MailNotSent('MailBusy');
+    if (result.outcome === 'failed') throw new MailNotSent(result.error);
+  };
+}
+
+/** One sweep at a time across every instance (a transaction-scoped advisory lock). */
+const SWEEP_LOCK = "hashtext('custos.mail.sweep')";
+
+/**
+ * Re-enqueues outbox rows never tried (`queued`: their job was lost, say between a commit and an enqueue made
+ * outside its transaction) that have no live job: neither waiting, retrying nor running in `mail.deliver`, nor a
+ * dead letter waiting for compliance (a sweep never re-drives what compliance should see). A row that was tried
+ * has had its job, and its retries and dead letter are the queue's. Rows younger than `graceSeconds` are left to
+ * the transaction that wrote them. Returns how many were enqueued; 0 when another instance is sweeping.
+ */
+export async function sweepOutbox(
+  pool: pg.Pool,
+  jobs: SubgraphJobs,
+  graceSeconds: number,
+  limit = 500,
+): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const { rows: locked } = await client.query<{ held: boolean }>(
+      `select pg_try_advisory_xact_lock(${SWEEP_LOCK}) as held`,
+    );
+    if (!locked[0]?.held) {
+      await client.query('rollback');
+      return 0;
+    }
+    const { rows } = await client.query<{ id: string }>(
+      `select o.id from mail_outbox o
+        where o.status = 'queued' and o.created_at < clock_timestamp() - make_interval(secs => $1::float8)
+          and not exists (select 1 from pgboss.job j
+            where j.name = any($2::text[]) and j.state < 'completed' and j.data ->> 'outboxId' = o.id::text)
+        order by o.created_at, o.id limit $3`,
+      [graceSeconds, ['mail.deliver', 'mail.deliver.dead'], limit],
+    );
+    const db = clientDb(client);
+    for (const { id } of rows) await jobs.send('mail.deliver', { outboxId: id }, { db });
+    await client.query('commit');
+    return rows.length;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
