@@ -105,6 +105,21 @@ function fetchHeaders(req: IncomingMessage, ids: RequestIds): Headers {
  * one JSON request log line with method, path, status, duration, request id and operation name — never
  * headers, variables, query text or response data. Everything else (CORS, GraphQL over HTTP) is the runtime's.
  */
+/**
+ * CORS headers for a request from one of `origins` (none for any other origin, so a browser refuses to let that
+ * page read the answer), exposing `expose`.
+ */
+export function corsHeaders(
+  req: IncomingMessage,
+  origins: readonly string[],
+  expose: string,
+): Record<string, string> {
+  const origin = header(req, 'origin');
+  return origin && origins.includes(origin)
+    ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': expose, vary: 'Origin' }
+    : {};
+}
+
 export function createHttpServer(options: HttpOptions): http.Server {
   const { runtime, logger } = options;
 
@@ -114,16 +129,7 @@ export function createHttpServer(options: HttpOptions): http.Server {
    * CORS headers for an answer the edge writes itself (the direct path, 413, 404, 500), as the runtime writes
    * them for its own: a console in an allowed origin can read the error instead of seeing a network failure.
    */
-  const cors = (req: IncomingMessage): Record<string, string> => {
-    const origin = header(req, 'origin');
-    return origin && options.corsOrigins.includes(origin)
-      ? {
-          'access-control-allow-origin': origin,
-          'access-control-expose-headers': 'x-request-id',
-          vary: 'Origin',
-        }
-      : {};
-  };
+  const cors = (req: IncomingMessage) => corsHeaders(req, options.corsOrigins, 'x-request-id');
 
   /**
    * The direct path without the runtime: a query text the runtime has accepted and answered on the direct path

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
-import { BodyTooLarge, errorBody, header, readBody, sendJson } from '@custos/runtime';
+import { BodyTooLarge, errorBody, forwardedFor, header, readBody, sendJson } from '@custos/runtime';
+import { corsHeaders } from './http.js';
 
 /** What a data-subject endpoint's request may carry on to the subgraph: nothing that identifies a staff member. */
 const PASSED_ON = ['content-type', 'user-agent', 'sec-gpc', 'accept', 'accept-language'] as const;
@@ -25,18 +26,8 @@ export interface PublicRouteOptions {
  * gateway — keys its shared rate limit on the client and not on the gateway. CORS only for the form origins.
  */
 export function publicRoute(options: PublicRouteOptions) {
-  const corsFor = (req: IncomingMessage): Record<string, string> => {
-    const origin = header(req, 'origin');
-    return origin && options.formOrigins.includes(origin)
-      ? {
-          'access-control-allow-origin': origin,
-          'access-control-expose-headers': 'retry-after',
-          vary: 'Origin',
-        }
-      : {};
-  };
   return async (req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<number> => {
-    const cors = corsFor(req);
+    const cors = corsHeaders(req, options.formOrigins, 'retry-after');
     if (req.method === 'OPTIONS') {
       // A preflight: answered here (the form posts JSON); an origin not listed gets no CORS headers, so the
       // browser refuses it.
@@ -78,11 +69,7 @@ export function publicRoute(options: PublicRouteOptions) {
       const value = header(req, name);
       if (value !== undefined) headers.set(name, value);
     }
-    const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-    const forwarded = header(req, 'x-forwarded-for');
-    const family = peer.includes(':') ? 'ipv6' : 'ipv4';
-    const trustedPeer = peer !== '' && options.trustedProxies.check(peer, family);
-    headers.set('x-forwarded-for', trustedPeer && forwarded ? `${forwarded}, ${peer}` : peer);
+    headers.set('x-forwarded-for', forwardedFor(req, options.trustedProxies));
     const answer = await fetch(`${options.target}${path}${search}`, {
       method: req.method,
       headers,

@@ -60,3 +60,14 @@ export function clientAddress(req: IncomingMessage, trusted?: BlockList): string
   }
   return address;
 }
+
+/**
+ * The `X-Forwarded-For` a proxy passes on to the service behind it: what a trusted peer forwarded (anyone else's
+ * header is dropped), then the peer itself — so the service, trusting this proxy, finds the same client
+ * {@link clientAddress} would.
+ */
+export function forwardedFor(req: IncomingMessage, trusted?: BlockList): string {
+  const peer = plain(req.socket.remoteAddress ?? 'unknown');
+  const forwarded = header(req, 'x-forwarded-for');
+  return trusts(trusted, peer) && forwarded ? `${forwarded}, ${peer}` : peer;
+}

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { clientAddress, parseTrustedProxies } from '../src/client-address.js';
+import { clientAddress, forwardedFor, parseTrustedProxies } from '../src/client-address.js';
 
 /** A request as Node gives it: the socket's peer and the headers (Node joins a repeated X-Forwarded-For). */
 const request = (peer: string, forwarded?: string) =>
@@ -44,5 +44,27 @@ describe('clientAddress()', () => {
     expect(clientAddress(request('127.0.0.1', '198.51.100.1'))).toBe('127.0.0.1');
     const none = parseTrustedProxies(undefined);
     expect(typeof none === 'string' ? none : none.entries).toBe(0);
+  });
+});
+
+describe('forwardedFor()', () => {
+  const proxies = trusted('10.0.0.0/8');
+
+  it('passes on what a trusted peer forwarded, then the peer; drops anyone else’s header', () => {
+    expect(forwardedFor(request('10.1.2.3', '198.51.100.1'), proxies)).toBe('198.51.100.1, 10.1.2.3');
+    expect(forwardedFor(request('203.0.113.9', '198.51.100.1'), proxies)).toBe('203.0.113.9');
+    expect(forwardedFor(request('::ffff:203.0.113.9'), proxies)).toBe('203.0.113.9');
+    expect(forwardedFor(request('10.1.2.3'), proxies)).toBe('10.1.2.3');
+    // Both ways: the service behind, trusting this proxy (the peer 127.0.0.1 here), finds the same client.
+    const behind = trusted('127.0.0.1, 10.0.0.0/8');
+    for (const [peer, header] of [
+      ['10.1.2.3', '198.51.100.1'],
+      ['203.0.113.9', '198.51.100.1'],
+    ] as const) {
+      const passed = forwardedFor(request(peer, header), proxies);
+      expect(clientAddress(request('127.0.0.1', passed), behind)).toBe(
+        clientAddress(request(peer, header), proxies),
+      );
+    }
   });
 });
