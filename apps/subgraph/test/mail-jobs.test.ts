@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChannelSettings } from '../src/jobs/settings.js';
 import { queueMail } from '../src/mail/mail.outbox.js';
 import { startTestServer, type TestServer } from './support/harness.js';
+import { confirmation, until } from './support/mail.js';
 
 // The job queue and the mail outbox wired into the subgraph (issue 14): a message written in a transaction is
 // delivered by the subgraph's own workers, a failing one ends in the dead letters that compliance lists and
@@ -14,34 +15,11 @@ import { startTestServer, type TestServer } from './support/harness.js';
 
 const FAST = { JOBS_POLL_MS: '500', JOBS_SUPERVISE_SECONDS: '1' };
 
-const confirmation = (to: string) =>
-  ({
-    template: 'consent_confirmation',
-    to,
-    params: {
-      controller: { name: 'Acme Widgets GmbH', contact: 'privacy@acme.example' },
-      noticeVersion: '2026-11',
-      link: 'https://custos.example/public/consent/confirm?token=tok_abcdefghijklmnop',
-      purpose: 'sharing with partners (sale_share)',
-      expiresAt: '2026-12-08T21:40:00.000Z',
-    },
-  }) as const;
-
 /** Writes a message and its job in one transaction, as a feature that mails does. */
 const mail = (server: TestServer, to: string) =>
   server.running.orm.em
     .fork()
     .transactional((em) => queueMail(em, server.running.jobs.queue, confirmation(to)));
-
-/** Polls `check` every 200 ms until it yields a value, for at most `ms`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const outboxRow = async (server: TestServer, id: string) =>
   (

@@ -26,9 +26,11 @@ export function mailDeliveryHandler(
   pool: pg.Pool,
   transport: MailTransport,
   logger: Logger,
+  /** MAIL_LEASE_SECONDS: how long a claim on a row holds before a retry may take it over (its worker died). */
+  leaseMs: number,
 ): JobHandler<{ outboxId: string }> {
   return async ({ outboxId }) => {
-    const result = await deliver(pool, outboxId, transport, { logger });
+    const result = await deliver(pool, outboxId, transport, { logger, leaseMs });
     if (result.outcome === 'busy') throw new MailNotSent('MailBusy');
     if (result.outcome === 'failed') throw new MailNotSent(result.error);
   };
