@@ -5,43 +5,14 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChannelSettings } from '../src/jobs/settings.js';
-import { queueMail } from '../src/mail/mail.outbox.js';
 import { startTestServer, type TestServer } from './support/harness.js';
+import { closeSmtp, confirmation, mailingTestServer, mailTo, until } from './support/mail.js';
 
 // The job queue and the mail outbox wired into the subgraph (issue 14): a message written in a transaction is
 // delivered by the subgraph's own workers, a failing one ends in the dead letters that compliance lists and
 // re-drives through GraphQL, and an instance with JOBS_WORKERS=0 delivers nothing.
 
 const FAST = { JOBS_POLL_MS: '500', JOBS_SUPERVISE_SECONDS: '1' };
-
-const confirmation = (to: string) =>
-  ({
-    template: 'consent_confirmation',
-    to,
-    params: {
-      controller: { name: 'Acme Widgets GmbH', contact: 'privacy@acme.example' },
-      noticeVersion: '2026-11',
-      link: 'https://custos.example/public/consent/confirm?token=tok_abcdefghijklmnop',
-      purpose: 'sharing with partners (sale_share)',
-      expiresAt: '2026-12-08T21:40:00.000Z',
-    },
-  }) as const;
-
-/** Writes a message and its job in one transaction, as a feature that mails does. */
-const mail = (server: TestServer, to: string) =>
-  server.running.orm.em
-    .fork()
-    .transactional((em) => queueMail(em, server.running.jobs.queue, confirmation(to)));
-
-/** Polls `check` every 200 ms until it yields a value, for at most `ms`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const outboxRow = async (server: TestServer, id: string) =>
   (
@@ -64,7 +35,7 @@ describe('the subgraph delivers its outbox', () => {
   });
 
   it('sends a message enqueued in a transaction to the capture folder, and the outbox says sent', async () => {
-    const id = await mail(server, 'jane.doe@example.com');
+    const id = await mailTo(server, 'jane.doe@example.com');
     const eml = path.join(server.dataDir, 'outbox', `${id}.eml`);
     await until('the captured message', async () =>
       (await captured(server)).includes(`${id}.eml`) ? true : undefined,
@@ -125,21 +96,12 @@ describe('a mail job that keeps failing', () => {
         probe.close(() => resolve(free));
       });
     });
-    server = await startTestServer({
-      env: {
-        ...FAST,
-        SMTP_URL: `smtp://127.0.0.1:${port}`,
-        SMTP_TIMEOUT_MS: '2000',
-        JOBS_RETRY_LIMIT: '1',
-        JOBS_RETRY_DELAY_SECONDS: '1',
-        JOBS_RETRY_DELAY_MAX_SECONDS: '1',
-      },
-    });
+    server = await mailingTestServer(port, { retryLimit: 1, timeoutMs: 2000 });
     officer = await server.token(['privacy_officer']);
   });
   afterAll(async () => {
     await server?.close();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await closeSmtp(smtp);
   });
 
   type Letters = {
@@ -152,7 +114,7 @@ describe('a mail job that keeps failing', () => {
     '{ deadLetters(first: 10) { totalCount nodes { id queue jobId attempts errorName deadLetteredAt } } }';
 
   it('retries, ends in the dead letters seen by compliance only, and is delivered once when re-driven', async () => {
-    const id = await mail(server, 'jane.doe@example.com');
+    const id = await mailTo(server, 'jane.doe@example.com');
     const letters = await until('the dead letter', async () => {
       const res = await server.gql<Letters>(LETTERS, { token: officer, purpose: 'compliance' });
       return res.body.data?.deadLetters.totalCount === 1 ? res.body.data.deadLetters : undefined;
@@ -268,7 +230,7 @@ describe('an instance without workers (JOBS_WORKERS=0)', () => {
   });
 
   it('enqueues but delivers nothing', async () => {
-    const id = await mail(server, 'jane.doe@example.com');
+    const id = await mailTo(server, 'jane.doe@example.com');
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(await outboxRow(server, id)).toEqual({
       status: 'queued',

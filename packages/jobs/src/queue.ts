@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type Connection, type CursorKey, type Logger, pageSize } from '@custos/runtime';
-import type { JobWithMetadata, PgBoss } from 'pg-boss';
+import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import { applicationBoss, errorName } from './boss.js';
 import type { JobsConfig } from './config.js';
 import { type DeadLetter, deadLetterQueueOf, listDeadLetters } from './dead-letters.js';
@@ -42,7 +42,8 @@ export interface JobContext {
 /**
  * Does a job's work. It must be idempotent — run twice, it leaves the same result — since a job is retried after
  * a failure, an expiry, a lost heartbeat or a stop, possibly after it did part or all of its work. It throws to
- * fail the attempt: only the error's class name is kept (queue.ts `JobFailed`), never its message.
+ * fail the attempt: only the error's class name is kept (queue.ts `JobFailed`), never its message. It throws a
+ * `PermanentJobError` to give up now: the job goes straight to its dead letters, without the remaining retries.
  */
 export type JobHandler<P extends JobPayload> = (payload: P, job: JobContext) => Promise<void>;
 
@@ -79,6 +80,29 @@ export interface JobQueue<Q extends QueueMap> {
   stop(): Promise<void>;
 }
 
+const PERMANENT = Symbol.for('custos.jobs.PermanentJobError');
+
+/**
+ * Thrown by a handler when retrying cannot help (an SMTP server refused the recipient with a 5xx, the job's row
+ * no longer validates): the attempt fails and the job moves to its queue's dead letters at once, without the
+ * remaining retries. `name` is what the dead letter shows as its `errorName` (a code or class name: `EENVELOPE`,
+ * `ValidationError`; anything else becomes `PermanentJobError`) — never a message, which may carry data.
+ */
+export class PermanentJobError extends Error {
+  readonly [PERMANENT] = true;
+  constructor(name: string) {
+    super('the job cannot succeed: not retried');
+    this.name = /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name) ? name : 'PermanentJobError';
+  }
+
+  /** True for a PermanentJobError, also one of another copy of this package. */
+  static is(error: unknown): error is PermanentJobError {
+    return (
+      typeof error === 'object' && error !== null && (error as { [PERMANENT]?: unknown })[PERMANENT] === true
+    );
+  }
+}
+
 /**
  * What a failed attempt leaves in pg-boss' tables: the error's class name alone. pg-boss stores what a handler
  * throws (name, message, stack) as the job's output, and a message may carry data (a library quoting an address).
@@ -113,7 +137,16 @@ export async function createJobQueue<Q extends QueueMap>(options: {
     if (!names.includes(queue)) throw new Error(`no queue ${JSON.stringify(queue)} is defined`);
   };
 
-  async function run<P extends JobPayload>(handler: JobHandler<P>, job: JobWithMetadata<P>): Promise<void> {
+  /**
+   * Runs one job and says how pg-boss is to settle it (the worker's `perJobResults`): `completed`, or for a
+   * PermanentJobError `deadletter` — pg-boss fails the job and inserts its dead letter in one statement, without
+   * the remaining retries. Any other error is thrown: pg-boss fails the attempt, and retries or dead-letters it.
+   * Either failure stores the same JobFailed (the name alone), which the dead letters read their errorName from.
+   */
+  async function run<P extends JobPayload>(
+    handler: JobHandler<P>,
+    job: JobWithMetadata<P>,
+  ): Promise<JobResult> {
     const started = performance.now();
     const attempt = job.retryCount + 1;
     const fields = { jobId: job.id, queue: job.name, attempt };
@@ -122,16 +155,25 @@ export async function createJobQueue<Q extends QueueMap>(options: {
       await handler(job.data, { id: job.id, queue: job.name, attempt, signal: job.signal });
     } catch (error) {
       const name = errorName(error);
+      const permanent = PermanentJobError.is(error);
       const outcome = job.signal.aborted
         ? 'released'
-        : job.retryCount >= job.retryLimit
+        : permanent || job.retryCount >= job.retryLimit
           ? 'dead-lettered'
           : 'retry';
-      logger.warn({ ...fields, outcome, error: name, durationMs: durationMs() }, 'job failed');
+      logger.warn(
+        { ...fields, outcome, error: name, ...(permanent ? { permanent } : {}), durationMs: durationMs() },
+        'job failed',
+      );
+      // A released job was failed by pg-boss already (expiry, stop): any settlement of it finds nothing to do.
+      if (permanent && !job.signal.aborted) {
+        return { id: job.id, status: 'deadletter', output: new JobFailed(name) };
+      }
       throw new JobFailed(name);
     }
     const outcome = job.signal.aborted ? 'released' : 'completed';
     logger.info({ ...fields, outcome, durationMs: durationMs() }, `job ${outcome}`);
+    return { id: job.id, status: 'completed' };
   }
 
   const handlers = new Map<string, JobHandler<JobPayload>>();
@@ -141,10 +183,14 @@ export async function createJobQueue<Q extends QueueMap>(options: {
     localConcurrency: config.concurrency,
     pollingIntervalSeconds: config.pollMs / 1000,
     includeMetadata: true,
+    // Each job settled as `run` says: completed, or dead-lettered at once (PermanentJobError).
+    perJobResults: true,
   } as const;
   const startWorkers = async (queue: string, handler: JobHandler<JobPayload>) => {
     await boss.work<JobPayload, void, typeof workOptions>(queue, workOptions, async (jobs) => {
-      for (const job of jobs) await run(handler, job);
+      const results: JobResult[] = [];
+      for (const job of jobs) results.push(await run(handler, job));
+      return results;
     });
   };
 

@@ -10,6 +10,7 @@ import {
   type JobsConfig,
   jobQueue,
   loadJobsConfig,
+  PermanentJobError,
   prepareJobs,
 } from '../src/index.js';
 import { capturingLogger, createJobsDatabase, eventually, type JobsDatabase } from './support/database.js';
@@ -21,6 +22,7 @@ import { capturingLogger, createJobsDatabase, eventually, type JobsDatabase } fr
 const QUEUES = {
   'test.idempotent': jobQueue<{ key: string }>(),
   'test.failing': jobQueue<{ contactId: string }>(),
+  'test.permanent': jobQueue<{ contactId: string }>(),
   'test.slow': jobQueue<{ ms: number }>(),
   'test.tx': jobQueue<{ contactId: string }>(),
   'test.paused': jobQueue<{ contactId: string }>(),
@@ -225,6 +227,66 @@ describe('jobs', () => {
       ['test.failing', 3, 'dead-lettered', 'SmtpError'],
     ]);
     expect(failures.every((line) => typeof line.durationMs === 'number')).toBe(true);
+    await jobs.stop();
+  });
+
+  it('a PermanentJobError gives up at once: the job is a dead letter without its remaining retries', async () => {
+    const jobs = await queue();
+    const runs: { contactId: string; attempt: number }[] = [];
+    const [now, later, unnamed] = [randomUUID(), randomUUID(), randomUUID()];
+    await jobs.work('test.permanent', async (payload, job) => {
+      runs.push({ contactId: payload.contactId, attempt: job.attempt });
+      if (payload.contactId === later && job.attempt === 1) throw new TypeError('a passing failure');
+      if (payload.contactId === unnamed) throw new PermanentJobError('550 no such user: bob@example.com');
+      throw new PermanentJobError('EENVELOPE');
+    });
+    const ids = {
+      now: await jobs.send('test.permanent', { contactId: now }),
+      later: await jobs.send('test.permanent', { contactId: later }),
+      unnamed: await jobs.send('test.permanent', { contactId: unnamed }),
+    };
+    const letters = await eventually('three dead letters', async () => {
+      const page = await jobs.deadLetters({ queue: 'test.permanent', first: 10 });
+      return page.nodes.length === 3 ? page.nodes : undefined;
+    });
+    const byJob = (id: string) => letters.find((letter) => letter.jobId === id);
+    // Given up at the first attempt; the other after one ordinary retry — counted as any dead letter's are.
+    expect(byJob(ids.now)).toMatchObject({ queue: 'test.permanent', attempts: 1, errorName: 'EENVELOPE' });
+    expect(byJob(ids.later)).toMatchObject({ queue: 'test.permanent', attempts: 2, errorName: 'EENVELOPE' });
+    // A name that is not a name (here: a reply quoting an address) is not kept.
+    expect(byJob(ids.unnamed)).toMatchObject({ attempts: 1, errorName: 'PermanentJobError' });
+    for (const id of Object.values(ids)) expect(await jobState(id)).toBe('failed');
+    // The queue allows two retries, a second apart: none of them ran (waited past when they would have).
+    await sleep(3000);
+    expect(
+      runs
+        .map(
+          (run) =>
+            `${run.contactId === now ? 'now' : run.contactId === later ? 'later' : 'unnamed'} ${run.attempt}`,
+        )
+        .sort(),
+    ).toEqual(['later 1', 'later 2', 'now 1', 'unnamed 1']);
+    expect((await jobs.deadLetters({ queue: 'test.permanent', first: 10 })).nodes).toHaveLength(3);
+    // Only this queue's: the listing of another queue has none of them, the listing of all has them all.
+    const failing = await jobs.deadLetters({ queue: 'test.failing', first: 100 });
+    expect(failing.nodes.filter((letter) => Object.values(ids).includes(letter.jobId ?? ''))).toEqual([]);
+    const all = await jobs.deadLetters({ first: 500 });
+    expect(all.nodes.filter((letter) => Object.values(ids).includes(letter.jobId ?? ''))).toHaveLength(3);
+    // Logged as dead-lettered and permanent; the message (an address) stored nowhere, logged nowhere.
+    const failures = lines
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.jobId === ids.now && line.msg === 'job failed');
+    expect(failures.map((line) => [line.attempt, line.outcome, line.error, line.permanent])).toEqual([
+      [1, 'dead-lettered', 'EENVELOPE', true],
+    ]);
+    const stored = await db.sql<{ text: string }>(
+      `select coalesce(output::text, '') || coalesce(source_output::text, '') as text
+         from pgboss.job where id = $1 or source_id = $1`,
+      [ids.unnamed],
+    );
+    expect(stored).toHaveLength(2);
+    expect(stored.some((row) => row.text.includes('bob') || row.text.includes('550'))).toBe(false);
+    expect(lines.join('\n')).not.toContain('bob@example.com');
     await jobs.stop();
   });
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError, type Env, envReader, isLoopback, type Logger } from '@custos/runtime';
 import { canonicalAddress, type MailAddress } from './address.js';
+import { DEFAULT_LEASE_MS } from './outbox.js';
 import { captureTransport, type MailTransport, smtpTransport, teeTransport } from './transports.js';
 
 /**
@@ -14,6 +15,9 @@ import { captureTransport, type MailTransport, smtpTransport, teeTransport } fro
  *   i.e. `.data/outbox/` at the repository root) — this is where a developer reads the links. Without SMTP_URL,
  *   the capture folder is the only transport. Production never captures (the files hold addresses and links).
  * - `SMTP_TIMEOUT_MS`: connection, greeting and inactivity timeout of one send (default 30000).
+ * - `MAIL_LEASE_SECONDS`: how long a delivery's claim on an outbox row holds before another run may take the row
+ *   over (its worker died mid-send): default 300, and always longer than SMTP_TIMEOUT_MS, so that a send still
+ *   running is never taken over by a retry (outbox.ts `deliver`, `leaseMs`).
  */
 export interface MailConfig {
   readonly smtpUrl: string | undefined;
@@ -23,6 +27,8 @@ export interface MailConfig {
   /** The capture folder, or undefined when nothing is captured (production). */
   readonly captureDir: string | undefined;
   readonly timeoutMs: number;
+  /** MAIL_LEASE_SECONDS in milliseconds: `deliver`'s `leaseMs`. */
+  readonly leaseMs: number;
 }
 
 export interface MailConfigOptions {
@@ -88,9 +94,23 @@ export function readMailConfig(
     ? undefined
     : path.resolve(captureRaw ?? path.join(options.dataDir, 'outbox'));
   const timeoutMs = int('SMTP_TIMEOUT_MS', 30_000, 1_000, 120_000);
+  const leaseSeconds = int('MAIL_LEASE_SECONDS', DEFAULT_LEASE_MS / 1000, 2, 86_400);
+  // A claim that lapsed while its send still runs lets a retry send the message a second time.
+  if (leaseSeconds * 1000 <= timeoutMs) {
+    problems.push(
+      'MAIL_LEASE_SECONDS: must be longer than SMTP_TIMEOUT_MS (a send still running must not be taken over)',
+    );
+  }
 
   return {
-    config: { smtpUrl, from: { name: fromName, address: fromAddress }, requireTLS, captureDir, timeoutMs },
+    config: {
+      smtpUrl,
+      from: { name: fromName, address: fromAddress },
+      requireTLS,
+      captureDir,
+      timeoutMs,
+      leaseMs: leaseSeconds * 1000,
+    },
     problems,
   };
 }

@@ -86,4 +86,28 @@ describe('mail configuration', () => {
       'SMTP_URL: must be a valid URL',
     ]);
   });
+
+  it('MAIL_LEASE_SECONDS: 5 minutes by default, taken in whole seconds, and always longer than SMTP_TIMEOUT_MS', () => {
+    expect(loadMailConfig({}, development)).toMatchObject({ timeoutMs: 30_000, leaseMs: 300_000 });
+    expect(loadMailConfig({ MAIL_LEASE_SECONDS: '12', SMTP_TIMEOUT_MS: '10000' }, development)).toMatchObject(
+      {
+        timeoutMs: 10_000,
+        leaseMs: 12_000,
+      },
+    );
+    const longer =
+      'MAIL_LEASE_SECONDS: must be longer than SMTP_TIMEOUT_MS (a send still running must not be taken over)';
+    // Equal is not longer: the send may still be running when the claim lapses.
+    expect(
+      readMailConfig({ MAIL_LEASE_SECONDS: '10', SMTP_TIMEOUT_MS: '10000' }, development).problems,
+    ).toEqual([longer]);
+    // Shorter than the default timeout (30 s).
+    expect(readMailConfig({ MAIL_LEASE_SECONDS: '20' }, development).problems).toEqual([longer]);
+    expect(readMailConfig({ MAIL_LEASE_SECONDS: '1.5' }, development).problems).toEqual([
+      'MAIL_LEASE_SECONDS: must be a whole number from 2 to 86400',
+    ]);
+    expect(readMailConfig({ MAIL_LEASE_SECONDS: '90000' }, development).problems).toEqual([
+      'MAIL_LEASE_SECONDS: must be a whole number from 2 to 86400',
+    ]);
+  });
 });

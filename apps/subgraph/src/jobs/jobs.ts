@@ -42,7 +42,8 @@ export async function startJobs(
   pool.on('error', () => {});
   let sweeper: NodeJS.Timeout | undefined;
   try {
-    if (transport) await queue.work('mail.deliver', mailDeliveryHandler(pool, transport, logger));
+    if (transport)
+      await queue.work('mail.deliver', mailDeliveryHandler(pool, transport, logger, settings.mail.leaseMs));
     if (queue.workers) {
       let sweeping = false;
       sweeper = setInterval(() => {

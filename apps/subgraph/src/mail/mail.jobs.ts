@@ -1,4 +1,4 @@
-import { clientDb, type JobHandler } from '@custos/jobs';
+import { clientDb, type JobHandler, PermanentJobError } from '@custos/jobs';
 import { deliver, type MailTransport } from '@custos/mail';
 import type { Logger } from '@custos/runtime';
 import type pg from 'pg';
@@ -18,19 +18,24 @@ class MailNotSent extends Error {
 /**
  * `mail.deliver`: sends one outbox row (packages/mail `deliver`, idempotent: a row already sent is not sent
  * again). Throws — so that the queue retries with backoff and, after its last retry, dead-letters it — when
- * another worker holds the row (`busy`) or the send failed. A permanent failure (a 5xx reply) is thrown too:
- * the queue has no "give up now", so it ends in the dead letters after the same retries. A row that no longer
- * exists (erased) ends the job.
+ * another worker holds the row (`busy`) or the send failed. A permanent failure (a 5xx reply, a message that no
+ * longer validates: `ValidationError`) would fail the same way again: it gives up at once (PermanentJobError),
+ * and the job is a dead letter after this one attempt, named by the error. A row that no longer exists (erased)
+ * ends the job.
  */
 export function mailDeliveryHandler(
   pool: pg.Pool,
   transport: MailTransport,
   logger: Logger,
+  /** MAIL_LEASE_SECONDS: how long a claim on a row holds before a retry may take it over (its worker died). */
+  leaseMs: number,
 ): JobHandler<{ outboxId: string }> {
   return async ({ outboxId }) => {
-    const result = await deliver(pool, outboxId, transport, { logger });
+    const result = await deliver(pool, outboxId, transport, { logger, leaseMs });
     if (result.outcome === 'busy') throw new MailNotSent('MailBusy');
-    if (result.outcome === 'failed') throw new MailNotSent(result.error);
+    if (result.outcome === 'failed') {
+      throw result.permanent ? new PermanentJobError(result.error) : new MailNotSent(result.error);
+    }
   };
 }
 

@@ -1,21 +1,13 @@
-import { type ChildProcess, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@custos/database';
-import {
-  dropRoles,
-  loadOrCreateDevKeys,
-  provisionDatabase,
-  signDevToken,
-  withDatabase,
-} from '@custos/runtime';
-import pg from 'pg';
+import { loadOrCreateDevKeys, signDevToken } from '@custos/runtime';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startBuiltProcess } from '../support/process.js';
+import { ended, type ProcessDatabase, processDatabase } from '../support/process.js';
 
 /**
  * A committed change always has its audit event, even when the process dies right after the commit: the built
@@ -27,66 +19,19 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const main = path.join(root, 'apps/subgraph/dist/main.js');
 const verifyCli = path.join(root, 'apps/subgraph/dist/cli/verify-audit.js');
 
-const name = `custos_t_${randomBytes(6).toString('hex')}`;
-const roles = { owner: `${name}_owner`, app: `${name}_app` };
-let urls: { ownerUrl: string; appUrl: string };
-let dataDir: string;
-let db: pg.Pool;
-const children: ChildProcess[] = [];
+let fixture: ProcessDatabase;
 
 beforeAll(async () => {
   if (!existsSync(main)) throw new Error('apps/subgraph is not built: run `npm test` (it builds first)');
-  urls = await provisionDatabase(inject('adminUrl'), name, roles, {
-    owner: randomBytes(18).toString('base64url'),
-    app: randomBytes(18).toString('base64url'),
-  });
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'custos-crash-'));
-  db = new pg.Pool({ connectionString: withDatabase(inject('adminUrl'), name), max: 2 });
-  db.on('error', () => {});
+  fixture = await processDatabase(inject('adminUrl'), 'custos-crash-');
 });
 
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await db?.end();
-  const admin = new pg.Client({ connectionString: inject('adminUrl') });
-  await admin.connect();
-  await admin.query(`drop database if exists "${name}" with (force)`);
-  await admin.end();
-  await dropRoles(inject('adminUrl'), roles);
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await fixture?.drop();
 });
 
-function env(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _db, DATABASE_OWNER_URL: _owner, NODE_ENV: _env, ...inherited } = process.env;
-  return {
-    ...inherited,
-    DATABASE_URL: urls.appUrl,
-    DATABASE_OWNER_URL: urls.ownerUrl,
-    CUSTOS_DATA_DIR: dataDir,
-    CUSTOS_BANNER: '0',
-    LOG_LEVEL: 'warn',
-    SEED_CONTACTS: '5',
-    ...extra,
-  };
-}
-
-async function startProcess(port: number, extra: Record<string, string> = {}): Promise<ChildProcess> {
-  const { child } = await startBuiltProcess(main, env({ PORT: String(port), ...extra }), port);
-  children.push(child);
-  return child;
-}
-
-function ended(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null)
-      resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
-
 const sql = async <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
-  (await db.query<T>(text, params)).rows;
+  (await fixture.db.query<T>(text, params)).rows;
 
 /** The chained events of the operation, with the contacts (by id) their accesses name. */
 const eventsOf = (operationName: string) =>
@@ -102,13 +47,13 @@ const eventsOf = (operationName: string) =>
 describe('a mutation whose process is killed right after its commit', () => {
   it('keeps its event: chained exactly once after a restart, and the chain verifies', async () => {
     const port = await freePort();
-    const crashing = await startProcess(port, { CUSTOS_TEST_CRASH_AFTER_COMMIT: '1' });
+    const crashing = await fixture.start(main, port, { CUSTOS_TEST_CRASH_AFTER_COMMIT: '1' });
     const [contact] = await sql<{ id: string; full_name: string }>(
       'select id, full_name from contact order by id limit 1',
     );
     expect(contact).toBeDefined();
     const newName = `Renamed ${randomBytes(4).toString('hex')}`;
-    const token = await signDevToken(await loadOrCreateDevKeys(dataDir), {
+    const token = await signDevToken(await loadOrCreateDevKeys(fixture.dataDir), {
       sub: 'crash-tester',
       roles: ['support_agent'],
       ttlSeconds: 600,
@@ -141,7 +86,7 @@ describe('a mutation whose process is killed right after its commit', () => {
     expect(await eventsOf('CrashRename')).toEqual([]);
 
     // A restart (no crash hook) chains what the killed process left.
-    const restarted = await startProcess(port);
+    const restarted = await fixture.start(main, port);
     const deadline = Date.now() + 20_000;
     while ((await eventsOf('CrashRename')).length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
@@ -161,7 +106,7 @@ describe('a mutation whose process is killed right after its commit', () => {
     expect(await ended(restarted)).toEqual({ code: 0, signal: null });
 
     const verified = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      execFile(process.execPath, [verifyCli], { env: env({}), timeout: 60_000 }, (error, stdout) =>
+      execFile(process.execPath, [verifyCli], { env: fixture.env({}), timeout: 60_000 }, (error, stdout) =>
         resolve({ code: error ? (error.code as number) : 0, stdout }),
       );
     });
