@@ -144,6 +144,8 @@ try {
       PORT: String(ports.custos),
       // The gateway, on this machine, passes on /public/* with the client's address: Custos believes it from there.
       TRUSTED_PROXIES: env.TRUSTED_PROXIES ?? '127.0.0.1, ::1',
+      // Data subjects reach /public/* through the gateway: the links in confirmation mail point there.
+      PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? base(ports.gateway),
     },
     `${base(ports.custos)}/readyz`,
   );

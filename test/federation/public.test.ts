@@ -1,10 +1,7 @@
-import { createLogger } from '@custos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGatewayConfig } from '../../apps/gateway/src/config.js';
-import { createGateway, type Gateway } from '../../apps/gateway/src/gateway.js';
-import { loadSupergraph } from '../../apps/gateway/src/supergraph.js';
+import type { Gateway } from '../../apps/gateway/src/gateway.js';
 import { startTestServer, type TestServer } from '../../apps/subgraph/test/support/harness.js';
-import { SUPERGRAPH_PATH } from './support/federation.js';
+import { startPublicGateway } from './support/federation.js';
 
 /**
  * `/public/*` through the gateway (issue 14): the data-subject endpoint reachable while the subgraphs stay private,
@@ -21,20 +18,7 @@ beforeAll(async () => {
   custos = await startTestServer({
     env: { PUBLIC_RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUSTED_PROXIES: '127.0.0.1, ::1' },
   });
-  const config = loadGatewayConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    AUTH_JWKS_URL: `${custos.baseUrl}/.well-known/jwks.json`,
-    PUBLIC_FORM_ORIGINS: FORM,
-  });
-  gateway = await createGateway({
-    config,
-    supergraph: loadSupergraph(SUPERGRAPH_PATH, {
-      custos: custos.graphqlUrl,
-      tickets: 'http://127.0.0.1:9/graphql',
-    }),
-    logger: createLogger('silent'),
-  });
+  gateway = await startPublicGateway(custos, FORM);
 });
 afterAll(async () => {
   await gateway?.close();
@@ -60,11 +44,16 @@ describe('/public/* through the gateway', () => {
     );
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ status: 'accepted' });
-    const events = await custos.sql<{ status: string; method: string; user_agent: string | null }>(
-      `select e.status, e.method, v.user_agent from consent_event e
-         left join consent_evidence v on v.event_id = e.id where e.contact_id = $1`,
-      [contact!.id],
-    );
+    // Recorded by the submission's job, after the answer.
+    let events: { status: string; method: string; user_agent: string | null }[] = [];
+    for (const deadline = Date.now() + 20_000; events.length === 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      events = await custos.sql(
+        `select e.status, e.method, v.user_agent from consent_event e
+           left join consent_evidence v on v.event_id = e.id where e.contact_id = $1`,
+        [contact!.id],
+      );
+    }
     expect(events).toEqual([{ status: 'DENIED', method: 'WEB_FORM', user_agent: 'Form/2' }]);
   });
 

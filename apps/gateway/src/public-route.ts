@@ -5,8 +5,15 @@ import { corsHeaders } from './http.js';
 
 /** What a data-subject endpoint's request may carry on to the subgraph: nothing that identifies a staff member. */
 const PASSED_ON = ['content-type', 'user-agent', 'sec-gpc', 'accept', 'accept-language'] as const;
-/** What the subgraph's answer may carry back. */
-const PASSED_BACK = ['content-type', 'retry-after', 'x-request-id'] as const;
+/** What the subgraph's answer may carry back: its pages' own protections included (no framing, no referrer). */
+const PASSED_BACK = [
+  'content-type',
+  'retry-after',
+  'x-request-id',
+  'content-security-policy',
+  'referrer-policy',
+  'x-frame-options',
+] as const;
 /** The data-subject endpoints' bodies are small forms (the subgraph refuses past 16 KiB). */
 const MAX_BODY = 16_384;
 

@@ -13,7 +13,7 @@ import {
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
 import pg from 'pg';
-import { publicConsentRoute } from './consent/public.js';
+import { confirmConsentRoute, type PublicRouteOptions, publicConsentRoute } from './consent/public.js';
 import type { Context, Secrets } from './context.js';
 import type { SubgraphJobs } from './jobs/queues.js';
 import { createLoaders } from './loaders.js';
@@ -26,8 +26,10 @@ export interface AppOptions {
   /** The application role's URL: the audit writer keeps its own connections. */
   readonly databaseUrl: string;
   readonly secrets: Secrets;
-  /** The job queue: the dead letters' operations list and re-drive through it. */
+  /** The job queue: the dead letters' operations list and re-drive through it; public forms' posts go to it. */
   readonly jobs: SubgraphJobs;
+  /** CONSENT_CONFIRM_MAX_ATTEMPTS: wrong tokens before a confirmation link locks. */
+  readonly confirmMaxAttempts: number;
   /** Seals the cursors of every list (CURSOR_KEYS, or a development key). */
   readonly cursors: CursorCodec;
   /** Development: the local public keys. Production: undefined (config.auth.jwksUrl is used). */
@@ -87,6 +89,21 @@ export async function createApp(options: AppOptions): Promise<App> {
   // The shared rate limits' own small pool: a flood of public requests never waits for the resolvers' connections.
   const limitPool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
   limitPool.on('error', () => {});
+  const publicRoutes: PublicRouteOptions = {
+    orm,
+    secrets: options.secrets,
+    logger,
+    // One budget per client for both data-subject endpoints.
+    limiter: createRateLimit({
+      pool: limitPool,
+      name: 'public',
+      perMinute: config.publicRateLimitPerMinute,
+      hmacKey: options.secrets.consentHmacKey,
+      logger,
+    }),
+    trustedProxies: config.trustedProxies,
+    jobs: options.jobs,
+  };
   const server = createHttpServer({
     apollo,
     logger,
@@ -94,19 +111,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     context,
     ready,
     routes: {
-      '/public/consent': publicConsentRoute({
-        orm,
-        secrets: options.secrets,
-        logger,
-        limiter: createRateLimit({
-          pool: limitPool,
-          name: 'public',
-          perMinute: config.publicRateLimitPerMinute,
-          hmacKey: options.secrets.consentHmacKey,
-          logger,
-        }),
-        trustedProxies: config.trustedProxies,
-        ...(auditTrail.writer ? { audit: auditTrail.writer } : {}),
+      '/public/consent': publicConsentRoute(publicRoutes),
+      '/public/consent/confirm': confirmConsentRoute({
+        ...publicRoutes,
+        maxAttempts: options.confirmMaxAttempts,
+        auditService: auditTrail.writer?.service,
       }),
     },
     ...(options.devJwks && !config.production ? { jwks: options.devJwks } : {}),

@@ -4,6 +4,7 @@ import type { Config, Env, Logger } from '@custos/runtime';
 import { loadCursorCodec, loadOrCreateDevKeys, loadOrCreateSecret } from '@custos/runtime';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type App, createApp } from './app.js';
+import { submissionHandler } from './consent/consent.submissions.js';
 import { CUSTOS_MODEL } from './db/model.js';
 import { type RunningJobs, startJobs } from './jobs/jobs.js';
 import { loadChannelSettings } from './jobs/settings.js';
@@ -58,9 +59,23 @@ export async function start(config: Config, logger: Logger, env: Env = process.e
       databaseUrl: database.url,
       secrets,
       jobs: jobs.queue,
+      confirmMaxAttempts: channel.consent.maxAttempts,
       cursors: await loadCursorCodec(config),
       ...(devJwks ? { devJwks } : {}),
     });
+    // Public forms' posts: looked up and acted on here, never on the request path (no membership oracle).
+    await jobs.queue.work(
+      'consent.submission',
+      submissionHandler({
+        orm,
+        jobs: jobs.queue,
+        hmacKey: secrets.consentHmacKey,
+        controller: config.controller,
+        settings: channel.consent,
+        auditService: config.audit.enabled ? 'custos' : undefined,
+        logger,
+      }),
+    );
     const url = await app.listen();
     const ormRef = orm;
     const jobsRef = jobs;

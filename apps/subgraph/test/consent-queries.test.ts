@@ -32,7 +32,14 @@ const RECORD = `mutation R($input: RecordConsentInput!) { recordConsent(input: $
 const publish = (input: Record<string, unknown>) => officer(PUBLISH, { input });
 const grantMarketing = (contactId: string, noticeVersion = '2026-01') =>
   support(RECORD, {
-    input: { contactId, purpose: 'marketing', status: 'GRANTED', method: 'WEB_FORM', noticeVersion },
+    input: {
+      contactId,
+      purpose: 'marketing',
+      status: 'GRANTED',
+      method: 'WEB_FORM',
+      noticeVersion,
+      evidence: { source: 'signed form #2' },
+    },
   });
 const noticeCount = async () =>
   (await server.sql<{ n: number }>('select count(*)::int n from privacy_notice'))[0]!.n;

@@ -1,4 +1,3 @@
-import { GPC_REFUSES, PURPOSE_DEFINITIONS, PURPOSES } from '@custos/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, type GqlResponse, startTestServer, type TestServer } from './support/harness.js';
 
@@ -35,7 +34,15 @@ async function freshContact(): Promise<string> {
 
 const grant = (contactId: string, purpose = 'marketing', extra: Record<string, unknown> = {}) =>
   support(RECORD, {
-    input: { contactId, purpose, status: 'GRANTED', method: 'WEB_FORM', noticeVersion: '2026-01', ...extra },
+    input: {
+      contactId,
+      purpose,
+      status: 'GRANTED',
+      method: 'WEB_FORM',
+      noticeVersion: '2026-01',
+      evidence: { source: 'signed form #1' },
+      ...extra,
+    },
   });
 
 const eventCount = async () =>
@@ -152,7 +159,12 @@ describe('bad input writes nothing', () => {
     ['a grant without the notice it rests on', { noticeVersion: null }, 'BAD_USER_INPUT', 'required'],
     ['a notice version that was never published', { noticeVersion: '1999-01' }, 'BAD_USER_INPUT', 'exists'],
     ['a choice made in the future', { capturedAt: '2999-01-01T00:00:00Z' }, 'BAD_USER_INPUT', 'past'],
-    ['an IP address that is none', { evidence: { ip: '999.1.1.1' } }, 'BAD_USER_INPUT', 'ip_address'],
+    [
+      'an IP address that is none',
+      { evidence: { source: 'call 7', ip: '999.1.1.1' } },
+      'BAD_USER_INPUT',
+      'ip_address',
+    ],
   ] as const)('%s', async (_what, patch, code, rule) => {
     const id = await freshContact();
     const before = await eventCount();
@@ -163,6 +175,7 @@ describe('bad input writes nothing', () => {
         status: 'GRANTED',
         method: 'WEB_FORM',
         noticeVersion: '2026-01',
+        evidence: { source: 'signed form #1' },
         ...patch,
       },
     });
@@ -172,6 +185,36 @@ describe('bad input writes nothing', () => {
     expect(res.text).not.toContain('999.1.1.1');
     expect(await eventCount()).toBe(before);
   });
+
+  // Staff record consent captured elsewhere (a signed paper form): the controller must be able to demonstrate it
+  // (Art 7(1)), so a grant names its notice and where its evidence is; refusals and withdrawals need neither.
+  it.each([
+    ['no evidence at all', null],
+    ['evidence without its source', { userAgent: 'Paper/1' }],
+    ['an empty source', { source: '' }],
+  ])(
+    'a GRANTED with %s is refused, naming evidence.source; a DENIED without evidence is recorded',
+    async (_what, evidence) => {
+      const id = await freshContact();
+      const before = await eventCount();
+      const input = {
+        contactId: id,
+        purpose: 'marketing',
+        method: 'PHONE',
+        noticeVersion: '2026-01',
+        evidence,
+      };
+      const refused = await support(RECORD, { input: { ...input, status: 'GRANTED' } });
+      expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+      expect(refused.body.errors?.[0]?.extensions?.problems).toEqual([
+        expect.objectContaining({ field: 'evidence.source', rule: 'required' }),
+      ]);
+      expect(await eventCount()).toBe(before);
+      const denied = await support(RECORD, { input: { ...input, status: 'DENIED', noticeVersion: null } });
+      expect(denied.body.errors).toBeUndefined();
+      expect(await eventCount()).toBe(before + 1);
+    },
+  );
 
   it('is refused for purposes that may not record consent, and analytics may not read the ledger', async () => {
     const id = await freshContact();
@@ -349,10 +392,10 @@ describe('CSV import', () => {
     const [a, b] = [await freshContact(), await freshContact()];
     const before = await eventCount();
     const csv = [
-      'contact_id,purpose,status,notice_version',
-      `${a},marketing,GRANTED,2026-01`,
-      `${b},sales,GRANTED,2026-01`,
-      `${a},marketing,GRANTED,2026-01`,
+      'contact_id,purpose,status,notice_version,source',
+      `${a},marketing,GRANTED,2026-01,paper form 17`,
+      `${b},sales,GRANTED,2026-01,paper form 18`,
+      `${a},marketing,GRANTED,2026-01,paper form 19`,
     ].join('\n');
     const res = await importCsv(csv);
     expect(errorCode(res)).toBe('BAD_USER_INPUT');
@@ -377,6 +420,7 @@ describe('CSV import', () => {
         `${a},marketing`,
       ].join('\n'),
     );
+    // No source column: every grant lacks the evidence it rests on, and says so by the CSV's own column name.
     expect(errorCode(res)).toBe('BAD_USER_INPUT');
     const problems = (res.body.errors?.[0]?.extensions?.problems ?? []) as { field: string; rule: string }[];
     expect(problems.map((p) => `${p.field}:${p.rule}`)).toEqual(
@@ -389,6 +433,8 @@ describe('CSV import', () => {
         'line 6.notice_version:exists',
         'line 7.captured_at:date_time',
         'line 8:columns',
+        'line 2.source:required',
+        'line 7.source:required',
       ]),
     );
   });
@@ -401,151 +447,6 @@ describe('CSV import', () => {
     );
     const bySupport = await support(IMPORT, { csv: 'contact_id,purpose,status\n' });
     expect(errorCode(bySupport)).toBe('FORBIDDEN');
-  });
-});
-
-describe('consent capture from forms (public, no staff token)', () => {
-  const post = (body: unknown, headers: Record<string, string> = {}, target = server) =>
-    fetch(`${target.baseUrl}/public/consent`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'FormTest/1.0', ...headers },
-      body: JSON.stringify(body),
-    });
-  const eventsOf = (id: string) =>
-    server.sql<{ purpose: string; status: string; method: string; recorded_by: string }>(
-      'select purpose, status, method, recorded_by from consent_event where contact_id = $1 order by seq',
-      [id],
-    );
-  const emailOf = async (id: string) =>
-    (await server.sql<{ email: string }>('select email from contact where id = $1', [id]))[0]!.email;
-
-  it('records the form’s choice for the person with that email, as the data subject, with evidence', async () => {
-    const id = await freshContact();
-    const res = await post({
-      email: (await emailOf(id)).toUpperCase(),
-      purpose: 'marketing',
-      status: 'GRANTED',
-      noticeVersion: '2026-01',
-      source: 'newsletter-footer',
-    });
-    expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ status: 'accepted' });
-    expect(await eventsOf(id)).toEqual([
-      { purpose: 'marketing', status: 'GRANTED', method: 'WEB_FORM', recorded_by: 'data-subject' },
-    ]);
-    const [evidence] = await server.sql<{ source: string; user_agent: string; ip_hmac: string }>(
-      'select v.source, v.user_agent, v.ip_hmac from consent_evidence v join consent_event e on e.id = v.event_id where e.contact_id = $1',
-      [id],
-    );
-    expect(evidence).toMatchObject({ source: 'newsletter-footer', user_agent: 'FormTest/1.0' });
-    expect(evidence!.ip_hmac).toMatch(/^[0-9a-f]{64}$/);
-  });
-
-  it('with Sec-GPC: 1 records a refusal of sale_share (method GPC), whatever the form said', async () => {
-    const id = await freshContact();
-    const email = await emailOf(id);
-    const res = await post(
-      { email, purpose: 'sale_share', status: 'GRANTED', noticeVersion: '2026-01' },
-      { 'sec-gpc': '1' },
-    );
-    expect(res.status).toBe(202);
-    expect(await eventsOf(id)).toEqual([
-      { purpose: 'sale_share', status: 'DENIED', method: 'GPC', recorded_by: 'data-subject' },
-    ]);
-    // A marketing grant on a GPC request is kept, and the sale_share refusal added.
-    await post(
-      { email, purpose: 'marketing', status: 'GRANTED', noticeVersion: '2026-01' },
-      { 'sec-gpc': '1' },
-    );
-    expect((await eventsOf(id)).slice(1)).toEqual([
-      { purpose: 'marketing', status: 'GRANTED', method: 'WEB_FORM', recorded_by: 'data-subject' },
-      { purpose: 'sale_share', status: 'DENIED', method: 'GPC', recorded_by: 'data-subject' },
-    ]);
-  });
-
-  // Generated from the policy: which purposes the signal refuses is its GPC_REFUSES row, not the endpoint's code.
-  it.each(PURPOSES.filter((purpose) => PURPOSE_DEFINITIONS[purpose].lawfulBasis === 'consent'))(
-    'a %s grant: recorded without the signal; with it, kept unless the policy’s GPC row refuses it, and each refusal added',
-    async (purpose) => {
-      const refusals = PURPOSES.filter((p) => GPC_REFUSES[p]).map((p) => ({
-        purpose: p,
-        status: 'DENIED',
-        method: 'GPC',
-        recorded_by: 'data-subject',
-      }));
-      expect(refusals.length).toBeGreaterThan(0);
-      const grant = { purpose, status: 'GRANTED', method: 'WEB_FORM', recorded_by: 'data-subject' };
-      const plain = await freshContact();
-      await post({ email: await emailOf(plain), purpose, status: 'GRANTED', noticeVersion: '2026-01' });
-      expect(await eventsOf(plain)).toEqual([grant]);
-      const signalled = await freshContact();
-      await post(
-        { email: await emailOf(signalled), purpose, status: 'GRANTED', noticeVersion: '2026-01' },
-        { 'sec-gpc': '1' },
-      );
-      expect(await eventsOf(signalled)).toEqual([...(GPC_REFUSES[purpose] ? [] : [grant]), ...refusals]);
-    },
-  );
-
-  it('answers an unknown email exactly like a known one, and records nothing', async () => {
-    const before = await eventCount();
-    const res = await post({
-      email: 'nobody-here@example.org',
-      purpose: 'marketing',
-      status: 'GRANTED',
-      noticeVersion: '2026-01',
-    });
-    expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ status: 'accepted' });
-    expect(await eventCount()).toBe(before);
-  });
-
-  it('refuses bad input with every problem and without echoing it, before looking anyone up', async () => {
-    const before = await eventCount();
-    const res = await post({ email: 'not-an-email', purpose: 'sales', status: 'OBJECTED' });
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as {
-      errors: { extensions: { code: string; problems: { field: string }[] } }[];
-    };
-    expect(body.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
-    expect(body.errors[0]!.extensions.problems.map((p) => p.field).sort()).toEqual([
-      'email',
-      'purpose',
-      'status',
-    ]);
-    expect(JSON.stringify(body)).not.toContain('not-an-email');
-    // An unpublished notice is refused for a known and an unknown email alike.
-    const id = await freshContact();
-    for (const email of [await emailOf(id), 'unknown-person@example.org']) {
-      const notice = await post({ email, purpose: 'marketing', status: 'GRANTED', noticeVersion: '1999-01' });
-      expect(notice.status).toBe(400);
-    }
-    expect((await post('[1, 2]')).status).toBe(400);
-    expect(await eventCount()).toBe(before);
-  });
-
-  it('is rate-limited per client address', async () => {
-    const limited = await startTestServer({ env: { PUBLIC_RATE_LIMIT_PER_MINUTE: '3' } });
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        const res = await post(
-          { email: 'someone@example.org', purpose: 'marketing', status: 'DENIED' },
-          {},
-          limited,
-        );
-        statuses.push(res.status);
-        if (res.status === 429) {
-          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-          expect(
-            ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
-          ).toBe('RATE_LIMITED');
-        }
-      }
-      expect(statuses).toEqual([202, 202, 202, 429]);
-    } finally {
-      await limited.close();
-    }
   });
 });
 

@@ -257,15 +257,26 @@ describe('the job queue and mail settings', () => {
     }
   };
 
-  it('refuses production without SMTP_URL and MAIL_FROM (the subgraph always mails), and takes them', () => {
+  it('refuses production without SMTP_URL, MAIL_FROM and PUBLIC_BASE_URL (the subgraph always mails links), and takes them', () => {
     expect(problems({})).toEqual([
       'SMTP_URL: required when NODE_ENV=production and a feature that mails is on',
       'MAIL_FROM: required when NODE_ENV=production and a feature that mails is on',
+      'PUBLIC_BASE_URL: required when NODE_ENV=production (the links in confirmation mail start with it)',
     ]);
     const settings = loadChannelSettings(
-      { SMTP_URL: 'smtps://mailer:s3cret@mail.acme.example:465', MAIL_FROM: 'privacy@acme.example' },
+      {
+        SMTP_URL: 'smtps://mailer:s3cret@mail.acme.example:465',
+        MAIL_FROM: 'privacy@acme.example',
+        PUBLIC_BASE_URL: 'https://privacy.acme.example/forms/',
+      },
       production,
     );
+    expect(settings.consent).toEqual({
+      publicBaseUrl: 'https://privacy.acme.example/forms',
+      confirmTtlSeconds: 48 * 3600,
+      maxAttempts: 5,
+      resendSeconds: 900,
+    });
     expect(settings.mail).toMatchObject({ captureDir: undefined, from: { address: 'privacy@acme.example' } });
     expect(settings.jobs.workers).toBe(true);
     expect(settings.mailSweepSeconds).toBe(60);
@@ -284,5 +295,43 @@ describe('the job queue and mail settings', () => {
     );
     expect(found.map((p) => p.split(':')[0])).toEqual(['JOBS_WORKERS', 'SMTP_URL', 'MAIL_SWEEP_SECONDS']);
     expect(JSON.stringify(found)).not.toContain('hunter2');
+  });
+
+  it('reads the double opt-in settings: durations with units, a base URL without query or credentials', () => {
+    const dev = { production: false, dataDir: '/d', port: 4321 };
+    expect(loadChannelSettings({}, dev).consent.publicBaseUrl).toBe('http://localhost:4321');
+    for (const [ttl, seconds] of [
+      ['90m', 5400],
+      ['2d', 172_800],
+      ['3600', 3600],
+      ['3600s', 3600],
+      ['48h', 172_800],
+    ] as const) {
+      expect(loadChannelSettings({ CONSENT_CONFIRM_TTL: ttl }, dev).consent.confirmTtlSeconds).toBe(seconds);
+    }
+    const found = problems(
+      {
+        CONSENT_CONFIRM_TTL: '1m',
+        CONSENT_CONFIRM_MAX_ATTEMPTS: '0',
+        CONSENT_CONFIRM_RESEND_SECONDS: 'soon',
+        PUBLIC_BASE_URL: 'http://forms.acme.example/?secret=hunter2',
+      },
+      dev,
+    );
+    expect(found.map((p) => p.split(':')[0])).toEqual([
+      'PUBLIC_BASE_URL',
+      'CONSENT_CONFIRM_TTL',
+      'CONSENT_CONFIRM_MAX_ATTEMPTS',
+      'CONSENT_CONFIRM_RESEND_SECONDS',
+    ]);
+    expect(JSON.stringify(found)).not.toContain('hunter2');
+    expect(problems({ PUBLIC_BASE_URL: 'https://u:p@forms.acme.example' }, dev)).toEqual([
+      'PUBLIC_BASE_URL: must have no query, fragment or credentials',
+    ]);
+    for (const ttl of ['31d', '4m', '48 h', '-1h']) {
+      expect(problems({ CONSENT_CONFIRM_TTL: ttl }, dev).map((p) => p.split(':')[0])).toEqual([
+        'CONSENT_CONFIRM_TTL',
+      ]);
+    }
   });
 });

@@ -6,6 +6,16 @@ export const CONSENT_METHODS = ['WEB_FORM', 'EMAIL', 'PHONE', 'IMPORT', 'GPC', '
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];
 
 /**
+ * How a choice recorded in the ledger was verified: by the person opening the single-use link mailed to the
+ * address on file (EMAIL_CONFIRMATION, the double opt-in every public grant needs), or not at all
+ * (UNVERIFIED_SIGNAL: a refusal, withdrawal or Global Privacy Control signal from the public form, which take
+ * effect at once — withdrawing must be as easy as giving, Art 7(3), and an opt-out is not a verifiable request).
+ * An event without one was recorded by staff with the evidence they hold (its source is required for a grant).
+ */
+export const CONSENT_VERIFICATIONS = ['EMAIL_CONFIRMATION', 'UNVERIFIED_SIGNAL'] as const;
+export type ConsentVerification = (typeof CONSENT_VERIFICATIONS)[number];
+
+/**
  * May a ledger event with `status` be recorded for `purpose`? GRANTED, DENIED and WITHDRAWN are answers to a
  * request for consent: only a purpose whose lawful basis is consent asks for one (Art 6(1)(a), 7). OBJECTED is
  * the Art 21 objection: it means something only where the purpose's row rule honours it (legitimate interest,

@@ -8,7 +8,9 @@ export {
 export {
   CONSENT_BIT,
   CONSENT_METHODS,
+  CONSENT_VERIFICATIONS,
   type ConsentMethod,
+  type ConsentVerification,
   consentStatusProblem,
   GPC_REFUSED_PURPOSES,
   GPC_REFUSES,

@@ -32,6 +32,23 @@ export function productionAuditEnv(custos: TestServer): Record<string, string> {
 
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../../../supergraph.graphql', import.meta.url));
 
+/**
+ * A gateway in front of `custos` alone (tickets unreachable), for the data-subject endpoints it routes: forms may
+ * post from `formOrigin`.
+ */
+export function startPublicGateway(custos: TestServer, formOrigin: string): Promise<Gateway> {
+  return createGateway({
+    config: loadGatewayConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      AUTH_JWKS_URL: `${custos.baseUrl}/.well-known/jwks.json`,
+      PUBLIC_FORM_ORIGINS: formOrigin,
+    }),
+    supergraph: loadSupergraph(SUPERGRAPH_PATH, { custos: custos.graphqlUrl, tickets: NOWHERE }),
+    logger: createLogger('silent'),
+  });
+}
+
 /** Where nothing listens: a subgraph a test did not start must fail loudly, never reach a developer's server. */
 const NOWHERE = 'http://127.0.0.1:9/graphql';
 

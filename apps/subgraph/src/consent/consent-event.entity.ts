@@ -1,4 +1,4 @@
-import { CONSENT_METHODS, CONSENT_STATUSES } from '@custos/policy';
+import { CONSENT_METHODS, CONSENT_STATUSES, CONSENT_VERIFICATIONS } from '@custos/policy';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Contact } from '../contacts/contact.entity.js';
 
@@ -55,6 +55,9 @@ export const ConsentEventSchema = defineEntity({
     recordedAt: p.datetime(3),
     recordedBy: p.string().length(200),
     evidenceDigest: p.string().columnType('char(64)').nullable(),
+    verification: p.enum(CONSENT_VERIFICATIONS).columnType('varchar(24)').nullable(),
+    verifiedAt: p.datetime(3).nullable(),
+    verificationRef: p.string().length(255).nullable(),
     prevHash: p.string().columnType('char(64)').nullable(),
     hash: p.string().columnType('char(64)'),
   },

@@ -8,6 +8,7 @@ import {
   CONSENT_STATUSES,
   type ConsentMethod,
   type ConsentStatus,
+  type ConsentVerification,
   consentStatusProblem,
   isPurpose,
   type Purpose,
@@ -35,13 +36,20 @@ export interface ConsentEventRow {
   readonly capturedAt: string;
   readonly recordedAt: string;
   readonly recordedBy: string;
+  /** How the choice was verified (EMAIL_CONFIRMATION, UNVERIFIED_SIGNAL); null: recorded by staff. */
+  readonly verification: ConsentVerification | null;
+  readonly verifiedAt: string | null;
+  /** EMAIL_CONFIRMATION: the Message-ID of the confirmation mail the person answered. */
+  readonly verificationRef: string | null;
   readonly prevHash: string | null;
   readonly hash: string;
 }
 
 export const EVENT_COLUMNS = `e.id, e.contact_id as "contactId", e.seq, e.purpose, e.status, e.method,
   e.notice_version as "noticeVersion", ${isoTimestamp('e.captured_at', 'capturedAt')},
-  ${isoTimestamp('e.recorded_at', 'recordedAt')}, e.recorded_by as "recordedBy", e.prev_hash as "prevHash", e.hash`;
+  ${isoTimestamp('e.recorded_at', 'recordedAt')}, e.recorded_by as "recordedBy", e.verification,
+  ${isoTimestamp('e.verified_at', 'verifiedAt')}, e.verification_ref as "verificationRef",
+  e.prev_hash as "prevHash", e.hash`;
 
 export interface ConsentEvidenceInput {
   /** Where the choice was made: a form's name or URL, a mailbox, a call reference. */
@@ -49,6 +57,16 @@ export interface ConsentEvidenceInput {
   readonly userAgent?: string | null;
   /** Kept only as a keyed HMAC (GDPR Art 32): proves the same address later without storing it. */
   readonly ip?: string | null;
+  /** The HMAC itself, when it was taken earlier (a public form's post, confirmed later): `ip` is then unset. */
+  readonly ipHmac?: string | null;
+}
+
+/** How the person's choice was verified (see CONSENT_VERIFICATIONS); part of the event's hash. */
+export interface EventVerification {
+  readonly kind: ConsentVerification;
+  readonly at: Date;
+  /** EMAIL_CONFIRMATION: the confirmation mail's Message-ID. */
+  readonly ref?: string | null;
 }
 
 export interface ConsentEventInput {
@@ -60,6 +78,8 @@ export interface ConsentEventInput {
   /** When the person made the choice; defaults to now, never in the future. */
   readonly capturedAt?: Date | null;
   readonly evidence?: ConsentEvidenceInput | null;
+  /** Set by the public paths only; staff record without (their evidence is the source). */
+  readonly verification?: EventVerification | null;
 }
 
 export interface Recorder {
@@ -104,7 +124,13 @@ const EVENT_FIELDS = [
   ['recordedBy', 'recorded_by'],
   ['evidenceDigest', 'evidence_digest'],
   ['prevHash', 'prev_hash'],
+  ['verification', 'verification'],
+  ['verifiedAt', 'verified_at'],
+  ['verificationRef', 'verification_ref'],
 ] as const;
+
+/** The fields a v1 hash covers: every event recorded before verification existed keeps its hash. */
+const V1_FIELDS = EVENT_FIELDS.slice(0, 12);
 
 type HashedEvent = {
   readonly [K in (typeof EVENT_FIELDS)[number][0]]: K extends 'seq' ? number : string | null;
@@ -116,7 +142,10 @@ type HashedEvent = {
  * milliseconds, exactly as stored (timestamptz(3)).
  */
 export function eventHash(event: HashedEvent): string {
-  return sha256(JSON.stringify(['custos.consent.v1', ...EVENT_FIELDS.map(([key]) => event[key])]));
+  const verified = event.verification !== null || event.verifiedAt !== null || event.verificationRef !== null;
+  return verified
+    ? sha256(JSON.stringify(['custos.consent.v2', ...EVENT_FIELDS.map(([key]) => event[key])]))
+    : sha256(JSON.stringify(['custos.consent.v1', ...V1_FIELDS.map(([key]) => event[key])]));
 }
 
 /** The values of an event for `insert into consent_event (…EVENT_COLUMN_LIST, hash)`. */
@@ -161,11 +190,25 @@ export function cleanInput(v: Validator, input: ConsentEventInput, now: Date, pr
   }
   const evidence = input.evidence ?? {};
   const source = v.text(`${prefix}evidence.source`, evidence.source, { max: 200 }) ?? null;
+  // ... and the controller must be able to demonstrate it (Art 7(1)): a grant names where its evidence is (the
+  // signed form, the call, the confirmed link).
+  if (input.status === 'GRANTED' && !source) {
+    v.fail(
+      // A bulk import names the CSV's column.
+      prefix ? `${prefix}source` : 'evidence.source',
+      'required',
+      'is required to record a consent: where the evidence of it is kept',
+    );
+  }
   const userAgent = v.text(`${prefix}evidence.userAgent`, evidence.userAgent, { max: 500 }) ?? null;
   const ip = evidence.ip ?? null;
   if (ip !== null && isIP(ip) === 0)
     v.fail(`${prefix}evidence.ip`, 'ip_address', 'must be an IPv4 or IPv6 address');
-  return { purpose: input.purpose, capturedAt, noticeVersion, source, userAgent, ip };
+  const ipHmac = evidence.ipHmac ?? null;
+  if (ipHmac !== null && !/^[0-9a-f]{64}$/.test(ipHmac))
+    v.fail(`${prefix}evidence.ipHmac`, 'hmac', 'must be a hex SHA-256 HMAC');
+  const verification = input.verification ?? null;
+  return { purpose: input.purpose, capturedAt, noticeVersion, source, userAgent, ip, ipHmac, verification };
 }
 
 /**
@@ -225,7 +268,8 @@ export async function writeEvent(
     'select seq, hash from consent_event where contact_id = $1 order by seq desc limit 1',
     [input.contactId],
   );
-  const ipHmac = clean.ip ? createHmac('sha256', recorder.hmacKey).update(clean.ip).digest('hex') : null;
+  const ipHmac =
+    clean.ipHmac ?? (clean.ip ? createHmac('sha256', recorder.hmacKey).update(clean.ip).digest('hex') : null);
   const hasEvidence = clean.source !== null || clean.userAgent !== null || ipHmac !== null;
   const event = {
     id: randomUUID(),
@@ -242,6 +286,9 @@ export async function writeEvent(
       ? evidenceDigest({ source: clean.source, userAgent: clean.userAgent, ipHmac })
       : null,
     prevHash: last?.hash ?? null,
+    verification: clean.verification?.kind ?? null,
+    verifiedAt: clean.verification?.at.toISOString() ?? null,
+    verificationRef: clean.verification?.ref?.slice(0, 255) ?? null,
   };
   await query(
     tx,

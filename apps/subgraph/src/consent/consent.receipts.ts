@@ -25,6 +25,12 @@ export interface ConsentReceiptRow {
   readonly recordedAt: string;
   readonly eventHash: string;
   readonly prevHash: string | null;
+  /** How the choice was verified: the evidence the controller can demonstrate (Art 7(1)). */
+  readonly verification: {
+    readonly method: 'EMAIL_CONFIRMATION' | 'UNVERIFIED_SIGNAL' | 'RECORDED_BY_STAFF';
+    readonly verifiedAt: string | null;
+    readonly messageId: string | null;
+  };
   /** Whom the receipt is about: for the audit trail only, never served. */
   readonly contactId: string;
   /** The subject's state, for the policy's field decisions (the pseudonym is personal data). */
@@ -84,6 +90,11 @@ export async function consentReceipt(
     recordedAt: row.recordedAt,
     eventHash: row.hash,
     prevHash: row.prevHash,
+    verification: {
+      method: row.verification ?? 'RECORDED_BY_STAFF',
+      verifiedAt: row.verifiedAt,
+      messageId: row.verificationRef,
+    },
     contactId: row.contactId,
     restricted: row.restricted,
     limitSensitive: row.limitSensitive,

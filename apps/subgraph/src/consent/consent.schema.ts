@@ -1,6 +1,6 @@
 import { query, reloaded } from '@custos/database';
 import { visibleContactState } from '@custos/enforcement';
-import { CONSENT_METHODS, CONSENT_STATUSES, type ConsentStatus } from '@custos/policy';
+import { CONSENT_METHODS, CONSENT_STATUSES, CONSENT_VERIFICATIONS, type ConsentStatus } from '@custos/policy';
 import { decodeCursor, isUuid, NotFoundError, pageSize, toConnection } from '@custos/runtime';
 import { ContactRef } from '../contacts/contact.ref.js';
 import type { Context } from '../context.js';
@@ -21,6 +21,17 @@ import { type ChainCheck, verifyConsentChain } from './consent.verify.js';
 
 const ConsentStatusEnum = builder.enumType('ConsentStatus', { values: CONSENT_STATUSES });
 const ConsentMethodEnum = builder.enumType('ConsentMethod', { values: CONSENT_METHODS });
+const ConsentVerificationEnum = builder.enumType('ConsentVerification', {
+  description:
+    'How a public choice was verified: EMAIL_CONFIRMATION (the person opened the single-use link mailed to the ' +
+    'address on file: double opt-in), UNVERIFIED_SIGNAL (a refusal, withdrawal or GPC signal from the public ' +
+    'form, which take effect at once).',
+  values: CONSENT_VERIFICATIONS,
+});
+const ReceiptVerificationMethodEnum = builder.enumType('ConsentReceiptVerificationMethod', {
+  description: 'ConsentVerification, or RECORDED_BY_STAFF: evidence captured elsewhere, named by its source.',
+  values: [...CONSENT_VERIFICATIONS, 'RECORDED_BY_STAFF'] as const,
+});
 
 const ConsentEventRef = builder.objectRef<ConsentEventRow>('ConsentEvent').implement({
   // A person's consent choice: reaching the event reaches them.
@@ -42,6 +53,11 @@ const ConsentEventRef = builder.objectRef<ConsentEventRow>('ConsentEvent').imple
     capturedAt: t.expose('capturedAt', { type: 'DateTime', description: 'When the person made the choice.' }),
     recordedAt: t.expose('recordedAt', { type: 'DateTime' }),
     recordedBy: t.exposeString('recordedBy', { description: 'The subject of the token that recorded it.' }),
+    verification: t.expose('verification', {
+      type: ConsentVerificationEnum,
+      nullable: true,
+      description: 'How a public choice was verified; null when staff recorded it with their evidence.',
+    }),
     prevHash: t.exposeString('prevHash', { nullable: true }),
     hash: t.exposeString('hash'),
   }),
@@ -73,6 +89,25 @@ const ConsentReceiptNoticeRef = builder
     }),
   });
 
+const ConsentReceiptVerificationRef = builder
+  .objectRef<ConsentReceiptRow['verification']>('ConsentReceiptVerification')
+  .implement({
+    description: 'The evidence of the choice the controller can demonstrate (GDPR Art 7(1)).',
+    fields: (t) => ({
+      method: t.expose('method', { type: ReceiptVerificationMethodEnum }),
+      verifiedAt: t.expose('verifiedAt', {
+        type: 'DateTime',
+        nullable: true,
+        description:
+          'EMAIL_CONFIRMATION: when the person confirmed; UNVERIFIED_SIGNAL: when it was recorded.',
+      }),
+      messageId: t.exposeString('messageId', {
+        nullable: true,
+        description: 'EMAIL_CONFIRMATION: the Message-ID of the confirmation mail the person answered.',
+      }),
+    }),
+  });
+
 const ConsentReceiptRef = builder.objectRef<ConsentReceiptRow>('ConsentReceipt').implement({
   extensions: { auditSubject: (row: ConsentReceiptRow) => row.contactId },
   description:
@@ -94,6 +129,7 @@ const ConsentReceiptRef = builder.objectRef<ConsentReceiptRow>('ConsentReceipt')
     recordedAt: t.expose('recordedAt', { type: 'DateTime' }),
     eventHash: t.exposeString('eventHash'),
     prevHash: t.exposeString('prevHash', { nullable: true }),
+    verification: t.field({ type: ConsentReceiptVerificationRef, resolve: (r) => r.verification }),
   }),
 });
 
@@ -139,7 +175,11 @@ const RecordConsentInput = builder.inputType('RecordConsentInput', {
     method: t.field({ type: ConsentMethodEnum, required: true }),
     noticeVersion: t.string({ description: 'The privacy notice the person saw; required for GRANTED.' }),
     capturedAt: t.field({ type: 'DateTime', description: 'When the person chose; defaults to now.' }),
-    evidence: t.field({ type: ConsentEvidenceInput }),
+    evidence: t.field({
+      type: ConsentEvidenceInput,
+      description:
+        'Where the evidence of the choice is kept; `source` is required for GRANTED (a signed form, a call reference).',
+    }),
   }),
 });
 
@@ -201,7 +241,7 @@ builder.mutationFields((t) => ({
     type: ConsentEventRef,
     nullable: true,
     description:
-      'Appends a consent event (GRANTED, DENIED, WITHDRAWN for consent-based purposes; OBJECTED where an objection applies) and sets the current state in the same transaction.',
+      'Appends a consent event (GRANTED, DENIED, WITHDRAWN for consent-based purposes; OBJECTED where an objection applies) and sets the current state in the same transaction. A GRANTED needs `noticeVersion` and `evidence.source`: staff record consent captured elsewhere, and must be able to demonstrate it.',
     args: { input: t.arg({ type: RecordConsentInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       record(ctx, {
@@ -243,7 +283,7 @@ builder.mutationField('importConsents', (t) =>
   t.field({
     type: ConsentImportRef,
     description:
-      'Imports consent events from CSV with the header `contact_id,purpose,status[,method][,notice_version][,captured_at][,source]` (at most 10,000 rows; method defaults to IMPORT). All rows or none: BAD_USER_INPUT lists every bad row as `line N.column` with the rule it breaks.',
+      'Imports consent events from CSV with the header `contact_id,purpose,status[,method][,notice_version][,captured_at][,source]` (at most 10,000 rows; method defaults to IMPORT; a GRANTED row needs notice_version and source, where its evidence is kept). All rows or none: BAD_USER_INPUT lists every bad row as `line N.column` with the rule it breaks.',
     args: { csv: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => ({
       imported: await importConsents(ctx.em, args.csv, {

@@ -1,9 +1,8 @@
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
-import type { AuditWriter } from '@custos/audit';
-import { enqueueAuditEvent } from '@custos/audit';
-import { query } from '@custos/database';
-import { type ConsentStatus, GPC_REFUSED_PURPOSES, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
+import { canonicalAddress } from '@custos/mail';
+import { type ConsentStatus, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
 import type { Logger, RateLimit } from '@custos/runtime';
 import {
   BodyTooLarge,
@@ -17,26 +16,20 @@ import {
 } from '@custos/runtime';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Secrets } from '../context.js';
-import { appendConsentEvent, checkConsentInput, type Recorder } from './consent.ledger.js';
+import type { SubgraphJobs } from '../jobs/queues.js';
+import { type ConfirmationDeps, checkToken, type TokenCheck } from './consent.confirmations.js';
+import { checkConsentInput } from './consent.ledger.js';
+import { type Submission, storeSubmission } from './consent.submissions.js';
+import { confirmationPage } from './public.pages.js';
 
 /** Purposes a person can consent to on a form: those whose lawful basis is consent. */
 const CONSENT_PURPOSES = (Object.keys(PURPOSE_DEFINITIONS) as Purpose[]).filter(
   (purpose) => PURPOSE_DEFINITIONS[purpose].lawfulBasis === 'consent',
 );
-const FORM_STATUSES: readonly ConsentStatus[] = ['GRANTED', 'DENIED', 'WITHDRAWN'];
-/** Who recorded a choice made by the person themself. */
-export const DATA_SUBJECT = 'data-subject';
+const FORM_STATUSES = ['GRANTED', 'DENIED', 'WITHDRAWN'] as const satisfies readonly ConsentStatus[];
+const MAX_BODY = 16_384;
 
-/**
- * `POST /public/consent`: consent capture from the company's own forms, without a staff token (a data-subject
- * endpoint, rate-limited per client address). Body: `{ email, purpose, status, noticeVersion, source }` for a
- * consent-based purpose. The answer is 202 for every valid request, whether or not the email belongs to a contact,
- * so that the endpoint tells nobody who is in the CRM; the choice is recorded for each live contact with that
- * email. With `Sec-GPC: 1` (Global Privacy Control, CCPA) a refusal of each purpose the policy's GPC_REFUSES marks
- * (sale_share) is recorded too, method GPC — and a grant of such a purpose on the same form is not recorded: the
- * signal wins over the form.
- */
-export function publicConsentRoute(options: {
+export interface PublicRouteOptions {
   readonly orm: MikroORM;
   readonly secrets: Secrets;
   readonly logger: Logger;
@@ -44,14 +37,15 @@ export function publicConsentRoute(options: {
   readonly limiter: RateLimit;
   /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
   readonly trustedProxies: BlockList;
-  /** The audit trail: a data subject's consent is a privacy operation, audited like the staff's. */
-  readonly audit?: AuditWriter;
-}) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
-    if (req.method !== 'POST') {
-      sendJson(res, 405, errorBody('Use POST', 'METHOD_NOT_ALLOWED'), { allow: 'POST' });
-      return 405;
-    }
+  /** Where submissions go: the `consent.submission` job looks the email up. */
+  readonly jobs: SubgraphJobs;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<number>;
+
+/** The rate limit, then `handle`; an unexpected error is a plain 500 that names nothing. */
+function limited(options: PublicRouteOptions, what: string, handle: (client: string) => Handler): Handler {
+  return async (req, res) => {
     const client = clientAddress(req, options.trustedProxies);
     const wait = await options.limiter.take(client);
     if (wait > 0) {
@@ -60,15 +54,51 @@ export function publicConsentRoute(options: {
       });
       return 429;
     }
+    try {
+      return await handle(client)(req, res);
+    } catch (error) {
+      options.logger.error({ errorName: error instanceof Error ? error.name : 'unknown' }, `${what} failed`);
+      if (!res.headersSent) sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+      return 500;
+    }
+  };
+}
+
+const methodNotAllowed = (res: ServerResponse, allow: string): number => {
+  sendJson(res, 405, errorBody(`Use ${allow.replace(', ', ' or ')}`, 'METHOD_NOT_ALLOWED'), { allow });
+  return 405;
+};
+
+function badInput(res: ServerResponse, error: ValidationError): number {
+  sendJson(res, 400, {
+    errors: [{ message: error.message, extensions: { code: 'BAD_USER_INPUT', problems: error.problems } }],
+  });
+  return 400;
+}
+
+/**
+ * `POST /public/consent`: consent capture from the company's own forms, without a staff token (a data-subject
+ * endpoint, rate-limited per client address). Body: `{ email, purpose, status, noticeVersion, source }` for a
+ * consent-based purpose; `Sec-GPC: 1` (Global Privacy Control) is honoured.
+ *
+ * The endpoint answers before, and independently of, looking anyone up: it validates, stores the submission and
+ * its job in one transaction, and answers 202 — the same answer, with the same work behind it, for an email in
+ * the CRM and for one that is not. The `consent.submission` job then looks the email up: a grant is mailed for
+ * confirmation (double opt-in: nothing is recorded until the person opens the link), a refusal, withdrawal or
+ * GPC signal is recorded at once as an unverified public signal (consent.submissions.ts).
+ */
+export function publicConsentRoute(options: PublicRouteOptions): Handler {
+  return limited(options, 'public consent', (client) => async (req, res) => {
+    if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
     let body: Record<string, unknown>;
     try {
-      const parsed: unknown = JSON.parse((await readBody(req, 16_384)).toString('utf8'));
+      const parsed: unknown = JSON.parse((await readBody(req, MAX_BODY)).toString('utf8'));
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
         throw new SyntaxError('not an object');
       body = parsed as Record<string, unknown>;
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        sendJson(res, 413, errorBody('Request body is larger than 16384 bytes', 'BODY_TOO_LARGE'), {
+        sendJson(res, 413, errorBody(`Request body is larger than ${MAX_BODY} bytes`, 'BODY_TOO_LARGE'), {
           connection: 'close',
         });
         return 413;
@@ -77,99 +107,111 @@ export function publicConsentRoute(options: {
       return 400;
     }
     const now = new Date();
-    const em = options.orm.em.fork();
     const v = new Validator();
-    const email = v.email('email', typeof body.email === 'string' ? body.email : undefined, true);
+    let email = '';
+    try {
+      email = canonicalAddress(body.email as string, 'email');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const problem of error.problems) v.fail(problem.field, problem.rule, problem.message);
+    }
     const purpose = body.purpose;
     if (typeof purpose !== 'string' || !(CONSENT_PURPOSES as string[]).includes(purpose)) {
       v.fail('purpose', 'one_of', `must be one of ${CONSENT_PURPOSES.join(', ')}`);
     }
-    const status = body.status as ConsentStatus;
+    const status = body.status as Submission['status'];
     if (!FORM_STATUSES.includes(status))
       v.fail('status', 'one_of', `must be one of ${FORM_STATUSES.join(', ')}`);
     const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const source = v.text('source', text(body.source), { max: 200 }) ?? null;
+    const userAgent = header(req, 'user-agent')?.slice(0, 500) ?? null;
+    const noticeVersion = text(body.noticeVersion) ?? null;
+    const em = options.orm.em.fork();
     try {
       v.done();
-      const evidence = {
-        source: text(body.source) ?? null,
-        userAgent: header(req, 'user-agent')?.slice(0, 500) ?? null,
-        ip: client === 'unknown' ? null : client,
-      };
-      const form = {
-        purpose: purpose as string,
-        status,
-        method: 'WEB_FORM' as const,
-        noticeVersion: text(body.noticeVersion) ?? null,
-        evidence,
-      };
-      // Everything about the input is checked before anyone is looked up: the answer never depends on whether the
-      // email is known.
-      await checkConsentInput(em, { ...form, contactId: '' }, now);
-      const contacts = await query<{ id: string }>(
+      // The ledger's own rules (a grant names a published notice), checked before anything is stored: a
+      // submission the job could not record is refused now, for a known and an unknown email alike.
+      await checkConsentInput(
         em,
-        'select id from contact where lower(email) = lower($1) and erased_at is null',
-        [email],
-      );
-      const gpc = header(req, 'sec-gpc') === '1';
-      // Which purposes the signal refuses is the policy's (GPC_REFUSES), not this endpoint's.
-      const refused: readonly Purpose[] = gpc ? GPC_REFUSED_PURPOSES : [];
-      const recorder: Recorder = {
-        purpose: null,
-        actor: DATA_SUBJECT,
-        hmacKey: options.secrets.consentHmacKey,
+        {
+          contactId: '',
+          purpose: purpose as string,
+          status,
+          method: 'WEB_FORM',
+          noticeVersion,
+          evidence: { source: source ?? 'public consent form', userAgent },
+        },
         now,
-      };
-      // The consents and their audit event commit together (the audit outbox): a recorded consent always has
-      // its event, whatever happens to the process after the commit.
-      await em.transactional(async (tx) => {
-        for (const { id } of contacts) {
-          if (!(form.status === 'GRANTED' && (refused as string[]).includes(form.purpose))) {
-            await appendConsentEvent(tx, { ...form, contactId: id }, recorder);
-          }
-          for (const purpose of refused) {
-            await appendConsentEvent(
-              tx,
-              { contactId: id, purpose, status: 'DENIED', method: 'GPC', evidence },
-              recorder,
-            );
-          }
-        }
-        if (contacts.length > 0 && options.audit) {
-          await enqueueAuditEvent((sql, params) => query(tx, sql, params), options.audit.service, {
-            occurredAt: now,
-            actorSub: DATA_SUBJECT,
-            actorRoles: [],
-            purpose: null,
-            operationType: 'public',
-            operationName: gpc ? 'publicConsent+GPC' : 'publicConsent',
-            rootFields: ['POST /public/consent'],
-            requestId: String(res.getHeader('x-request-id') ?? ''),
-            gatewayRequestId: null,
-            outcome: 'OK',
-            subjects: new Map(
-              contacts.map(({ id }) => [id, { channel: 'MUTATION', revealed: 0, redacted: 0 }]),
-            ),
-          });
-        }
-      });
-      if (contacts.length > 0) options.audit?.pendingCommitted();
-      sendJson(res, 202, { status: 'accepted' });
-      return 202;
-    } catch (error) {
-      if (error instanceof ValidationError) {
-        sendJson(res, 400, {
-          errors: [
-            { message: error.message, extensions: { code: 'BAD_USER_INPUT', problems: error.problems } },
-          ],
-        });
-        return 400;
-      }
-      options.logger.error(
-        { errorName: error instanceof Error ? error.name : 'unknown' },
-        'public consent failed',
       );
-      sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
-      return 500;
+    } catch (error) {
+      if (error instanceof ValidationError) return badInput(res, error);
+      throw error;
     }
+    const submission: Submission = {
+      email,
+      purpose: purpose as Purpose,
+      status,
+      noticeVersion,
+      source,
+      userAgent,
+      ipHmac:
+        client === 'unknown'
+          ? null
+          : createHmac('sha256', options.secrets.consentHmacKey).update(client).digest('hex'),
+      gpc: header(req, 'sec-gpc') === '1',
+      receivedAt: now,
+      requestId: String(res.getHeader('x-request-id') ?? '') || null,
+    };
+    await em.transactional((tx) => storeSubmission(tx, options.jobs, submission));
+    sendJson(res, 202, { status: 'accepted' });
+    return 202;
+  });
+}
+
+/**
+ * `GET /public/consent/confirm?token=…`: what the link in a confirmation mail opens — a plain page that shows what
+ * would be confirmed, with a button; `POST` (form-encoded `token`) confirms. An expired, used, cancelled, locked
+ * or unknown token gets a plain page saying so and what to do, and nothing is recorded.
+ */
+export function confirmConsentRoute(
+  options: PublicRouteOptions & { readonly maxAttempts: number; readonly auditService: string | undefined },
+): Handler {
+  const deps: ConfirmationDeps = {
+    orm: options.orm,
+    hmacKey: options.secrets.consentHmacKey,
+    maxAttempts: options.maxAttempts,
+    auditService: options.auditService,
   };
+  return limited(options, 'consent confirmation', () => async (req, res) => {
+    const requestId = String(res.getHeader('x-request-id') ?? '');
+    let check: TokenCheck;
+    let token: string | null = null;
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
+      check = await checkToken(deps, token, { confirm: false, now: new Date(), requestId });
+    } else if (req.method === 'POST') {
+      try {
+        token = new URLSearchParams((await readBody(req, 1024)).toString('utf8')).get('token');
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+      }
+      check = await checkToken(deps, token, { confirm: true, now: new Date(), requestId });
+    } else {
+      return methodNotAllowed(res, 'GET, POST');
+    }
+    const page = confirmationPage(check, check.state === 'pending' ? (token ?? '') : '');
+    res.writeHead(page.status, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(page.html),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      // The page loads nothing, frames nowhere and posts only to itself; the token never leaves in a Referer.
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+    });
+    res.end(req.method === 'HEAD' ? undefined : page.html);
+    return page.status;
+  });
 }

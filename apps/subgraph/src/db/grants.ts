@@ -17,6 +17,10 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     consent_event: APPEND_ONLY,
     // What names the person beside the chain: an erasure deletes it; nothing ever edits it.
     consent_evidence: ['SELECT', 'INSERT', 'DELETE'],
+    // Double opt-in: a public form's post lives until its job acted on it (then deleted); a pending grant is
+    // confirmed, cancelled or locked by the person's link (UPDATE), and goes with its contact in an erasure.
+    consent_submission: ['SELECT', 'INSERT', 'DELETE'],
+    consent_confirmation: READ_WRITE,
     // The audit trail: batches, events and accesses are append-only; a subject's pseudonym is deleted by an
     // erasure; rules are edited and alerts acknowledged by the privacy officer.
     audit_batch: APPEND_ONLY,

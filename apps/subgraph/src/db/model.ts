@@ -1,6 +1,7 @@
 import type { Model } from '@custos/database';
 import { AUDIT_ENTITIES } from '../audit/audit.entity.js';
 import { Company } from '../companies/company.entity.js';
+import { ConsentConfirmation, ConsentSubmission } from '../consent/confirmation.entity.js';
 import { ConsentEvent, ConsentEvidence, PrivacyNotice } from '../consent/consent-event.entity.js';
 import { ConsentState } from '../consent/consent-state.entity.js';
 import { RateLimitBucket } from '../consent/rate-limit.entity.js';
@@ -22,6 +23,8 @@ export const CUSTOS_MODEL: Model = {
     PrivacyNotice,
     ConsentEvent,
     ConsentEvidence,
+    ConsentSubmission,
+    ConsentConfirmation,
     ...AUDIT_ENTITIES,
     MailOutbox,
     RateLimitBucket,

@@ -5,9 +5,12 @@ import { type JobQueue, jobQueue } from '@custos/jobs';
  * the truth, and every handler is idempotent.
  * - `mail.deliver`: sends one outbox row (mail/mail.jobs.ts); retried with backoff, then a dead letter that
  *   compliance lists and re-drives (`deadLetters`, `redriveDeadLetter`).
+ * - `consent.submission`: acts on one public form's post (consent/consent.submissions.ts): looks the email up,
+ *   records a refusal or withdrawal, or mails a grant for confirmation.
  */
 export const SUBGRAPH_QUEUES = {
   'mail.deliver': jobQueue<{ outboxId: string }>(),
+  'consent.submission': jobQueue<{ submissionId: string }>(),
 };
 
 export type SubgraphQueues = typeof SUBGRAPH_QUEUES;

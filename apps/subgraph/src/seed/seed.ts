@@ -345,6 +345,9 @@ async function seedConsentEvents(
       recordedBy: SEED_ACTOR,
       evidenceDigest: null,
       prevHash: before?.hash ?? null,
+      verification: null,
+      verifiedAt: null,
+      verificationRef: null,
     };
     const hash = eventHash(event);
     last.set(contactId, { seq: event.seq, hash });

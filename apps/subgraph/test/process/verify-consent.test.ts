@@ -63,7 +63,14 @@ async function contactsWithChains(): Promise<[string, string]> {
       const res = await server.gql(RECORD, {
         token,
         variables: {
-          input: { contactId: id, purpose: 'marketing', status, method: 'EMAIL', noticeVersion: '2026-01' },
+          input: {
+            contactId: id,
+            purpose: 'marketing',
+            status,
+            method: 'EMAIL',
+            noticeVersion: '2026-01',
+            evidence: { source: 'mailbox privacy@' },
+          },
         },
       });
       expect(res.body.errors).toBeUndefined();

@@ -11,6 +11,7 @@ import { Migration20261124030000AuditChainId } from './Migration20261124030000Au
 import { Migration20261206000000AuditOutbox } from './Migration20261206000000AuditOutbox.js';
 import { Migration20261207000000MailOutbox } from './Migration20261207000000MailOutbox.js';
 import { Migration20261207010000RateLimit } from './Migration20261207010000RateLimit.js';
+import { Migration20261208000000ConsentConfirmation } from './Migration20261208000000ConsentConfirmation.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -31,4 +32,8 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   { name: 'Migration20261206000000AuditOutbox', class: Migration20261206000000AuditOutbox },
   { name: 'Migration20261207000000MailOutbox', class: Migration20261207000000MailOutbox },
   { name: 'Migration20261207010000RateLimit', class: Migration20261207010000RateLimit },
+  {
+    name: 'Migration20261208000000ConsentConfirmation',
+    class: Migration20261208000000ConsentConfirmation,
+  },
 ];
