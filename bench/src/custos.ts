@@ -1,11 +1,15 @@
 // The bench's only imports of Custos' runtime: everything else it runs from Custos is a built script it spawns
 // (the subgraph, the gateway, the seed CLI). startEmbeddedPostgres comes from @custos/database and
 // provisionDatabase from @custos/runtime; a baseline checkout (BENCH_BASELINE_DIR) may be older than the packages
-// and keep them in its apps/subgraph/dist/kit.js, loaded by path.
+// and keep them in its apps/subgraph/dist/kit.js, loaded by path. The outbox section enqueues mail as the subgraph
+// does, with @custos/mail and @custos/jobs (never apps/: the subgraph's queue map is restated below).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { provisionDatabase } from '@custos/runtime';
+import { clientDb, createJobQueue, JOBS_DEFAULTS, jobQueue } from '@custos/jobs';
+import { enqueueMail, type MailMessage } from '@custos/mail';
+import { createLogger, type provisionDatabase } from '@custos/runtime';
+import type pg from 'pg';
 import { repoRoot } from './paths.js';
 
 /** This checkout's built subgraph: its server, seed CLI and runtime. */
@@ -43,4 +47,43 @@ export async function loadProvisionDatabase(dist: string = subgraphDist): Promis
   }
   const loaded: { provisionDatabase: ProvisionDatabase } = await import(pathToFileURL(module).href);
   return loaded.provisionDatabase;
+}
+
+/**
+ * The subgraph's queues (apps/subgraph/src/jobs/queues.ts `SUBGRAPH_QUEUES`), restated: the bench may not import
+ * an app. A job names its outbox row; the subgraph's worker for `mail.deliver` sends that row.
+ */
+const MAIL_QUEUES = { 'mail.deliver': jobQueue<{ outboxId: string }>() };
+
+/** The subgraph's `mail.deliver` queue, opened from the bench to send only. */
+export interface MailQueue {
+  /**
+   * Writes `message` to the outbox and sends its `mail.deliver` job on `client`'s transaction, as the subgraph's
+   * `queueMail` does (apps/subgraph/src/mail/mail.outbox.ts): both exist iff that transaction commits. Its id.
+   */
+  enqueue(client: pg.ClientBase, message: MailMessage): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the queue as the application role (`url`) with JOBS_WORKERS=0: this instance runs no handler, it only
+ * sends; the subgraph's workers deliver. The subgraph must have started first (it creates pg-boss' schema and the
+ * queues as the owner).
+ */
+export async function openMailQueue(url: string): Promise<MailQueue> {
+  const queue = await createJobQueue({
+    url,
+    queues: MAIL_QUEUES,
+    config: { ...JOBS_DEFAULTS, workers: false, poolMax: 2 },
+    logger: createLogger('warn', undefined, 'custos-bench'),
+    name: 'custos-bench',
+  });
+  return {
+    async enqueue(client, message) {
+      const outboxId = await enqueueMail((sql, params) => client.query(sql, params), message);
+      await queue.send('mail.deliver', { outboxId }, { db: clientDb(client) });
+      return outboxId;
+    },
+    stop: () => queue.stop(),
+  };
 }

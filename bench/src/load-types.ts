@@ -6,6 +6,13 @@ export interface LoadConfig extends BenchRequest {
   readonly warmupSeconds: number;
   readonly durationSeconds: number;
   readonly rounds: number;
+  /**
+   * Bodies sent in turn instead of `body` (request i of this process sends bodies[i % length], whichever connection
+   * sends it): the public endpoint's emails.
+   */
+  readonly bodies?: readonly string[];
+  /** `X-Forwarded-For` values sent in turn, the same way (the clients a trusted proxy would name). */
+  readonly forwardedFor?: readonly string[];
   /** For progress lines only: printed before each line. */
   readonly label?: string;
   /** For progress lines only, when the harness measures one round per process: "round 3/5". */

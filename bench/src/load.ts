@@ -28,6 +28,38 @@ const url = config.url;
 const verifyBody = (body: string) => !body.includes('"errors":');
 
 /**
+ * Request i of this process (warm-up and rounds counted together) takes bodies[i % length] and forwardedFor[i %
+ * length], when given; otherwise every request is the same. autocannon calls setupRequest before each request.
+ */
+let sent = 0;
+const bodies = config.bodies?.length ? config.bodies : undefined;
+const forwarded = config.forwardedFor?.length ? config.forwardedFor : undefined;
+const varied =
+  bodies || forwarded
+    ? {
+        requests: [
+          {
+            setupRequest: (request: autocannon.Request): autocannon.Request => {
+              const i = sent++;
+              return {
+                ...request,
+                ...(bodies ? { body: bodies[i % bodies.length] } : {}),
+                ...(forwarded
+                  ? {
+                      headers: {
+                        ...request.headers,
+                        'x-forwarded-for': forwarded[i % forwarded.length] ?? '',
+                      },
+                    }
+                  : {}),
+              };
+            },
+          },
+        ],
+      }
+    : {};
+
+/**
  * One autocannon run; resolves to autocannon's result plus the exact latencies (ms) of its 2xx responses.
  * autocannon's own histogram keeps whole milliseconds, too coarse for a 2 ms p50, so the 'response' event's
  * float duration is recorded here as well.
@@ -44,6 +76,7 @@ async function cannon(durationSeconds: number) {
     duration: durationSeconds,
     timeout: 10,
     verifyBody,
+    ...varied,
   });
   instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTimeMs);

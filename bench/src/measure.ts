@@ -13,7 +13,7 @@ import { countStatements, formatSql } from './sql-count.js';
 import { type VerifiedPage, verify } from './verify.js';
 
 /** Runs the load generator pinned to the load core and returns its rounds. */
-async function load(
+export async function load(
   run: Run,
   name: ServerName,
   request: BenchRequest,

@@ -94,6 +94,10 @@ async function measureAll(run: Run, sections: readonly Opened[]): Promise<void> 
   for (const name of selected) {
     const opened = sections.find(({ section }) => section.servers.includes(name));
     if (!opened) throw new Error(`${name} belongs to no section`);
+    if (opened.state.measure) {
+      await opened.state.measure(name);
+      continue;
+    }
     const group = sideBySide(opened.section, selected);
     if (group.length === 0) {
       opened.rows.push(...(await measureOne(run, name)));

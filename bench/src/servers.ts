@@ -72,6 +72,14 @@ export const supportHeaders = (identity: Identity): Record<string, string> => ({
 });
 
 /**
+ * Required in production (the subgraph always has a mail queue): a relay and a sender. No measured request mails
+ * anyone, so the relay is the loopback discard port, where nothing listens: a message sent by mistake would fail
+ * and wait in the outbox, never leave the machine. The outbox section delivers to a capture folder instead, outside
+ * production (sections/outbox.ts).
+ */
+const PRODUCTION_MAIL = { SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'bench@custos.invalid' } as const;
+
+/**
  * A Custos server: the built subgraph with the bench's identity provider, a `support_agent` token and
  * `X-Purpose: customer_support`. `mode` sets NODE_ENV and the allow-all switch (set to 0 explicitly when off, so
  * that a CUSTOS_POLICY_ALLOW_ALL in the caller's environment cannot change what is measured).
@@ -98,6 +106,7 @@ export function custosServer(label: string, mode: Record<string, string>): Serve
       SEED_CONTACTS: '0',
       DB_POOL_MAX: String(settings.poolSize),
       CUSTOS_DATA_DIR: custosDataDir,
+      ...(mode.NODE_ENV === 'production' ? PRODUCTION_MAIL : {}),
     }),
     query: CUSTOS_QUERY,
     headers: supportHeaders,

@@ -17,6 +17,8 @@ export const SERVER_NAMES = [
   'custos-via-proxy',
   'consent-support',
   'consent-marketing',
+  'public-consent',
+  'outbox-delivery',
   'custos-enforced',
   'custos-allow-all',
   'audit-off',
@@ -52,6 +54,10 @@ export interface Settings {
   readonly entitiesRounds: number;
   /** Consent section: events recorded through the API to measure the ledger's write rate. */
   readonly consentEvents: number;
+  /** Public endpoint section: distinct emails of each kind (known contacts, unknown addresses) posted in turn. */
+  readonly publicEmails: number;
+  /** Outbox section: messages enqueued (outbox row and `mail.deliver` job) and delivered to the capture folder. */
+  readonly outboxMessages: number;
   /** Requests sent one at a time to count SQL statements per request (after 3 unmeasured ones). */
   readonly sqlCountRequests: number;
   readonly databaseName: string;
@@ -135,6 +141,9 @@ function parseSettings(): Settings {
     entities: intEnv('BENCH_ENTITIES', 100, 1, 500),
     entitiesRounds: intEnv('BENCH_ENTITIES_ROUNDS', 3, 1, 100),
     consentEvents: intEnv('BENCH_CONSENT_EVENTS', 10_000, 100, 100_000),
+    publicEmails: intEnv('BENCH_PUBLIC_EMAILS', 1_000, 10, 100_000),
+    // Small while delivery is bound by the workers' poll (1 message/s with the jobs' defaults: README, Mail outbox).
+    outboxMessages: intEnv('BENCH_OUTBOX_MESSAGES', 300, 10, 100_000),
     sqlCountRequests: 20,
     databaseName: process.env.BENCH_DB_NAME?.trim() || 'custos_bench',
     // Where a server in front of the subgraph (the gateway, the byte proxy) runs: `split` (the default) pins it

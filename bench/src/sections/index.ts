@@ -7,6 +7,8 @@ import { consent } from './consent.js';
 import { cursors } from './cursors.js';
 import { enforcement } from './enforcement.js';
 import { federation } from './federation.js';
+import { outbox } from './outbox.js';
+import { publicConsent } from './public-consent.js';
 import { references } from './references.js';
 import type { Section } from './section.js';
 
@@ -15,6 +17,8 @@ export const SECTIONS: readonly Omit<Section, 'specs'>[] = [
   enforcement,
   federation,
   consent,
+  publicConsent,
+  outbox,
   audit,
   cursors,
   change,
@@ -26,6 +30,8 @@ export const SERVERS: Readonly<Record<ServerName, ServerSpec>> = {
   ...enforcement.specs,
   ...federation.specs,
   ...consent.specs,
+  ...publicConsent.specs,
+  ...outbox.specs,
   ...audit.specs,
   ...cursors.specs,
   ...change.specs,

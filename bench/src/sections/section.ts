@@ -17,6 +17,11 @@ export interface SectionResult {
 export interface SectionRun {
   /** How its servers are measured side by side (the audit section tags loads and counts events per case). */
   readonly pairOptions?: PairOptions;
+  /**
+   * Measures one of its servers itself, instead of the page measurement (measureOne, measurePair): for servers
+   * that serve no page (the public endpoint, the mail outbox).
+   */
+  measure?(name: ServerName): Promise<void>;
   /** After its servers were measured side by side (the consent section records events then). */
   afterPair?(): Promise<void>;
   /** Prints its part of the summary (nothing when it measured nothing) and returns its part of the report. */
@@ -33,4 +38,33 @@ export interface Section<Name extends ServerName = ServerName> {
    */
   readonly together?: 'all' | 'any';
   open(run: Run): SectionRun;
+}
+
+/**
+ * A section of one server that it measures itself (SectionRun.measure), with no goal: `measure` gives its result,
+ * `print` shows it in the summary, and the JSON holds it under `key` (null when the server was not selected).
+ */
+export function measuredAlone<Name extends ServerName, Result>(options: {
+  readonly name: Name;
+  readonly spec: ServerSpec;
+  readonly key: string;
+  measure(run: Run): Promise<Result>;
+  print(result: Result): void;
+}): Section<Name> {
+  return {
+    servers: [options.name],
+    specs: { [options.name]: options.spec } as Record<Name, ServerSpec>,
+    open: (run) => {
+      let result: Result | null = null;
+      return {
+        async measure() {
+          result = await options.measure(run);
+        },
+        finish() {
+          if (result !== null) options.print(result);
+          return { json: { [options.key]: result }, goals: [] };
+        },
+      };
+    },
+  };
 }

@@ -2,6 +2,14 @@
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
+  /** One request as autocannon builds it; setupRequest returns the one to send. */
+  interface Request {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }
+
   interface Options {
     url: string;
     method?: string;
@@ -15,6 +23,8 @@ declare module 'autocannon' {
     timeout?: number;
     /** Answers it returns false for count as `mismatches`. */
     verifyBody?: (body: string) => boolean;
+    /** Requests sent in turn by each connection; setupRequest (when given) runs before each one is sent. */
+    requests?: { setupRequest?: (request: Request) => Request }[];
   }
 
   interface Histogram {
@@ -44,5 +54,8 @@ declare module 'autocannon' {
   }
 
   function autocannon(options: Options): Instance;
+  namespace autocannon {
+    export type { Request };
+  }
   export default autocannon;
 }
