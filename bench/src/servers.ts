@@ -77,7 +77,12 @@ export const supportHeaders = (identity: Identity): Record<string, string> => ({
  * and wait in the outbox, never leave the machine. The outbox section delivers to a capture folder instead, outside
  * production (sections/outbox.ts).
  */
-const PRODUCTION_MAIL = { SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'bench@custos.invalid' } as const;
+const PRODUCTION_MAIL = {
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  MAIL_FROM: 'bench@custos.invalid',
+  // The confirmation links' base (production requires one); no measured request mails a link.
+  PUBLIC_BASE_URL: 'https://privacy.custos.invalid',
+} as const;
 
 /**
  * A Custos server: the built subgraph with the bench's identity provider, a `support_agent` token and

@@ -97,6 +97,7 @@ describe('npm start with the embedded default', () => {
       'DATABASE_URL',
       'SMTP_URL',
       'MAIL_FROM',
+      'PUBLIC_BASE_URL',
     ])
       expect(stderr).toContain(name);
   });
