@@ -136,7 +136,7 @@ describe('double opt-in', () => {
     expect(opened.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(opened.headers.get('referrer-policy')).toBe('no-referrer');
     const page = await opened.text();
-    expect(page).toContain(PURPOSE_DEFINITIONS.sale_share.description);
+    expect(page).toContain(PURPOSE_DEFINITIONS.sale_share.plainName);
     expect(page).toContain('<form method="post">');
     expect(page).toContain(`value="${token}"`);
     expect(page).not.toContain(contact.email);

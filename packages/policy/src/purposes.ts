@@ -38,7 +38,13 @@ export interface RowRule {
 
 export interface PurposeDefinition {
   readonly lawfulBasis: LawfulBasis;
+  /** For staff and the record of processing: what the purpose is and why it is lawful. */
   readonly description: string;
+  /**
+   * For the data subject, in clear and plain language (Art 12(1)): what a confirmation mail and page say the
+   * person consents to, without article numbers.
+   */
+  readonly plainName: string;
   readonly rows: RowRule;
   /** Personal fields this purpose may see on the rows it may see. */
   readonly fields: readonly PersonalField[];
@@ -86,6 +92,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
   customer_support: {
     lawfulBasis: 'contract',
     description: 'Helping a customer with the product or service they have a contract for (Art 6(1)(b)).',
+    plainName: 'helping you when you contact our support team',
     rows: { contacts: 'live', restricted: 'redact', requiresConsent: false, objection: 'ignore' },
     fields: [
       ...CONTACT_DETAILS,
@@ -106,6 +113,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
   sales: {
     lawfulBasis: 'legitimate_interest',
     description: 'Selling to prospects and customers who have not objected (Art 6(1)(f), Art 21(1)).',
+    plainName: 'contact from our sales team about the products you use',
     rows: { contacts: 'live', restricted: 'exclude', requiresConsent: false, objection: 'exclude' },
     // What a customer asked support about, not what they wrote in full.
     fields: [
@@ -126,6 +134,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     lawfulBasis: 'consent',
     description:
       'Direct marketing to people who consented; an objection is absolute (Art 6(1)(a), Art 21(3)).',
+    plainName: 'news and offers from us by email',
     rows: { contacts: 'live', restricted: 'exclude', requiresConsent: true, objection: 'exclude' },
     fields: ['Contact.fullName', 'Contact.email', ...DERIVED],
     specialCategories: false,
@@ -136,6 +145,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     lawfulBasis: 'consent',
     description:
       'Selling or sharing personal information with third parties: opt-in; a CCPA opt-out or a GPC signal is a refusal (CCPA §1798.120).',
+    plainName: 'sharing your contact details with our partners',
     rows: { contacts: 'live', restricted: 'exclude', requiresConsent: true, objection: 'exclude' },
     fields: ['Contact.fullName', 'Contact.email', 'Contact.emailMasked', 'Contact.country'],
     specialCategories: false,
@@ -146,6 +156,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     lawfulBasis: 'legitimate_interest',
     description:
       'Aggregate and pseudonymous reporting that never reveals a person; no Contact rows at all (Art 89, Art 32(1)(a)).',
+    plainName: 'statistics about how our services are used, without identifying you',
     rows: { contacts: 'none', restricted: 'exclude', requiresConsent: false, objection: 'exclude' },
     fields: [],
     specialCategories: false,
@@ -156,6 +167,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     lawfulBasis: 'legal_obligation',
     description:
       'Answering data-subject requests, audits and regulators; sees everything, and every read is audited (Art 6(1)(c), Art 5(2)).',
+    plainName: 'meeting our legal obligations',
     rows: { contacts: 'all', restricted: 'include', requiresConsent: false, objection: 'ignore' },
     fields: [
       ...CONTACT_DETAILS,
@@ -179,6 +191,7 @@ export const PURPOSE_DEFINITIONS: Readonly<Record<Purpose, PurposeDefinition>> =
     lawfulBasis: 'legitimate_interest',
     description:
       'Operating the system: row ids and timestamps only, never a personal field (Art 25, Art 32).',
+    plainName: 'keeping our records in order',
     rows: { contacts: 'live', restricted: 'include', requiresConsent: false, objection: 'ignore' },
     fields: [],
     specialCategories: false,

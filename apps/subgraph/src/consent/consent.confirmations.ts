@@ -35,7 +35,7 @@ export type TokenState =
 export interface TokenCheck {
   readonly state: TokenState;
   /** The purpose, as the person should read it: only for a pending or just confirmed token. */
-  readonly purpose?: { readonly id: Purpose; readonly description: string };
+  readonly purpose?: { readonly id: Purpose; readonly plainName: string };
 }
 
 export interface ConfirmationDeps {
@@ -112,7 +112,7 @@ export async function checkToken(
     if (row.state === 'confirmed') return { state: 'used' };
     if (row.state === 'cancelled' || !row.live || !isPurpose(row.purpose)) return { state: 'cancelled' };
     if (new Date(row.expiresAt).getTime() <= options.now.getTime()) return { state: 'expired' };
-    const purpose = { id: row.purpose, description: PURPOSE_DEFINITIONS[row.purpose].description };
+    const purpose = { id: row.purpose, plainName: PURPOSE_DEFINITIONS[row.purpose].plainName };
     if (!options.confirm) return { state: 'pending', purpose };
     await recordConfirmedGrant(tx, deps, parsed.id, row, options);
     return { state: 'confirmed', purpose };

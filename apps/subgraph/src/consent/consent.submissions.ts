@@ -313,7 +313,7 @@ async function offerConfirmation(
       controller: deps.controller,
       noticeVersion: row.noticeVersion ?? '',
       link,
-      purpose: `${PURPOSE_DEFINITIONS[row.purpose].description} (${row.purpose})`,
+      purpose: PURPOSE_DEFINITIONS[row.purpose].plainName,
       expiresAt: expiresAt.toISOString(),
     },
   });

@@ -31,7 +31,7 @@ const AGAIN = 'To give your consent, submit the form again: you will receive a n
 
 /** The page for a checked token; `token` goes back into the confirmation form of a pending one. */
 export function confirmationPage(check: TokenCheck, token = ''): Page {
-  const purpose = check.purpose ? `${check.purpose.description} (${check.purpose.id})` : '';
+  const purpose = check.purpose?.plainName ?? '';
   switch (check.state) {
     case 'pending':
       return page(
