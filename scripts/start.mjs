@@ -191,6 +191,11 @@ if (!stopping) {
       '',
       `  Gateway (supergraph)  ${base(ports.gateway)}/graphql      <- frontends query here`,
       `  Public consent form   ${base(ports.gateway)}/public/consent  (POST, no token)`,
+      ...(config.production
+        ? []
+        : [
+            `  Mail (captured)       ${env.MAIL_CAPTURE_DIR ?? path.join(config.dataDir, 'outbox')}/  (<id>.eml; links in <id>.json)`,
+          ]),
       `  Custos subgraph       ${base(ports.custos)}/graphql`,
       `  Tickets subgraph      ${base(ports.tickets)}/graphql`,
       `  Database              ${database.kind === 'embedded' ? `embedded PostgreSQL (${config.dataDir}/pg)` : 'DATABASE_URL'}`,
