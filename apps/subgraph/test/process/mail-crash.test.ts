@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { createLogger } from '@custos/runtime';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { SUBGRAPH_QUEUES } from '../../src/jobs/queues.js';
 import { confirmation, until } from '../support/mail.js';
 import { ended, type ProcessDatabase, processDatabase } from '../support/process.js';
@@ -19,14 +20,15 @@ import { ended, type ProcessDatabase, processDatabase } from '../support/process
  * The process that runs a mail job is killed (SIGKILL) in the middle of the send: the SMTP server has the message
  * but has not answered its DATA yet. After a restart the job is picked up again (its heartbeat lapsed), the
  * outbox row's claim is taken over once its lease (MAIL_LEASE_SECONDS) has passed, and the message is delivered:
- * the SMTP server completes exactly one message, and the outbox records it once, as attempt 2.
+ * the SMTP server completes exactly one message, and the outbox records it once, as attempt 2. The same holds for
+ * the confirmation mail of a public grant (double opt-in), and its link then records the grant once.
  */
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const main = path.join(root, 'apps/subgraph/dist/main.js');
 
 let fixture: ProcessDatabase;
 
-/** What the SMTP server saw: DATA commands begun, and messages it accepted (answered 250). */
+/** What the SMTP server saw in the current test: DATA commands begun, and messages it accepted (answered 250). */
 const begun: string[][] = [];
 const completed: { rcptTo: string[]; raw: Buffer }[] = [];
 let smtp: SMTPServer;
@@ -35,11 +37,11 @@ let smtpPort: number;
 beforeAll(async () => {
   if (!existsSync(main)) throw new Error('apps/subgraph is not built: run `npm test` (it builds first)');
   fixture = await processDatabase(inject('adminUrl'), 'custos-mail-crash-');
-  // The first DATA stalls: the message is read, but never answered, so the sender waits mid-send.
   smtp = new SMTPServer({
     disabledCommands: ['STARTTLS', 'AUTH'],
     authOptional: true,
     logger: false,
+    // The first DATA of each test stalls: the message is read, but never answered, so the sender waits mid-send.
     onData(stream, session, callback) {
       const rcptTo = session.envelope.rcptTo.map((rcpt) => rcpt.address);
       begun.push(rcptTo);
@@ -56,6 +58,11 @@ beforeAll(async () => {
   smtp.on('error', () => {});
   smtpPort = await freePort();
   await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+});
+
+beforeEach(() => {
+  begun.length = 0;
+  completed.length = 0;
 });
 
 afterAll(async () => {
@@ -76,12 +83,74 @@ const SETTINGS = {
   JOBS_POLL_MS: '500',
   JOBS_RETRY_DELAY_SECONDS: '1',
   JOBS_RETRY_DELAY_MAX_SECONDS: '2',
+  PUBLIC_RATE_LIMIT_PER_MINUTE: '100000',
 };
 
-/** The built subgraph on a free port, mailing through the test's SMTP server. */
-async function startProcess(): Promise<ChildProcess> {
-  const port = await freePort();
-  return fixture.start(main, port, { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, ...SETTINGS });
+/** Where a process started on `port` is reached: also its PUBLIC_BASE_URL, the start of its mailed links. */
+const baseUrl = (port: number) => `http://127.0.0.1:${port}`;
+
+/** The built subgraph on `port`, mailing through the test's SMTP server. */
+function startProcess(port: number): Promise<ChildProcess> {
+  return fixture.start(main, port, {
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    PUBLIC_BASE_URL: baseUrl(port),
+    ...SETTINGS,
+  });
+}
+
+/** Waits until the SMTP server has begun receiving the first message, then kills `child` there (SIGKILL). */
+async function killMidSend(child: ChildProcess, outboxId: () => Promise<string | undefined> | string) {
+  await until(
+    'the SMTP server to receive the message',
+    () => (begun.length === 1 ? true : undefined),
+    30_000,
+  );
+  const id = await outboxId();
+  expect(id).toBeDefined();
+  expect(await outboxRow(id!)).toEqual({ status: 'sending', attempts: 1, transport_message_id: null });
+  child.kill('SIGKILL');
+  expect(await ended(child)).toEqual({ code: null, signal: 'SIGKILL' });
+  return id!;
+}
+
+/**
+ * Restarts the subgraph on `port` and waits for the killed send to be delivered: the SMTP server completed exactly
+ * one message (its second DATA), to `to` alone by envelope and header, with the outbox's Message-ID; the outbox
+ * records it as sent, on attempt 2. Returns the process, the row and the parsed message.
+ */
+async function restartAndDeliver(port: number, outboxId: string, to: string) {
+  const restarted = await startProcess(port);
+  const row = await until(
+    'the outbox row sent after the restart',
+    async () => {
+      const current = await outboxRow(outboxId);
+      return current?.status === 'sent' ? current : undefined;
+    },
+    60_000,
+  );
+  expect(begun).toEqual([[to], [to]]);
+  expect(completed).toHaveLength(1);
+  expect(completed[0]!.rcptTo).toEqual([to]);
+  const parsed = await simpleParser(completed[0]!.raw);
+  const recipients = (Array.isArray(parsed.to) ? parsed.to : [parsed.to]).flatMap(
+    (list) => list?.value.map((address) => address.address) ?? [],
+  );
+  expect(recipients).toEqual([to]);
+  expect(row).toEqual({
+    status: 'sent',
+    attempts: 2,
+    transport_message_id: `<${outboxId}@custos.invalid>`,
+  });
+  expect(parsed.messageId).toBe(row.transport_message_id);
+  return { restarted, row, parsed };
+}
+
+/** No second message arrives: longer than a lease, several polls and supervision passes. */
+async function nothingMore(outboxId: string, row: Awaited<ReturnType<typeof outboxRow>>) {
+  await new Promise((resolve) => setTimeout(resolve, 13_000));
+  expect(completed).toHaveLength(1);
+  expect(begun).toHaveLength(2);
+  expect(await outboxRow(outboxId)).toEqual(row);
 }
 
 const outboxRow = async (id: string) =>
@@ -120,19 +189,12 @@ async function enqueue(to: string): Promise<{ outboxId: string; jobId: string }>
 
 describe('a mail job whose process is killed in the middle of the send', () => {
   it('is sent exactly once after a restart, and the outbox records it once', async () => {
-    const crashing = await startProcess();
+    const crashing = await startProcess(await freePort());
     const to = 'jane.doe@example.com';
     const { outboxId, jobId } = await enqueue(to);
 
     // The worker claimed the row and the SMTP server is receiving the message: kill the process there.
-    await until(
-      'the SMTP server to receive the message',
-      () => (begun.length === 1 ? true : undefined),
-      30_000,
-    );
-    expect(await outboxRow(outboxId)).toEqual({ status: 'sending', attempts: 1, transport_message_id: null });
-    crashing.kill('SIGKILL');
-    expect(await ended(crashing)).toEqual({ code: null, signal: 'SIGKILL' });
+    await killMidSend(crashing, () => outboxId);
 
     // Nothing was completed before the restart: the server accepted no message, the row is still claimed by
     // the dead attempt, nothing was captured, and the job is still active (its heartbeat has not lapsed yet).
@@ -145,30 +207,8 @@ describe('a mail job whose process is killed in the middle of the send', () => {
     ).rows;
     expect(before).toEqual({ state: 'active' });
 
-    const restarted = await startProcess();
-    const row = await until(
-      'the outbox row sent after the restart',
-      async () => {
-        const current = await outboxRow(outboxId);
-        return current?.status === 'sent' ? current : undefined;
-      },
-      60_000,
-    );
-    // The SMTP server completed exactly one message: to the recipient, with the outbox's Message-ID.
-    expect(completed).toHaveLength(1);
-    expect(begun).toEqual([[to], [to]]);
-    expect(completed[0]!.rcptTo).toEqual([to]);
-    const parsed = await simpleParser(completed[0]!.raw);
-    const recipients = (Array.isArray(parsed.to) ? parsed.to : [parsed.to]).flatMap(
-      (list) => list?.value.map((address) => address.address) ?? [],
-    );
-    expect(recipients).toEqual([to]);
-    expect(row).toEqual({
-      status: 'sent',
-      attempts: 2,
-      transport_message_id: `<${outboxId}@custos.invalid>`,
-    });
-    expect(parsed.messageId).toBe(row.transport_message_id);
+    // The send the killed process began is delivered once by the restarted one.
+    const { restarted, row } = await restartAndDeliver(await freePort(), outboxId, to);
     // The job that the killed process held completed in the restarted one, on a retry.
     const [job] = (
       await fixture.db.query<{ state: string; retry_count: number }>(
@@ -179,13 +219,114 @@ describe('a mail job whose process is killed in the middle of the send', () => {
     expect(job?.state).toBe('completed');
     expect(job?.retry_count).toBeGreaterThanOrEqual(1);
 
-    // No second message arrives: longer than a lease, several polls and supervision passes.
-    await new Promise((resolve) => setTimeout(resolve, 13_000));
-    expect(completed).toHaveLength(1);
-    expect(begun).toHaveLength(2);
-    expect(await outboxRow(outboxId)).toEqual(row);
+    await nothingMore(outboxId, row);
     expect(await captured()).toEqual([`${outboxId}.eml`, `${outboxId}.json`]);
 
+    restarted.kill('SIGTERM');
+    expect(await ended(restarted)).toEqual({ code: 0, signal: null });
+  }, 180_000);
+
+  it("sends a public grant's confirmation exactly once, and its link records the grant once", async () => {
+    const [contact] = (
+      await fixture.db.query<{ id: string; email: string }>(
+        `insert into contact (id, full_name, email, created_at, updated_at)
+         values (gen_random_uuid(), 'Form Person', 'form.person@example.org', now(), now()) returning id, email`,
+      )
+    ).rows;
+    const email = contact!.email;
+    // Both processes listen on one port, the PUBLIC_BASE_URL of both: the mailed link reaches the restarted one.
+    const port = await freePort();
+    const base = baseUrl(port);
+    const crashing = await startProcess(port);
+    const submitted = await fetch(`${base}/public/consent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email,
+        purpose: 'sale_share',
+        status: 'GRANTED',
+        noticeVersion: '2026-01',
+        source: 'partner-offers-form',
+      }),
+    });
+    expect(submitted.status).toBe(202);
+
+    // The submission's job queued the confirmation mail; its delivery is mid-DATA: kill the process there.
+    const confirmations = async () =>
+      (
+        await fixture.db.query<{ id: string; state: string; token_hash: string; outbox_id: string }>(
+          'select id, state, token_hash, outbox_id from consent_confirmation where contact_id = $1',
+          [contact!.id],
+        )
+      ).rows;
+    const events = async () =>
+      (
+        await fixture.db.query<{
+          purpose: string;
+          status: string;
+          verification: string;
+          verification_ref: string;
+        }>(
+          `select purpose, status, verification, verification_ref from consent_event where contact_id = $1
+           order by seq`,
+          [contact!.id],
+        )
+      ).rows;
+    const outboxId = await killMidSend(crashing, async () => (await confirmations())[0]?.outbox_id);
+
+    // Nothing was completed before the restart: no message accepted, no grant recorded, the row still claimed,
+    // the one confirmation still pending.
+    expect(completed).toEqual([]);
+    expect(begun).toEqual([[email]]);
+    expect(await events()).toEqual([]);
+    expect(await outboxRow(outboxId)).toEqual({ status: 'sending', attempts: 1, transport_message_id: null });
+    const offered = await confirmations();
+    expect(offered).toEqual([
+      {
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        state: 'pending',
+        token_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        outbox_id: outboxId,
+      },
+    ]);
+    const pending = offered[0]!;
+
+    // The confirmation mail the killed process began is delivered once by the restarted one.
+    const { restarted, row, parsed } = await restartAndDeliver(port, outboxId, email);
+    // One confirmation, and its link in the mail's text: this confirmation's id and the secret whose hash it keeps.
+    expect(await confirmations()).toEqual(offered);
+    const links = parsed.text?.match(/https?:\/\/\S+/g) ?? [];
+    expect(links).toHaveLength(1);
+    const link = new URL(links[0]!);
+    expect(`${link.origin}${link.pathname}`).toBe(`${base}/public/consent/confirm`);
+    const token = link.searchParams.get('token') ?? '';
+    const [id, secret] = token.split('.');
+    expect(id).toBe(pending.id);
+    expect(createHash('sha256').update(secret!).digest('hex')).toBe(pending.token_hash);
+
+    const confirm = () =>
+      fetch(`${link.origin}${link.pathname}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }).toString(),
+      });
+    expect((await confirm()).status).toBe(200);
+    const granted = [
+      {
+        purpose: 'sale_share',
+        status: 'GRANTED',
+        verification: 'EMAIL_CONFIRMATION',
+        verification_ref: `<${outboxId}@custos.invalid>`,
+      },
+    ];
+    expect(await events()).toEqual(granted);
+    expect(await confirmations()).toEqual([{ ...pending, state: 'confirmed' }]);
+    // The link is single-use: a second confirmation is refused and records nothing.
+    expect((await confirm()).status).toBe(410);
+    expect(await events()).toEqual(granted);
+
+    await nothingMore(outboxId, row);
+    expect(await events()).toEqual(granted);
     restarted.kill('SIGTERM');
     expect(await ended(restarted)).toEqual({ code: 0, signal: null });
   }, 180_000);
