@@ -35,6 +35,31 @@ export function queryRows<Row extends pg.QueryResultRow>(
   return withClient(url, async (client) => (await client.query<Row>(sql, [...values])).rows);
 }
 
+/**
+ * Deletes the bench's rows of `table` (those `where` selects, with `values`) and the jobs that name them (the
+ * payload's `key` holds the row's id) in `queues`, in one transaction; the number of rows. As the owner of the
+ * bench database, so that a section's rows and their jobs do not outlive it (nor its interrupted run).
+ */
+export function deleteRowsAndJobs(
+  url: string,
+  rows: { readonly table: string; readonly where: string; readonly values: readonly unknown[] },
+  jobs: { readonly queues: readonly string[]; readonly key: string },
+): Promise<number> {
+  return withClient(url, async (client) => {
+    await client.query('begin');
+    await client.query(
+      `delete from pgboss.job where name = any($${rows.values.length + 1}::text[])
+          and data->>'${jobs.key}' in (select id::text from ${rows.table} where ${rows.where})`,
+      [...rows.values, jobs.queues],
+    );
+    const { rowCount } = await client.query(`delete from ${rows.table} where ${rows.where}`, [
+      ...rows.values,
+    ]);
+    await client.query('commit');
+    return rowCount ?? 0;
+  });
+}
+
 export interface DatabaseServer {
   readonly adminUrl: string;
   /** Where it came from: the variable that named it, or `embedded`. */

@@ -142,8 +142,8 @@ function parseSettings(): Settings {
     entitiesRounds: intEnv('BENCH_ENTITIES_ROUNDS', 3, 1, 100),
     consentEvents: intEnv('BENCH_CONSENT_EVENTS', 10_000, 100, 100_000),
     publicEmails: intEnv('BENCH_PUBLIC_EMAILS', 1_000, 10, 100_000),
-    // Small while delivery is bound by the workers' poll (1 message/s with the jobs' defaults: README, Mail outbox).
-    outboxMessages: intEnv('BENCH_OUTBOX_MESSAGES', 300, 10, 100_000),
+    // Enough that the rate is delivery's, not the workers' start (about 20 s at ~100/s: README, Mail outbox).
+    outboxMessages: intEnv('BENCH_OUTBOX_MESSAGES', 2_000, 10, 100_000),
     sqlCountRequests: 20,
     databaseName: process.env.BENCH_DB_NAME?.trim() || 'custos_bench',
     // Where a server in front of the subgraph (the gateway, the byte proxy) runs: `split` (the default) pins it

@@ -180,18 +180,34 @@ export async function createJobQueue<Q extends QueueMap>(options: {
   let running = config.workers;
   const workOptions = {
     batchSize: 1,
-    localConcurrency: config.concurrency,
+    localConcurrency: 1,
     pollingIntervalSeconds: config.pollMs / 1000,
     includeMetadata: true,
     // Each job settled as `run` says: completed, or dead-lettered at once (PermanentJobError).
     perJobResults: true,
   } as const;
+  /**
+   * JOBS_CONCURRENCY workers for the queue, each fetching one job at a time. pg-boss' worker waits the polling
+   * interval after every fetch, a fetch that brought a job included, so a backlog would drain at one job per
+   * worker and interval whatever the handlers' speed. A worker that got a job therefore asks for the next at once
+   * (pg-boss' `notifyWorker` ends its wait): only a fetch that found the queue empty — or failed — waits
+   * JOBS_POLL_MS. One `work` a worker, since `notifyWorker` reaches a worker by its id and `work` returns one id.
+   */
   const startWorkers = async (queue: string, handler: JobHandler<JobPayload>) => {
-    await boss.work<JobPayload, void, typeof workOptions>(queue, workOptions, async (jobs) => {
-      const results: JobResult[] = [];
-      for (const job of jobs) results.push(await run(handler, job));
-      return results;
-    });
+    for (let n = 0; n < config.concurrency; n++) {
+      let workerId: string | undefined;
+      workerId = await boss.work<JobPayload, void, typeof workOptions>(queue, workOptions, async (jobs) => {
+        try {
+          const results: JobResult[] = [];
+          for (const job of jobs) results.push(await run(handler, job));
+          return results;
+        } finally {
+          // Read when the job ended: pg-boss calls this only for a fetch that brought jobs, long after `work`
+          // returned the id (a fetch is a round trip to the database first).
+          if (workerId !== undefined) boss.notifyWorker(workerId);
+        }
+      });
+    }
   };
 
   return {
