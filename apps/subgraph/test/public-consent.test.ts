@@ -369,6 +369,33 @@ describe('refusals, withdrawals and GPC take effect at once, unverified', () => 
       verification: { method: 'UNVERIFIED_SIGNAL', messageId: null },
     });
   });
+
+  it('a receipt says who vouches for the choice: staff evidence, or nobody for a public event recorded before the double opt-in', async () => {
+    const contact = await freshContact();
+    const recorded = await server.gql<{ recordConsent: { id: string } }>(
+      `mutation R($c: ID!) { recordConsent(input: { contactId: $c, purpose: "marketing", status: GRANTED,
+         method: PHONE, noticeVersion: "2026-01", evidence: { source: "call 2026-11-02 #41" } }) { id } }`,
+      { token: officer, purpose: 'compliance', variables: { c: contact.id } },
+    );
+    expect(recorded.body.errors).toBeUndefined();
+    // A grant the public form recorded without confirmation, as it did before this change (an earlier event).
+    const [legacy] = await server.sql<{ id: string }>(
+      `insert into consent_event (id, contact_id, seq, purpose, status, method, notice_version, captured_at,
+         recorded_at, recorded_by, evidence_digest, prev_hash, hash)
+       values (gen_random_uuid(), $1, 0, 'sale_share', 'GRANTED', 'WEB_FORM', '2026-01', now(), now(),
+         'data-subject', null, null, repeat('0', 64)) returning id`,
+      [contact.id],
+    );
+    const method = async (id: string) =>
+      (
+        await server.gql<{ consentReceipt: { verification: { method: string } } }>(
+          'query R($id: ID!) { consentReceipt(eventId: $id) { verification { method } } }',
+          { token: officer, purpose: 'compliance', variables: { id } },
+        )
+      ).body.data?.consentReceipt.verification.method;
+    expect(await method(recorded.body.data!.recordConsent.id)).toBe('RECORDED_BY_STAFF');
+    expect(await method(legacy!.id)).toBe('UNVERIFIED_SIGNAL');
+  });
 });
 
 describe('no oracle: the answer does not depend on who is in the CRM', () => {

@@ -11,6 +11,7 @@ import {
 import { isUuid } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type ConsentEventRow, EVENT_COLUMNS } from './consent.ledger.js';
+import { DATA_SUBJECT } from './consent.submissions.js';
 
 export interface ConsentReceiptRow {
   readonly schema: string;
@@ -91,7 +92,9 @@ export async function consentReceipt(
     eventHash: row.hash,
     prevHash: row.prevHash,
     verification: {
-      method: row.verification ?? 'RECORDED_BY_STAFF',
+      // Before the double opt-in, the public form recorded choices (grants included) without any verification.
+      method:
+        row.verification ?? (row.recordedBy === DATA_SUBJECT ? 'UNVERIFIED_SIGNAL' : 'RECORDED_BY_STAFF'),
       verifiedAt: row.verifiedAt,
       messageId: row.verificationRef,
     },
