@@ -1,9 +1,12 @@
 // `npm start`: the whole system on this machine. PostgreSQL (embedded under .data/ unless DATABASE_URL is
 // set), then the Custos subgraph (:4001), the tickets subgraph (:4002) and the gateway (:4000), each in its
-// own process as they run in production, started in that order once the one before is ready. Ctrl-C stops
-// them in reverse order, then the database. If one of them dies, the others are stopped too: a half-running
-// supergraph is never left behind.
+// own process as they run in production, started in that order once the one before is ready; then, outside
+// production and once apps/admin exists, the privacy console's Vite dev server (:5173), which proxies the API
+// paths to the gateway. Ctrl-C stops them in reverse order, then the database. If one of them dies, the others are
+// stopped too: a half-running supergraph is never left behind.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUDIT_WRITER_GRANTS } from '../packages/audit/dist/index.js';
@@ -38,7 +41,16 @@ const ports = {
   custos: config.port,
   tickets: port('TICKETS_PORT', 4002),
   gateway: port('GATEWAY_PORT', 4000),
+  console: port('CONSOLE_PORT', 5173),
 };
+if (ports.console === 0) {
+  // Vite must listen where the launcher waits for it, and where it prints the console's URL.
+  process.stderr.write('Invalid configuration:\n  - CONSOLE_PORT: must be a whole number from 1 to 65535\n');
+  process.exit(78);
+}
+// The console (apps/admin, a Vite app) once it exists: its dev server, Vite as the workspace installed it.
+const adminDir = path.join(root, 'apps/admin');
+const withConsole = existsSync(path.join(adminDir, 'package.json'));
 const logger = createLogger(config.logLevel, undefined, 'custos-start');
 // The tickets subgraph's own role (README: database roles): the embedded default makes `custos_tickets`; with
 // DATABASE_URL, TICKETS_DATABASE_URL names it. Without it tickets runs as the application role and warns (its
@@ -99,11 +111,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-async function startService(name, script, extraEnv, readyUrl) {
+/**
+ * Starts `script` (or, with `args`, Node with those arguments, in `cwd`) and waits until `readyUrl` answers 200.
+ */
+async function startService(name, script, extraEnv, readyUrl, { args, cwd } = {}) {
   // Its own process group: Ctrl-C reaches the launcher only, which stops the services one by one, in order (a
   // service that got the terminal's SIGINT and then the launcher's SIGTERM would take the second as "now").
   // The IPC channel tells a service when the launcher is gone, however it went (shutdown.ts).
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', path.join(root, script)], {
+  const child = spawn(process.execPath, args ?? ['--max-semi-space-size=32', path.join(root, script)], {
+    cwd: cwd ?? process.cwd(),
     env: {
       ...env,
       DATABASE_URL: database.url,
@@ -180,6 +196,35 @@ try {
     },
     `${base(ports.gateway)}/readyz`,
   );
+  if (withConsole && config.production) {
+    logger.info('NODE_ENV=production: the console is not served here; serve its build (README: the console)');
+  } else if (withConsole && !stopping) {
+    // Vite's own CLI, one process (no npm in between, so the launcher's SIGTERM reaches it), from the app's
+    // directory so that it reads its vite.config.ts; the API paths go to the gateway through its proxy.
+    const vite = createRequire(path.join(adminDir, 'package.json')).resolve('vite/package.json');
+    const bin = JSON.parse(readFileSync(vite, 'utf8')).bin.vite;
+    await startService(
+      'console',
+      undefined,
+      // Only where the API is: a dev server needs no database, least of all its owner's URL.
+      { CUSTOS_GATEWAY_URL: base(ports.gateway), DATABASE_URL: '', DATABASE_OWNER_URL: '' },
+      `${base(ports.console)}/`,
+      {
+        args: [
+          path.join(path.dirname(vite), bin),
+          '--host',
+          host,
+          '--port',
+          String(ports.console),
+          '--strictPort',
+          // The other services' output stays on the terminal.
+          '--clearScreen',
+          'false',
+        ],
+        cwd: adminDir,
+      },
+    );
+  }
 } catch (error) {
   logger.error({ errorName: error instanceof Error ? error.name : 'unknown' }, 'start failed');
   await stopAll(1);
@@ -189,12 +234,22 @@ if (!stopping) {
   process.stderr.write(
     [
       '',
+      ...(withConsole && !config.production
+        ? [
+            `  Privacy console       ${base(ports.console)}/                <- sign in here (development roles)`,
+          ]
+        : []),
       `  Gateway (supergraph)  ${base(ports.gateway)}/graphql      <- frontends query here`,
       `  Public consent form   ${base(ports.gateway)}/public/consent  (POST, no token)`,
       ...(config.production
         ? []
         : [
             `  Mail (captured)       ${env.MAIL_CAPTURE_DIR ?? path.join(config.dataDir, 'outbox')}/  (<id>.eml; links in <id>.json)`,
+          ]),
+      ...(config.production
+        ? []
+        : [
+            `  Development tokens    ${base(ports.gateway)}/dev/token  (POST {"sub":"alice","roles":["support_agent"]})`,
           ]),
       `  Custos subgraph       ${base(ports.custos)}/graphql`,
       `  Tickets subgraph      ${base(ports.tickets)}/graphql`,

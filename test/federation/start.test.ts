@@ -132,15 +132,16 @@ describe('npm start: the whole supergraph', () => {
   });
 });
 
-describe('npm start: the services’ own database roles', () => {
-  const refused = (extra: Record<string, string>) =>
-    run(process.execPath, [launcher], { env: env(extra) }).then(
-      () => {
-        throw new Error('npm start did not refuse');
-      },
-      (error: { code?: number; stderr?: string }) => error,
-    );
+/** `npm start` with more environment, expected to refuse it before starting anything: its exit code and stderr. */
+const refused = (extra: Record<string, string>) =>
+  run(process.execPath, [launcher], { env: env(extra) }).then(
+    () => {
+      throw new Error('npm start did not refuse');
+    },
+    (error: { code?: number; stderr?: string }) => error,
+  );
 
+describe('npm start: the services’ own database roles', () => {
   it('takes TICKETS_DATABASE_URL and GATEWAY_DATABASE_URL only as postgres URLs, naming the variable, never the value', async () => {
     for (const name of ['TICKETS_DATABASE_URL', 'GATEWAY_DATABASE_URL']) {
       const error = await refused({ [name]: 'mysql://marker-7f3a@db/custos' });
@@ -161,6 +162,21 @@ describe('npm start: the services’ own database roles', () => {
         `${name}: needs DATABASE_URL (the embedded default makes its own ${service} role)`,
       );
       expect(error.stderr).not.toContain('marker-7f3a');
+    }
+  });
+});
+
+describe('npm start: the console', () => {
+  it('takes CONSOLE_PORT only as a port it can wait on, naming the variable, never the value', async () => {
+    for (const [value, rule] of [
+      ['57x3', 'must be a whole number from 0 to 65535'],
+      ['65536', 'must be a whole number from 0 to 65535'],
+      ['0', 'must be a whole number from 1 to 65535'],
+    ] as const) {
+      const error = await refused({ CONSOLE_PORT: value });
+      expect(error.code).toBe(78);
+      expect(error.stderr).toContain(`CONSOLE_PORT: ${rule}`);
+      expect(error.stderr).not.toContain(value === '0' ? 'CONSOLE_PORT: 0' : value);
     }
   });
 });

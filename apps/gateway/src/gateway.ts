@@ -10,6 +10,7 @@ import {
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import type { GatewayConfig } from './config.js';
 import type { EdgeContext } from './context.js';
+import { devTokenRoute } from './dev-token-route.js';
 import { LearnedPlans, useDirectToSubgraph } from './direct.js';
 import { maskUnexpected, useSafeErrors } from './errors.js';
 import { createHttpServer, useOperationName } from './http.js';
@@ -104,7 +105,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       useSafeErrors(logger),
     ],
   });
-  // The data-subject endpoints are Custos' (its base URL: the subgraph's, without /graphql).
+  // The data-subject endpoints, and development tokens, are Custos' (its base URL: the subgraph's, without /graphql).
   const publicTarget = subgraphUrl(options.supergraph, 'custos')?.replace(/\/graphql$/, '');
   const server = createHttpServer({
     runtime,
@@ -120,6 +121,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           }),
         }
       : {}),
+    // Development tokens for the console's sign-in page: never in production (404 there, like any unknown path).
+    ...(publicTarget && !config.production ? { devTokenRoute: devTokenRoute({ target: publicTarget }) } : {}),
     direct: { learned, authenticate, clients, maxCost: config.limits.maxCost },
   });
   server.keepAliveTimeout = 65_000;

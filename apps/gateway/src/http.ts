@@ -14,6 +14,7 @@ import {
 import type { GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import type { ServerContext } from './context.js';
+import type { devTokenRoute } from './dev-token-route.js';
 import { askSubgraph, type LearnedPlans } from './direct.js';
 import { safeSubgraphError } from './errors.js';
 import type { publicRoute } from './public-route.js';
@@ -27,6 +28,8 @@ export interface HttpOptions {
   readonly corsOrigins: readonly string[];
   /** `/public/*`: the data-subject endpoints of the subgraph that serves them (public-route.ts). */
   readonly publicRoute?: ReturnType<typeof publicRoute>;
+  /** `/dev/token`: development only, the Custos subgraph's development tokens (dev-token-route.ts). */
+  readonly devTokenRoute?: ReturnType<typeof devTokenRoute>;
   /** The direct path at the edge (direct.ts): query texts the runtime accepted, and how to check the caller. */
   readonly direct?: {
     readonly learned: LearnedPlans;
@@ -255,6 +258,9 @@ export function createHttpServer(options: HttpOptions): http.Server {
       }
       case '/graphql':
         return forward(req, res, server);
+      case '/dev/token':
+        if (options.devTokenRoute) return options.devTokenRoute(req, res);
+        break;
     }
     sendJson(res, 404, errorBody('Not found', 'NOT_FOUND'), cors(req));
     return 404;

@@ -77,24 +77,45 @@ export function publicRoute(options: PublicRouteOptions) {
       if (value !== undefined) headers.set(name, value);
     }
     headers.set('x-forwarded-for', forwardedFor(req, options.trustedProxies));
-    const answer = await fetch(`${options.target}${path}${search}`, {
-      method: req.method,
-      headers,
-      ...(body ? { body: new Uint8Array(body) } : {}),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(30_000),
-    });
-    const passed: Record<string, string> = {
-      ...cors,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    };
-    for (const name of PASSED_BACK) {
-      const value = answer.headers.get(name);
-      if (value !== null) passed[name] = value;
-    }
-    res.writeHead(answer.status, passed);
-    res.end(Buffer.from(await answer.arrayBuffer()));
-    return answer.status;
+    return relay(
+      res,
+      `${options.target}${path}${search}`,
+      { method: req.method, headers, ...(body ? { body } : {}) },
+      PASSED_BACK,
+      cors,
+    );
   };
+}
+
+/**
+ * Sends a request on to `url` (the Custos subgraph) and its answer back: the status, the body, and of its headers
+ * only those `passedBack` names, beside `extra` and the protections every such answer has (never cached, never
+ * sniffed). Redirects are not followed; the subgraph has 30 s.
+ */
+export async function relay(
+  res: ServerResponse,
+  url: string,
+  request: { readonly method: string; readonly headers: Headers; readonly body?: Buffer },
+  passedBack: readonly string[],
+  extra: Record<string, string> = {},
+): Promise<number> {
+  const answer = await fetch(url, {
+    method: request.method,
+    headers: request.headers,
+    ...(request.body ? { body: new Uint8Array(request.body) } : {}),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(30_000),
+  });
+  const passed: Record<string, string> = {
+    ...extra,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  };
+  for (const name of passedBack) {
+    const value = answer.headers.get(name);
+    if (value !== null) passed[name] = value;
+  }
+  res.writeHead(answer.status, passed);
+  res.end(Buffer.from(await answer.arrayBuffer()));
+  return answer.status;
 }

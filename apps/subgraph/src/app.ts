@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { createAuditTrail } from '@custos/audit';
 import { isMigrated } from '@custos/database';
-import type { Config, CursorCodec, Logger } from '@custos/runtime';
+import type { Config, CursorCodec, DevKeys, Logger } from '@custos/runtime';
 import { closeServer, createAuthenticator, createRateLimit, listen } from '@custos/runtime';
 import {
   createGraphQLServer,
@@ -11,10 +11,10 @@ import {
   type RequestInfo,
 } from '@custos/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { JSONWebKeySet } from 'jose';
 import pg from 'pg';
 import { confirmConsentRoute, type PublicRouteOptions, publicConsentRoute } from './consent/public.js';
 import type { Context, Secrets } from './context.js';
+import { DEV_TOKEN_PATH, devTokenRoute } from './dev-token.js';
 import type { SubgraphJobs } from './jobs/queues.js';
 import { createLoaders } from './loaders.js';
 import { buildSchema } from './schema.js';
@@ -32,8 +32,11 @@ export interface AppOptions {
   readonly confirmMaxAttempts: number;
   /** Seals the cursors of every list (CURSOR_KEYS, or a development key). */
   readonly cursors: CursorCodec;
-  /** Development: the local public keys. Production: undefined (config.auth.jwksUrl is used). */
-  readonly devJwks?: JSONWebKeySet;
+  /**
+   * Development: the local signing key — its public half checks tokens (unless AUTH_JWKS_URL is set) and is served
+   * as the JWKS, and it signs the tokens of `POST /dev/token`. Production: undefined (config.auth.jwksUrl is used).
+   */
+  readonly devKeys?: DevKeys;
 }
 
 export interface App {
@@ -48,9 +51,11 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger, orm } = options;
   const auditTrail = await createAuditTrail(config, options.databaseUrl, 'custos', logger);
+  // Never in production, whatever a caller passes: no development JWKS, no development tokens.
+  const devKeys = config.production ? undefined : options.devKeys;
   const authenticate = createAuthenticator({
     config,
-    devJwks: options.devJwks,
+    devJwks: devKeys?.publicJwks,
     refusals: auditTrail.refusals,
   });
   const apollo = await createGraphQLServer<Context>(
@@ -117,8 +122,19 @@ export async function createApp(options: AppOptions): Promise<App> {
         maxAttempts: options.confirmMaxAttempts,
         auditService: auditTrail.writer?.service,
       }),
+      // Development only: absent in production, where it answers 404 like any unknown path.
+      ...(devKeys
+        ? {
+            [DEV_TOKEN_PATH]: devTokenRoute({
+              keys: devKeys,
+              ttlSeconds: config.auth.devTokenTtlSeconds,
+              logger,
+              audit: auditTrail.writer,
+            }),
+          }
+        : {}),
     },
-    ...(options.devJwks && !config.production ? { jwks: options.devJwks } : {}),
+    ...(devKeys ? { jwks: devKeys.publicJwks } : {}),
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

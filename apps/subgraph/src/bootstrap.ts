@@ -46,7 +46,7 @@ export async function start(config: Config, logger: Logger, env: Env = process.e
       });
       if (result.seeded) logger.info({ ...result }, 'demo data seeded');
     }
-    const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
+    const devKeys = config.production ? undefined : await loadOrCreateDevKeys(config.dataDir);
     const secrets = {
       consentHmacKey: config.consentHmacKey
         ? Buffer.from(config.consentHmacKey)
@@ -61,7 +61,7 @@ export async function start(config: Config, logger: Logger, env: Env = process.e
       jobs: jobs.queue,
       confirmMaxAttempts: channel.consent.maxAttempts,
       cursors: await loadCursorCodec(config),
-      ...(devJwks ? { devJwks } : {}),
+      ...(devKeys ? { devKeys } : {}),
     });
     // Public forms' posts: looked up and acted on here, never on the request path (no membership oracle).
     await jobs.queue.work(

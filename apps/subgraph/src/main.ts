@@ -37,7 +37,12 @@ async function main(): Promise<void> {
         '',
         `  Custos subgraph   ${graphql}`,
         `  health            ${running.url}/healthz   ready: ${running.url}/readyz`,
-        ...(config.production ? [] : [`  dev JWKS          ${running.url}/.well-known/jwks.json`]),
+        ...(config.production
+          ? []
+          : [
+              `  dev JWKS          ${running.url}/.well-known/jwks.json`,
+              `  dev token         POST ${running.url}/dev/token  {"sub":"alice","roles":["support_agent"]}`,
+            ]),
         `  database          ${running.database.kind === 'embedded' ? `embedded PostgreSQL (${config.dataDir}/pg)` : 'DATABASE_URL'}`,
         '',
         '  Get a token:      npm run -s token -- --sub alice --role support_agent',

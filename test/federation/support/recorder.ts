@@ -3,6 +3,8 @@ import { listen } from '@custos/runtime';
 
 /** One request as a subgraph received it through the recorder. */
 export interface RecordedRequest {
+  /** The path asked for (`/graphql`, or an endpoint the gateway passes through, e.g. `/dev/token`). */
+  readonly path: string;
   readonly headers: http.IncomingHttpHeaders;
   readonly query: string;
 }
@@ -18,7 +20,7 @@ const HOP_BY_HOP = new Set(['connection', 'content-length', 'host', 'keep-alive'
 
 /**
  * A transparent HTTP proxy in front of a real subgraph that remembers what the gateway asked it: which
- * documents, with which headers. The subgraph answers as usual; the proxy changes nothing.
+ * paths and documents, with which headers. The subgraph answers as usual; the proxy changes nothing.
  */
 export async function startRecorder(target: string): Promise<Recorder> {
   const requests: RecordedRequest[] = [];
@@ -33,13 +35,15 @@ export async function startRecorder(target: string): Promise<Recorder> {
       } catch {
         // Not JSON: recorded with an empty query; the subgraph answers it as it would anyway.
       }
-      requests.push({ headers: req.headers, query });
+      const url = new URL(req.url ?? '/', target);
+      requests.push({ path: url.pathname, headers: req.headers, query });
       const headers = Object.fromEntries(
         Object.entries(req.headers).flatMap(([name, value]) =>
           HOP_BY_HOP.has(name) || value === undefined ? [] : [[name, String(value)]],
         ),
       );
-      fetch(target, { method: req.method ?? 'POST', headers, ...(body.length > 0 ? { body } : {}) })
+      // The same path on the subgraph's origin: /graphql, or a route the gateway passes through.
+      fetch(url, { method: req.method ?? 'POST', headers, ...(body.length > 0 ? { body } : {}) })
         .then(async (answer) => {
           const text = Buffer.from(await answer.arrayBuffer());
           answer.headers.forEach((value, name) => {

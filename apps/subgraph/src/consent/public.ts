@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import { canonicalAddress } from '@custos/mail';
 import { type ConsentStatus, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
@@ -17,6 +16,7 @@ import {
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Secrets } from '../context.js';
 import type { SubgraphJobs } from '../jobs/queues.js';
+import { badInput, methodNotAllowed, type RouteHandler, readJsonObject } from '../routes.js';
 import { type ConfirmationDeps, checkToken, type TokenCheck } from './consent.confirmations.js';
 import { checkConsentInput } from './consent.ledger.js';
 import { type Submission, storeSubmission } from './consent.submissions.js';
@@ -41,7 +41,7 @@ export interface PublicRouteOptions {
   readonly jobs: SubgraphJobs;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<number>;
+type Handler = RouteHandler;
 
 /** The rate limit, then `handle`; an unexpected error is a plain 500 that names nothing. */
 function limited(options: PublicRouteOptions, what: string, handle: (client: string) => Handler): Handler {
@@ -64,18 +64,6 @@ function limited(options: PublicRouteOptions, what: string, handle: (client: str
   };
 }
 
-const methodNotAllowed = (res: ServerResponse, allow: string): number => {
-  sendJson(res, 405, errorBody(`Use ${allow.replace(', ', ' or ')}`, 'METHOD_NOT_ALLOWED'), { allow });
-  return 405;
-};
-
-function badInput(res: ServerResponse, error: ValidationError): number {
-  sendJson(res, 400, {
-    errors: [{ message: error.message, extensions: { code: 'BAD_USER_INPUT', problems: error.problems } }],
-  });
-  return 400;
-}
-
 /**
  * `POST /public/consent`: consent capture from the company's own forms, without a staff token (a data-subject
  * endpoint, rate-limited per client address). Body: `{ email, purpose, status, noticeVersion, source }` for a
@@ -90,22 +78,8 @@ function badInput(res: ServerResponse, error: ValidationError): number {
 export function publicConsentRoute(options: PublicRouteOptions): Handler {
   return limited(options, 'public consent', (client) => async (req, res) => {
     if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
-    let body: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse((await readBody(req, MAX_BODY)).toString('utf8'));
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new SyntaxError('not an object');
-      body = parsed as Record<string, unknown>;
-    } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        sendJson(res, 413, errorBody(`Request body is larger than ${MAX_BODY} bytes`, 'BODY_TOO_LARGE'), {
-          connection: 'close',
-        });
-        return 413;
-      }
-      sendJson(res, 400, errorBody('Request body must be a JSON object', 'BAD_REQUEST'));
-      return 400;
-    }
+    const body = await readJsonObject(req, res, MAX_BODY);
+    if (typeof body === 'number') return body;
     const now = new Date();
     const v = new Validator();
     let email = '';
