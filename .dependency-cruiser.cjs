@@ -45,7 +45,7 @@ module.exports = {
       exportsFields: ['exports'],
       // `source`: each package's src/index.ts, so the rules hold on a clean clone before anything is built.
       conditionNames: ['source', 'import', 'require', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.mjs', '.json'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'],
     },
     combinedDependencies: false,
     preserveSymlinks: false,
