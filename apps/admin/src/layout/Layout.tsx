@@ -1,0 +1,20 @@
+import type { ReactNode } from 'react';
+import { AppBar, LoadingIndicator, Layout as RaLayout, TitlePortal } from 'react-admin';
+import { PurposeSelector } from './PurposeSelector';
+
+const ConsoleAppBar = () => (
+  <AppBar
+    toolbar={
+      <>
+        <PurposeSelector />
+        <LoadingIndicator />
+      </>
+    }
+  >
+    <TitlePortal />
+  </AppBar>
+);
+
+export const Layout = ({ children }: { children: ReactNode }) => (
+  <RaLayout appBar={ConsoleAppBar}>{children}</RaLayout>
+);
