@@ -247,4 +247,31 @@ describe('update', () => {
     expect(document(calls[0])).toMatch(/mutation ConsoleUpdateContact/);
     expect(result.data).toMatchObject({ id: 'c1', fullName: 'New', __redactions: {} });
   });
+
+  it('leaves out an address form left blank, and sends a changed address whole', async () => {
+    signedInAs('support_agent');
+    const { fetch, calls } = recordingFetch([
+      () => json({ data: { updateContact: { id: 'c1' } } }),
+      () => json({ data: { updateContact: { id: 'c1' } } }),
+    ]);
+    const provider = createDataProvider({ fetch });
+    const blank = { street: null, city: '', postalCode: undefined, country: null };
+    const previousData = { id: 'c1', fullName: 'Ann', address: null, __redactions: {} };
+    await provider.update('contacts', {
+      id: 'c1',
+      data: { ...previousData, fullName: 'Anne', address: blank },
+      previousData,
+    });
+    expect(variables(calls[0])).toEqual({ id: 'c1', input: { fullName: 'Anne' } });
+    const lived = { street: '1 Main St', city: 'Lyon', postalCode: '69001', country: 'FR' };
+    await provider.update('contacts', {
+      id: 'c1',
+      data: { ...previousData, address: { ...lived, city: 'Paris', postalCode: '' } },
+      previousData: { ...previousData, address: lived },
+    });
+    expect(variables(calls[1])).toEqual({
+      id: 'c1',
+      input: { address: { street: '1 Main St', city: 'Paris', postalCode: null, country: 'FR' } },
+    });
+  });
 });

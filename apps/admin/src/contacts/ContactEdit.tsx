@@ -1,4 +1,4 @@
-import { Alert } from '@mui/material';
+import { Alert, Stack } from '@mui/material';
 import type { ReactNode } from 'react';
 import {
   DateInput,
@@ -55,9 +55,11 @@ const ContactInputs = () => {
           {translate('custos.contacts.redacted_not_editable')}
         </Alert>
       )}
-      {shown.map((field) => (
-        <div key={field}>{INPUTS[field]}</div>
-      ))}
+      <Stack sx={{ width: '100%', maxWidth: 640 }}>
+        {shown.map((field) => (
+          <Stack key={field}>{INPUTS[field]}</Stack>
+        ))}
+      </Stack>
     </>
   );
 };

@@ -61,7 +61,18 @@ function contactFilter(filter: Record<string, unknown> | undefined): Record<stri
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/**
+ * A value as the API would store it: an empty text is no value, and an object whose parts are all empty (an address
+ * form left blank) is no object.
+ */
+function stored(value: unknown): unknown {
+  if (value === undefined || value === '') return null;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const parts = Object.entries(value).map(([key, part]) => [key, stored(part)] as const);
+  return parts.every(([, part]) => part === null) ? null : Object.fromEntries(parts);
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(stored(a)) === JSON.stringify(stored(b));
 
 /**
  * The console's one dataProvider: hand-written GraphQL documents per resource and method, POSTed to the gateway
@@ -145,7 +156,7 @@ export function createDataProvider(options: DataProviderOptions = {}): DataProvi
         mayAccess(purpose, 'write', `contacts.${field}`) &&
         !Object.hasOwn(redacted, field) &&
         !same(data[field], previous[field]),
-    ).map((field) => [field, data[field] ?? null] as const);
+    ).map((field) => [field, stored(data[field])] as const);
     return Object.fromEntries(entries);
   }
 

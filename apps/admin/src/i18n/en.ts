@@ -55,6 +55,8 @@ export const en = {
     },
     contacts: {
       nothing_writable: 'Your declared purpose may not change any field of this contact.',
+      all_redacted:
+        'Every field your declared purpose may change is redacted on this contact: nothing here can be changed for this purpose.',
       redacted_not_editable:
         'Redacted fields are left out of this form: they cannot be changed for this purpose.',
     },

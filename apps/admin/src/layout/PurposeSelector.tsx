@@ -29,9 +29,13 @@ export const PurposeSelector = () => {
         refresh();
       }}
       sx={{
-        minWidth: 200,
+        flex: '0 0 auto',
+        width: 220,
         mx: 1,
-        '& .MuiInputBase-root, & .MuiInputLabel-root, & .MuiSvgIcon-root': { color: 'inherit' },
+        '& .MuiInputBase-root, & .MuiInputLabel-root, & .MuiInputLabel-root.Mui-focused, & .MuiSvgIcon-root':
+          {
+            color: 'inherit',
+          },
         '& .MuiOutlinedInput-notchedOutline': { borderColor: 'currentColor' },
       }}
     >
