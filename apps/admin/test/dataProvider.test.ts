@@ -63,6 +63,26 @@ describe('requests', () => {
   });
 });
 
+describe('what the purpose may not do', () => {
+  it('is refused with a 403 before any request reaches the gateway', async () => {
+    const token = fakeToken({ sub: 'alice', roles: ['analyst'] });
+    startSession(token);
+    const { fetch, calls } = recordingFetch([]);
+    const provider = createDataProvider({ fetch });
+    const refusals = await Promise.all([
+      provider
+        .getList('contacts', { pagination: { page: 1, perPage: 10 }, filter: {} })
+        .catch((e: unknown) => e),
+      provider.getOne('contacts', { id: 'c1' }).catch((e: unknown) => e),
+      provider
+        .update('contacts', { id: 'c1', data: { id: 'c1' }, previousData: { id: 'c1' } })
+        .catch((e: unknown) => e),
+    ]);
+    expect(refusals.map((e) => (e as HttpError).status)).toEqual([403, 403, 403]);
+    expect(calls).toHaveLength(0);
+  });
+});
+
 describe('cursor pagination', () => {
   it('keeps the cursor of each page reached, and skips to an unvisited page with one cursor-only request', async () => {
     signedInAs('privacy_officer');

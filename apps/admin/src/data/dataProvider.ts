@@ -79,8 +79,9 @@ const same = (a: unknown, b: unknown) => JSON.stringify(stored(a)) === JSON.stri
  * with `Authorization` and `X-Purpose`. Records keep the reasons of their redacted fields under `__redactions`.
  */
 export function createDataProvider(options: DataProviderOptions = {}): DataProvider {
+  const credentials = options.credentials ?? signedInCredentials;
   const graphql: GraphQLClient = createGraphQLClient({
-    credentials: options.credentials ?? signedInCredentials,
+    credentials,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.url ? { url: options.url } : {}),
   });
@@ -160,6 +161,19 @@ export function createDataProvider(options: DataProviderOptions = {}): DataProvi
     return Object.fromEntries(entries);
   }
 
+  /**
+   * A request the declared purpose may not make is refused here, before it reaches the gateway (which would refuse
+   * it too, and record the refusal in the audit trail): react-admin 5.15 fires a page's first query while it
+   * redirects to its access-denied page.
+   */
+  function assertAllowed(action: string, resource: string): void {
+    // Signed out (or expired): a 401, so that react-admin asks to sign in again.
+    if (!credentials()) throw new HttpError('custos.auth.expired', 401, { code: 'UNAUTHENTICATED' });
+    if (!mayAccess(currentPurpose(), action, resource)) {
+      throw new HttpError('custos.errors.not_allowed', 403, { code: 'FORBIDDEN', action, resource });
+    }
+  }
+
   return {
     // react-admin's methods are generic in the record type; these records are what the documents ask for.
     async getList<R extends RaRecord>(
@@ -167,6 +181,7 @@ export function createDataProvider(options: DataProviderOptions = {}): DataProvi
       params: GetListParams & QueryFunctionContext,
     ): Promise<GetListResult<R>> {
       if (resource !== 'contacts') return unsupported('getList', resource);
+      assertAllowed('list', resource);
       const page = params.pagination?.page ?? 1;
       const perPage = params.pagination?.perPage ?? 25;
       return (await contactsPage(
@@ -181,10 +196,12 @@ export function createDataProvider(options: DataProviderOptions = {}): DataProvi
       params: GetOneParams<R> & QueryFunctionContext,
     ): Promise<GetOneResult<R>> {
       if (resource !== 'contacts') return unsupported('getOne', resource);
+      assertAllowed('show', resource);
       return { data: (await contact(String(params.id), params.signal)) as R };
     },
     async update<R extends RaRecord>(resource: string, params: UpdateParams): Promise<UpdateResult<R>> {
       if (resource !== 'contacts') return unsupported('update', resource);
+      assertAllowed('edit', resource);
       const input = contactInput(params.data, params.previousData ?? {});
       const result = await graphql<{ updateContact: Row | null }>(UPDATE_CONTACT, {
         id: String(params.id),

@@ -62,6 +62,7 @@ export const en = {
     },
     errors: {
       unsupported: 'The console does not support %{method} on %{resource}',
+      not_allowed: 'Your declared purpose may not do this',
       network: 'The gateway could not be reached',
       unexpected: 'The gateway gave an answer the console could not read',
     },
