@@ -55,8 +55,8 @@ function memoryProvider() {
   return provider;
 }
 
-function renderConsole(role: 'support_agent' | 'analyst' | 'privacy_officer', hash: string) {
-  startSession(fakeToken({ sub: 'sam', roles: [role] }));
+function renderConsole(role: 'support_agent' | 'analyst' | 'privacy_officer', hash: string, exp?: number) {
+  startSession(fakeToken({ sub: 'sam', roles: [role], ...(exp ? { exp } : {}) }));
   window.location.hash = hash;
   const provider = memoryProvider();
   render(
@@ -151,5 +151,16 @@ describe('the contact edit form', () => {
     expect(
       screen.getByRole('textbox', { name: en.resources.contacts.fields['address.street'] }),
     ).toBeTruthy();
+  });
+});
+
+describe('an expiring session', () => {
+  it('signs out when the token expires, on a screen that makes no request, and says why', async () => {
+    renderConsole('support_agent', '#/contacts', Math.floor(Date.now() / 1000) + 2);
+    await screen.findByText('Ann Example');
+    expect(sessionStorage.getItem('custos.session')).not.toBeNull();
+    await screen.findByText(en.custos.auth.expired, {}, { timeout: 5000 });
+    expect(sessionStorage.getItem('custos.session')).toBeNull();
+    await waitFor(() => expect(window.location.hash).toMatch(/^#\/login/));
   });
 });

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { AppBar, LoadingIndicator, Layout as RaLayout, TitlePortal } from 'react-admin';
+import { SessionExpiry } from '../auth/SessionExpiry';
 import { PurposeSelector } from './PurposeSelector';
 
 const ConsoleAppBar = () => (
@@ -16,5 +17,8 @@ const ConsoleAppBar = () => (
 );
 
 export const Layout = ({ children }: { children: ReactNode }) => (
-  <RaLayout appBar={ConsoleAppBar}>{children}</RaLayout>
+  <RaLayout appBar={ConsoleAppBar}>
+    <SessionExpiry />
+    {children}
+  </RaLayout>
 );
