@@ -43,14 +43,16 @@ const restricted = {
 };
 
 /** An in-memory dataProvider: the views' tests check what they show and ask for, not the GraphQL mapping. */
+type ContactRecord = { id: string } & Record<string, unknown>;
+
 function memoryProvider() {
-  const records = [ann, restricted];
+  const records: ContactRecord[] = [ann, restricted];
   const provider = {
     getList: vi.fn(async () => ({ data: records, total: records.length })),
     getOne: vi.fn(async (_resource: string, { id }: { id: string }) => ({
       data: records.find((record) => record.id === id) ?? records[0],
     })),
-    update: vi.fn(async (_resource: string, { data }: { data: typeof ann }) => ({ data })),
+    update: vi.fn(async (_resource: string, { data }: { data: ContactRecord }) => ({ data })),
   };
   return provider;
 }
@@ -151,6 +153,28 @@ describe('the contact edit form', () => {
     expect(
       screen.getByRole('textbox', { name: en.resources.contacts.fields['address.street'] }),
     ).toBeTruthy();
+  });
+});
+
+describe('the edit form of a contact whose every writable field is redacted', () => {
+  it('says so, and offers no input', async () => {
+    const provider = renderConsole('support_agent', '#/contacts/c-hidden');
+    const hidden = {
+      ...restricted,
+      id: 'c-hidden',
+      birthDate: null,
+      address: null,
+      __redactions: Object.fromEntries(
+        ['fullName', 'email', 'phone', 'birthDate', 'address', 'ipAddress', 'healthNotes'].map((field) => [
+          field,
+          'PROCESSING_RESTRICTED',
+        ]),
+      ),
+    };
+    provider.getOne.mockResolvedValue({ data: hidden });
+    await screen.findByText(en.custos.contacts.all_redacted);
+    expect(screen.queryAllByRole('textbox')).toHaveLength(0);
+    expect(screen.queryByText(en.custos.contacts.nothing_writable)).toBeNull();
   });
 });
 

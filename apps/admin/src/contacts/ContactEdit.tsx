@@ -46,8 +46,11 @@ const ContactInputs = () => {
   const redacted = (record[REDACTIONS_KEY] ?? {}) as Redactions;
   const writable = CONTACT_WRITABLE.filter((field) => canAccess[`contacts.${field}`]);
   const shown = writable.filter((field) => !Object.hasOwn(redacted, field));
-  if (shown.length === 0)
-    return <Alert severity="info">{translate('custos.contacts.nothing_writable')}</Alert>;
+  if (shown.length === 0) {
+    // Nothing to offer: either the purpose writes no field at all, or every one it writes is redacted here.
+    const why = writable.length > 0 ? 'custos.contacts.all_redacted' : 'custos.contacts.nothing_writable';
+    return <Alert severity="info">{translate(why)}</Alert>;
+  }
   return (
     <>
       {shown.length < writable.length && (
