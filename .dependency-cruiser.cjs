@@ -21,6 +21,22 @@ module.exports = {
       to: { path: '^apps/' },
     },
     {
+      name: 'console-imports-server-code',
+      severity: 'error',
+      comment:
+        'The console (apps/admin) runs in the browser: of the packages it may use only the browser-safe policy.',
+      from: { path: '^apps/admin/src/' },
+      to: { path: '^packages/', pathNot: '^packages/policy/' },
+    },
+    {
+      name: 'browser-code-imports-node',
+      severity: 'error',
+      comment:
+        'The console and @custos/policy (which it bundles) run in the browser: no Node.js built-in modules.',
+      from: { path: '^(apps/admin/src|packages/policy/src)/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'undeclared-dependency',
       severity: 'error',
       comment:
@@ -45,7 +61,7 @@ module.exports = {
       exportsFields: ['exports'],
       // `source`: each package's src/index.ts, so the rules hold on a clean clone before anything is built.
       conditionNames: ['source', 'import', 'require', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.mjs', '.json'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'],
     },
     combinedDependencies: false,
     preserveSymlinks: false,

@@ -14,6 +14,7 @@ COPY packages/jobs/package.json packages/jobs/
 COPY apps/subgraph/package.json apps/subgraph/
 COPY apps/tickets/package.json apps/tickets/
 COPY apps/gateway/package.json apps/gateway/
+COPY apps/admin/package.json apps/admin/
 COPY bench/package.json bench/
 COPY test/package.json test/
 RUN npm ci --no-audit --no-fund

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
 // graphql 16 has no exports map: Vite would pick its ESM build for our sources while Node loads the CommonJS
@@ -42,6 +43,17 @@ export default defineConfig({
       {
         resolve: { alias },
         test: { name: 'gateway', include: ['apps/gateway/test/**/*.test.ts'] },
+      },
+      // The console's components in jsdom (apps/admin): React through its Vite plugin, the policy from source.
+      {
+        plugins: [react()],
+        resolve: { alias },
+        test: {
+          name: 'admin',
+          environment: 'jsdom',
+          include: ['apps/admin/test/**/*.test.{ts,tsx}'],
+          setupFiles: ['./apps/admin/test/setup.ts'],
+        },
       },
       // The packages' own tests (those that need PostgreSQL get the embedded cluster) and the architecture rules.
       databaseProject('packages', './packages/database/test/support/embedded-setup.ts', [

@@ -55,7 +55,12 @@ describe('apps depend on packages, never on each other', () => {
     const packages = await manifests('packages');
     const appNames = new Set(apps.map((app) => app.name));
     // Both ways: the folders hold what the README names.
-    expect([...appNames].sort()).toEqual(['@custos/gateway', '@custos/subgraph', '@custos/tickets']);
+    expect([...appNames].sort()).toEqual([
+      '@custos/admin',
+      '@custos/gateway',
+      '@custos/subgraph',
+      '@custos/tickets',
+    ]);
     expect(packages.map((p) => p.name).sort()).toEqual(
       ['audit', 'database', 'enforcement', 'jobs', 'mail', 'policy', 'runtime', 'server'].map(
         (name) => `@custos/${name}`,

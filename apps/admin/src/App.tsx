@@ -1,0 +1,25 @@
+import { Admin, Resource } from 'react-admin';
+import { createAuthProvider } from './auth/authProvider';
+import { LoginPage } from './auth/LoginPage';
+import { contacts } from './contacts';
+import { createDataProvider } from './data/dataProvider';
+import { i18nProvider } from './i18n';
+import { Layout } from './layout/Layout';
+
+const authProvider = createAuthProvider();
+const dataProvider = createDataProvider();
+
+export const App = () => (
+  <Admin
+    title="custos.title"
+    authProvider={authProvider}
+    dataProvider={dataProvider}
+    i18nProvider={i18nProvider}
+    loginPage={LoginPage}
+    layout={Layout}
+    requireAuth
+    disableTelemetry
+  >
+    <Resource {...contacts} />
+  </Admin>
+);

@@ -1,0 +1,57 @@
+import {
+  fieldVisibility,
+  isPersonalField,
+  mayRunOperation,
+  type Operation,
+  type Purpose,
+} from '@custos/policy';
+
+/**
+ * What each react-admin action on a resource runs on the server. Access is the policy's answer for that operation
+ * and the declared purpose: the console never names a role or a purpose to decide what it shows. An action with
+ * no operation here (e.g. delete) is never offered.
+ */
+export const RESOURCE_OPERATIONS = {
+  contacts: {
+    type: 'Contact',
+    actions: {
+      list: 'Query.contacts',
+      show: 'Query.contact',
+      edit: 'Mutation.updateContact',
+      create: 'Mutation.createContact',
+      export: 'Query.contacts',
+    },
+  },
+} as const satisfies Record<string, { type: string; actions: Readonly<Record<string, Operation>> }>;
+
+export type ResourceName = keyof typeof RESOURCE_OPERATIONS;
+
+function isResource(name: string): name is ResourceName {
+  return Object.hasOwn(RESOURCE_OPERATIONS, name);
+}
+
+function operationOf(resource: ResourceName, action: string): Operation | undefined {
+  const actions: Readonly<Record<string, Operation>> = RESOURCE_OPERATIONS[resource].actions;
+  return Object.hasOwn(actions, action) ? actions[action] : undefined;
+}
+
+/**
+ * May the declared purpose do `action` on `resource`? Resources are `contacts`, or a field of one, `contacts.email`
+ * with action `read` (the purpose sees it on some rows) or `write` (it may also edit the resource, and a purpose
+ * writes only the personal fields it may read — the server's rule).
+ */
+export function mayAccess(purpose: Purpose | undefined, action: string, resource: string): boolean {
+  if (!purpose) return false;
+  const [name = '', field, ...rest] = resource.split('.');
+  if (!isResource(name) || rest.length > 0) return false;
+  if (field === undefined) {
+    const operation = operationOf(name, action);
+    return operation !== undefined && mayRunOperation(purpose, operation);
+  }
+  const coordinate = `${RESOURCE_OPERATIONS[name].type}.${field}`;
+  const personal = isPersonalField(coordinate);
+  const readable = !personal || fieldVisibility(purpose, coordinate) !== 'never';
+  if (action === 'read') return readable && mayAccess(purpose, 'show', name);
+  if (action === 'write') return personal && readable && mayAccess(purpose, 'edit', name);
+  return false;
+}

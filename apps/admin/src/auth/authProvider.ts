@@ -1,0 +1,87 @@
+import { type Purpose, purposesForRoles, type Role } from '@custos/policy';
+import type { AuthProvider } from 'react-admin';
+import { mayAccess } from './access';
+import {
+  activeSession,
+  currentPurpose,
+  endSession,
+  parseExpiresAt,
+  sessionState,
+  startSession,
+} from './session';
+
+/** What `usePermissions` answers: the roles of the token and the purposes they hold. */
+export interface Permissions {
+  readonly roles: readonly Role[];
+  readonly purposes: readonly Purpose[];
+}
+
+/** The development sign-in's parameters (LoginPage). */
+export interface DevSignIn {
+  readonly sub: string;
+  readonly role: Role;
+}
+
+export interface AuthProviderOptions {
+  readonly fetch?: typeof fetch;
+  /** Where development tokens come from (the gateway routes it to the subgraph in development only). */
+  readonly devTokenUrl?: string;
+}
+
+async function signInMessage(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { errors?: { message?: unknown }[]; message?: unknown };
+    const message = body.errors?.[0]?.message ?? body.message;
+    if (typeof message === 'string' && message !== '') return message;
+  } catch {
+    // not JSON: the status says enough
+  }
+  return `HTTP ${response.status}`;
+}
+
+export function createAuthProvider(options: AuthProviderOptions = {}): AuthProvider {
+  const request = options.fetch ?? ((input, init) => fetch(input, init));
+  const devTokenUrl = options.devTokenUrl ?? '/dev/token';
+  return {
+    async login({ sub, role }: DevSignIn) {
+      const response = await request(devTokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ sub, roles: [role] }),
+      });
+      if (!response.ok) throw new Error(await signInMessage(response));
+      const body = (await response.json()) as { token?: unknown; expiresAt?: unknown };
+      if (typeof body.token !== 'string') throw new Error('the token endpoint answered without a token');
+      startSession(body.token, parseExpiresAt(body.expiresAt));
+    },
+    async logout() {
+      endSession();
+    },
+    async checkAuth() {
+      const state = sessionState();
+      if (state.status === 'active') return;
+      // A first visit goes to the sign-in page quietly; an expired session says why.
+      throw { message: state.status === 'expired' ? 'custos.auth.expired' : false };
+    },
+    async checkError(error: { status?: number }) {
+      if (error?.status === 401) {
+        endSession();
+        throw { message: 'custos.auth.expired' };
+      }
+      // 403 and the rest are refusals of one request, shown as notifications: the session goes on.
+    },
+    async getIdentity() {
+      const session = activeSession();
+      if (!session) throw new Error('not signed in');
+      return { id: session.sub, fullName: session.sub };
+    },
+    async getPermissions(): Promise<Permissions> {
+      const session = activeSession();
+      if (!session) return { roles: [], purposes: [] };
+      return { roles: session.roles, purposes: purposesForRoles(session.roles) };
+    },
+    async canAccess({ action, resource }) {
+      return mayAccess(currentPurpose(), action, resource);
+    },
+  };
+}

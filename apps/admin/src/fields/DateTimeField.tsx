@@ -1,0 +1,25 @@
+import { Typography } from '@mui/material';
+import { useLocaleState, useRecordContext, useTranslate } from 'react-admin';
+
+export interface DateTimeFieldProps {
+  readonly source: string;
+  readonly label?: string;
+}
+
+/** An instant in the user's own time zone, with the same instant in UTC on hover (its title). */
+export const DateTimeField = ({ source }: DateTimeFieldProps) => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  const [locale] = useLocaleState();
+  const value = record?.[source];
+  if (typeof value !== 'string') return null;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return null;
+  const local = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  const utc = translate('custos.date.utc', { date: date.toISOString().slice(0, 19).replace('T', ' ') });
+  return (
+    <Typography component="time" variant="body2" dateTime={date.toISOString()} title={utc}>
+      {local}
+    </Typography>
+  );
+};
