@@ -70,6 +70,10 @@ export default defineConfig({
       databaseProject('federation', './packages/database/test/support/embedded-setup.ts', [
         'test/federation/**/*.test.ts',
       ]),
+      // The console end to end in Chromium (its production build, the real gateway and subgraph).
+      databaseProject('console', './packages/database/test/support/embedded-setup.ts', [
+        'test/console/**/*.test.ts',
+      ]),
       ...(process.env.TEST_DATABASE_URL
         ? [
             databaseProject('subgraph-external', './packages/database/test/support/external-setup.ts', [

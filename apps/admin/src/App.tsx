@@ -5,6 +5,7 @@ import { contacts } from './contacts';
 import { createDataProvider } from './data/dataProvider';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
+import { theme } from './layout/theme';
 
 const authProvider = createAuthProvider();
 const dataProvider = createDataProvider();
@@ -17,6 +18,7 @@ export const App = () => (
     i18nProvider={i18nProvider}
     loginPage={LoginPage}
     layout={Layout}
+    theme={theme}
     requireAuth
     disableTelemetry
   >

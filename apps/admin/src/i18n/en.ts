@@ -8,6 +8,7 @@ export const en = {
   ...englishMessages,
   custos: {
     title: 'Custos privacy console',
+    account_menu: '%{name}: account menu',
     auth: {
       sign_in: 'Sign in',
       dev_title: 'Development sign-in',

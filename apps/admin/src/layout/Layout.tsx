@@ -1,10 +1,35 @@
 import type { ReactNode } from 'react';
-import { AppBar, LoadingIndicator, Layout as RaLayout, TitlePortal } from 'react-admin';
+import {
+  AppBar,
+  LoadingIndicator,
+  Logout,
+  Layout as RaLayout,
+  TitlePortal,
+  UserMenu,
+  useGetIdentity,
+  useTranslate,
+} from 'react-admin';
 import { SessionExpiry } from '../auth/SessionExpiry';
 import { PurposeSelector } from './PurposeSelector';
 
+/**
+ * The user menu's button shows who is signed in; its accessible name must contain that visible text (WCAG 2.5.3,
+ * "label in name"), so the name leads the label.
+ */
+const ConsoleUserMenu = () => {
+  const { identity } = useGetIdentity();
+  const translate = useTranslate();
+  const label = translate('custos.account_menu', { name: identity?.fullName ?? '' });
+  return (
+    <UserMenu label={label}>
+      <Logout />
+    </UserMenu>
+  );
+};
+
 const ConsoleAppBar = () => (
   <AppBar
+    userMenu={<ConsoleUserMenu />}
     toolbar={
       <>
         <PurposeSelector />
