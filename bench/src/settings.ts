@@ -19,6 +19,7 @@ export const SERVER_NAMES = [
   'consent-marketing',
   'public-consent',
   'outbox-delivery',
+  'console-list',
   'custos-enforced',
   'custos-allow-all',
   'audit-off',

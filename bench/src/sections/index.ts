@@ -4,6 +4,7 @@ import type { ServerName } from '../settings.js';
 import { audit } from './audit.js';
 import { change } from './change.js';
 import { consent } from './consent.js';
+import { consoleSection } from './console.js';
 import { cursors } from './cursors.js';
 import { enforcement } from './enforcement.js';
 import { federation } from './federation.js';
@@ -19,6 +20,7 @@ export const SECTIONS: readonly Omit<Section, 'specs'>[] = [
   consent,
   publicConsent,
   outbox,
+  consoleSection,
   audit,
   cursors,
   change,
@@ -32,6 +34,7 @@ export const SERVERS: Readonly<Record<ServerName, ServerSpec>> = {
   ...consent.specs,
   ...publicConsent.specs,
   ...outbox.specs,
+  ...consoleSection.specs,
   ...audit.specs,
   ...cursors.specs,
   ...change.specs,
