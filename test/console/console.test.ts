@@ -62,6 +62,10 @@ describe('the console in Chromium', () => {
       expect(await links.first().getAttribute('href')).toBe(
         `#/contacts/${encodeURIComponent(first.id)}/show`,
       );
+      // Each link has a name of its own (WCAG 2.4.4), which starts with what it shows on screen.
+      const names = await links.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('aria-label')));
+      expect(new Set(names).size).toBe(names.length);
+      expect(names[0]).toBe(`Show contact ${first.id.slice(0, 8)}`);
       expect(requests.length).toBeGreaterThan(0);
       for (const request of requests)
         expect(request).toEqual({ purpose: 'customer_support', authorized: true });

@@ -55,6 +55,7 @@ export const en = {
       PURPOSE_NOT_ALLOWED: 'Your declared purpose may not see this field',
     },
     contacts: {
+      show_one: 'Show contact %{id}',
       nothing_writable: 'Your declared purpose may not change any field of this contact.',
       all_redacted:
         'Every field your declared purpose may change is redacted on this contact: nothing here can be changed for this purpose.',
