@@ -7,6 +7,7 @@ import {
   ROLE_PURPOSES,
   type Role,
 } from '@custos/policy';
+import { ConfigError, loadConfig } from '@custos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protectCoarse, protectPartition } from '../src/dashboard/suppression.js';
 import {
@@ -515,4 +516,58 @@ describe('the suppression rules an attacker would probe', () => {
     expect(protectPartition(3, [3, 0, 0], MIN)).toEqual({ total: true, parts: [true, false, false] });
     expect(protectPartition(30, [25, 5, 0], MIN)).toEqual({ total: false, parts: [false, false, false] });
   });
+});
+
+describe('AGGREGATE_MIN_CELL', () => {
+  it('is read at start: refused by name out of range, and the threshold the answers use', async () => {
+    for (const bad of ['1', '0', 'five', '1001']) {
+      let problems: string[] = [];
+      try {
+        loadConfig({ NODE_ENV: 'test', AGGREGATE_MIN_CELL: bad });
+      } catch (error) {
+        if (error instanceof ConfigError) problems = error.problems;
+      }
+      expect(problems.some((p) => p.startsWith('AGGREGATE_MIN_CELL:'))).toBe(true);
+      // The value is never echoed (digits would match the rule's own bounds, so the word is checked).
+      expect(problems.join(' ')).not.toContain('five');
+    }
+    expect(loadConfig({ NODE_ENV: 'test' }).aggregateMinCell).toBe(MIN);
+    const three = await startTestServer({ env: { AGGREGATE_MIN_CELL: '3' } });
+    try {
+      const id = randomUUID();
+      await three.sql(
+        `insert into contact (id, full_name, email, restricted, created_at, updated_at)
+         values ($1, 'Dashboard Person', 'dash-three@example.org', false, now(), now())`,
+        [id],
+      );
+      // Two withdrawals on one day, three on the next: with a threshold of 3, 2 is withheld and 3 shown.
+      const days = [...Array(2).fill('2025-06-01'), ...Array(3).fill('2025-06-02')] as string[];
+      for (const [i, day] of days.entries()) {
+        await three.sql(
+          `insert into consent_event (id, contact_id, seq, purpose, status, method, captured_at, recorded_at,
+             recorded_by, hash) values ($1, $2, $3, 'marketing', 'WITHDRAWN', 'ADMIN', $4, $4, 'fixture', repeat('0', 64))`,
+          [randomUUID(), id, i + 1, new Date(`${day}T0${i}:00:00Z`)],
+        );
+      }
+      const res = await three.gql<Trend>(TREND, {
+        token: await three.token(['privacy_officer']),
+        purpose: 'compliance',
+        variables: {
+          purpose: 'marketing',
+          from: '2025-06-01T00:00:00Z',
+          to: '2025-06-03T00:00:00Z',
+          bucket: 'DAY',
+        },
+      });
+      expect(res.body.errors).toBeUndefined();
+      const { minimumCell, points } = res.body.data!.consentTrend;
+      expect(minimumCell).toBe(3);
+      expect(points.map((p) => p.withdrawn)).toEqual([
+        { value: null, suppressed: true, fewerThan: 3 },
+        { value: 3, suppressed: false, fewerThan: null },
+      ]);
+    } finally {
+      await three.close();
+    }
+  }, 60_000);
 });
