@@ -44,9 +44,9 @@ const DAY_MS = 86_400_000;
  * A bucket is published once it ended this long ago: a past bucket never changes (the ledger is append-only and
  * stamps `recorded_at` with the time of writing), while the one still filling would show, request after request,
  * each event as it arrives. The margin covers a transaction that stamped its event before the bucket ended and
- * committed after.
+ * committed after: a request (30 s at most) or a job's attempt (JOBS_EXPIRE_SECONDS, 900 by default).
  */
-export const SETTLE_MS = 5 * 60_000;
+export const SETTLE_MS = 15 * 60_000;
 
 const DEFAULT_SPAN: Record<TrendBucket, (to: Date) => Date> = {
   DAY: (to) => new Date(to.getTime() - 30 * DAY_MS),

@@ -167,7 +167,7 @@ builder.queryFields((t) => ({
     description:
       'Consent ledger events per bucket, purpose and status, by when they were recorded; counts go through ' +
       `small-cell suppression. \`to\` defaults to now, \`from\` to 30 days (DAY) or 12 months (MONTH) before it; at most ${MAX_RANGE_DAYS} days. ` +
-      'Only complete buckets are answered.',
+      'Only complete buckets are answered, from 15 minutes after they end.',
     args: {
       purpose: t.arg.string({
         description: 'One purpose the ledger holds events for; all of them when absent.',
