@@ -76,6 +76,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         cursors: options.cursors,
         secrets: options.secrets,
         controller: config.controller,
+        aggregateMinCell: config.aggregateMinCell,
         auditTrail,
         jobs: options.jobs,
       },

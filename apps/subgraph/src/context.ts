@@ -14,6 +14,8 @@ export type Context = DataContext<Loaders> & {
   readonly secrets: Secrets;
   /** Who is responsible for the processing (named on consent receipts). */
   readonly controller: { readonly name: string; readonly contact: string };
+  /** AGGREGATE_MIN_CELL: the dashboard's small-cell threshold (apps/subgraph/src/dashboard). */
+  readonly aggregateMinCell: number;
   /** The audit trail's writer and checkpoints (the audit queries read and verify them). */
   readonly auditTrail: AuditTrail;
   /** The job queue (dead letters: list and re-drive). */

@@ -8,6 +8,7 @@ import './consent/notice.schema.js';
 import './privacy/access.schema.js';
 import './audit/audit.schema.js';
 import './jobs/dead-letters.schema.js';
+import './dashboard/dashboard.schema.js';
 import { federatedSchema } from '@custos/enforcement';
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './schema/builder.js';

@@ -14,6 +14,12 @@ const CONSENT_CHANGERS = [
   'sale_share',
   'compliance',
 ] as const satisfies readonly Purpose[];
+/**
+ * The console's dashboard: counts, no row and no personal field, every count of people's choices small-cell
+ * suppressed (Art 89(1)). For the two purposes that run the system and answer for it; not analytics (its
+ * reporting API, when it exists, has its own rules), nor the purposes that act on contacts.
+ */
+const DASHBOARD_READERS = ['compliance', 'administration'] as const satisfies readonly Purpose[];
 const TICKET_READERS = [
   'customer_support',
   'sales',
@@ -87,6 +93,10 @@ export const OPERATIONS = {
   'Mutation.redriveDeadLetter': ['compliance'],
   'Mutation.createCompany': ['customer_support', 'sales', 'compliance', 'administration'],
   'Mutation.updateCompany': ['customer_support', 'sales', 'compliance', 'administration'],
+  'Query.consentTrend': DASHBOARD_READERS,
+  'Query.consentRates': DASHBOARD_READERS,
+  'Query.alertSummary': DASHBOARD_READERS,
+  'Query.duplicateReviewSummary': DASHBOARD_READERS,
 } as const satisfies Record<string, readonly Purpose[]>;
 
 export type Operation = keyof typeof OPERATIONS;
@@ -141,4 +151,8 @@ export const OPERATION_RESULTS = {
   'Mutation.redriveDeadLetter': 'Boolean',
   'Mutation.createCompany': 'Company',
   'Mutation.updateCompany': 'Company',
+  'Query.consentTrend': 'ConsentTrend',
+  'Query.consentRates': 'ConsentRates',
+  'Query.alertSummary': 'AlertSummary',
+  'Query.duplicateReviewSummary': 'DuplicateReviewSummary',
 } as const satisfies Record<Operation, string>;

@@ -40,6 +40,11 @@ export interface Config {
   /** Requests per minute and client address to the data-subject endpoints. */
   readonly publicRateLimitPerMinute: number;
   /**
+   * AGGREGATE_MIN_CELL: the dashboard's aggregate counts of people's choices between 1 and this minus one are
+   * withheld (small-cell suppression), so that a count never singles a person out.
+   */
+  readonly aggregateMinCell: number;
+  /**
    * Proxies whose `X-Forwarded-For` names the client (TRUSTED_PROXIES: addresses or CIDR blocks; none by default):
    * the rate limits and consent evidence key on the address it gives. Anyone else's header is ignored.
    */
@@ -213,6 +218,8 @@ export function loadConfig(
   }
 
   const publicRateLimitPerMinute = int('PUBLIC_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000);
+  // 1 would withhold nothing; 2 is the least that hides a lone person.
+  const aggregateMinCell = int('AGGREGATE_MIN_CELL', 5, 2, 1000);
   const proxies = parseTrustedProxies(get('TRUSTED_PROXIES'));
   if (typeof proxies === 'string') problems.push(proxies);
   const trustedProxies = typeof proxies === 'string' ? new BlockList() : proxies.list;
@@ -314,6 +321,7 @@ export function loadConfig(
     cursorKeys,
     controller,
     publicRateLimitPerMinute,
+    aggregateMinCell,
     trustedProxies,
     policyAllowAll,
     audit,
