@@ -25,6 +25,8 @@ export const ConsentEventSchema = defineEntity({
   tableName: 'consent_event',
   // Mirrors the committed migrations; a test fails when the two drift apart.
   uniques: [{ name: 'consent_event_contact_seq_unique', properties: ['contact', 'seq'] }],
+  // The dashboard's consent trend reads a window of it by time (Migration20261208010000ConsentEventRecordedAt).
+  indexes: [{ name: 'consent_event_recorded_at_idx', properties: ['recordedAt'] }],
   // Append-only for every role: the database refuses to change or remove an event. (The migration also refuses
   // TRUNCATE with a statement trigger, which MikroORM's schema reader does not see, so it is not declared here.)
   triggers: [

@@ -12,6 +12,7 @@ import { Migration20261206000000AuditOutbox } from './Migration20261206000000Aud
 import { Migration20261207000000MailOutbox } from './Migration20261207000000MailOutbox.js';
 import { Migration20261207010000RateLimit } from './Migration20261207010000RateLimit.js';
 import { Migration20261208000000ConsentConfirmation } from './Migration20261208000000ConsentConfirmation.js';
+import { Migration20261208010000ConsentEventRecordedAt } from './Migration20261208010000ConsentEventRecordedAt.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -35,5 +36,9 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   {
     name: 'Migration20261208000000ConsentConfirmation',
     class: Migration20261208000000ConsentConfirmation,
+  },
+  {
+    name: 'Migration20261208010000ConsentEventRecordedAt',
+    class: Migration20261208010000ConsentEventRecordedAt,
   },
 ];
