@@ -11,7 +11,7 @@ import {
   TextInput,
   TopToolbar,
 } from 'react-admin';
-import { MAX_PAGE } from '../data/contacts';
+import { MAX_PAGE } from '../data/cursors';
 import { DateTimeField } from '../fields/DateTimeField';
 import { RedactedField } from '../fields/RedactedField';
 
