@@ -1,5 +1,5 @@
 import { Typography } from '@mui/material';
-import { useLocaleState, useRecordContext, useTranslate } from 'react-admin';
+import { useFieldValue, useLocaleState, useTranslate } from 'react-admin';
 
 export interface DateTimeFieldProps {
   readonly source: string;
@@ -8,10 +8,10 @@ export interface DateTimeFieldProps {
 
 /** An instant in the user's own time zone, with the same instant in UTC on hover (its title). */
 export const DateTimeField = ({ source }: DateTimeFieldProps) => {
-  const record = useRecordContext();
   const translate = useTranslate();
   const [locale] = useLocaleState();
-  const value = record?.[source];
+  // A path: `notice.publishedAt` reads the nested value.
+  const value: unknown = useFieldValue({ source });
   if (typeof value !== 'string') return null;
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return null;
