@@ -113,7 +113,8 @@ export const ReceiptButton = () => {
       {open && (
         <Dialog open onClose={() => setOpen(false)} aria-labelledby={`${id}-title`} maxWidth="md" fullWidth>
           <DialogTitle id={`${id}-title`}>{translate('custos.consent.receipt.title')}</DialogTitle>
-          <DialogContent>
+          {/* A long receipt scrolls: its region takes the keyboard focus, so that it scrolls with the keys. */}
+          <DialogContent tabIndex={0} role="region" aria-labelledby={`${id}-title`}>
             <ReceiptContent eventId={String(record.id)} />
           </DialogContent>
           <DialogActions>

@@ -78,7 +78,7 @@ export const RecordConsentDialog = ({ contactId, open, onClose }: RecordConsentD
   return (
     <Dialog open={open} onClose={onClose} aria-labelledby={`${id}-title`} maxWidth="sm" fullWidth>
       <DialogTitle id={`${id}-title`}>{translate('custos.consent.record.title')}</DialogTitle>
-      <DialogContent>
+      <DialogContent tabIndex={0} role="region" aria-labelledby={`${id}-title`}>
         <DialogContentText>{translate('custos.consent.record.explanation')}</DialogContentText>
         <CreateBase
           resource="consents"
