@@ -293,6 +293,33 @@ describe('the consent tab', { timeout: 30_000 }, () => {
   });
 });
 
+describe('a consent tab that cannot be loaded', { timeout: 30_000 }, () => {
+  it('says so where the tables would be, and notifies the server’s message and code', async () => {
+    startSession(fakeToken({ sub: 'olga', roles: ['privacy_officer'] }));
+    window.location.hash = '#/contacts/c-ann/show/consent';
+    const { provider } = memoryProvider();
+    provider.getManyReference.mockRejectedValue(
+      new HttpError('Contact not found (NOT_FOUND)', 404, { code: 'NOT_FOUND' }),
+    );
+    render(
+      <Admin
+        authProvider={createAuthProvider()}
+        dataProvider={provider as unknown as DataProvider}
+        i18nProvider={i18nProvider}
+        layout={Layout}
+        requireAuth
+        disableTelemetry
+      >
+        <Resource {...contacts} />
+      </Admin>,
+    );
+    // After react-query's three retries, with back-off (1 + 2 + 4 s).
+    await waitFor(() => expect(screen.getAllByText(texts.load_failed)).toHaveLength(2), { timeout: 20_000 });
+    await screen.findByText('Contact not found (NOT_FOUND)');
+    expect(screen.queryByText(texts.current_empty)).toBeNull();
+  });
+});
+
 describe('who sees the consent tab', { timeout: 30_000 }, () => {
   it('is shown to customer support, with its actions', async () => {
     renderConsole('support_agent');

@@ -1,7 +1,7 @@
 import Block from '@mui/icons-material/Block';
 import PlaylistAdd from '@mui/icons-material/PlaylistAdd';
 import RemoveCircleOutline from '@mui/icons-material/RemoveCircleOutline';
-import { Box, Button, Stack, Typography } from '@mui/material';
+import { Alert, Box, Button, LinearProgress, Stack, Typography } from '@mui/material';
 import { useState } from 'react';
 import {
   DataTable,
@@ -138,6 +138,21 @@ const ConsentToolbar = ({ contactId }: { readonly contactId: string }) => {
   );
 };
 
+/** A part of the tab that could not be loaded (the notification carries the server's message and code). */
+const LoadError = () => {
+  const translate = useTranslate();
+  return (
+    <Alert severity="error" sx={{ my: 1 }}>
+      {translate('custos.consent.load_failed')}
+    </Alert>
+  );
+};
+
+const Loading = () => {
+  const translate = useTranslate();
+  return <LinearProgress aria-label={translate('ra.page.loading')} sx={{ my: 2 }} />;
+};
+
 const Empty = ({ text }: { readonly text: string }) => {
   const translate = useTranslate();
   return (
@@ -167,6 +182,8 @@ export const ConsentTab = () => {
         target="contactId"
         perPage={100}
         empty={<Empty text="custos.consent.current_empty" />}
+        error={<LoadError />}
+        loading={<Loading />}
       >
         <DataTable rowClick={false} bulkActionButtons={false}>
           <DataTable.Col source="purpose" disableSort>
@@ -192,6 +209,8 @@ export const ConsentTab = () => {
         perPage={10}
         pagination={<Pagination rowsPerPageOptions={[10, 25, 50]} />}
         empty={<Empty text="custos.consent.ledger_empty" />}
+        error={<LoadError />}
+        loading={<Loading />}
       >
         <LedgerTable />
       </ReferenceManyField>

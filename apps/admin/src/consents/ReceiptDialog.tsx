@@ -63,7 +63,7 @@ const ReceiptFields = ({ receipt }: { readonly receipt: RaRecord }) => (
         <TextField source="purpose.lawfulBasis" />
         <TextField source="notice.version" emptyText="—" />
         <TextField source="notice.sha256" emptyText="—" />
-        <DateTimeField source="notice.publishedAt" />
+        <DateTimeField source="notice.publishedAt" emptyText="—" />
         <Translated source="method" translation={methodLabel} />
         <Translated source="status" translation={statusLabel} />
         <DateTimeField source="timestamp" />
@@ -71,7 +71,7 @@ const ReceiptFields = ({ receipt }: { readonly receipt: RaRecord }) => (
         <TextField source="eventHash" />
         <TextField source="prevHash" emptyText="—" />
         <Translated source="verification.method" translation={verificationLabel} />
-        <DateTimeField source="verification.verifiedAt" />
+        <DateTimeField source="verification.verifiedAt" emptyText="—" />
         <TextField source="verification.messageId" emptyText="—" />
       </SimpleShowLayout>
     </RecordContextProvider>

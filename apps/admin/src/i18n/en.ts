@@ -68,7 +68,7 @@ export const en = {
       current_empty: 'No consent or objection has been recorded for this contact.',
       ledger: 'Consent ledger',
       ledger_empty: 'The ledger of this contact has no event.',
-      not_allowed: 'Your declared purpose may not see the consents of this contact.',
+      load_failed: 'This part could not be loaded: the notification says why.',
       irreversible:
         'This is recorded in the consent ledger and cannot be undone: a later choice of the person is a new event.',
       statuses: {
