@@ -293,6 +293,18 @@ describe('the consent tab', { timeout: 30_000 }, () => {
   });
 });
 
+describe('a contact without consent events', { timeout: 30_000 }, () => {
+  it('says so in both tables, and offers no Withdraw', async () => {
+    const { provider } = renderConsole('privacy_officer', 'compliance');
+    provider.getManyReference.mockResolvedValue({ data: [], total: 0 });
+    await screen.findByText(texts.current_empty);
+    await screen.findByText(texts.ledger_empty);
+    expect(screen.queryByRole('button', { name: /withdraw/i })).toBeNull();
+    expect(screen.queryByRole('button', { name: /receipt of event/i })).toBeNull();
+    expect(screen.queryByText(texts.load_failed)).toBeNull();
+  });
+});
+
 describe('a consent tab that cannot be loaded', { timeout: 30_000 }, () => {
   it('says so where the tables would be, and notifies the server’s message and code', async () => {
     startSession(fakeToken({ sub: 'olga', roles: ['privacy_officer'] }));
@@ -317,6 +329,7 @@ describe('a consent tab that cannot be loaded', { timeout: 30_000 }, () => {
     await waitFor(() => expect(screen.getAllByText(texts.load_failed)).toHaveLength(2), { timeout: 20_000 });
     await screen.findByText('Contact not found (NOT_FOUND)');
     expect(screen.queryByText(texts.current_empty)).toBeNull();
+    expect(screen.queryByText(texts.ledger_empty)).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@ import Block from '@mui/icons-material/Block';
 import PlaylistAdd from '@mui/icons-material/PlaylistAdd';
 import RemoveCircleOutline from '@mui/icons-material/RemoveCircleOutline';
 import { Alert, Box, Button, LinearProgress, Stack, Typography } from '@mui/material';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import {
   DataTable,
   FunctionField,
@@ -12,6 +12,7 @@ import {
   TextField,
   useCanAccess,
   useGetManyReference,
+  useListContext,
   useRecordContext,
   useTranslate,
 } from 'react-admin';
@@ -153,13 +154,24 @@ const Loading = () => {
   return <LinearProgress aria-label={translate('ra.page.loading')} sx={{ my: 2 }} />;
 };
 
-const Empty = ({ text }: { readonly text: string }) => {
+/**
+ * Loading, error and empty states of a table, from its list context. Not ReferenceManyField's own `empty` and
+ * `error` props: react-admin 5.15 never shows `empty` once an `error` element is given (it tests the prop, not
+ * the request's error).
+ */
+const ListStates = ({ empty, children }: { readonly empty: string; readonly children: ReactNode }) => {
   const translate = useTranslate();
-  return (
-    <Typography variant="body2" sx={{ py: 1 }}>
-      {translate(text)}
-    </Typography>
-  );
+  const { isPending, error, total, data } = useListContext();
+  if (isPending) return <Loading />;
+  if (error) return <LoadError />;
+  if (!total && (data?.length ?? 0) === 0) {
+    return (
+      <Typography variant="body2" sx={{ py: 1 }}>
+        {translate(empty)}
+      </Typography>
+    );
+  }
+  return <>{children}</>;
 };
 
 /**
@@ -177,28 +189,23 @@ export const ConsentTab = () => {
       <Typography variant="h6" component="h2" gutterBottom>
         {translate('custos.consent.current')}
       </Typography>
-      <ReferenceManyField
-        reference="consentStates"
-        target="contactId"
-        perPage={100}
-        empty={<Empty text="custos.consent.current_empty" />}
-        error={<LoadError />}
-        loading={<Loading />}
-      >
-        <DataTable rowClick={false} bulkActionButtons={false}>
-          <DataTable.Col source="purpose" disableSort>
-            <PurposeField />
-          </DataTable.Col>
-          <DataTable.Col source="status" disableSort>
-            <StatusChip />
-          </DataTable.Col>
-          <DataTable.Col source="updatedAt" disableSort>
-            <DateTimeField source="updatedAt" />
-          </DataTable.Col>
-          <DataTable.Col source="actions" disableSort>
-            <WithdrawButton contactId={contactId} />
-          </DataTable.Col>
-        </DataTable>
+      <ReferenceManyField reference="consentStates" target="contactId" perPage={100}>
+        <ListStates empty="custos.consent.current_empty">
+          <DataTable rowClick={false} bulkActionButtons={false}>
+            <DataTable.Col source="purpose" disableSort>
+              <PurposeField />
+            </DataTable.Col>
+            <DataTable.Col source="status" disableSort>
+              <StatusChip />
+            </DataTable.Col>
+            <DataTable.Col source="updatedAt" disableSort>
+              <DateTimeField source="updatedAt" />
+            </DataTable.Col>
+            <DataTable.Col source="actions" disableSort>
+              <WithdrawButton contactId={contactId} />
+            </DataTable.Col>
+          </DataTable>
+        </ListStates>
       </ReferenceManyField>
       <Typography variant="h6" component="h2" gutterBottom sx={{ mt: 3 }}>
         {translate('custos.consent.ledger')}
@@ -208,11 +215,10 @@ export const ConsentTab = () => {
         target="contactId"
         perPage={10}
         pagination={<Pagination rowsPerPageOptions={[10, 25, 50]} />}
-        empty={<Empty text="custos.consent.ledger_empty" />}
-        error={<LoadError />}
-        loading={<Loading />}
       >
-        <LedgerTable />
+        <ListStates empty="custos.consent.ledger_empty">
+          <LedgerTable />
+        </ListStates>
       </ReferenceManyField>
     </Box>
   );
