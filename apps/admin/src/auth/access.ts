@@ -22,6 +22,23 @@ export const RESOURCE_OPERATIONS = {
       export: 'Query.contacts',
     },
   },
+  /** A contact's consent ledger and the privacy actions on it. */
+  consents: {
+    type: 'ConsentEvent',
+    actions: {
+      list: 'Query.consentHistory',
+      create: 'Mutation.recordConsent',
+      record: 'Mutation.recordConsent',
+      withdraw: 'Mutation.withdrawConsent',
+      object: 'Mutation.objectToProcessing',
+    },
+  },
+  /** A contact's current status per purpose. */
+  consentStates: { type: 'ConsentState', actions: { list: 'Query.currentConsents' } },
+  /** One ledger event as an ISO/IEC TS 27560 receipt. */
+  consentReceipts: { type: 'ConsentReceipt', actions: { show: 'Query.consentReceipt' } },
+  /** Published privacy notices (the versions a consent names). */
+  privacyNotices: { type: 'PrivacyNotice', actions: { list: 'Query.privacyNotices' } },
 } as const satisfies Record<string, { type: string; actions: Readonly<Record<string, Operation>> }>;
 
 export type ResourceName = keyof typeof RESOURCE_OPERATIONS;
@@ -36,7 +53,7 @@ function operationOf(resource: ResourceName, action: string): Operation | undefi
 }
 
 /**
- * May the declared purpose do `action` on `resource`? Resources are `contacts`, or a field of one, `contacts.email`
+ * May the declared purpose do `action` on `resource`? Resources are those of RESOURCE_OPERATIONS, or a field of one, `contacts.email`
  * with action `read` (the purpose sees it on some rows) or `write` (it may also edit the resource, and a purpose
  * writes only the personal fields it may read — the server's rule).
  */

@@ -13,7 +13,7 @@ import {
   useRecordContext,
   useTranslate,
 } from 'react-admin';
-import { MAX_PAGE } from '../data/contacts';
+import { MAX_PAGE } from '../data/cursors';
 import { DateTimeField } from '../fields/DateTimeField';
 import { RedactedField } from '../fields/RedactedField';
 

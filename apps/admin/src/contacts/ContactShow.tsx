@@ -4,10 +4,12 @@ import {
   FunctionField,
   type RaRecord,
   Show,
-  SimpleShowLayout,
+  TabbedShowLayout,
   TextField,
   TopToolbar,
+  useCanAccessResources,
 } from 'react-admin';
+import { ConsentTab } from '../consents/ConsentTab';
 import { DateTimeField } from '../fields/DateTimeField';
 import { RedactedField } from '../fields/RedactedField';
 
@@ -50,23 +52,37 @@ const ShowActions = () => (
   </TopToolbar>
 );
 
-/** One contact, every field the API has: what the purpose may not see is shown redacted, with the reason. */
-export const ContactShow = () => (
-  <Show actions={<ShowActions />}>
-    <SimpleShowLayout>
-      <TextField source="id" />
-      {PERSONAL_FIELDS.map((source) =>
-        source === 'address' ? (
-          <RedactedField key={source} source={source}>
-            <FunctionField source={source} render={formatAddress} />
-          </RedactedField>
-        ) : (
-          <RedactedField key={source} source={source} />
-        ),
-      )}
-      <BooleanField source="restricted" />
-      <DateTimeField source="createdAt" />
-      <DateTimeField source="updatedAt" />
-    </SimpleShowLayout>
-  </Show>
-);
+/**
+ * One contact in tabs. Details: every field the API has, what the purpose may not see shown redacted, with the
+ * reason. Consent: its current consents and ledger, only where the purpose may read both (canAccess).
+ */
+export const ContactShow = () => {
+  const consent = useCanAccessResources({ action: 'list', resources: ['consentStates', 'consents'] });
+  const mayReadConsents = consent.canAccess?.consentStates === true && consent.canAccess.consents === true;
+  return (
+    <Show actions={<ShowActions />}>
+      <TabbedShowLayout>
+        <TabbedShowLayout.Tab label="custos.consent.details_tab">
+          <TextField source="id" />
+          {PERSONAL_FIELDS.map((source) =>
+            source === 'address' ? (
+              <RedactedField key={source} source={source}>
+                <FunctionField source={source} render={formatAddress} />
+              </RedactedField>
+            ) : (
+              <RedactedField key={source} source={source} />
+            ),
+          )}
+          <BooleanField source="restricted" />
+          <DateTimeField source="createdAt" />
+          <DateTimeField source="updatedAt" />
+        </TabbedShowLayout.Tab>
+        {mayReadConsents && (
+          <TabbedShowLayout.Tab label="custos.consent.tab" path="consent">
+            <ConsentTab />
+          </TabbedShowLayout.Tab>
+        )}
+      </TabbedShowLayout>
+    </Show>
+  );
+};

@@ -1,3 +1,8 @@
+import type { GetOneResult, UpdateResult } from 'react-admin';
+import { mayAccess } from '../auth/access';
+import { REDACTIONS_KEY, type Redactions, redactionsAt } from './graphql';
+import { notFound, type ResourceModule, type Row, withRedactions } from './resource';
+
 /**
  * The contacts resource's GraphQL documents: one per method, written out, with variables only. The list asks for
  * its columns, the show and edit pages for every field; a field the purpose may not see comes back null with an
@@ -100,11 +105,76 @@ export type WritableContactField = (typeof CONTACT_WRITABLE)[number];
 /** The API's list filters the console offers. */
 export const CONTACT_FILTERS = ['search', 'country'] as const;
 
-export interface ContactConnection<Node> {
-  readonly totalCount: number;
-  readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
-  readonly edges?: readonly { readonly node: Node }[];
+function contactFilter(filter: Record<string, unknown> | undefined): Record<string, string> | undefined {
+  const entries = CONTACT_FILTERS.flatMap((name) => {
+    const value = filter?.[name];
+    return typeof value === 'string' && value.trim() !== '' ? [[name, value.trim()] as const] : [];
+  });
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
-/** The largest page the API answers (`first` is at most 500). */
-export const MAX_PAGE = 500;
+/**
+ * A value as the API would store it: an empty text is no value, and an object whose parts are all empty (an address
+ * form left blank) is no object.
+ */
+function stored(value: unknown): unknown {
+  if (value === undefined || value === '') return null;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const parts = Object.entries(value).map(([key, part]) => [key, stored(part)] as const);
+  return parts.every(([, part]) => part === null) ? null : Object.fromEntries(parts);
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(stored(a)) === JSON.stringify(stored(b));
+
+/** Contacts: the list (cursor pages, the API's filters), one contact, and its update. */
+export const contactsResource: ResourceModule = {
+  name: 'contacts',
+  handlers: ({ graphql, pager, purpose }) => {
+    /**
+     * The input of an update: the fields the form changed, among those the declared purpose may write, never one
+     * that came back redacted (its null is no value, and saving it would erase one). The address goes whole.
+     */
+    function contactInput(data: Record<string, unknown>, previous: Record<string, unknown>) {
+      const redacted = (previous[REDACTIONS_KEY] ?? {}) as Redactions;
+      const entries = CONTACT_WRITABLE.filter(
+        (field) =>
+          mayAccess(purpose(), 'write', `contacts.${field}`) &&
+          !Object.hasOwn(redacted, field) &&
+          !same(data[field], previous[field]),
+      ).map((field) => [field, stored(data[field])] as const);
+      return Object.fromEntries(entries);
+    }
+
+    return {
+      getList: (params) =>
+        pager({
+          field: 'contacts',
+          pageDocument: CONTACTS_PAGE,
+          cursorDocument: CONTACTS_CURSOR,
+          variables: { filter: contactFilter(params.filter) },
+          page: params.pagination?.page ?? 1,
+          perPage: params.pagination?.perPage ?? 25,
+          signal: params.signal,
+        }),
+      async getOne(params): Promise<GetOneResult> {
+        const result = await graphql<{ contact: Row | null }>(
+          CONTACT,
+          { id: String(params.id) },
+          params.signal,
+        );
+        if (!result.data.contact) throw notFound('Contact');
+        return { data: withRedactions(result.data.contact, redactionsAt(result.redactions, ['contact'])) };
+      },
+      async update(params): Promise<UpdateResult> {
+        const input = contactInput(params.data, params.previousData ?? {});
+        const result = await graphql<{ updateContact: Row | null }>(UPDATE_CONTACT, {
+          id: String(params.id),
+          input,
+        });
+        const row = result.data.updateContact;
+        if (!row) throw notFound('Contact');
+        return { data: withRedactions(row, redactionsAt(result.redactions, ['updateContact'])) };
+      },
+    };
+  },
+};

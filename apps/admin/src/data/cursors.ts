@@ -1,0 +1,81 @@
+import type { GetListResult } from 'react-admin';
+import { HttpError } from 'react-admin';
+import type { GraphQLClient } from './graphql';
+import { redactionsAt } from './graphql';
+import { type Row, withRedactions } from './resource';
+
+export interface Connection<Node> {
+  readonly totalCount: number;
+  readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+  readonly edges?: readonly { readonly node: Node }[];
+}
+
+/** The largest page the API answers (`first` is at most 500). */
+export const MAX_PAGE = 500;
+
+export interface PageRequest {
+  /** The query's root field, e.g. `contacts`: the connection is `data[field]`. */
+  readonly field: string;
+  /** `$first`, `$after` and `variables`: the page's rows. */
+  readonly pageDocument: string;
+  /** The same connection asking only for `totalCount` and `pageInfo`: skips pages never visited. */
+  readonly cursorDocument: string;
+  /** The query's other variables (a filter, a contact id): pages are remembered per purpose and variables. */
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly page: number;
+  readonly perPage: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export type CursorPager = (request: PageRequest) => Promise<GetListResult>;
+
+/**
+ * Cursor pagination under react-admin's numbered pages: per purpose, connection, variables and page size, the
+ * `after` cursor of each page reached so far (page 1 has none). A page never reached is skipped to with one
+ * cursor-only request. Rows keep the reasons of their redacted fields.
+ */
+export function createCursorPager(graphql: GraphQLClient, purpose: () => string | undefined): CursorPager {
+  const cursors = new Map<string, (string | null)[]>();
+  return async ({ field, pageDocument, cursorDocument, variables, page, perPage, signal }) => {
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PAGE) {
+      throw new HttpError(`first: must be 1 to ${MAX_PAGE} (BAD_USER_INPUT)`, 400, {
+        code: 'BAD_USER_INPUT',
+      });
+    }
+    const key = JSON.stringify([purpose(), field, perPage, variables]);
+    const known = cursors.get(key) ?? [null];
+    cursors.set(key, known);
+    let reached = known.length - 1 < page - 1 ? known.length - 1 : page - 1;
+    while (reached < page - 1) {
+      const pages = Math.min(page - 1 - reached, Math.floor(MAX_PAGE / perPage));
+      const skipped = await graphql<Record<string, Connection<never>>>(
+        cursorDocument,
+        { first: pages * perPage, after: known[reached], ...variables },
+        signal,
+      );
+      const connection = skipped.data[field] as Connection<never>;
+      const { endCursor, hasNextPage } = connection.pageInfo;
+      if (!endCursor || (!hasNextPage && reached + pages < page - 1)) {
+        return { data: [], total: connection.totalCount };
+      }
+      reached += pages;
+      known[reached] = endCursor;
+    }
+    const result = await graphql<Record<string, Connection<Row>>>(
+      pageDocument,
+      { first: perPage, after: known[page - 1], ...variables },
+      signal,
+    );
+    const connection = result.data[field] as Connection<Row>;
+    if (connection.pageInfo.hasNextPage && connection.pageInfo.endCursor)
+      known[page] = connection.pageInfo.endCursor;
+    const data = (connection.edges ?? []).map((edge, index) =>
+      withRedactions(edge.node, redactionsAt(result.redactions, [field, 'edges', index, 'node'])),
+    );
+    return {
+      data,
+      total: connection.totalCount,
+      pageInfo: { hasNextPage: connection.pageInfo.hasNextPage, hasPreviousPage: page > 1 },
+    };
+  };
+}
