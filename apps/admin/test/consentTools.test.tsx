@@ -144,6 +144,15 @@ describe('the consent tools page', { timeout: 30_000 }, () => {
     expect(screen.queryByRole('menuitem', { name: tools.title })).toBeNull();
     expect(screen.queryByRole('link', { name: notices.publish })).toBeNull();
   });
+
+  it('sends a purpose that may not verify the ledger to the access-denied page, with nothing sent', async () => {
+    const provider = renderConsole('marketer', 'marketing', '#/consentTools');
+    await waitFor(() => expect(window.location.hash).toBe('#/access-denied'));
+    await waitFor(() => expect(screen.queryByRole('button', { name: tools.verify.action })).toBeNull());
+    expect(screen.queryByRole('textbox', { name: tools.import.csv })).toBeNull();
+    expect(provider.verifyConsentLedger).not.toHaveBeenCalled();
+    expect(provider.importConsents).not.toHaveBeenCalled();
+  });
 });
 
 describe('privacy notices', { timeout: 30_000 }, () => {
