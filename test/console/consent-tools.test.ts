@@ -116,6 +116,7 @@ describe('consent tools and privacy notices in Chromium', () => {
       await check(page, 'tools-07-publish-confirm');
       await confirm.getByRole('button', { name: 'Publish a new version' }).click();
       await page.getByText(expectedHash).waitFor();
+      await page.getByText(`Version ${newVersion} published`).waitFor();
       expect(page.url()).toContain(`#/privacyNotices/${newVersion}/show`);
       await check(page, 'tools-08-notice');
 

@@ -181,6 +181,7 @@ describe('privacy notices', { timeout: 30_000 }, () => {
     dialog = await screen.findByRole('dialog');
     await user.click(within(dialog).getByRole('button', { name: notices.publish }));
     await waitFor(() => expect(window.location.hash).toBe('#/privacyNotices/2026-03/show'));
+    expect(await screen.findByText('Version 2026-03 published')).toBeTruthy();
     expect(provider.create).toHaveBeenCalledWith(
       'privacyNotices',
       expect.objectContaining({ data: { version: '2026-03', text: 'Third notice.' } }),

@@ -172,6 +172,7 @@ export const en = {
         'A published version can never be edited: consents name it and its hash. A correction is a new version.',
       version_help: '1 to 32 letters, digits, dots, dashes or underscores, e.g. 2026-07',
       version_rule: 'Use 1 to 32 letters, digits, dots, dashes or underscores',
+      published: 'Version %{version} published',
       confirm_title: 'Publish version %{version}?',
       confirm:
         'Version %{version} is published now and can never be edited or removed: a correction is a new version.',

@@ -4,12 +4,15 @@ import {
   Confirm,
   Create,
   maxLength,
+  type RaRecord,
   regex,
   required,
   SaveButton,
   SimpleForm,
   TextInput,
   Toolbar,
+  useNotify,
+  useRedirect,
   useSaveContext,
   useTranslate,
 } from 'react-admin';
@@ -81,8 +84,17 @@ const PublishForm = () => {
   );
 };
 
-export const NoticeCreate = () => (
-  <Create mutationMode="pessimistic" redirect="show">
-    <PublishForm />
-  </Create>
-);
+/** Once the server has answered: says which version is published, and shows it. */
+export const NoticeCreate = () => {
+  const notify = useNotify();
+  const redirect = useRedirect();
+  const onSuccess = (notice: RaRecord) => {
+    notify('custos.notices.published', { type: 'success', messageArgs: { version: String(notice.id) } });
+    redirect('show', 'privacyNotices', notice.id);
+  };
+  return (
+    <Create mutationMode="pessimistic" mutationOptions={{ onSuccess }}>
+      <PublishForm />
+    </Create>
+  );
+};
