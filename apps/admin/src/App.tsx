@@ -1,11 +1,13 @@
 import { Admin, Resource } from 'react-admin';
 import { createAuthProvider } from './auth/authProvider';
 import { LoginPage } from './auth/LoginPage';
+import { consentTools } from './consentTools';
 import { contacts } from './contacts';
 import { createDataProvider } from './data/dataProvider';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { theme } from './layout/theme';
+import { privacyNotices } from './notices';
 
 const authProvider = createAuthProvider();
 const dataProvider = createDataProvider();
@@ -23,5 +25,7 @@ export const App = () => (
     disableTelemetry
   >
     <Resource {...contacts} />
+    <Resource {...privacyNotices} />
+    <Resource {...consentTools} />
   </Admin>
 );

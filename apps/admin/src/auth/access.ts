@@ -38,7 +38,23 @@ export const RESOURCE_OPERATIONS = {
   /** One ledger event as an ISO/IEC TS 27560 receipt. */
   consentReceipts: { type: 'ConsentReceipt', actions: { show: 'Query.consentReceipt' } },
   /** Published privacy notices (the versions a consent names). */
-  privacyNotices: { type: 'PrivacyNotice', actions: { list: 'Query.privacyNotices' } },
+  privacyNotices: {
+    type: 'PrivacyNotice',
+    actions: {
+      list: 'Query.privacyNotices',
+      show: 'Query.privacyNotice',
+      create: 'Mutation.publishPrivacyNotice',
+    },
+  },
+  /** The consent tools page (listed where the ledger may be verified): CSV import and ledger verification. */
+  consentTools: {
+    type: 'ConsentLedgerCheck',
+    actions: {
+      list: 'Query.verifyConsentLedger',
+      verify: 'Query.verifyConsentLedger',
+      import: 'Mutation.importConsents',
+    },
+  },
 } as const satisfies Record<string, { type: string; actions: Readonly<Record<string, Operation>> }>;
 
 export type ResourceName = keyof typeof RESOURCE_OPERATIONS;

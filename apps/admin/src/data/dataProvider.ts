@@ -9,6 +9,7 @@ import {
 import { mayAccess } from '../auth/access';
 import { activeSession, currentPurpose } from '../auth/session';
 import { consentReceiptsResource, consentStatesResource, consentsResource } from './consents';
+import { consentToolsResource } from './consentTools';
 import { contactsResource } from './contacts';
 import { createCursorPager } from './cursors';
 import { type Credentials, createGraphQLClient, type GraphQLClient } from './graphql';
@@ -28,6 +29,7 @@ const RESOURCES: readonly ResourceModule[] = [
   consentStatesResource,
   consentReceiptsResource,
   privacyNoticesResource,
+  consentToolsResource,
 ];
 
 export interface DataProviderOptions {

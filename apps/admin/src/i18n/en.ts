@@ -127,6 +127,56 @@ export const en = {
         none: 'No receipt: the event is not there, or your declared purpose may not see its contact.',
       },
     },
+    consent_tools: {
+      title: 'Consent tools',
+      import: {
+        title: 'Import consents from CSV',
+        explanation:
+          'One consent event per row, under this header (method defaults to IMPORT; a grant needs notice_version and source). At most 10,000 rows.',
+        pick: 'Choose a CSV file',
+        csv: 'CSV',
+        csv_help: 'Paste the CSV here, or choose a file',
+        action: 'Import',
+        confirm_title: 'Import %{smart_count} row? |||| Import %{smart_count} rows?',
+        confirm:
+          'All rows are recorded or none: one bad row refuses the whole file. Recorded events stay in the consent ledger and cannot be undone.',
+        done: '%{smart_count} consent event imported |||| %{smart_count} consent events imported',
+        refused:
+          'Nothing was imported: %{smart_count} problem, below. |||| Nothing was imported: %{smart_count} problems, row by row below.',
+        report: 'Problems of the CSV, row by row',
+        line: 'Line',
+        column: 'Column',
+        rule: 'Rule',
+        message: 'Problem',
+      },
+      verify: {
+        title: 'Verify the consent ledger',
+        explanation:
+          'Recomputes the hash chain of one contact, or of the whole ledger, and checks that each current consent is the latest event.',
+        contact: 'Contact id (optional)',
+        contact_help: 'Leave empty to verify the whole ledger',
+        action: 'Verify the ledger',
+        valid: 'The ledger is valid',
+        invalid: 'The ledger is broken',
+        events: 'Events checked',
+        broken: 'First broken event',
+        mismatches: 'Current states not matching the ledger',
+        none: 'none',
+      },
+    },
+    notices: {
+      publish: 'Publish a new version',
+      show_one: 'Show notice %{version}',
+      open: 'Open',
+      never_edited:
+        'A published version can never be edited: consents name it and its hash. A correction is a new version.',
+      version_help: '1 to 32 letters, digits, dots, dashes or underscores, e.g. 2026-07',
+      version_rule: 'Use 1 to 32 letters, digits, dots, dashes or underscores',
+      published: 'Version %{version} published',
+      confirm_title: 'Publish version %{version}?',
+      confirm:
+        'Version %{version} is published now and can never be edited or removed: a correction is a new version.',
+    },
     errors: {
       unsupported: 'The console does not support %{method} on %{resource}',
       not_allowed: 'Your declared purpose may not do this',
@@ -184,6 +234,18 @@ export const en = {
         updatedAt: 'Since',
         actions: 'Actions',
       },
+    },
+    privacyNotices: {
+      name: 'Privacy notice |||| Privacy notices',
+      fields: {
+        version: 'Version',
+        publishedAt: 'Published',
+        textSha256: 'Text SHA-256',
+        text: 'Text',
+      },
+    },
+    consentTools: {
+      name: 'Consent tools',
     },
     consentReceipts: {
       name: 'Consent receipt |||| Consent receipts',
