@@ -1,4 +1,7 @@
 import { Admin, Resource } from 'react-admin';
+import { auditAlerts } from './audit/alerts';
+import { auditEvents } from './audit/events';
+import { auditRules } from './audit/rules';
 import { createAuthProvider } from './auth/authProvider';
 import { LoginPage } from './auth/LoginPage';
 import { contacts } from './contacts';
@@ -23,5 +26,8 @@ export const App = () => (
     disableTelemetry
   >
     <Resource {...contacts} />
+    <Resource {...auditEvents} />
+    <Resource {...auditAlerts} />
+    <Resource {...auditRules} />
   </Admin>
 );

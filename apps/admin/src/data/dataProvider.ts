@@ -8,6 +8,7 @@ import {
 } from 'react-admin';
 import { mayAccess } from '../auth/access';
 import { activeSession, currentPurpose } from '../auth/session';
+import { auditAlertsResource, auditEventsResource, auditRulesResource } from './audit';
 import { consentReceiptsResource, consentStatesResource, consentsResource } from './consents';
 import { contactsResource } from './contacts';
 import { createCursorPager } from './cursors';
@@ -28,6 +29,9 @@ const RESOURCES: readonly ResourceModule[] = [
   consentStatesResource,
   consentReceiptsResource,
   privacyNoticesResource,
+  auditEventsResource,
+  auditAlertsResource,
+  auditRulesResource,
 ];
 
 export interface DataProviderOptions {
