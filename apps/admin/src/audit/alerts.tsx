@@ -19,6 +19,7 @@ import {
   type HttpError,
   List,
   Pagination,
+  SelectField,
   SelectInput,
   TextField,
   useDataProvider,
@@ -190,6 +191,7 @@ export const AlertList = () => (
     </CanAccess>
     <List
       filters={filters}
+      actions={false}
       filterDefaultValues={{ status: 'OPEN' }}
       perPage={25}
       pagination={<Pagination rowsPerPageOptions={[10, 25, 50, 100]} />}
@@ -210,7 +212,7 @@ export const AlertList = () => (
           <TextField source="details" sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }} />
         </DataTable.Col>
         <DataTable.Col source="status" disableSort>
-          <TextField source="status" />
+          <SelectField source="status" choices={statusChoices} />
         </DataTable.Col>
         <DataTable.Col source="acknowledgedAt" disableSort>
           <DateTimeField source="acknowledgedAt" emptyText="—" />

@@ -4,6 +4,7 @@ import {
   ArrayField,
   DataTable,
   DateTimeInput,
+  FilterButton,
   List,
   Pagination,
   Show,
@@ -12,6 +13,7 @@ import {
   TextArrayField,
   TextField,
   TextInput,
+  TopToolbar,
   useRecordContext,
   useTranslate,
 } from 'react-admin';
@@ -38,9 +40,21 @@ const ShowEventLink = () => {
   );
 };
 
+// No export: the trail names who saw whom, and export has no access check of its own.
+const ListActions = () => (
+  <TopToolbar>
+    <FilterButton />
+  </TopToolbar>
+);
+
 /** The audit trail, newest first (the API's one order), with its filters. */
 export const AuditEventList = () => (
-  <List filters={filters} perPage={25} pagination={<Pagination rowsPerPageOptions={[10, 25, 50, 100]} />}>
+  <List
+    filters={filters}
+    actions={<ListActions />}
+    perPage={25}
+    pagination={<Pagination rowsPerPageOptions={[10, 25, 50, 100]} />}
+  >
     <DataTable rowClick={false} bulkActionButtons={false} empty={<EmptyText text="custos.audit.no_events" />}>
       <DataTable.Col source="occurredAt" disableSort>
         <DateTimeField source="occurredAt" />

@@ -32,7 +32,7 @@ const EditRuleLink = () => {
 
 /** The monitoring rules over the audit trail. */
 export const RuleList = () => (
-  <List pagination={false} perPage={500}>
+  <List pagination={false} perPage={500} actions={false}>
     <DataTable rowClick={false} bulkActionButtons={false} empty={<EmptyText text="custos.audit.no_rules" />}>
       <DataTable.Col source="id" disableSort />
       <DataTable.Col source="kind" disableSort />
