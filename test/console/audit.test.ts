@@ -133,4 +133,82 @@ describe('the audit screens in Chromium', () => {
       await context.close();
     }
   });
+  it('as privacy officer: edits a monitoring rule, the server’s problem shown on the params field', async () => {
+    type Rule = {
+      id: string;
+      kind: string;
+      description: string;
+      params: string;
+      enabled: boolean;
+      updatedBy: string;
+    };
+    const rules = async () =>
+      (
+        await officerGql<{ auditRules: Rule[] }>(
+          '{ auditRules { id kind description params enabled updatedBy } }',
+        )
+      ).auditRules;
+    const rule = (await rules()).find((candidate) => candidate.kind === 'DISTINCT_CONTACTS');
+    expect(rule).toBeDefined();
+    const params = JSON.parse(rule!.params) as { limit: number };
+    const refused = JSON.stringify({ ...params, limit: 0 });
+    // What the server says of that value, asked directly (and refused: nothing changes).
+    const res = await stack.custos.gql(
+      'mutation($input: AuditRuleInput!) { setAuditRule(input: $input) { id } }',
+      {
+        token: await stack.custos.token(['privacy_officer'], OFFICER),
+        purpose: 'compliance',
+        variables: {
+          input: {
+            id: rule!.id,
+            kind: rule!.kind,
+            description: rule!.description,
+            params: refused,
+            enabled: rule!.enabled,
+          },
+        },
+      },
+    );
+    const problems = (res.body.errors?.[0]?.extensions as { problems?: { field: string; message: string }[] })
+      ?.problems;
+    const problem = problems?.find((candidate) => candidate.field === 'limit');
+    expect(problem).toBeDefined();
+
+    const { context, page } = await newPage(stack);
+    try {
+      await signIn(stack, page, 'Privacy officer', OFFICER);
+      await page.getByRole('link', { name: /show/i }).first().waitFor();
+      await page.goto(`${stack.url}#/auditRules`);
+      await page.getByRole('link', { name: `Edit rule ${rule!.id}` }).click();
+      const field = page.getByRole('textbox', { name: 'Parameters' });
+      await expect.poll(() => field.inputValue()).toBe(rule!.params);
+      await field.fill(refused);
+      await page.getByRole('button', { name: 'Save' }).click();
+      // On the field itself: its description (helper text) carries the server's problem.
+      const description = () =>
+        field.evaluate((element) =>
+          (element.getAttribute('aria-describedby') ?? '')
+            .split(' ')
+            .map((id) => document.getElementById(id)?.textContent ?? '')
+            .join(' '),
+        );
+      await expect.poll(description).toContain(`limit: ${problem!.message}`);
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      expect(JSON.parse((await rules()).find((r) => r.id === rule!.id)!.params)).toEqual(params);
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, 'audit-07-rule-refused');
+
+      const accepted = { ...params, limit: params.limit + 1 };
+      await field.fill(JSON.stringify(accepted));
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('link', { name: `Edit rule ${rule!.id}` }).waitFor();
+      const saved = (await rules()).find((r) => r.id === rule!.id)!;
+      expect(JSON.parse(saved.params)).toEqual(accepted);
+      expect(saved.updatedBy).toBe(OFFICER);
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, 'audit-08-rules');
+    } finally {
+      await context.close();
+    }
+  });
 });
