@@ -1,3 +1,4 @@
+import { PURPOSES } from '@custos/policy';
 import ManageSearch from '@mui/icons-material/ManageSearch';
 import { Typography } from '@mui/material';
 import {
@@ -7,6 +8,7 @@ import {
   FilterButton,
   List,
   Pagination,
+  SelectInput,
   Show,
   ShowButton,
   SimpleShowLayout,
@@ -17,14 +19,18 @@ import {
   useRecordContext,
   useTranslate,
 } from 'react-admin';
+import { purposeLabel } from '../consents/labels';
 import { DateTimeField } from '../fields/DateTimeField';
 import { EmptyText } from './EmptyText';
+
+// The purposes the policy knows (the API refuses any other), by their translated names.
+const purposeChoices = PURPOSES.map((id) => ({ id, name: purposeLabel(id) }));
 
 // The API's filters: contact, actor, purpose and the time range.
 const filters = [
   <TextInput key="actor" source="actor" alwaysOn />,
   <TextInput key="contactId" source="contactId" />,
-  <TextInput key="purpose" source="purpose" />,
+  <SelectInput key="purpose" source="purpose" choices={purposeChoices} />,
   <DateTimeInput key="from" source="from" />,
   <DateTimeInput key="to" source="to" />,
 ];
