@@ -1,4 +1,7 @@
 import { Admin, Resource } from 'react-admin';
+import { auditAlerts } from './audit/alerts';
+import { auditEvents } from './audit/events';
+import { auditRules } from './audit/rules';
 import { createAuthProvider } from './auth/authProvider';
 import { LoginPage } from './auth/LoginPage';
 import { consentTools } from './consentTools';
@@ -27,5 +30,8 @@ export const App = () => (
     <Resource {...contacts} />
     <Resource {...privacyNotices} />
     <Resource {...consentTools} />
+    <Resource {...auditEvents} />
+    <Resource {...auditAlerts} />
+    <Resource {...auditRules} />
   </Admin>
 );

@@ -55,6 +55,22 @@ export const RESOURCE_OPERATIONS = {
       import: 'Mutation.importConsents',
     },
   },
+  /** The audit trail: who did what with whose data, for what purpose. */
+  auditEvents: { type: 'AuditEvent', actions: { list: 'Query.auditEvents', show: 'Query.auditEvents' } },
+  /** Alerts raised by the monitoring rules, and the verification of the audit chain they sit next to. */
+  auditAlerts: {
+    type: 'AuditAlert',
+    actions: {
+      list: 'Query.auditAlerts',
+      acknowledge: 'Mutation.acknowledgeAuditAlert',
+      verify: 'Query.verifyAuditLog',
+    },
+  },
+  /** The monitoring rules over the audit trail. */
+  auditRules: {
+    type: 'AuditRule',
+    actions: { list: 'Query.auditRules', show: 'Query.auditRules', edit: 'Mutation.setAuditRule' },
+  },
 } as const satisfies Record<string, { type: string; actions: Readonly<Record<string, Operation>> }>;
 
 export type ResourceName = keyof typeof RESOURCE_OPERATIONS;

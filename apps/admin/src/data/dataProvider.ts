@@ -8,6 +8,7 @@ import {
 } from 'react-admin';
 import { mayAccess } from '../auth/access';
 import { activeSession, currentPurpose } from '../auth/session';
+import { auditAlertsResource, auditEventsResource, auditRulesResource } from './audit';
 import { consentReceiptsResource, consentStatesResource, consentsResource } from './consents';
 import { consentToolsResource } from './consentTools';
 import { contactsResource } from './contacts';
@@ -30,6 +31,9 @@ const RESOURCES: readonly ResourceModule[] = [
   consentReceiptsResource,
   privacyNoticesResource,
   consentToolsResource,
+  auditEventsResource,
+  auditAlertsResource,
+  auditRulesResource,
 ];
 
 export interface DataProviderOptions {
