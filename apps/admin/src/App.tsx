@@ -1,11 +1,14 @@
-import { Admin, Resource } from 'react-admin';
+import { Admin, CustomRoutes, Resource } from 'react-admin';
+import { Route } from 'react-router-dom';
 import { createAuthProvider } from './auth/authProvider';
 import { LoginPage } from './auth/LoginPage';
 import { contacts } from './contacts';
+import { Dashboard } from './dashboard/Dashboard';
 import { createDataProvider } from './data/dataProvider';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { theme } from './layout/theme';
+import { ProcessingPage } from './processing/ProcessingPage';
 
 const authProvider = createAuthProvider();
 const dataProvider = createDataProvider();
@@ -18,10 +21,14 @@ export const App = () => (
     i18nProvider={i18nProvider}
     loginPage={LoginPage}
     layout={Layout}
+    dashboard={Dashboard}
     theme={theme}
     requireAuth
     disableTelemetry
   >
     <Resource {...contacts} />
+    <CustomRoutes>
+      <Route path="/processing" element={<ProcessingPage />} />
+    </CustomRoutes>
   </Admin>
 );

@@ -39,6 +39,16 @@ export const RESOURCE_OPERATIONS = {
   consentReceipts: { type: 'ConsentReceipt', actions: { show: 'Query.consentReceipt' } },
   /** Published privacy notices (the versions a consent names). */
   privacyNotices: { type: 'PrivacyNotice', actions: { list: 'Query.privacyNotices' } },
+  /** The dashboard's aggregate queries, one action each. */
+  dashboard: {
+    type: 'Query',
+    actions: {
+      consentTrend: 'Query.consentTrend',
+      consentRates: 'Query.consentRates',
+      alertSummary: 'Query.alertSummary',
+      duplicateReviewSummary: 'Query.duplicateReviewSummary',
+    },
+  },
 } as const satisfies Record<string, { type: string; actions: Readonly<Record<string, Operation>> }>;
 
 export type ResourceName = keyof typeof RESOURCE_OPERATIONS;

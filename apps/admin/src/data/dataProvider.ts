@@ -11,6 +11,7 @@ import { activeSession, currentPurpose } from '../auth/session';
 import { consentReceiptsResource, consentStatesResource, consentsResource } from './consents';
 import { contactsResource } from './contacts';
 import { createCursorPager } from './cursors';
+import { dashboardResource } from './dashboard';
 import { type Credentials, createGraphQLClient, type GraphQLClient } from './graphql';
 import { privacyNoticesResource } from './notices';
 import {
@@ -28,6 +29,7 @@ const RESOURCES: readonly ResourceModule[] = [
   consentStatesResource,
   consentReceiptsResource,
   privacyNoticesResource,
+  dashboardResource,
 ];
 
 export interface DataProviderOptions {
