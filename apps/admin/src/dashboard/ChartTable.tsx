@@ -10,6 +10,8 @@ export interface ChartColumn {
   readonly values?: readonly (number | null)[];
   /** The table's text of each row. */
   readonly texts: readonly string[];
+  /** Words rather than numbers: aligned to the start, not the end. */
+  readonly words?: boolean;
 }
 
 /** A y axis of whole counts that starts at 0 and still has a scale when every count is 0 or withheld. */
@@ -61,7 +63,7 @@ export const ChartTable = ({
             {rowHeader}
           </TableCell>
           {columns.map((column) => (
-            <TableCell key={column.key} component="th" scope="col" align="right">
+            <TableCell key={column.key} component="th" scope="col" align={column.words ? 'left' : 'right'}>
               {column.label}
             </TableCell>
           ))}
@@ -74,7 +76,7 @@ export const ChartTable = ({
               {row}
             </TableCell>
             {columns.map((column) => (
-              <TableCell key={column.key} align="right">
+              <TableCell key={column.key} align={column.words ? 'left' : 'right'}>
                 {column.texts[index]}
               </TableCell>
             ))}

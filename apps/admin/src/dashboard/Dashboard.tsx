@@ -181,6 +181,7 @@ const AlertsSection = () => {
               {
                 key: 'kind',
                 label: translate('custos.dashboard.kind'),
+                words: true,
                 texts: data.rules.map((rule) => rule.kind),
               },
               ...(['open', 'acknowledged'] as const).map((state) =>
