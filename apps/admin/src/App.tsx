@@ -1,4 +1,5 @@
-import { Admin, Resource } from 'react-admin';
+import { Admin, CustomRoutes, Resource } from 'react-admin';
+import { Route } from 'react-router-dom';
 import { auditAlerts } from './audit/alerts';
 import { auditEvents } from './audit/events';
 import { auditRules } from './audit/rules';
@@ -6,11 +7,13 @@ import { createAuthProvider } from './auth/authProvider';
 import { LoginPage } from './auth/LoginPage';
 import { consentTools } from './consentTools';
 import { contacts } from './contacts';
+import { Dashboard } from './dashboard/Dashboard';
 import { createDataProvider } from './data/dataProvider';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { theme } from './layout/theme';
 import { privacyNotices } from './notices';
+import { ProcessingPage } from './processing/ProcessingPage';
 
 const authProvider = createAuthProvider();
 const dataProvider = createDataProvider();
@@ -23,6 +26,7 @@ export const App = () => (
     i18nProvider={i18nProvider}
     loginPage={LoginPage}
     layout={Layout}
+    dashboard={Dashboard}
     theme={theme}
     requireAuth
     disableTelemetry
@@ -33,5 +37,8 @@ export const App = () => (
     <Resource {...auditEvents} />
     <Resource {...auditAlerts} />
     <Resource {...auditRules} />
+    <CustomRoutes>
+      <Route path="/processing" element={<ProcessingPage />} />
+    </CustomRoutes>
   </Admin>
 );

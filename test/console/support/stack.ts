@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import type { Gateway } from '../../../apps/gateway/src/gateway.js';
 import { startTestServer, type TestServer } from '../../../apps/subgraph/test/support/harness.js';
 import { startPublicGateway } from '../../federation/support/federation.js';
@@ -98,14 +99,25 @@ export async function newPage(stack: ConsoleStack): Promise<{ context: BrowserCo
   return { context, page };
 }
 
-/** Signs in on the development page as `role` (its label in the role menu) and subject `sub`. */
-export async function signIn(stack: ConsoleStack, page: Page, roleLabel: string, sub: string): Promise<void> {
+/**
+ * Signs in on the development page as `role` (its label in the role menu) and subject `sub`, then opens `path`
+ * (the contacts list unless told: the console's home is its dashboard).
+ */
+export async function signIn(
+  stack: ConsoleStack,
+  page: Page,
+  roleLabel: string,
+  sub: string,
+  path = '/contacts',
+): Promise<void> {
   await page.goto(stack.url);
   await page.locator('#custos-subject').waitFor();
   await page.click('#custos-role');
   await page.getByRole('option', { name: roleLabel, exact: true }).click();
   await page.fill('#custos-subject', sub);
   await page.getByRole('button', { name: /sign in/i }).click();
+  await page.waitForURL((url) => !url.hash.startsWith('#/login'));
+  if (path !== '/') await page.goto(`${stack.url}#${path}`);
 }
 
 /** axe-core on the page as it is: the serious and critical violations (ids and how many nodes). */
@@ -128,4 +140,27 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 /** Saves a full-page screenshot as a test artifact, `test/console/artifacts/<name>.png`. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Starts the stack before the file's tests and closes it after them; the getter gives it to a test. */
+export function useConsoleStack(seedContacts?: number): () => ConsoleStack {
+  let stack: ConsoleStack | undefined;
+  beforeAll(async () => {
+    stack = await startConsoleStack(seedContacts);
+  }, 180_000);
+  afterAll(() => stack?.close());
+  return () => {
+    if (!stack) throw new Error('the console stack has not started');
+    return stack;
+  };
+}
+
+/** Runs `steps` in a fresh browser context (newPage), closed afterwards whatever happens. */
+export async function withPage<T>(stack: ConsoleStack, steps: (page: Page) => Promise<T>): Promise<T> {
+  const { context, page } = await newPage(stack);
+  try {
+    return await steps(page);
+  } finally {
+    await context.close();
+  }
 }

@@ -71,6 +71,16 @@ export const RESOURCE_OPERATIONS = {
     type: 'AuditRule',
     actions: { list: 'Query.auditRules', show: 'Query.auditRules', edit: 'Mutation.setAuditRule' },
   },
+  /** The dashboard's aggregate queries, one action each. */
+  dashboard: {
+    type: 'Query',
+    actions: {
+      consentTrend: 'Query.consentTrend',
+      consentRates: 'Query.consentRates',
+      alertSummary: 'Query.alertSummary',
+      duplicateReviewSummary: 'Query.duplicateReviewSummary',
+    },
+  },
 } as const satisfies Record<string, { type: string; actions: Readonly<Record<string, Operation>> }>;
 
 export type ResourceName = keyof typeof RESOURCE_OPERATIONS;

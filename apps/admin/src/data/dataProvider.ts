@@ -13,6 +13,7 @@ import { consentReceiptsResource, consentStatesResource, consentsResource } from
 import { consentToolsResource } from './consentTools';
 import { contactsResource } from './contacts';
 import { createCursorPager } from './cursors';
+import { dashboardResource } from './dashboard';
 import { type Credentials, createGraphQLClient, type GraphQLClient } from './graphql';
 import { privacyNoticesResource } from './notices';
 import {
@@ -34,6 +35,7 @@ const RESOURCES: readonly ResourceModule[] = [
   auditEventsResource,
   auditAlertsResource,
   auditRulesResource,
+  dashboardResource,
 ];
 
 export interface DataProviderOptions {

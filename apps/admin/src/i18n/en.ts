@@ -62,6 +62,63 @@ export const en = {
       redacted_not_editable:
         'Redacted fields are left out of this form: they cannot be changed for this purpose.',
     },
+    dashboard: {
+      title: 'Dashboard',
+      welcome:
+        'Welcome to the privacy console. The dashboard of consent, alerts and duplicate reviews is for the compliance and administration purposes; the menu lists what your declared purpose may open.',
+      loading: 'Loading',
+      load_failed: 'This part could not be loaded: %{reason}',
+      fewer_than: 'fewer than %{n}',
+      withheld: 'withheld',
+      trend: 'Consent events per month',
+      trend_purpose: 'Purpose shown',
+      trend_caption:
+        'Consent ledger events for %{purpose} per month (UTC) and status. Counts under %{n} are withheld.',
+      trend_empty: 'No complete month to show yet.',
+      month: 'Month',
+      purpose: 'Purpose',
+      rates: 'Current consent per purpose',
+      rates_caption:
+        'Live contacts (%{live}) by their current status per purpose. Counts under %{n} are withheld.',
+      rate_columns: {
+        granted: 'Granted',
+        denied: 'Denied',
+        withdrawn: 'Withdrawn',
+        objected: 'Objected',
+        noAnswer: 'No answer',
+      },
+      granted_share: 'Granted share',
+      alerts: 'Alerts by monitoring rule',
+      alerts_caption: 'Audit alerts by rule and state: %{open} open, %{acknowledged} acknowledged.',
+      alerts_empty: 'No monitoring rule and no alert.',
+      rule: 'Rule',
+      kind: 'Kind',
+      alert_states: { open: 'Open', acknowledged: 'Acknowledged' },
+      reviews: 'Open duplicate reviews by age',
+      reviews_caption: 'Open duplicate reviews (%{open}) by how long they have waited.',
+      age: 'Waiting',
+      ages: {
+        UNDER_1_DAY: 'Under a day',
+        DAYS_1_TO_7: '1 to 7 days',
+        DAYS_7_TO_30: '7 to 30 days',
+        OVER_30_DAYS: 'Over 30 days',
+      },
+    },
+    processing: {
+      menu: 'Processing',
+      title: 'Processing purposes',
+      explanation:
+        'Every purpose Custos processes personal data for, from the policy the server enforces, and the record of processing generated from it.',
+      lawful_basis: 'Lawful basis',
+      categories: 'Data categories',
+      record: 'Record of processing activities (GDPR Art 30)',
+      bases: {
+        consent: 'Consent — Art 6(1)(a)',
+        contract: 'Performance of a contract — Art 6(1)(b)',
+        legal_obligation: 'Legal obligation — Art 6(1)(c)',
+        legitimate_interest: 'Legitimate interests — Art 6(1)(f)',
+      },
+    },
     consent: {
       tab: 'Consent',
       details_tab: 'Details',

@@ -1,8 +1,10 @@
+import PolicyIcon from '@mui/icons-material/Policy';
 import type { ReactNode } from 'react';
 import {
   AppBar,
   LoadingIndicator,
   Logout,
+  Menu,
   Layout as RaLayout,
   TitlePortal,
   UserMenu,
@@ -41,8 +43,17 @@ const ConsoleAppBar = () => (
   </AppBar>
 );
 
+/** The menu: the dashboard, the resources the purpose may list, and the pages from the policy. */
+const ConsoleMenu = () => (
+  <Menu>
+    <Menu.DashboardItem />
+    <Menu.ResourceItems />
+    <Menu.Item to="/processing" primaryText="custos.processing.menu" leftIcon={<PolicyIcon />} />
+  </Menu>
+);
+
 export const Layout = ({ children }: { children: ReactNode }) => (
-  <RaLayout appBar={ConsoleAppBar}>
+  <RaLayout appBar={ConsoleAppBar} menu={ConsoleMenu}>
     <SessionExpiry />
     {children}
   </RaLayout>
