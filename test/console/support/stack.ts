@@ -122,6 +122,11 @@ export async function signIn(
 
 /** axe-core on the page as it is: the serious and critical violations (ids and how many nodes). */
 export async function seriousViolations(page: Page): Promise<string[]> {
+  // Checked as the page settles: a dialog fading in (MUI's transitions) has half its contrast on the way.
+  // (Finite animations only: a spinner runs forever; a cancelled one has finished too.)
+  await page.evaluate(`Promise.all(document.getAnimations()
+    .filter((animation) => Number.isFinite(animation.effect?.getComputedTiming().endTime ?? Infinity))
+    .map((animation) => animation.finished.catch(() => undefined)))`);
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
