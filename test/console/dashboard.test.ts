@@ -83,6 +83,18 @@ function watchGraphql(page: Page) {
   return sent;
 }
 
+/** Whether the page has loaded the charts' code (a chunk of its own, vite.config.ts). */
+function watchChartsCode(page: Page) {
+  const scripts: string[] = [];
+  page.on('request', (request) => {
+    if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname);
+  });
+  return {
+    scripts,
+    loaded: () => scripts.some((script) => /\/assets\/charts-[\w-]+\.js$/.test(script)),
+  };
+}
+
 const aggregatesIn = (sent: { query: string }[]) =>
   AGGREGATES.filter((name) => sent.some((request) => new RegExp(`\\b${name}\\b`).test(request.query)));
 
@@ -105,6 +117,7 @@ describe('the dashboard and the processing page in Chromium', () => {
 
     await withPage(started(), async (page) => {
       const sent = watchGraphql(page);
+      const charts = watchChartsCode(page);
       await signIn(started(), page, 'Privacy officer', 'officer-dash-e2e', '/');
       await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
       for (const title of [
@@ -131,14 +144,16 @@ describe('the dashboard and the processing page in Chromium', () => {
       }
       expect(aggregatesIn(sent)).toEqual(AGGREGATES);
       for (const request of sent) expect(request.purpose).toBe('compliance');
+      expect(charts.loaded()).toBe(true);
       expect(await seriousViolations(page)).toEqual([]);
       await screenshot(page, 'dashboard-officer');
     });
   }, 120_000);
 
-  it('as support agent, shows a welcome, no chart, and sends no aggregate query', async () => {
+  it('as support agent, shows a welcome, no chart, and sends no aggregate query nor loads the chart code', async () => {
     await withPage(started(), async (page) => {
       const sent = watchGraphql(page);
+      const charts = watchChartsCode(page);
       await signIn(started(), page, 'Support agent', 'agent-dash-e2e', '/');
       await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
       await page.getByText(/Welcome to the privacy console/).waitFor();
@@ -157,6 +172,9 @@ describe('the dashboard and the processing page in Chromium', () => {
       await page.getByRole('link', { name: /show/i }).first().waitFor();
       expect(sent.length).toBeGreaterThan(0);
       expect(aggregatesIn(sent)).toEqual([]);
+      // Nor the charts' code: the console's own scripts loaded, that chunk did not.
+      expect(charts.scripts.some((script) => /\/assets\/index-[\w-]+\.js$/.test(script))).toBe(true);
+      expect(charts.loaded()).toBe(false);
     });
   }, 120_000);
 
