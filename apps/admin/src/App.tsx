@@ -9,6 +9,7 @@ import { consentTools } from './consentTools';
 import { contacts } from './contacts';
 import { Dashboard } from './dashboard/Dashboard';
 import { createDataProvider } from './data/dataProvider';
+import { createQueryClient } from './data/queryClient';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { theme } from './layout/theme';
@@ -17,12 +18,14 @@ import { ProcessingPage } from './processing/ProcessingPage';
 
 const authProvider = createAuthProvider();
 const dataProvider = createDataProvider();
+const queryClient = createQueryClient();
 
 export const App = () => (
   <Admin
     title="custos.title"
     authProvider={authProvider}
     dataProvider={dataProvider}
+    queryClient={queryClient}
     i18nProvider={i18nProvider}
     loginPage={LoginPage}
     layout={Layout}

@@ -2,6 +2,7 @@ import { render } from '@testing-library/react';
 import type { ComponentProps } from 'react';
 import { Admin, type DataProvider, Resource } from 'react-admin';
 import { createAuthProvider } from '../src/auth/authProvider';
+import { createQueryClient } from '../src/data/queryClient';
 import { i18nProvider } from '../src/i18n';
 import { Layout } from '../src/layout/Layout';
 
@@ -11,6 +12,7 @@ export function renderAdmin(provider: unknown, resources: readonly ComponentProp
     <Admin
       authProvider={createAuthProvider()}
       dataProvider={provider as DataProvider}
+      queryClient={createQueryClient()}
       i18nProvider={i18nProvider}
       layout={Layout}
       requireAuth
