@@ -95,6 +95,8 @@ const db = {
   events: [] as Row[],
   /** A published privacy notice's version, if any. */
   notice: undefined as string | undefined,
+  /** Audit events (the introspection above, read for compliance, is one). */
+  auditEvents: [] as Row[],
 };
 /** One contact per state that changes an answer; each has a company, interactions and tickets. */
 const seeded: Record<string, string> = {};
@@ -221,6 +223,8 @@ beforeAll(async () => {
   gatewaySchema = await introspect(`${gateway.url}/graphql`, token);
   subgraphSchemas.custos = await introspect(custos.graphqlUrl, token);
   subgraphSchemas.tickets = await introspect(`${federation.tickets!.url}/graphql`, token);
+  await custos.flushAudit();
+  db.auditEvents = await custos.sql('select id from audit_event order by occurred_at, id limit 2');
 }, 180_000);
 afterAll(async () => {
   await federation?.close();
@@ -805,6 +809,8 @@ function argumentValues(field: string): { args: string; row?: Row }[] | undefine
       return db.events.slice(0, 4).map((e) => ({ args: `eventId: "${e.id}"`, row: e }));
     case 'privacyNotice':
       return [{ args: `version: "${String(db.notice ?? 'none')}"` }];
+    case 'auditEvent':
+      return db.auditEvents.map((e) => ({ args: `id: "${e.id}"` }));
     default:
       return undefined;
   }
@@ -1038,8 +1044,9 @@ describe('the seeded contacts', () => {
       expect([...db.interactions.values()].some((i) => i.contact_id === id)).toBe(true);
       expect([...db.tickets.values()].some((t) => t.requester_id === id)).toBe(true);
     }
-    // The consent ledger's roots (history, receipts) have events to walk.
+    // The consent ledger's roots (history, receipts) have events to walk, and the audit trail's event root too.
     expect(db.events.length).toBeGreaterThan(0);
+    expect(db.auditEvents.length).toBeGreaterThan(0);
     for (const purpose of PURPOSES) {
       const rule = PURPOSE_DEFINITIONS[purpose].rows;
       const states = Object.values(seeded).map((id) => stateOf(db.contacts.get(id)!));

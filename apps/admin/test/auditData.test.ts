@@ -41,29 +41,27 @@ describe('the audit dataProvider modules', () => {
     );
   });
 
-  it('reads an event’s show page from the pages listed, 404 for one never listed', async () => {
+  it('reads an event’s show page by its id (a link or a reload: no list before), NOT_FOUND as 404', async () => {
     signedIn('privacy_officer');
     const node = { id: 'ev-1', actor: 'sam', accesses: [] };
-    const { fetch } = recordingFetch([
+    const { fetch, calls } = recordingFetch([
+      () => json({ data: { auditEvent: node } }),
       () =>
         json({
-          data: {
-            auditEvents: {
-              totalCount: 1,
-              pageInfo: { hasNextPage: false, endCursor: 'x' },
-              edges: [{ node }],
-            },
-          },
+          data: { auditEvent: null },
+          errors: [{ message: 'AuditEvent not found', extensions: { code: 'NOT_FOUND' } }],
         }),
     ]);
     const provider = createDataProvider({ fetch });
-    await expect(provider.getOne('auditEvents', { id: 'ev-1' })).rejects.toMatchObject({ status: 404 });
-    await provider.getList('auditEvents', {
-      pagination: { page: 1, perPage: 25 },
-      sort: { field: 'id', order: 'ASC' },
-      filter: {},
+    expect((await provider.getOne('auditEvents', { id: 'ev-1' })).data).toEqual(node);
+    expect(sent(calls[0]).variables).toEqual({ id: 'ev-1' });
+    expect(sent(calls[0]).query).toMatch(/query ConsoleAuditEvent\(\$id: ID!\) \{\s*auditEvent\(id: \$id\)/);
+    expect(calls[0]?.headers.get('x-purpose')).toBe('compliance');
+    await expect(provider.getOne('auditEvents', { id: 'ev-2' })).rejects.toMatchObject({
+      status: 404,
+      body: { code: 'NOT_FOUND' },
     });
-    expect((await provider.getOne('auditEvents', { id: 'ev-1' })).data).toMatchObject(node);
+    expect(calls).toHaveLength(2);
   });
 
   it('filters alerts by a known state only, and acknowledges by id', async () => {
@@ -89,10 +87,11 @@ describe('the audit dataProvider modules', () => {
     expect(sent(calls[2]).variables).toEqual({ id: 'al-1' });
   });
 
-  it('refuses acknowledge and verification before the gateway where the purpose may not run them', async () => {
+  it('refuses an event, acknowledge and verification before the gateway where the purpose may not run them', async () => {
     signedIn('marketer');
     const { fetch, calls } = recordingFetch([]);
     const provider = createDataProvider({ fetch }) as ReturnType<typeof createDataProvider> & AuditActions;
+    await expect(provider.getOne('auditEvents', { id: 'ev-1' })).rejects.toMatchObject({ status: 403 });
     await expect(provider.acknowledgeAuditAlert({ id: 'al-1' })).rejects.toMatchObject({ status: 403 });
     await expect(provider.verifyAuditLog()).rejects.toMatchObject({ status: 403 });
     expect(calls).toHaveLength(0);

@@ -1,7 +1,7 @@
 import type { Role } from '@custos/policy';
 import { render } from '@testing-library/react';
 import type { ComponentProps, ReactNode } from 'react';
-import { Admin, type DataProvider } from 'react-admin';
+import { Admin, type AuthProvider, type DataProvider } from 'react-admin';
 import { createAuthProvider } from '../src/auth/authProvider';
 import { choosePurpose, startSession } from '../src/auth/session';
 import { i18nProvider } from '../src/i18n';
@@ -18,6 +18,8 @@ export function renderSignedIn(options: {
   hash: string;
   dataProvider: object;
   dashboard?: ComponentProps<typeof Admin>['dashboard'];
+  /** Another authProvider than the console's own (e.g. one whose canAccess a test narrows). */
+  authProvider?: AuthProvider;
   children: ReactNode;
 }) {
   startSession(fakeToken({ sub: 'olga', roles: [options.role] }));
@@ -25,7 +27,7 @@ export function renderSignedIn(options: {
   window.location.hash = options.hash;
   return render(
     <Admin
-      authProvider={createAuthProvider()}
+      authProvider={options.authProvider ?? createAuthProvider()}
       dataProvider={options.dataProvider as DataProvider}
       i18nProvider={i18nProvider}
       layout={Layout}

@@ -236,6 +236,47 @@ describe("the privacy officer's queries", () => {
     expect(errorCode(asSupport)).toBe('FORBIDDEN');
     expect(asSupport.body.data?.auditEvents ?? null).toBeNull();
   });
+
+  it('one event by id: the same event as in the trail, NOT_FOUND otherwise, compliance only, and audited', async () => {
+    const EVENT = `query Event($id: ID!) { auditEvent(id: $id) {
+      id actor actorRoles purpose operationType operationName rootFields requestId gatewayRequestId outcome
+      subjectCount policyVersion accesses { channel revealedFields redactedFields subjectCount contactIds } } }`;
+    const [listed] = await eventsOf('audit-agent');
+    const one = await officer<{ auditEvent: EventOut }>(EVENT, { id: listed!.id });
+    expect(one.body.errors).toBeUndefined();
+    expect(one.body.data!.auditEvent).toEqual(listed);
+    // Every access of the event, whoever it names (the trail by contact shows only that contact's).
+    const [stored] = await server.sql<{ n: number }>(
+      'select count(*)::int as n from audit_access where event_id = $1',
+      [listed!.id],
+    );
+    expect(one.body.data!.auditEvent.accesses).toHaveLength(stored!.n);
+
+    const unknown = randomUUID();
+    const malformed = 'not-an-id-<script>';
+    for (const id of [unknown, malformed]) {
+      const res = await officer<{ auditEvent: EventOut | null }>(EVENT, { id });
+      expect(errorCode(res)).toBe('NOT_FOUND');
+      expect(res.body.data?.auditEvent ?? null).toBeNull();
+      expect(res.text).not.toContain(id);
+    }
+
+    const agent = await server.token(['support_agent'], 'audit-event-agent');
+    const asSupport = await server.gql(EVENT, { token: agent, variables: { id: listed!.id } });
+    expect(errorCode(asSupport)).toBe('FORBIDDEN');
+    expect(asSupport.body.data?.auditEvent ?? null).toBeNull();
+
+    // Read like the trail is read: each reading is an event of its own, for compliance.
+    const reads = (await eventsOf('audit-officer')).filter((e) => e.rootFields.includes('auditEvent'));
+    expect(reads.map((e) => `${e.purpose} ${e.outcome}`)).toEqual(
+      expect.arrayContaining(['compliance OK', 'compliance PARTIAL']),
+    );
+    expect(reads).toHaveLength(3);
+    const refused = await eventsOf('audit-event-agent');
+    expect(refused.map((e) => `${e.rootFields} ${e.purpose} ${e.outcome}`)).toEqual([
+      'auditEvent customer_support FORBIDDEN',
+    ]);
+  });
 });
 
 describe('tamper evidence', () => {

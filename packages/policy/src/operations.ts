@@ -77,6 +77,8 @@ export const OPERATIONS = {
    * itself, so the privacy officer's alone: the events, the chain check, the monitoring rules and their alerts.
    */
   'Query.auditEvents': ['compliance'],
+  /** One event of the trail (the console's event page): the same rule as the trail it belongs to. */
+  'Query.auditEvent': ['compliance'],
   'Query.verifyAuditLog': ['compliance'],
   'Query.auditAlerts': ['compliance'],
   'Query.auditRules': ['compliance'],
@@ -140,6 +142,7 @@ export const OPERATION_RESULTS = {
   'Query.privacyNotice': 'PrivacyNotice',
   'Mutation.publishPrivacyNotice': 'PrivacyNotice',
   'Query.auditEvents': 'AuditEvent',
+  'Query.auditEvent': 'AuditEvent',
   'Query.verifyAuditLog': 'AuditLogCheck',
   'Query.auditAlerts': 'AuditAlert',
   'Query.auditRules': 'AuditRule',

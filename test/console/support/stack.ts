@@ -9,7 +9,8 @@ import { type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 import type { Gateway } from '../../../apps/gateway/src/gateway.js';
 import { startTestServer, type TestServer } from '../../../apps/subgraph/test/support/harness.js';
-import { startPublicGateway } from '../../federation/support/federation.js';
+import type { RunningTickets } from '../../../apps/tickets/src/bootstrap.js';
+import { startPublicGateway, startTicketsFor } from '../../federation/support/federation.js';
 
 /**
  * The console end to end: the Custos subgraph on PostgreSQL, the gateway in front of it, the console's production
@@ -22,6 +23,8 @@ const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
 export interface ConsoleStack {
   readonly custos: TestServer;
+  /** The tickets subgraph behind the gateway, when the stack was asked for it. */
+  readonly tickets?: RunningTickets;
   readonly gateway: Gateway;
   readonly url: string;
   readonly browser: Browser;
@@ -39,7 +42,15 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startConsoleStack(seedContacts = 40): Promise<ConsoleStack> {
+export interface ConsoleStackOptions {
+  /** Also start the tickets subgraph (its demo tickets seeded), behind the same gateway. */
+  readonly tickets?: boolean;
+}
+
+export async function startConsoleStack(
+  seedContacts = 40,
+  options: ConsoleStackOptions = {},
+): Promise<ConsoleStack> {
   if (!existsSync(CHROME)) {
     throw new Error(
       `no Chromium at ${CHROME}: install Debian's chromium or set CHROME_PATH (this suite never skips)`,
@@ -50,11 +61,13 @@ export async function startConsoleStack(seedContacts = 40): Promise<ConsoleStack
   }
   await mkdir(ARTIFACTS, { recursive: true });
   const custos = await startTestServer({ seedContacts, env: { PUBLIC_RATE_LIMIT_PER_MINUTE: '100000' } });
+  let tickets: RunningTickets | undefined;
   let gateway: Gateway | undefined;
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
   try {
-    gateway = await startPublicGateway(custos, 'http://127.0.0.1');
+    tickets = options.tickets ? await startTicketsFor(custos) : undefined;
+    gateway = await startPublicGateway(custos, 'http://127.0.0.1', tickets && `${tickets.url}/graphql`);
     const target = gateway.url.replace(/\/graphql$/, '');
     const proxy = Object.fromEntries(['/graphql', '/public/', '/dev/'].map((p) => [p, { target }]));
     server = await preview({
@@ -67,9 +80,10 @@ export async function startConsoleStack(seedContacts = 40): Promise<ConsoleStack
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error('vite preview has no local URL');
     browser = await chromium.launch({ executablePath: CHROME, args: ['--no-sandbox'] });
-    const started = { custos, gateway, server, browser };
+    const started = { custos, gateway, server, browser, tickets };
     return {
       custos,
+      ...(tickets ? { tickets } : {}),
       gateway,
       url,
       browser,
@@ -77,6 +91,7 @@ export async function startConsoleStack(seedContacts = 40): Promise<ConsoleStack
         await started.browser.close();
         await started.server.close();
         await started.gateway.close();
+        await started.tickets?.stop();
         await started.custos.close();
       },
     };
@@ -84,6 +99,7 @@ export async function startConsoleStack(seedContacts = 40): Promise<ConsoleStack
     await browser?.close().catch(() => {});
     await server?.close().catch(() => {});
     await gateway?.close().catch(() => {});
+    await tickets?.stop().catch(() => {});
     await custos.close();
     throw error;
   }
@@ -148,10 +164,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Starts the stack before the file's tests and closes it after them; the getter gives it to a test. */
-export function useConsoleStack(seedContacts?: number): () => ConsoleStack {
+export function useConsoleStack(seedContacts?: number, options?: ConsoleStackOptions): () => ConsoleStack {
   let stack: ConsoleStack | undefined;
   beforeAll(async () => {
-    stack = await startConsoleStack(seedContacts);
+    stack = await startConsoleStack(seedContacts, options);
   }, 180_000);
   afterAll(() => stack?.close());
   return () => {

@@ -33,10 +33,14 @@ export function productionAuditEnv(custos: TestServer): Record<string, string> {
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../../../supergraph.graphql', import.meta.url));
 
 /**
- * A gateway in front of `custos` alone (tickets unreachable), for the data-subject endpoints it routes: forms may
- * post from `formOrigin`.
+ * A gateway in front of `custos` (and of the tickets subgraph at `ticketsUrl`, else tickets unreachable), for the
+ * data-subject endpoints it routes: forms may post from `formOrigin`.
  */
-export function startPublicGateway(custos: TestServer, formOrigin: string): Promise<Gateway> {
+export function startPublicGateway(
+  custos: TestServer,
+  formOrigin: string,
+  ticketsUrl = NOWHERE,
+): Promise<Gateway> {
   return createGateway({
     config: loadGatewayConfig({
       NODE_ENV: 'test',
@@ -44,13 +48,41 @@ export function startPublicGateway(custos: TestServer, formOrigin: string): Prom
       AUTH_JWKS_URL: `${custos.baseUrl}/.well-known/jwks.json`,
       PUBLIC_FORM_ORIGINS: formOrigin,
     }),
-    supergraph: loadSupergraph(SUPERGRAPH_PATH, { custos: custos.graphqlUrl, tickets: NOWHERE }),
+    supergraph: loadSupergraph(SUPERGRAPH_PATH, { custos: custos.graphqlUrl, tickets: ticketsUrl }),
     logger: createLogger('silent'),
   });
 }
 
 /** Where nothing listens: a subgraph a test did not start must fail loudly, never reach a developer's server. */
 const NOWHERE = 'http://127.0.0.1:9/graphql';
+
+/**
+ * The tickets subgraph on `custos`' database (its demo tickets seeded for the contacts there), checking tokens
+ * against Custos' development JWKS.
+ */
+export function startTicketsFor(
+  custos: TestServer,
+  env: Readonly<Record<string, string>> = {},
+): Promise<RunningTickets> {
+  return startTickets(
+    loadConfig(
+      {
+        NODE_ENV: 'test',
+        DATABASE_URL: custos.ticketsDatabaseUrl,
+        DATABASE_OWNER_URL: custos.databaseOwnerUrl,
+        // Its audit checkpoints and keys beside Custos', in the test's own directory.
+        CUSTOS_DATA_DIR: custos.dataDir,
+        PORT: '0',
+        SEED_CONTACTS: '1',
+        DB_POOL_MAX: '4',
+        AUTH_JWKS_URL: `${custos.baseUrl}/.well-known/jwks.json`,
+        ...env,
+      },
+      { port: 4002 },
+    ),
+    createLogger('silent'),
+  );
+}
 
 export interface StartedGateway extends Gateway {
   /** Every log line the gateway wrote, as JSON text. */
@@ -86,27 +118,7 @@ export async function startFederation(
   } = {},
 ): Promise<Federation> {
   const custos = await startTestServer({ seedContacts: options.seedContacts ?? 0, env: { ...options.env } });
-  // The tickets subgraph on the same database, checking tokens against Custos' development JWKS.
-  const tickets = options.tickets
-    ? await startTickets(
-        loadConfig(
-          {
-            NODE_ENV: 'test',
-            DATABASE_URL: custos.ticketsDatabaseUrl,
-            DATABASE_OWNER_URL: custos.databaseOwnerUrl,
-            // Its audit checkpoints and keys beside Custos', in the test's own directory.
-            CUSTOS_DATA_DIR: custos.dataDir,
-            PORT: '0',
-            SEED_CONTACTS: '1',
-            DB_POOL_MAX: '4',
-            AUTH_JWKS_URL: `${custos.baseUrl}/.well-known/jwks.json`,
-            ...options.env,
-          },
-          { port: 4002 },
-        ),
-        createLogger('silent'),
-      )
-    : undefined;
+  const tickets = options.tickets ? await startTicketsFor(custos, options.env) : undefined;
   const targets: Record<string, string> = {
     tickets: tickets ? `${tickets.url}/graphql` : NOWHERE,
     ...options.subgraphs,

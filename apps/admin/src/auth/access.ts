@@ -56,7 +56,7 @@ export const RESOURCE_OPERATIONS = {
     },
   },
   /** The audit trail: who did what with whose data, for what purpose. */
-  auditEvents: { type: 'AuditEvent', actions: { list: 'Query.auditEvents', show: 'Query.auditEvents' } },
+  auditEvents: { type: 'AuditEvent', actions: { list: 'Query.auditEvents', show: 'Query.auditEvent' } },
   /** Alerts raised by the monitoring rules, and the verification of the audit chain they sit next to. */
   auditAlerts: {
     type: 'AuditAlert',
@@ -71,6 +71,13 @@ export const RESOURCE_OPERATIONS = {
     type: 'AuditRule',
     actions: { list: 'Query.auditRules', show: 'Query.auditRules', edit: 'Mutation.setAuditRule' },
   },
+  /**
+   * A contact's relations, read through `contact(id)` (the contact show page's tabs): whoever may open a contact
+   * gets the tab, and the relation itself is the server's to answer per purpose and contact — its rows, or null
+   * with the reason it is redacted.
+   */
+  interactions: { type: 'Interaction', actions: { list: 'Query.contact' } },
+  tickets: { type: 'Ticket', actions: { list: 'Query.contact' } },
   /** The dashboard's aggregate queries, one action each. */
   dashboard: {
     type: 'Query',

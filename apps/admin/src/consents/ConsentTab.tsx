@@ -1,8 +1,8 @@
 import Block from '@mui/icons-material/Block';
 import PlaylistAdd from '@mui/icons-material/PlaylistAdd';
 import RemoveCircleOutline from '@mui/icons-material/RemoveCircleOutline';
-import { Alert, Box, Button, LinearProgress, Stack, Typography } from '@mui/material';
-import { type ReactNode, useState } from 'react';
+import { Box, Button, Stack, Typography } from '@mui/material';
+import { useState } from 'react';
 import {
   DataTable,
   FunctionField,
@@ -12,11 +12,11 @@ import {
   TextField,
   useCanAccess,
   useGetManyReference,
-  useListContext,
   useRecordContext,
   useTranslate,
 } from 'react-admin';
 import { DateTimeField } from '../fields/DateTimeField';
+import { ListStates } from '../fields/ListStates';
 import { ConsentChangeDialog, type ConsentChangeKind } from './ConsentChangeDialog';
 import { allows, methodLabel, purposeLabel, purposesAllowing } from './labels';
 import { ReceiptButton } from './ReceiptDialog';
@@ -139,41 +139,6 @@ const ConsentToolbar = ({ contactId }: { readonly contactId: string }) => {
   );
 };
 
-/** A part of the tab that could not be loaded (the notification carries the server's message and code). */
-const LoadError = () => {
-  const translate = useTranslate();
-  return (
-    <Alert severity="error" sx={{ my: 1 }}>
-      {translate('custos.consent.load_failed')}
-    </Alert>
-  );
-};
-
-const Loading = () => {
-  const translate = useTranslate();
-  return <LinearProgress aria-label={translate('ra.page.loading')} sx={{ my: 2 }} />;
-};
-
-/**
- * Loading, error and empty states of a table, from its list context. Not ReferenceManyField's own `empty` and
- * `error` props: react-admin 5.15 never shows `empty` once an `error` element is given (it tests the prop, not
- * the request's error).
- */
-const ListStates = ({ empty, children }: { readonly empty: string; readonly children: ReactNode }) => {
-  const translate = useTranslate();
-  const { isPending, error, total, data } = useListContext();
-  if (isPending) return <Loading />;
-  if (error) return <LoadError />;
-  if (!total && (data?.length ?? 0) === 0) {
-    return (
-      <Typography variant="body2" sx={{ py: 1 }}>
-        {translate(empty)}
-      </Typography>
-    );
-  }
-  return <>{children}</>;
-};
-
 /**
  * A contact's consents: its current status per purpose, with Withdraw where it is granted, and its ledger (oldest
  * first, in cursor pages) with each event's receipt on demand. Actions are pessimistic and reload both.
@@ -190,7 +155,7 @@ export const ConsentTab = () => {
         {translate('custos.consent.current')}
       </Typography>
       <ReferenceManyField reference="consentStates" target="contactId" perPage={100}>
-        <ListStates empty="custos.consent.current_empty">
+        <ListStates empty="custos.consent.current_empty" failed="custos.consent.load_failed">
           <DataTable rowClick={false} bulkActionButtons={false}>
             <DataTable.Col source="purpose" disableSort>
               <PurposeField />
@@ -216,7 +181,7 @@ export const ConsentTab = () => {
         perPage={10}
         pagination={<Pagination rowsPerPageOptions={[10, 25, 50]} />}
       >
-        <ListStates empty="custos.consent.ledger_empty">
+        <ListStates empty="custos.consent.ledger_empty" failed="custos.consent.load_failed">
           <LedgerTable />
         </ListStates>
       </ReferenceManyField>

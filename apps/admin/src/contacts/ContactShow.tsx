@@ -12,6 +12,8 @@ import {
 import { ConsentTab } from '../consents/ConsentTab';
 import { DateTimeField } from '../fields/DateTimeField';
 import { RedactedField } from '../fields/RedactedField';
+import { InteractionsTab } from '../interactions/InteractionsTab';
+import { TicketsTab } from '../tickets/TicketsTab';
 
 interface Address {
   readonly street?: string | null;
@@ -55,10 +57,13 @@ const ShowActions = () => (
 /**
  * One contact in tabs. Details: every field the API has, what the purpose may not see shown redacted, with the
  * reason. Consent: its current consents and ledger, only where the purpose may read both (canAccess).
+ * Interactions and Tickets: its relations, where the purpose may read them through the contact (canAccess); the
+ * server answers each relation, or says why it is redacted.
  */
 export const ContactShow = () => {
   const consent = useCanAccessResources({ action: 'list', resources: ['consentStates', 'consents'] });
   const mayReadConsents = consent.canAccess?.consentStates === true && consent.canAccess.consents === true;
+  const relations = useCanAccessResources({ action: 'list', resources: ['interactions', 'tickets'] });
   return (
     <Show actions={<ShowActions />}>
       <TabbedShowLayout>
@@ -80,6 +85,16 @@ export const ContactShow = () => {
         {mayReadConsents && (
           <TabbedShowLayout.Tab label="custos.consent.tab" path="consent">
             <ConsentTab />
+          </TabbedShowLayout.Tab>
+        )}
+        {relations.canAccess?.interactions === true && (
+          <TabbedShowLayout.Tab label="custos.interactions.tab" path="interactions">
+            <InteractionsTab />
+          </TabbedShowLayout.Tab>
+        )}
+        {relations.canAccess?.tickets === true && (
+          <TabbedShowLayout.Tab label="custos.tickets.tab" path="tickets">
+            <TicketsTab />
           </TabbedShowLayout.Tab>
         )}
       </TabbedShowLayout>

@@ -49,6 +49,13 @@ export const AUDIT_EVENTS_CURSOR = /* GraphQL */ `
   }
 `;
 
+/** One event by its id (the show page, opened from the list, a link or a reload). */
+export const AUDIT_EVENT = /* GraphQL */ `
+  query ConsoleAuditEvent($id: ID!) {
+    auditEvent(id: $id) { ${EVENT_FIELDS} }
+  }
+`;
+
 const ALERT_FIELDS = `id ruleId kind actor purpose firedAt service details status acknowledgedBy acknowledgedAt`;
 
 export const AUDIT_ALERTS_PAGE = /* GraphQL */ `
@@ -140,35 +147,30 @@ export function eventFilterVariables(filter: Record<string, unknown> = {}): Reco
   );
 }
 
-/**
- * `auditEvents`: the trail (getList with its filters). The API has no query of one event: its show page reads the
- * event from the pages already listed (404 otherwise, e.g. on a reload).
- */
+/** `auditEvents`: the trail (getList with its filters) and one event by its id (getOne, auditEvent). */
 export const auditEventsResource: ResourceModule = {
   name: 'auditEvents',
-  handlers: ({ pager }) => {
-    const seen = new Map<string, Row>();
-    return {
-      async getList(params): Promise<GetListResult> {
-        const result = await pager({
-          field: 'auditEvents',
-          pageDocument: AUDIT_EVENTS_PAGE,
-          cursorDocument: AUDIT_EVENTS_CURSOR,
-          variables: eventFilterVariables(params.filter),
-          page: params.pagination?.page ?? 1,
-          perPage: params.pagination?.perPage ?? 25,
-          signal: params.signal,
-        });
-        for (const row of result.data) seen.set(String(row.id), row as Row);
-        return result;
-      },
-      async getOne(params): Promise<GetOneResult> {
-        const row = seen.get(String(params.id));
-        if (!row) throw notFound('Audit event');
-        return { data: row };
-      },
-    };
-  },
+  handlers: ({ graphql, pager }) => ({
+    getList: (params): Promise<GetListResult> =>
+      pager({
+        field: 'auditEvents',
+        pageDocument: AUDIT_EVENTS_PAGE,
+        cursorDocument: AUDIT_EVENTS_CURSOR,
+        variables: eventFilterVariables(params.filter),
+        page: params.pagination?.page ?? 1,
+        perPage: params.pagination?.perPage ?? 25,
+        signal: params.signal,
+      }),
+    async getOne(params): Promise<GetOneResult> {
+      const result = await graphql<{ auditEvent: Row | null }>(
+        AUDIT_EVENT,
+        { id: String(params.id) },
+        params.signal,
+      );
+      if (!result.data.auditEvent) throw notFound('Audit event');
+      return { data: result.data.auditEvent };
+    },
+  }),
 };
 
 const STATUSES = new Set(['OPEN', 'ACKNOWLEDGED']);

@@ -1,8 +1,9 @@
+import type { RedactionReason } from '@custos/policy';
 import type { GetListResult } from 'react-admin';
 import { HttpError } from 'react-admin';
-import type { GraphQLClient } from './graphql';
+import type { GraphQLClient, Redaction } from './graphql';
 import { redactionsAt } from './graphql';
-import { type Row, withRedactions } from './resource';
+import { notFound, type Row, withRedactions } from './resource';
 
 export interface Connection<Node> {
   readonly totalCount: number;
@@ -14,8 +15,11 @@ export interface Connection<Node> {
 export const MAX_PAGE = 500;
 
 export interface PageRequest {
-  /** The query's root field, e.g. `contacts`: the connection is `data[field]`. */
-  readonly field: string;
+  /**
+   * Where the connection is in the answer: the query's root field, e.g. `contacts` (`data.contacts`), or the path
+   * down to a relation, e.g. `['contact', 'interactions']` (`data.contact.interactions`).
+   */
+  readonly field: string | readonly string[];
   /** `$first`, `$after` and `variables`: the page's rows. */
   readonly pageDocument: string;
   /** The same connection asking only for `totalCount` and `pageInfo`: skips pages never visited. */
@@ -28,6 +32,31 @@ export interface PageRequest {
 }
 
 export type CursorPager = (request: PageRequest) => Promise<GetListResult>;
+
+/** A page's `meta` when the relation it pages came back redacted: no rows, and the server's reason. */
+export interface RedactedPage {
+  readonly redaction: RedactionReason;
+}
+
+const connectionAt = <Node>(data: unknown, path: readonly string[]): Connection<Node> | null => {
+  let value = data;
+  for (const step of path) value = (value as Record<string, unknown> | null | undefined)?.[step];
+  return (value ?? null) as Connection<Node> | null;
+};
+
+/**
+ * No connection where one was asked for: a relation the purpose may not follow (null, with its redaction entry)
+ * is a page of no rows that says why; a parent row the purpose does not see (or that never existed) is NOT_FOUND.
+ */
+function missingConnection(path: readonly string[], redactions: readonly Redaction[]): GetListResult {
+  const reason = redactionsAt(redactions, path.slice(0, -1))[path[path.length - 1] ?? ''];
+  if (!reason) {
+    const parent = path[0] ?? '';
+    throw notFound(`${parent.charAt(0).toUpperCase()}${parent.slice(1)}`);
+  }
+  const meta: RedactedPage = { redaction: reason };
+  return { data: [], total: 0, meta };
+}
 
 /**
  * Cursor pagination under react-admin's numbered pages: per purpose, connection, variables and page size, the
@@ -42,7 +71,8 @@ export function createCursorPager(graphql: GraphQLClient, purpose: () => string 
         code: 'BAD_USER_INPUT',
       });
     }
-    const key = JSON.stringify([purpose(), field, perPage, variables]);
+    const path = typeof field === 'string' ? [field] : field;
+    const key = JSON.stringify([purpose(), path, perPage, variables]);
     const known = cursors.get(key) ?? [null];
     cursors.set(key, known);
     let reached = known.length - 1 < page - 1 ? known.length - 1 : page - 1;
@@ -53,7 +83,8 @@ export function createCursorPager(graphql: GraphQLClient, purpose: () => string 
         { first: pages * perPage, after: known[reached], ...variables },
         signal,
       );
-      const connection = skipped.data[field] as Connection<never>;
+      const connection = connectionAt<never>(skipped.data, path);
+      if (!connection) return missingConnection(path, skipped.redactions);
       const { endCursor, hasNextPage } = connection.pageInfo;
       if (!endCursor || (!hasNextPage && reached + pages < page - 1)) {
         return { data: [], total: connection.totalCount };
@@ -66,11 +97,12 @@ export function createCursorPager(graphql: GraphQLClient, purpose: () => string 
       { first: perPage, after: known[page - 1], ...variables },
       signal,
     );
-    const connection = result.data[field] as Connection<Row>;
+    const connection = connectionAt<Row>(result.data, path);
+    if (!connection) return missingConnection(path, result.redactions);
     if (connection.pageInfo.hasNextPage && connection.pageInfo.endCursor)
       known[page] = connection.pageInfo.endCursor;
     const data = (connection.edges ?? []).map((edge, index) =>
-      withRedactions(edge.node, redactionsAt(result.redactions, [field, 'edges', index, 'node'])),
+      withRedactions(edge.node, redactionsAt(result.redactions, [...path, 'edges', index, 'node'])),
     );
     return {
       data,

@@ -15,6 +15,7 @@ import { contactsResource } from './contacts';
 import { createCursorPager } from './cursors';
 import { dashboardResource } from './dashboard';
 import { type Credentials, createGraphQLClient, type GraphQLClient } from './graphql';
+import { interactionsResource } from './interactions';
 import { privacyNoticesResource } from './notices';
 import {
   type HandledMethod,
@@ -23,6 +24,7 @@ import {
   type ResourceHandlers,
   type ResourceModule,
 } from './resource';
+import { ticketsResource } from './tickets';
 
 /** Every resource the dataProvider answers: a new resource is one more module here. */
 const RESOURCES: readonly ResourceModule[] = [
@@ -36,6 +38,8 @@ const RESOURCES: readonly ResourceModule[] = [
   auditAlertsResource,
   auditRulesResource,
   dashboardResource,
+  interactionsResource,
+  ticketsResource,
 ];
 
 export interface DataProviderOptions {

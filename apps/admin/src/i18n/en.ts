@@ -184,6 +184,21 @@ export const en = {
         none: 'No receipt: the event is not there, or your declared purpose may not see its contact.',
       },
     },
+    interactions: {
+      tab: 'Interactions',
+      empty: 'No interaction has been logged for this contact.',
+      load_failed: 'The interactions could not be loaded: the notification says why.',
+      redacted: 'The interactions of this contact are not shown for your declared purpose:',
+      types: { CALL: 'Call', EMAIL: 'Email', MEETING: 'Meeting', NOTE: 'Note' },
+    },
+    tickets: {
+      tab: 'Tickets',
+      empty: 'This contact has no support ticket.',
+      load_failed: 'The tickets could not be loaded: the notification says why.',
+      redacted: 'The support tickets of this contact are not shown for your declared purpose:',
+      statuses: { OPEN: 'Open', PENDING: 'Pending', SOLVED: 'Solved', CLOSED: 'Closed' },
+      priorities: { LOW: 'Low', NORMAL: 'Normal', HIGH: 'High', URGENT: 'Urgent' },
+    },
     consent_tools: {
       title: 'Consent tools',
       import: {
@@ -238,7 +253,6 @@ export const en = {
       show_event: 'Show event %{id}',
       accesses: 'What it revealed',
       no_accesses: 'This event revealed no personal data.',
-      not_listed: 'Open the event from the audit list: the API answers events only as a list.',
       no_events: 'No audit event matches these filters.',
       no_alerts: 'No alert in this state.',
       no_rules: 'No monitoring rule.',
@@ -327,6 +341,25 @@ export const en = {
         status: 'Status',
         updatedAt: 'Since',
         actions: 'Actions',
+      },
+    },
+    interactions: {
+      name: 'Interaction |||| Interactions',
+      fields: {
+        occurredAt: 'When',
+        type: 'Type',
+        subject: 'Subject',
+        loggedBy: 'Logged by',
+      },
+    },
+    tickets: {
+      name: 'Ticket |||| Tickets',
+      fields: {
+        createdAt: 'Opened',
+        subject: 'Subject',
+        status: 'Status',
+        priority: 'Priority',
+        solvedAt: 'Solved',
       },
     },
     privacyNotices: {

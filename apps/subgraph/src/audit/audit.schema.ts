@@ -11,6 +11,7 @@ import {
   type AuditEventRow,
   type AuditRuleRow,
   acknowledgeAuditAlert,
+  getAuditEvent,
   listAuditAlerts,
   listAuditEvents,
   listAuditRules,
@@ -183,6 +184,18 @@ builder.queryFields((t) => ({
         Math.min(pageSize('first', args.first), 100),
         decodeTimeCursor('after', args.after),
       );
+    },
+  }),
+  auditEvent: t.field({
+    type: AuditEventRef,
+    nullable: true,
+    description:
+      "One event of the audit trail by its id, with every access it recorded. NOT_FOUND for an id that is not an event's.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx: Context) => {
+      // As for auditEvents: an event written a moment ago is still in the writer's buffer.
+      await ctx.auditTrail.writer?.flush();
+      return getAuditEvent(ctx.em, String(args.id));
     },
   }),
   verifyAuditLog: t.field({

@@ -112,24 +112,7 @@ export async function listAuditEvents(
     p.values,
   );
   const page = rows.slice(0, size);
-  if (page.length > 0) {
-    const accesses = await query<AuditAccessRow & { eventId: string }>(
-      em,
-      `select a.event_id as "eventId", a.channel, a.revealed as "revealedFields", a.redacted as "redactedFields",
-              cardinality(coalesce(a.subjects, t.subjects)) as "subjectCount",
-              array(select s.contact_id::text from unnest(coalesce(a.subjects, t.subjects)) with ordinality u(p, n)
-                      join audit_subject s on s.pseudonym = u.p
-                     where $2::uuid is null or u.p = $2::uuid order by u.n) as "contactIds"
-         from audit_access a left join audit_subject_set t on t.digest = a.subject_set
-        where a.event_id = any($1::uuid[])
-          and ($2::uuid is null or coalesce(a.subjects, t.subjects) @> array[$2::uuid])
-        order by a.event_id, a.ordinal`,
-      [page.map((row) => row.id), pseudonym ?? null],
-    );
-    const byEvent = new Map(page.map((row) => [row.id, row]));
-    for (const row of page) row.accesses = [];
-    for (const { eventId, ...access } of accesses) byEvent.get(eventId)?.accesses.push(access);
-  }
+  await attachAccesses(em, page, pseudonym ?? null);
   return toConnection(
     rows,
     size,
@@ -144,6 +127,50 @@ export async function listAuditEvents(
       return count?.n ?? 0;
     },
   );
+}
+
+/**
+ * Sets each event's accesses, in their order; with a contact's `pseudonym`, only the accesses that concern that
+ * contact, naming only them.
+ */
+async function attachAccesses(
+  em: EntityManager,
+  events: readonly AuditEventRow[],
+  pseudonym: string | null,
+): Promise<void> {
+  if (events.length === 0) return;
+  const accesses = await query<AuditAccessRow & { eventId: string }>(
+    em,
+    `select a.event_id as "eventId", a.channel, a.revealed as "revealedFields", a.redacted as "redactedFields",
+            cardinality(coalesce(a.subjects, t.subjects)) as "subjectCount",
+            array(select s.contact_id::text from unnest(coalesce(a.subjects, t.subjects)) with ordinality u(p, n)
+                    join audit_subject s on s.pseudonym = u.p
+                   where $2::uuid is null or u.p = $2::uuid order by u.n) as "contactIds"
+       from audit_access a left join audit_subject_set t on t.digest = a.subject_set
+      where a.event_id = any($1::uuid[])
+        and ($2::uuid is null or coalesce(a.subjects, t.subjects) @> array[$2::uuid])
+      order by a.event_id, a.ordinal`,
+    [events.map((row) => row.id), pseudonym],
+  );
+  const byEvent = new Map(events.map((row) => [row.id, row]));
+  for (const row of events) row.accesses = [];
+  for (const { eventId, ...access } of accesses) byEvent.get(eventId)?.accesses.push(access);
+}
+
+/**
+ * One audit event by its id, with every access it recorded. NOT_FOUND for an id that is not an event's, a
+ * malformed one included (the error names the argument, never its value).
+ */
+export async function getAuditEvent(em: EntityManager, id: string): Promise<AuditEventRow> {
+  if (!isUuid(id)) throw new NotFoundError('AuditEvent', 'id');
+  const [event] = await query<AuditEventRow>(
+    em,
+    `select ${EVENT_COLUMNS} from audit_event e where e.id = $1`,
+    [id],
+  );
+  if (!event) throw new NotFoundError('AuditEvent', 'id');
+  await attachAccesses(em, [event], null);
+  return event;
 }
 
 export interface AuditRuleRow {
