@@ -9,6 +9,7 @@ import { consentTools } from './consentTools';
 import { contacts } from './contacts';
 import { Dashboard } from './dashboard/Dashboard';
 import { createDataProvider } from './data/dataProvider';
+import { contactDuplicates } from './duplicates';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { theme } from './layout/theme';
@@ -37,6 +38,7 @@ export const App = () => (
     <Resource {...auditEvents} />
     <Resource {...auditAlerts} />
     <Resource {...auditRules} />
+    <Resource {...contactDuplicates} />
     <CustomRoutes>
       <Route path="/processing" element={<ProcessingPage />} />
     </CustomRoutes>

@@ -71,6 +71,11 @@ export const RESOURCE_OPERATIONS = {
     type: 'AuditRule',
     actions: { list: 'Query.auditRules', show: 'Query.auditRules', edit: 'Mutation.setAuditRule' },
   },
+  /** The duplicate-email review queue: pairs to resolve as distinct people or the same person. */
+  contactDuplicates: {
+    type: 'ContactDuplicate',
+    actions: { list: 'Query.contactDuplicates', resolve: 'Mutation.resolveContactDuplicate' },
+  },
   /** The dashboard's aggregate queries, one action each. */
   dashboard: {
     type: 'Query',
