@@ -41,31 +41,6 @@ describe('the audit dataProvider modules', () => {
     );
   });
 
-  it('reads an event’s show page from the pages listed, 404 for one never listed', async () => {
-    signedIn('privacy_officer');
-    const node = { id: 'ev-1', actor: 'sam', accesses: [] };
-    const { fetch } = recordingFetch([
-      () =>
-        json({
-          data: {
-            auditEvents: {
-              totalCount: 1,
-              pageInfo: { hasNextPage: false, endCursor: 'x' },
-              edges: [{ node }],
-            },
-          },
-        }),
-    ]);
-    const provider = createDataProvider({ fetch });
-    await expect(provider.getOne('auditEvents', { id: 'ev-1' })).rejects.toMatchObject({ status: 404 });
-    await provider.getList('auditEvents', {
-      pagination: { page: 1, perPage: 25 },
-      sort: { field: 'id', order: 'ASC' },
-      filter: {},
-    });
-    expect((await provider.getOne('auditEvents', { id: 'ev-1' })).data).toMatchObject(node);
-  });
-
   it('filters alerts by a known state only, and acknowledges by id', async () => {
     signedIn('privacy_officer');
     const { fetch, calls } = recordingFetch([
