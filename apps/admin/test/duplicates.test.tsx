@@ -189,6 +189,26 @@ describe('the duplicate review queue', { timeout: 30_000 }, () => {
     expect(screen.queryByRole('button', { name: /resolve pair/i })).toBeNull();
   });
 
+  it('says so when the queue cannot be loaded, with the server’s message and code', async () => {
+    const memory = memoryProvider();
+    memory.provider.getList.mockRejectedValue(
+      new HttpError('contactDuplicates: the database is unavailable (UNAVAILABLE)', 503, {
+        code: 'UNAVAILABLE',
+      }),
+    );
+    renderSignedIn({
+      role: 'privacy_officer',
+      purpose: 'compliance',
+      hash: '#/contactDuplicates',
+      dataProvider: memory.provider,
+      children: [<Resource key="d" {...contactDuplicates} />],
+    });
+    const reason = 'contactDuplicates: the database is unavailable (UNAVAILABLE)';
+    expect(await screen.findByText(texts.load_failed.replace('%{reason}', reason))).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /resolve pair/i })).toBeNull();
+    expect(screen.queryByText(texts.none)).toBeNull();
+  });
+
   it('is neither in the menu nor asked for where the purpose may not list it', async () => {
     const [purpose] = purposesForRoles(['support_agent']);
     expect(purpose).toBeDefined();

@@ -1,9 +1,9 @@
 import { DataTable, required, SelectInput, useTranslate } from 'react-admin';
-import { EmptyText } from '../audit/EmptyText';
 import { DUPLICATE_STATUSES } from '../data/duplicates';
 import { DateTimeField } from '../fields/DateTimeField';
 import { QueueList } from '../layout/QueueList';
 import { PairContact } from './PairContact';
+import { QueueEmpty } from './QueueEmpty';
 import { ResolveButtons } from './ResolveButtons';
 
 const statusChoices = DUPLICATE_STATUSES.map((id) => ({ id, name: `custos.duplicates.statuses.${id}` }));
@@ -27,11 +27,7 @@ export const DuplicateList = () => {
   const translate = useTranslate();
   return (
     <QueueList filters={filters}>
-      <DataTable
-        rowClick={false}
-        bulkActionButtons={false}
-        empty={<EmptyText text="custos.duplicates.none" />}
-      >
+      <DataTable rowClick={false} bulkActionButtons={false} empty={<QueueEmpty />}>
         <DataTable.Col source="detectedAt" disableSort field={DateTimeField} />
         <DataTable.Col source="contact" disableSort field={PairContact} />
         <DataTable.Col source="existingContact" disableSort field={PairContact} />

@@ -273,6 +273,7 @@ export const en = {
     },
     duplicates: {
       none: 'No duplicate review in this state.',
+      load_failed: 'The duplicate reviews could not be loaded: %{reason}',
       resolve: 'Resolve',
       contact_link: 'Contact %{id}',
       contact_unavailable: 'Not available: erased, or outside what your declared purpose may see.',
