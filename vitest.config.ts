@@ -70,6 +70,10 @@ export default defineConfig({
       databaseProject('federation', './packages/database/test/support/embedded-setup.ts', [
         'test/federation/**/*.test.ts',
       ]),
+      // The console's dataProvider in Node (its real fetch) against the subgraph on the embedded cluster.
+      databaseProject('admin-data', './packages/database/test/support/embedded-setup.ts', [
+        'test/console-data/**/*.test.ts',
+      ]),
       // The console end to end in Chromium (its production build, the real gateway and subgraph).
       databaseProject('console', './packages/database/test/support/embedded-setup.ts', [
         'test/console/**/*.test.ts',

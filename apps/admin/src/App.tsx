@@ -10,6 +10,7 @@ import { contacts } from './contacts';
 import { Dashboard } from './dashboard/Dashboard';
 import { createDataProvider } from './data/dataProvider';
 import { createQueryClient } from './data/queryClient';
+import { contactDuplicates } from './duplicates';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { theme } from './layout/theme';
@@ -40,6 +41,7 @@ export const App = () => (
     <Resource {...auditEvents} />
     <Resource {...auditAlerts} />
     <Resource {...auditRules} />
+    <Resource {...contactDuplicates} />
     <CustomRoutes>
       <Route path="/processing" element={<ProcessingPage />} />
     </CustomRoutes>

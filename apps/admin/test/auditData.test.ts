@@ -41,29 +41,6 @@ describe('the audit dataProvider modules', () => {
     );
   });
 
-  it('reads an event’s show page by its id (a link or a reload: no list before), NOT_FOUND as 404', async () => {
-    signedIn('privacy_officer');
-    const node = { id: 'ev-1', actor: 'sam', accesses: [] };
-    const { fetch, calls } = recordingFetch([
-      () => json({ data: { auditEvent: node } }),
-      () =>
-        json({
-          data: { auditEvent: null },
-          errors: [{ message: 'AuditEvent not found', extensions: { code: 'NOT_FOUND' } }],
-        }),
-    ]);
-    const provider = createDataProvider({ fetch });
-    expect((await provider.getOne('auditEvents', { id: 'ev-1' })).data).toEqual(node);
-    expect(sent(calls[0]).variables).toEqual({ id: 'ev-1' });
-    expect(sent(calls[0]).query).toMatch(/query ConsoleAuditEvent\(\$id: ID!\) \{\s*auditEvent\(id: \$id\)/);
-    expect(calls[0]?.headers.get('x-purpose')).toBe('compliance');
-    await expect(provider.getOne('auditEvents', { id: 'ev-2' })).rejects.toMatchObject({
-      status: 404,
-      body: { code: 'NOT_FOUND' },
-    });
-    expect(calls).toHaveLength(2);
-  });
-
   it('filters alerts by a known state only, and acknowledges by id', async () => {
     signedIn('privacy_officer');
     const { fetch, calls } = recordingFetch([

@@ -59,34 +59,6 @@ describe('the consent ledger', () => {
     expect(calls[1]?.headers.get('x-purpose')).toBe('compliance');
   });
 
-  it('gives current states the purpose as id', async () => {
-    signedIn('privacy_officer', 'compliance');
-    const { fetch, calls } = recordingFetch([
-      () =>
-        json({
-          data: {
-            currentConsents: [
-              { purpose: 'marketing', status: 'GRANTED', updatedAt: '2026-02-01T00:00:00.000Z' },
-              { purpose: 'sales', status: 'OBJECTED', updatedAt: '2026-02-02T00:00:00.000Z' },
-            ],
-          },
-        }),
-    ]);
-    const { data, total } = await createDataProvider({ fetch }).getManyReference('consentStates', {
-      target: 'contactId',
-      id: 'c-1',
-      pagination: { page: 1, perPage: 100 },
-      sort: { field: 'id', order: 'ASC' },
-      filter: {},
-    });
-    expect(data.map((state) => [state.id, state.status])).toEqual([
-      ['marketing', 'GRANTED'],
-      ['sales', 'OBJECTED'],
-    ]);
-    expect(total).toBe(2);
-    expect(sent(calls[0]).variables).toEqual({ contactId: 'c-1' });
-  });
-
   it('reads a receipt with its redacted pseudonym, and a receipt the purpose may not see is a 404', async () => {
     signedIn('privacy_officer', 'compliance');
     const { fetch, calls } = recordingFetch([

@@ -1,4 +1,4 @@
-import { PURPOSE_DEFINITIONS, PURPOSES } from '@custos/policy';
+import { mayRunOperation, PURPOSE_DEFINITIONS, PURPOSES } from '@custos/policy';
 import { configure, screen, within } from '@testing-library/react';
 import { CustomRoutes, HttpError, Resource } from 'react-admin';
 import { Route } from 'react-router-dom';
@@ -91,7 +91,7 @@ function memoryProvider(failRates = false) {
 }
 
 function renderConsole(
-  role: 'privacy_officer' | 'support_agent',
+  role: 'privacy_officer' | 'support_agent' | 'admin',
   purpose: string,
   hash = '#/',
   failRates = false,
@@ -118,7 +118,7 @@ const cellsOf = (row: HTMLElement) =>
     .getAllByRole('cell')
     .map((cell) => cell.textContent);
 
-describe('the dashboard', () => {
+describe('the dashboard', { timeout: 30_000 }, () => {
   it('shows the counts for compliance, a withheld one as "fewer than" or "withheld", never 0', async () => {
     const provider = renderConsole('privacy_officer', 'compliance');
     const trend = await screen.findByRole('table', { name: /Consent ledger events for Marketing/ });
@@ -140,6 +140,12 @@ describe('the dashboard', () => {
     const reviews = await screen.findByRole('table', { name: /Open duplicate reviews \(2\)/ });
     const week = within(reviews).getByRole('rowheader', { name: '1 to 7 days' }).closest('tr') as HTMLElement;
     expect(cellsOf(week)).toEqual(['2']);
+    // The queue the counts are about, one link away (compliance may list it).
+    const queue = within(reviews.closest('section') as HTMLElement).getByRole('link');
+    expect([queue.textContent, queue.getAttribute('href')]).toEqual([
+      'Open the duplicate review queue',
+      '#/contactDuplicates',
+    ]);
 
     for (const query of ['consentTrend', 'consentRates', 'alertSummary', 'duplicateReviewSummary'] as const) {
       expect(provider[query]).toHaveBeenCalledTimes(1);
@@ -151,6 +157,14 @@ describe('the dashboard', () => {
     await screen.findByText('This part could not be loaded: Not allowed (FORBIDDEN)');
     expect(await screen.findByRole('table', { name: /Consent ledger events/ })).toBeDefined();
     expect(screen.queryByRole('table', { name: /Live contacts/ })).toBeNull();
+  });
+
+  it('shows administration the open reviews without a link to a queue it may not list', async () => {
+    expect(mayRunOperation('administration', 'Query.duplicateReviewSummary')).toBe(true);
+    expect(mayRunOperation('administration', 'Query.contactDuplicates')).toBe(false);
+    renderConsole('admin', 'administration');
+    await screen.findByRole('table', { name: /Open duplicate reviews \(2\)/ });
+    expect(screen.queryByRole('link', { name: 'Open the duplicate review queue' })).toBeNull();
   });
 
   it('welcomes a purpose that may not run the aggregates, and asks for none', async () => {

@@ -50,20 +50,4 @@ describe('the dashboard queries of the dataProvider', () => {
     }
     expect(calls).toHaveLength(0);
   });
-
-  it('carries the server’s message and code when it refuses', async () => {
-    signedIn('privacy_officer', 'compliance');
-    const { fetch } = recordingFetch([
-      () =>
-        json({
-          data: null,
-          errors: [{ message: 'Operation not allowed for this purpose', extensions: { code: 'FORBIDDEN' } }],
-        }),
-    ]);
-    const error = (await dashboard(fetch)
-      .consentRates()
-      .catch((caught: unknown) => caught)) as HttpError;
-    expect(error.message).toBe('Operation not allowed for this purpose (FORBIDDEN)');
-    expect(error.status).toBe(403);
-  });
 });

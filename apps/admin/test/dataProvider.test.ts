@@ -135,68 +135,7 @@ describe('cursor pagination', () => {
   });
 });
 
-describe('redactions', () => {
-  it('attaches each record’s redactions, by field, from extensions.redactions', async () => {
-    signedInAs('marketer');
-    const { fetch } = recordingFetch([
-      () =>
-        json({
-          data: {
-            contacts: {
-              totalCount: 2,
-              pageInfo: { hasNextPage: false, endCursor: 'x' },
-              edges: [
-                { node: { id: 'c1', fullName: 'Ann', email: 'ann@example.test', country: null } },
-                { node: { id: 'c2', fullName: null, email: null, country: null } },
-              ],
-            },
-          },
-          extensions: {
-            redactions: [
-              {
-                path: ['contacts', 'edges', 1, 'node', 'fullName'],
-                field: 'Contact.fullName',
-                reason: 'PROCESSING_RESTRICTED',
-              },
-              {
-                path: ['contacts', 'edges', 1, 'node', 'email'],
-                field: 'Contact.email',
-                reason: 'PROCESSING_RESTRICTED',
-              },
-            ],
-          },
-        }),
-    ]);
-    const { data } = await createDataProvider({ fetch }).getList('contacts', {
-      pagination: { page: 1, perPage: 10 },
-      filter: {},
-    });
-    expect(data[0]?.__redactions).toEqual({});
-    expect(data[1]?.__redactions).toEqual({
-      fullName: 'PROCESSING_RESTRICTED',
-      email: 'PROCESSING_RESTRICTED',
-    });
-  });
-});
-
 describe('errors', () => {
-  it('become HttpErrors with the server’s message, code and status', async () => {
-    signedInAs('marketer');
-    const { fetch } = recordingFetch([
-      () =>
-        json({
-          errors: [{ message: 'Your purpose may not run contact', extensions: { code: 'FORBIDDEN' } }],
-        }),
-    ]);
-    const error = (await createDataProvider({ fetch })
-      .getOne('contacts', { id: 'c1' })
-      .catch((e: unknown) => e)) as HttpError;
-    expect(error).toBeInstanceOf(HttpError);
-    expect(error.message).toBe('Your purpose may not run contact (FORBIDDEN)');
-    expect(error.status).toBe(403);
-    expect(error.body.code).toBe('FORBIDDEN');
-  });
-
   it('put each BAD_USER_INPUT problem under its field for the form, and UNAUTHENTICATED answers 401', async () => {
     signedInAs('privacy_officer');
     const { fetch } = recordingFetch([
@@ -227,15 +166,6 @@ describe('errors', () => {
     expect(invalid.body.errors.root.serverError).toBe('email: must be an email address (BAD_USER_INPUT)');
     const expired = (await provider.getOne('contacts', { id: 'c1' }).catch((e: unknown) => e)) as HttpError;
     expect(expired.status).toBe(401);
-  });
-
-  it('a contact that is not there (or not visible) is a 404', async () => {
-    signedInAs('privacy_officer');
-    const { fetch } = recordingFetch([() => json({ data: { contact: null } })]);
-    const error = (await createDataProvider({ fetch })
-      .getOne('contacts', { id: 'c1' })
-      .catch((e: unknown) => e)) as HttpError;
-    expect(error.status).toBe(404);
   });
 });
 

@@ -17,8 +17,6 @@ import {
   CanAccess,
   DataTable,
   type HttpError,
-  List,
-  Pagination,
   SelectField,
   SelectInput,
   TextField,
@@ -30,6 +28,7 @@ import {
 } from 'react-admin';
 import { AUDIT_CHECK_NUMBERS, type AuditActions, type AuditLogCheck } from '../data/audit';
 import { DateTimeField } from '../fields/DateTimeField';
+import { QueueList } from '../layout/QueueList';
 import { EmptyText } from './EmptyText';
 
 const statusChoices = [
@@ -189,13 +188,7 @@ export const AlertList = () => (
     <CanAccess action="verify" resource="auditAlerts">
       <ChainPanel />
     </CanAccess>
-    <List
-      filters={filters}
-      actions={false}
-      filterDefaultValues={{ status: 'OPEN' }}
-      perPage={25}
-      pagination={<Pagination rowsPerPageOptions={[10, 25, 50, 100]} />}
-    >
+    <QueueList filters={filters}>
       <DataTable
         rowClick={false}
         bulkActionButtons={false}
@@ -223,7 +216,7 @@ export const AlertList = () => (
           </CanAccess>
         </DataTable.Col>
       </DataTable>
-    </List>
+    </QueueList>
   </>
 );
 

@@ -78,6 +78,11 @@ export const RESOURCE_OPERATIONS = {
    */
   interactions: { type: 'Interaction', actions: { list: 'Query.contact' } },
   tickets: { type: 'Ticket', actions: { list: 'Query.contact' } },
+  /** The duplicate-email review queue: pairs to resolve as distinct people or the same person. */
+  contactDuplicates: {
+    type: 'ContactDuplicate',
+    actions: { list: 'Query.contactDuplicates', resolve: 'Mutation.resolveContactDuplicate' },
+  },
   /** The dashboard's aggregate queries, one action each. */
   dashboard: {
     type: 'Query',

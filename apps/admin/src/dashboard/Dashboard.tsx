@@ -2,7 +2,9 @@ import { Box, Card, CardContent, Typography } from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import {
+  CanAccess,
   type DataProvider,
+  Link,
   Title,
   useCanAccess,
   useDataProvider,
@@ -206,18 +208,23 @@ const ReviewsSection = () => {
       field="duplicateReviewSummary"
       title="custos.dashboard.reviews"
       render={(data) => (
-        <ChartTable
-          caption={translate('custos.dashboard.reviews_caption', { open: data.open })}
-          rowHeader={translate('custos.dashboard.age')}
-          rows={data.byAge.map((age) => translate(`custos.dashboard.ages.${age.age}`, { _: age.age }))}
-          columns={[
-            wholeColumn(
-              'open',
-              translate('custos.dashboard.alert_states.open'),
-              data.byAge.map((age) => age.open),
-            ),
-          ]}
-        />
+        <>
+          <ChartTable
+            caption={translate('custos.dashboard.reviews_caption', { open: data.open })}
+            rowHeader={translate('custos.dashboard.age')}
+            rows={data.byAge.map((age) => translate(`custos.dashboard.ages.${age.age}`, { _: age.age }))}
+            columns={[
+              wholeColumn(
+                'open',
+                translate('custos.dashboard.alert_states.open'),
+                data.byAge.map((age) => age.open),
+              ),
+            ]}
+          />
+          <CanAccess action="list" resource="contactDuplicates">
+            <Link to="/contactDuplicates">{translate('custos.duplicates.open_queue')}</Link>
+          </CanAccess>
+        </>
       )}
     />
   );

@@ -1,8 +1,8 @@
 import type { RedactionReason } from '@custos/policy';
 import type { GetListResult } from 'react-admin';
 import { HttpError } from 'react-admin';
-import type { GraphQLClient, Redaction } from './graphql';
-import { redactionsAt } from './graphql';
+import type { GraphQLClient } from './graphql';
+import { type Redaction, redactionsAt } from './graphql';
 import { notFound, type Row, withRedactions } from './resource';
 
 export interface Connection<Node> {
@@ -29,6 +29,30 @@ export interface PageRequest {
   readonly page: number;
   readonly perPage: number;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The node's fields that are objects with redactable fields of their own (a pair's two contacts): each keeps the
+   * reasons of its own redacted fields, and the row keeps only those of its direct fields.
+   */
+  readonly nested?: readonly string[];
+}
+
+/** A row with the reasons of its redacted fields, and each nested object (`nested`) with its own. */
+function withNested(
+  node: Row,
+  path: readonly (string | number)[],
+  redactions: readonly Redaction[],
+  nested: readonly string[],
+) {
+  if (nested.length === 0) return withRedactions(node, redactionsAt(redactions, path));
+  const direct = redactions.filter((redaction) => redaction.path.length === path.length + 1);
+  const row: Row = { ...node };
+  for (const key of nested) {
+    const value = node[key];
+    if (value !== null && typeof value === 'object') {
+      row[key] = withRedactions(value as Row, redactionsAt(redactions, [...path, key]));
+    }
+  }
+  return withRedactions(row, redactionsAt(direct, path));
 }
 
 export type CursorPager = (request: PageRequest) => Promise<GetListResult>;
@@ -65,7 +89,7 @@ function missingConnection(path: readonly string[], redactions: readonly Redacti
  */
 export function createCursorPager(graphql: GraphQLClient, purpose: () => string | undefined): CursorPager {
   const cursors = new Map<string, (string | null)[]>();
-  return async ({ field, pageDocument, cursorDocument, variables, page, perPage, signal }) => {
+  return async ({ field, pageDocument, cursorDocument, variables, page, perPage, signal, nested = [] }) => {
     if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PAGE) {
       throw new HttpError(`first: must be 1 to ${MAX_PAGE} (BAD_USER_INPUT)`, 400, {
         code: 'BAD_USER_INPUT',
@@ -102,7 +126,7 @@ export function createCursorPager(graphql: GraphQLClient, purpose: () => string 
     if (connection.pageInfo.hasNextPage && connection.pageInfo.endCursor)
       known[page] = connection.pageInfo.endCursor;
     const data = (connection.edges ?? []).map((edge, index) =>
-      withRedactions(edge.node, redactionsAt(result.redactions, [...path, 'edges', index, 'node'])),
+      withNested(edge.node, [...path, 'edges', index, 'node'], result.redactions, nested),
     );
     return {
       data,

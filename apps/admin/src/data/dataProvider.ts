@@ -14,6 +14,7 @@ import { consentToolsResource } from './consentTools';
 import { contactsResource } from './contacts';
 import { createCursorPager } from './cursors';
 import { dashboardResource } from './dashboard';
+import { contactDuplicatesResource } from './duplicates';
 import { type Credentials, createGraphQLClient, type GraphQLClient } from './graphql';
 import { interactionsResource } from './interactions';
 import { privacyNoticesResource } from './notices';
@@ -27,7 +28,7 @@ import {
 import { ticketsResource } from './tickets';
 
 /** Every resource the dataProvider answers: a new resource is one more module here. */
-const RESOURCES: readonly ResourceModule[] = [
+export const RESOURCES: readonly ResourceModule[] = [
   contactsResource,
   consentsResource,
   consentStatesResource,
@@ -40,6 +41,7 @@ const RESOURCES: readonly ResourceModule[] = [
   dashboardResource,
   interactionsResource,
   ticketsResource,
+  contactDuplicatesResource,
 ];
 
 export interface DataProviderOptions {
@@ -68,6 +70,8 @@ export type ConsoleDataProvider = DataProvider & Readonly<Record<string, unknown
  */
 export function createDataProvider(options: DataProviderOptions = {}): ConsoleDataProvider {
   const credentials = options.credentials ?? signedInCredentials;
+  // The purpose the requests declare: access is checked for the purpose that is sent.
+  const purpose = () => credentials()?.purpose;
   const graphql: GraphQLClient = createGraphQLClient({
     credentials,
     ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -82,15 +86,15 @@ export function createDataProvider(options: DataProviderOptions = {}): ConsoleDa
   function assertAllowed(action: string, resource: string): void {
     // Signed out (or expired): a 401, so that react-admin asks to sign in again.
     if (!credentials()) throw new HttpError('custos.auth.expired', 401, { code: 'UNAUTHENTICATED' });
-    if (!mayAccess(currentPurpose(), action, resource)) {
+    if (!mayAccess(purpose(), action, resource)) {
       throw new HttpError('custos.errors.not_allowed', 403, { code: 'FORBIDDEN', action, resource });
     }
   }
 
   const context: ResourceContext = {
     graphql,
-    pager: createCursorPager(graphql, currentPurpose),
-    purpose: currentPurpose,
+    pager: createCursorPager(graphql, purpose),
+    purpose,
     assertAllowed,
   };
   const handlers = new Map<string, ResourceHandlers>(

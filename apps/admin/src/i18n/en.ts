@@ -285,6 +285,38 @@ export const en = {
       params_help:
         'JSON. DISTINCT_CONTACTS: {limit, minutes, purposes?}; FORBIDDEN_REPEATED: {limit, minutes}; OFF_HOURS: {timeZone, start, end, weekdays, purposes}.',
     },
+    duplicates: {
+      none: 'No duplicate review in this state.',
+      load_failed: 'The duplicate reviews could not be loaded: %{reason}',
+      resolve: 'Resolve',
+      contact_link: 'Contact %{id}',
+      contact_unavailable: 'Not available: erased, or outside what your declared purpose may see.',
+      open_queue: 'Open the duplicate review queue',
+      irreversible: 'This closes the review, with the time, and cannot be undone.',
+      statuses: { OPEN: 'Open', RESOLVED: 'Resolved', ALL: 'All' },
+      resolutions: {
+        DISTINCT_PEOPLE: {
+          name: 'Distinct people',
+          action: 'Distinct people',
+          label: 'Resolve pair %{id} as distinct people',
+          title: 'Two different people?',
+          explanation:
+            'Two people share the address (a shared mailbox, say): both contacts stay as they are.',
+          confirm: 'Resolve as distinct people',
+          done: 'Review closed: distinct people',
+        },
+        SAME_PERSON: {
+          name: 'Same person',
+          action: 'Same person',
+          label: 'Resolve pair %{id} as the same person',
+          title: 'The same person twice?',
+          explanation:
+            'One person twice: merge or erase the extra contact with the ordinary tools (this does neither), then close the review here.',
+          confirm: 'Resolve as the same person',
+          done: 'Review closed: the same person',
+        },
+      },
+    },
     errors: {
       unsupported: 'The console does not support %{method} on %{resource}',
       not_allowed: 'Your declared purpose may not do this',
@@ -440,6 +472,19 @@ export const en = {
         status: 'State',
         acknowledgedBy: 'Acknowledged by',
         acknowledgedAt: 'Acknowledged',
+      },
+    },
+    contactDuplicates: {
+      name: 'Duplicate review |||| Duplicate reviews',
+      fields: {
+        id: 'Id',
+        contact: 'Contact written',
+        existingContact: 'Contact that had the email',
+        detectedForPurpose: 'Written for purpose',
+        detectedAt: 'Detected',
+        resolution: 'Resolution',
+        resolvedAt: 'Resolved',
+        status: 'State',
       },
     },
     auditRules: {

@@ -1,0 +1,55 @@
+import { DataTable, required, SelectInput, useTranslate } from 'react-admin';
+import { DUPLICATE_STATUSES } from '../data/duplicates';
+import { DateTimeField } from '../fields/DateTimeField';
+import { QueueList } from '../layout/QueueList';
+import { PairContact } from './PairContact';
+import { QueueEmpty } from './QueueEmpty';
+import { ResolveButtons } from './ResolveButtons';
+
+const statusChoices = DUPLICATE_STATUSES.map((id) => ({ id, name: `custos.duplicates.statuses.${id}` }));
+
+const filters = [
+  <SelectInput
+    key="status"
+    source="status"
+    choices={statusChoices}
+    alwaysOn
+    // One of the three states, always (no empty choice): the open pairs unless another is chosen.
+    validate={required()}
+  />,
+];
+
+/**
+ * The duplicate-email review queue, oldest first (the API's one order: columns do not sort), open pairs unless the
+ * filter says otherwise. Each contact of a pair is an explicit link; each open pair has its two resolutions.
+ */
+export const DuplicateList = () => {
+  const translate = useTranslate();
+  return (
+    <QueueList filters={filters}>
+      <DataTable rowClick={false} bulkActionButtons={false} empty={<QueueEmpty />}>
+        <DataTable.Col source="detectedAt" disableSort field={DateTimeField} />
+        <DataTable.Col source="contact" disableSort field={PairContact} />
+        <DataTable.Col source="existingContact" disableSort field={PairContact} />
+        <DataTable.Col
+          source="detectedForPurpose"
+          disableSort
+          render={(pair) =>
+            translate(`custos.purposes.${pair.detectedForPurpose}`, { _: pair.detectedForPurpose })
+          }
+        />
+        <DataTable.Col
+          source="resolution"
+          disableSort
+          render={(pair) =>
+            pair.resolution ? translate(`custos.duplicates.resolutions.${pair.resolution}.name`) : '—'
+          }
+        />
+        <DataTable.Col source="resolvedAt" disableSort>
+          <DateTimeField source="resolvedAt" emptyText="—" />
+        </DataTable.Col>
+        <DataTable.Col label="custos.duplicates.resolve" disableSort field={ResolveButtons} />
+      </DataTable>
+    </QueueList>
+  );
+};
