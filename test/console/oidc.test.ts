@@ -23,11 +23,16 @@ const ROLES_CLAIM = 'https://custos.example/roles';
 const CLIENT_ID = 'custos-console';
 const AUDIENCE = 'custos';
 const RESOURCE = 'urn:custos:api';
-/** The provider's accounts: an officer, and someone the provider knows but gives no Custos role. */
+/**
+ * The provider's accounts: an officer, an officer whose tokens live 70 seconds (renewed ten seconds in: the console
+ * renews a minute before expiry), and someone the provider knows but gives no Custos role.
+ */
 const ACCOUNTS: Readonly<Record<string, readonly Role[] | undefined>> = {
   'officer-oidc': ['privacy_officer'],
+  'short-lived-oidc': ['privacy_officer'],
   'nobody-oidc': undefined,
 };
+const SHORT_LIVED = 'short-lived-oidc';
 const NOWHERE = 'http://127.0.0.1:9/graphql';
 
 let custos: TestServer;
@@ -104,7 +109,8 @@ function startProvider(port: number): Server {
       {
         client_id: CLIENT_ID,
         token_endpoint_auth_method: 'none',
-        redirect_uris: [`${consoleUrl}/auth/callback`],
+        // The sign-in's callback, and the silent renew's page in its hidden frame.
+        redirect_uris: [`${consoleUrl}/auth/callback`, `${consoleUrl}/auth/silent`],
         post_logout_redirect_uris: [`${consoleUrl}/`],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
@@ -113,6 +119,10 @@ function startProvider(port: number): Server {
     jwks: { keys: [signingKey as never] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     pkce: { required: () => true },
+    ttl: {
+      AccessToken: (_ctx: KoaContextWithOIDC, token: { accountId?: string }) =>
+        token.accountId === SHORT_LIVED ? 70 : 600,
+    },
     features: {
       devInteractions: { enabled: true },
       resourceIndicators: {
@@ -122,7 +132,6 @@ function startProvider(port: number): Server {
         getResourceServerInfo: () => ({
           scope: 'custos',
           audience: AUDIENCE,
-          accessTokenTTL: 600,
           accessTokenFormat: 'jwt',
           jwt: { sign: { alg: 'RS256' } },
         }),
@@ -342,7 +351,56 @@ describe('OpenID Connect sign-in in Chromium', () => {
     } finally {
       await close();
     }
-  });
+  }, 180_000);
+
+  it('renews the access token before it expires, without leaving the page, and uses the new one', async () => {
+    const { page, close } = await newPage();
+    try {
+      const seen = recordGraphql(page);
+      const topNavigations: string[] = [];
+      page.on('framenavigated', (frame) => {
+        if (frame === page.mainFrame()) topNavigations.push(frame.url());
+      });
+      await page.goto(`${consoleUrl}/`);
+      await signInAtProvider(page, SHORT_LIVED);
+      await page.goto(`${consoleUrl}/#/contacts`);
+      await page.getByRole('link', { name: /show/i }).first().waitFor();
+      const first = await page.evaluate(() => sessionStorage.getItem('custos.session'));
+      expect(first).not.toBeNull();
+      const navigationsBefore = topNavigations.length;
+      // A minute before its expiry, the token is renewed in a hidden frame (no refresh token was asked for).
+      await page.waitForFunction(
+        (old) => {
+          const now = sessionStorage.getItem('custos.session');
+          return now !== null && now !== old;
+        },
+        first,
+        { timeout: 60_000 },
+      );
+      const renewed = (await page.evaluate(() => sessionStorage.getItem('custos.session')))!;
+      expect(topNavigations.slice(navigationsBefore)).toEqual([]);
+      const [before, after] = [claimsOf(`Bearer ${first}`), claimsOf(`Bearer ${renewed}`)];
+      expect(after).toMatchObject({
+        iss: issuer,
+        aud: AUDIENCE,
+        sub: SHORT_LIVED,
+        [ROLES_CLAIM]: ['privacy_officer'],
+      });
+      expect(after.exp as number).toBeGreaterThan(before.exp as number);
+      // The next request carries the renewed token.
+      const count = seen.length;
+      await page
+        .getByRole('button', { name: /refresh/i })
+        .first()
+        .click();
+      await expect
+        .poll(() => seen.slice(count).map((request) => request.authorization))
+        .toContain(`Bearer ${renewed}`);
+      expect(seen.slice(count).map((request) => request.authorization)).not.toContain(`Bearer ${first}`);
+    } finally {
+      await close();
+    }
+  }, 180_000);
 
   it('says so, and shows no data, when the provider’s token holds no Custos role in the claim', async () => {
     const { page, close } = await newPage();
@@ -361,5 +419,5 @@ describe('OpenID Connect sign-in in Chromium', () => {
     } finally {
       await close();
     }
-  });
+  }, 180_000);
 });
