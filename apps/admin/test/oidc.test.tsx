@@ -12,6 +12,7 @@ import {
   startOidcSession,
 } from '../src/auth/oidc';
 import { activeSession } from '../src/auth/session';
+import { ConfigErrorPage } from '../src/ConfigErrorPage';
 import { ConfigLoadError, loadConsoleConfig, type OidcAuthConfig, parseConsoleConfig } from '../src/config';
 import { i18nProvider } from '../src/i18n';
 import { en } from '../src/i18n/en';
@@ -79,6 +80,24 @@ describe('config.json', () => {
     expect(invalid({ auth: { ...OIDC, clientId: ' ' } })).toBe('auth.clientId');
     expect(invalid({ auth: { ...OIDC, rolesClaim: undefined } })).toBe('auth.rolesClaim');
     expect(invalid({ auth: { ...OIDC, scope: 'profile' } })).toBe('auth.scope');
+  });
+});
+
+describe('the page shown without a usable config.json', () => {
+  it('says what could not be loaded and who must fix it, instead of a blank page', () => {
+    render(<ConfigErrorPage error={new ConfigLoadError('unreachable', '/config.json (HTTP 404)')} />);
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(en.custos.config.title);
+    expect(screen.getByRole('alert').textContent).toBe(
+      en.custos.config.unreachable.replace('%{detail}', '/config.json (HTTP 404)'),
+    );
+    expect(screen.getByText(en.custos.config.help)).toBeDefined();
+  });
+
+  it('names the field that is wrong', () => {
+    render(<ConfigErrorPage error={new ConfigLoadError('invalid', 'auth.issuer')} />);
+    expect(screen.getByRole('alert').textContent).toBe(
+      en.custos.config.invalid.replace('%{detail}', 'auth.issuer'),
+    );
   });
 });
 
