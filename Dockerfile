@@ -1,5 +1,6 @@
 # Custos: the subgraph, the tickets subgraph and the gateway in one image (docker-compose.yml runs each with its
-# own command). Build from the repository root: docker build -t custos .
+# own command), with the console's static build, which the gateway serves when CONSOLE_DIR=/app/apps/admin/dist
+# (README: "Serving the console in production"). Build from the repository root: docker build -t custos .
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json turbo.json tsconfig.base.json supergraph.graphql ./
@@ -22,7 +23,9 @@ COPY packages packages
 COPY apps/subgraph apps/subgraph
 COPY apps/tickets apps/tickets
 COPY apps/gateway apps/gateway
-RUN npx turbo run build --filter=@custos/subgraph --filter=@custos/tickets --filter=@custos/gateway
+COPY apps/admin apps/admin
+RUN npx turbo run build --filter=@custos/subgraph --filter=@custos/tickets --filter=@custos/gateway \
+  --filter=@custos/admin
 
 FROM node:24-bookworm-slim
 WORKDIR /app

@@ -7,7 +7,7 @@ import { defaultClientConditions, defineConfig } from 'vite';
  */
 const gateway = process.env.CUSTOS_GATEWAY_URL ?? 'http://127.0.0.1:4000';
 const proxy = Object.fromEntries(
-  ['/graphql', '/public/', '/dev/'].map((path) => [path, { target: gateway }]),
+  ['/graphql', '/public/', '/dev/', '/config.json'].map((path) => [path, { target: gateway }]),
 );
 
 export default defineConfig({

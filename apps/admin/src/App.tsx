@@ -3,8 +3,8 @@ import { Route } from 'react-router-dom';
 import { auditAlerts } from './audit/alerts';
 import { auditEvents } from './audit/events';
 import { auditRules } from './audit/rules';
-import { createAuthProvider } from './auth/authProvider';
-import { LoginPage } from './auth/LoginPage';
+import { signInFor } from './auth/signIn';
+import { type ConsoleConfig, DEVELOPMENT_CONFIG } from './config';
 import { consentTools } from './consentTools';
 import { contacts } from './contacts';
 import { Dashboard } from './dashboard/Dashboard';
@@ -17,18 +17,18 @@ import { theme } from './layout/theme';
 import { privacyNotices } from './notices';
 import { ProcessingPage } from './processing/ProcessingPage';
 
-const authProvider = createAuthProvider();
 const dataProvider = createDataProvider();
 const queryClient = createQueryClient();
 
-export const App = () => (
+/** The console; `config` is config.json's (main.tsx), the development sign-in unless told. */
+export const App = ({ config = DEVELOPMENT_CONFIG }: { readonly config?: ConsoleConfig }) => (
   <Admin
     title="custos.title"
-    authProvider={authProvider}
+    authProvider={signInFor(config.auth).authProvider}
     dataProvider={dataProvider}
     queryClient={queryClient}
     i18nProvider={i18nProvider}
-    loginPage={LoginPage}
+    loginPage={signInFor(config.auth).loginPage}
     layout={Layout}
     dashboard={Dashboard}
     theme={theme}

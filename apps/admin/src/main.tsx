@@ -5,11 +5,36 @@ import '@fontsource/roboto/700.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { CALLBACK_PATH, completeSignIn, completeSilentRenew, SILENT_PATH } from './auth/oidc';
+import { ConfigErrorPage } from './ConfigErrorPage';
+import { ConfigLoadError, loadConsoleConfig } from './config';
 
-const root = document.getElementById('root');
-if (!root) throw new Error('index.html has no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+const element = document.getElementById('root');
+if (!element) throw new Error('index.html has no #root element');
+const root = createRoot(element);
+
+/**
+ * The configuration first (config.json), then, on the identity provider's way back, the end of the sign-in, and
+ * only then the console; a configuration that cannot be loaded shows why.
+ */
+async function boot(): Promise<void> {
+  const config = await loadConsoleConfig();
+  const { auth } = config;
+  if (auth.mode === 'oidc' && window.location.pathname === SILENT_PATH) {
+    // In a hidden frame: a failure is the parent's silent renew error (the session then runs to its expiry).
+    await completeSilentRenew(auth).catch(() => {});
+    return;
+  }
+  if (auth.mode === 'oidc' && window.location.pathname === CALLBACK_PATH) await completeSignIn(auth);
+  root.render(
+    <StrictMode>
+      <App config={config} />
+    </StrictMode>,
+  );
+}
+
+boot().catch((error: unknown) => {
+  const failure =
+    error instanceof ConfigLoadError ? error : new ConfigLoadError('unreachable', '/config.json');
+  root.render(<ConfigErrorPage error={failure} />);
+});

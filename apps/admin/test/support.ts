@@ -4,8 +4,15 @@ const base64Url = (value: unknown) =>
   btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 /** An unsigned JWT of the shape the gateway issues: the console reads it and never verifies it. */
-export function fakeToken(claims: { sub: string; roles: readonly (Role | string)[]; exp?: number }): string {
-  const exp = claims.exp ?? Math.floor(Date.now() / 1000) + 3600;
+export function fakeToken(claims: {
+  sub: string;
+  roles?: readonly (Role | string)[];
+  /** Seconds since the epoch; an hour from now unless told, none when null. */
+  exp?: number | null;
+  /** Other claims, e.g. the roles under a provider's namespaced claim. */
+  [claim: string]: unknown;
+}): string {
+  const exp = claims.exp === null ? undefined : (claims.exp ?? Math.floor(Date.now() / 1000) + 3600);
   return `${base64Url({ alg: 'ES256', typ: 'JWT' })}.${base64Url({ ...claims, exp })}.signature`;
 }
 

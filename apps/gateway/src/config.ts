@@ -10,8 +10,10 @@ import {
   loadConfig,
   parseTrustedProxies,
   type QueryLimits,
+  readRolesClaim,
   repoRoot,
 } from '@custos/runtime';
+import { type ConsoleConfig, readConsoleConfig } from './console.js';
 
 // Document limits of the edge: the subgraph's, with its defaults (packages/runtime/src/limits.ts).
 export type { QueryLimits };
@@ -47,8 +49,12 @@ export interface GatewayConfig {
     readonly jwksUrl: string;
     readonly issuer: string;
     readonly audience: string;
+    /** The claim holding the roles (AUTH_ROLES_CLAIM, default `roles`), as the subgraphs read it. */
+    readonly rolesClaim: string;
     readonly devTokenTtlSeconds: number;
   };
+  /** The console's build and its `/config.json` (console.ts: CONSOLE_DIR, CONSOLE_AUTH_MODE, CONSOLE_OIDC_*). */
+  readonly console: ConsoleConfig;
   /**
    * The audit trail of the requests the gateway refuses (HTTP 401/403), written through the subgraphs' own audit
    * writer into the same chain as DATABASE_URL, the gateway's own role (`custos_gateway`), which holds the audit
@@ -136,6 +142,12 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const jwksUrl = httpUrl('AUTH_JWKS_URL', production);
   const issuer = get('AUTH_ISSUER');
   const audience = get('AUTH_AUDIENCE');
+  const rolesClaim = readRolesClaim(get, problems);
+  const consoleConfig = readConsoleConfig(get, problems, {
+    production,
+    rolesClaim,
+    connectOrigins: origins('CONSOLE_CONNECT_ORIGINS', ''),
+  });
   if (production) {
     // DESIGN.md: production needs a real identity provider and never accepts development tokens.
     if (!get('AUTH_JWKS_URL')) problems.push('AUTH_JWKS_URL: required when NODE_ENV=production');
@@ -170,10 +182,12 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     corsOrigins,
     publicFormOrigins,
     trustedProxies: typeof proxies === 'string' ? new BlockList() : proxies.list,
+    console: consoleConfig,
     auth: {
       jwksUrl: jwksUrl ?? DEV_JWKS_URL,
       issuer: issuer ?? 'custos-dev',
       audience: audience ?? 'custos',
+      rolesClaim,
       devTokenTtlSeconds: int('DEV_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
     },
   };

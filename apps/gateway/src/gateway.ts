@@ -9,6 +9,7 @@ import {
 } from '@custos/runtime';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import type { GatewayConfig } from './config.js';
+import { consoleConfigRoute, consoleRoute } from './console.js';
 import type { EdgeContext } from './context.js';
 import { devTokenRoute } from './dev-token-route.js';
 import { LearnedPlans, useDirectToSubgraph } from './direct.js';
@@ -124,6 +125,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // Development tokens for the console's sign-in page: never in production (404 there, like any unknown path).
     ...(publicTarget && !config.production ? { devTokenRoute: devTokenRoute({ target: publicTarget }) } : {}),
     direct: { learned, authenticate, clients, maxCost: config.limits.maxCost },
+    // The console's runtime configuration (development: what Vite's proxy asks for) and, with CONSOLE_DIR, its build.
+    ...(config.console.auth ? { consoleConfigRoute: consoleConfigRoute(config.console.auth) } : {}),
+    ...(config.console.dir
+      ? { consoleRoute: consoleRoute({ ...config.console, dir: config.console.dir }) }
+      : {}),
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -13,6 +13,7 @@ import {
 } from '@custos/runtime';
 import type { GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
+import type { consoleConfigRoute, consoleRoute } from './console.js';
 import type { ServerContext } from './context.js';
 import type { devTokenRoute } from './dev-token-route.js';
 import { askSubgraph, type LearnedPlans } from './direct.js';
@@ -30,6 +31,10 @@ export interface HttpOptions {
   readonly publicRoute?: ReturnType<typeof publicRoute>;
   /** `/dev/token`: development only, the Custos subgraph's development tokens (dev-token-route.ts). */
   readonly devTokenRoute?: ReturnType<typeof devTokenRoute>;
+  /** `/config.json`: the console's runtime configuration (console.ts). */
+  readonly consoleConfigRoute?: ReturnType<typeof consoleConfigRoute>;
+  /** The console's static build, for any other path (console.ts); undefined: not served. */
+  readonly consoleRoute?: ReturnType<typeof consoleRoute>;
   /** The direct path at the edge (direct.ts): query texts the runtime accepted, and how to check the caller. */
   readonly direct?: {
     readonly learned: LearnedPlans;
@@ -261,6 +266,13 @@ export function createHttpServer(options: HttpOptions): http.Server {
       case '/dev/token':
         if (options.devTokenRoute) return options.devTokenRoute(req, res);
         break;
+      case '/config.json':
+        if (options.consoleConfigRoute) return options.consoleConfigRoute(req, res);
+        break;
+    }
+    if (options.consoleRoute) {
+      const status = await options.consoleRoute(req, res, path);
+      if (status !== undefined) return status;
     }
     sendJson(res, 404, errorBody('Not found', 'NOT_FOUND'), cors(req));
     return 404;

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   logger.info({ url: `${gateway.url}/graphql` }, 'gateway listening');
   if (process.env.CUSTOS_BANNER !== '0') {
     process.stderr.write(
-      `\n  Custos gateway    ${gateway.url}/graphql\n  health            ${gateway.url}/healthz   ready: ${gateway.url}/readyz\n\n`,
+      `\n  Custos gateway    ${gateway.url}/graphql\n  health            ${gateway.url}/healthz   ready: ${gateway.url}/readyz\n${
+        config.console.dir ? `  console           ${gateway.url}/\n` : ''
+      }\n`,
     );
   }
 

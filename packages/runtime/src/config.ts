@@ -34,6 +34,8 @@ export interface Config {
     readonly jwksUrl: string | undefined;
     readonly issuer: string;
     readonly audience: string;
+    /** The token claim holding the caller's roles (AUTH_ROLES_CLAIM, default `roles`): see {@link rolesClaimProblem}. */
+    readonly rolesClaim: string;
     readonly devTokenTtlSeconds: number;
   };
   readonly dbPoolMax: number;
@@ -102,6 +104,54 @@ export class ConfigError extends Error {
 
 export const DEV_ISSUER = 'custos-dev';
 export const DEV_AUDIENCE = 'custos';
+/** DESIGN.md's claim; a provider that cannot write it names its own (AUTH_ROLES_CLAIM). */
+export const DEFAULT_ROLES_CLAIM = 'roles';
+
+/** Claims with a meaning of their own (RFC 7519 §4.1, OIDC Core §2): never the roles. */
+const REGISTERED_CLAIMS = new Set([
+  'sub',
+  'iss',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  'azp',
+  'scope',
+  'client_id',
+]);
+
+/**
+ * Why `claim` cannot name the roles claim, or undefined when it can: a plain claim name (`roles`, `custos_roles`,
+ * `cognito:groups`) or a namespaced one as providers that reserve plain names require (Auth0:
+ * `https://custos.example/roles`, a URL or URN without spaces). A top-level claim only: a dotted name is one claim
+ * named so (such namespaces contain dots), never a path into a nested object.
+ */
+export function rolesClaimProblem(variable: string, claim: string): string | undefined {
+  const plain = /^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/.test(claim);
+  let namespaced = false;
+  if (!plain && claim.length <= 200 && !/\s/.test(claim)) {
+    try {
+      const url = new URL(claim);
+      namespaced =
+        ['https:', 'http:', 'urn:'].includes(url.protocol) && url.href.length > url.protocol.length + 1;
+    } catch {
+      namespaced = false;
+    }
+  }
+  if (!plain && !namespaced)
+    return `${variable}: must be a claim name (letters, digits, _ . : -) or a namespaced claim URL such as https://example.com/roles`;
+  if (REGISTERED_CLAIMS.has(claim)) return `${variable}: must not be a registered claim (sub, iss, aud, …)`;
+  return undefined;
+}
+
+/** AUTH_ROLES_CLAIM from `get`, validated into `problems`; the default when unset. */
+export function readRolesClaim(get: (name: string) => string | undefined, problems: string[]): string {
+  const claim = get('AUTH_ROLES_CLAIM') ?? DEFAULT_ROLES_CLAIM;
+  const problem = rolesClaimProblem('AUTH_ROLES_CLAIM', claim);
+  if (problem) problems.push(problem);
+  return claim;
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -207,6 +257,7 @@ export function loadConfig(
   }
   const issuer = get('AUTH_ISSUER') ?? (production ? undefined : DEV_ISSUER);
   const audience = get('AUTH_AUDIENCE') ?? (production ? undefined : DEV_AUDIENCE);
+  const rolesClaim = readRolesClaim(get, problems);
   if (production) {
     // DESIGN.md: production needs a real identity provider and never accepts development tokens.
     if (!jwksUrl) problems.push('AUTH_JWKS_URL: required when NODE_ENV=production');
@@ -325,6 +376,12 @@ export function loadConfig(
     trustedProxies,
     policyAllowAll,
     audit,
-    auth: { jwksUrl, issuer: issuer ?? DEV_ISSUER, audience: audience ?? DEV_AUDIENCE, devTokenTtlSeconds },
+    auth: {
+      jwksUrl,
+      issuer: issuer ?? DEV_ISSUER,
+      audience: audience ?? DEV_AUDIENCE,
+      rolesClaim,
+      devTokenTtlSeconds,
+    },
   };
 }

@@ -17,9 +17,9 @@ import { startPublicGateway, startTicketsFor } from '../../federation/support/fe
  * build (`npm test` builds it first) served by `vite preview` with its proxy to that gateway, and Debian's Chromium
  * (CHROME_PATH, else /usr/bin/chromium). A missing browser or build fails the suite: it never skips.
  */
-const ADMIN_ROOT = fileURLToPath(new URL('../../../apps/admin/', import.meta.url));
+export const ADMIN_ROOT = fileURLToPath(new URL('../../../apps/admin/', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
-const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+export const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
 export interface ConsoleStack {
   readonly custos: TestServer;
@@ -31,7 +31,7 @@ export interface ConsoleStack {
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -69,7 +69,9 @@ export async function startConsoleStack(
     tickets = options.tickets ? await startTicketsFor(custos) : undefined;
     gateway = await startPublicGateway(custos, 'http://127.0.0.1', tickets && `${tickets.url}/graphql`);
     const target = gateway.url.replace(/\/graphql$/, '');
-    const proxy = Object.fromEntries(['/graphql', '/public/', '/dev/'].map((p) => [p, { target }]));
+    const proxy = Object.fromEntries(
+      ['/graphql', '/public/', '/dev/', '/config.json'].map((p) => [p, { target }]),
+    );
     server = await preview({
       root: ADMIN_ROOT,
       configFile: false,

@@ -17,6 +17,13 @@ const SESSION_KEY = 'custos.session';
 const PURPOSE_KEY = 'custos.purpose';
 
 let current: Session | null = null;
+/** The claim the roles are read from: `roles` (development tokens), or config.json's `rolesClaim` (OIDC). */
+let rolesClaim = 'roles';
+
+/** Reads the roles from `claim` in every token from now on (the provider's, as the gateway reads them). */
+export function setRolesClaim(claim: string): void {
+  rolesClaim = claim;
+}
 
 function base64UrlDecode(part: string): string {
   const base64 = part
@@ -31,15 +38,12 @@ function base64UrlDecode(part: string): string {
 export function decodeToken(token: string, fallbackExpiresAt?: number): Session {
   const payloadPart = token.split('.')[1];
   if (!payloadPart) throw new Error('the token is not a JWT');
-  const payload = JSON.parse(base64UrlDecode(payloadPart)) as {
-    sub?: unknown;
-    roles?: unknown;
-    exp?: unknown;
-  };
+  const payload = JSON.parse(base64UrlDecode(payloadPart)) as Record<string, unknown>;
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('the token names no subject');
   const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : fallbackExpiresAt;
   if (expiresAt === undefined || !Number.isFinite(expiresAt)) throw new Error('the token has no expiry');
-  const roles = Array.isArray(payload.roles) ? knownRoles(payload.roles) : [];
+  const claimed = Object.hasOwn(payload, rolesClaim) ? payload[rolesClaim] : undefined;
+  const roles = Array.isArray(claimed) ? knownRoles(claimed) : [];
   return { token, sub: payload.sub, roles, expiresAt };
 }
 

@@ -19,6 +19,18 @@ export const en = {
       subject_help: 'Who you are in the audit trail, e.g. alice',
       expired: 'Your session has expired: please sign in again',
       failed: 'Sign-in failed: %{reason}',
+      oidc_title: 'Sign in to the Custos privacy console',
+      oidc_sign_in: 'Sign in with %{provider}',
+      oidc_no_roles:
+        'Your identity provider signed you in, but your access token holds no Custos role in its claim “%{claim}”: ask your administrator to assign you a role.',
+      oidc_token_unreadable:
+        'Your identity provider signed you in, but its access token is not a JWT the console can read: ask your administrator to configure JWT access tokens for Custos.',
+    },
+    config: {
+      title: 'The console cannot start',
+      unreachable: 'Its configuration could not be loaded from %{detail}.',
+      invalid: 'Its configuration is not valid: %{detail} is missing or wrong.',
+      help: 'Whoever runs this console must serve config.json beside it (README: “Serving the console in production”).',
     },
     purpose: {
       label: 'Purpose',

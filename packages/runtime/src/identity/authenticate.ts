@@ -34,6 +34,7 @@ export function createAuthenticator(options: {
   const verify = createTokenVerifier({
     issuer: config.auth.issuer,
     audience: config.auth.audience,
+    rolesClaim: config.auth.rolesClaim,
     ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),
     ...(options.devJwks && !config.auth.jwksUrl ? { localJwks: options.devJwks } : {}),
   });

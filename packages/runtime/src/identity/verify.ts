@@ -8,6 +8,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
+import { DEFAULT_ROLES_CLAIM } from '../config.js';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 
 /** Who is calling, and why (the declared purpose, already checked against the caller's roles). */
@@ -23,6 +24,8 @@ export interface VerifierOptions {
   /** Remote JWKS (production) or a local key set (development). */
   readonly jwksUrl?: string;
   readonly localJwks?: JSONWebKeySet;
+  /** The claim holding the roles (AUTH_ROLES_CLAIM); `roles` unless told. */
+  readonly rolesClaim?: string;
 }
 
 /** Asymmetric algorithms only: `none` and HMAC (the "HS256 signed with the public key" attack) never verify. */
@@ -41,6 +44,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   else throw new Error('a token verifier needs a JWKS URL or a local key set');
 
   const cache = new VerifiedTokenCache();
+  const rolesClaim = options.rolesClaim ?? DEFAULT_ROLES_CLAIM;
 
   return async (authorization, purposeHeader) => {
     const match = authorization
@@ -72,9 +76,11 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) {
       throw new UnauthenticatedError('token subject (sub) must be a non-empty string', 'TOKEN_SUBJECT');
     }
-    if (!Array.isArray(payload.roles))
+    // An own property only: a claim named like an Object.prototype member is absent, not inherited.
+    const claimed = Object.hasOwn(payload, rolesClaim) ? payload[rolesClaim] : undefined;
+    if (!Array.isArray(claimed))
       throw new UnauthenticatedError('token roles claim must be an array of strings', 'TOKEN_ROLES');
-    const roles = knownRoles(payload.roles);
+    const roles = knownRoles(claimed);
     const decision = mayDeclarePurpose(roles, purposeHeader);
     if (!decision.allowed) {
       const messages = {
