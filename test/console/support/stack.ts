@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Gateway } from '../../../apps/gateway/src/gateway.js';
 import { startTestServer, type TestServer } from '../../../apps/subgraph/test/support/harness.js';
 import type { RunningTickets } from '../../../apps/tickets/src/bootstrap.js';
@@ -160,9 +160,19 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     );
 }
 
-/** Saves a full-page screenshot as a test artifact, `test/console/artifacts/<name>.png`. */
+/**
+ * Saves a full-page screenshot as a test artifact, `test/console/artifacts/<name>.png`, and checks that the page
+ * fits its viewport's width (1280 px: the console must be usable there, with no sideways scrolling) — every step
+ * that is photographed is checked.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const { scrollWidth, viewport } = (await page.evaluate(
+    '({ scrollWidth: document.documentElement.scrollWidth, viewport: window.innerWidth })',
+  )) as { scrollWidth: number; viewport: number };
+  expect(scrollWidth, `${name}: the page is wider than the ${viewport} px window`).toBeLessThanOrEqual(
+    viewport,
+  );
 }
 
 /** Starts the stack before the file's tests and closes it after them; the getter gives it to a test. */

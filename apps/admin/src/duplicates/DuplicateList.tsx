@@ -1,4 +1,4 @@
-import { DataTable, required, SelectInput, useTranslate } from 'react-admin';
+import { DataTable, required, SelectInput, useListContext, useTranslate } from 'react-admin';
 import { DUPLICATE_STATUSES } from '../data/duplicates';
 import { DateTimeField } from '../fields/DateTimeField';
 import { QueueList } from '../layout/QueueList';
@@ -20,24 +20,26 @@ const filters = [
 ];
 
 /**
- * The duplicate-email review queue, oldest first (the API's one order: columns do not sort), open pairs unless the
- * filter says otherwise. Each contact of a pair is an explicit link; each open pair has its two resolutions.
+ * The pairs in the state the filter shows: an open pair has no resolution yet (no column for it), a resolved one
+ * no action left (no Resolve column); "all" shows every column.
  */
-export const DuplicateList = () => {
+const DuplicateTable = () => {
   const translate = useTranslate();
+  const { filterValues } = useListContext();
+  const status = filterValues.status ?? 'OPEN';
   return (
-    <QueueList filters={filters}>
-      <DataTable rowClick={false} bulkActionButtons={false} empty={<QueueEmpty />}>
-        <DataTable.Col source="detectedAt" disableSort field={DateTimeField} />
-        <DataTable.Col source="contact" disableSort field={PairContact} />
-        <DataTable.Col source="existingContact" disableSort field={PairContact} />
-        <DataTable.Col
-          source="detectedForPurpose"
-          disableSort
-          render={(pair) =>
-            translate(`custos.purposes.${pair.detectedForPurpose}`, { _: pair.detectedForPurpose })
-          }
-        />
+    <DataTable rowClick={false} bulkActionButtons={false} empty={<QueueEmpty />}>
+      <DataTable.Col source="detectedAt" disableSort field={DateTimeField} />
+      <DataTable.Col source="contact" disableSort field={PairContact} />
+      <DataTable.Col source="existingContact" disableSort field={PairContact} />
+      <DataTable.Col
+        source="detectedForPurpose"
+        disableSort
+        render={(pair) =>
+          translate(`custos.purposes.${pair.detectedForPurpose}`, { _: pair.detectedForPurpose })
+        }
+      />
+      {status !== 'OPEN' && (
         <DataTable.Col
           source="resolution"
           disableSort
@@ -45,11 +47,25 @@ export const DuplicateList = () => {
             pair.resolution ? translate(`custos.duplicates.resolutions.${pair.resolution}.name`) : '—'
           }
         />
+      )}
+      {status !== 'OPEN' && (
         <DataTable.Col source="resolvedAt" disableSort>
           <DateTimeField source="resolvedAt" emptyText="—" />
         </DataTable.Col>
+      )}
+      {status !== 'RESOLVED' && (
         <DataTable.Col label="custos.duplicates.resolve" disableSort field={ResolveButtons} />
-      </DataTable>
-    </QueueList>
+      )}
+    </DataTable>
   );
 };
+
+/**
+ * The duplicate-email review queue, oldest first (the API's one order: columns do not sort), open pairs unless the
+ * filter says otherwise. Each contact of a pair is an explicit link; each open pair has its two resolutions.
+ */
+export const DuplicateList = () => (
+  <QueueList filters={filters}>
+    <DuplicateTable />
+  </QueueList>
+);

@@ -47,7 +47,8 @@ export const ResolveButtons = () => {
   const refusal = resolve.error ? translate(resolve.error.message, { _: resolve.error.message }) : null;
 
   return (
-    <Stack direction="row" spacing={1}>
+    // One above the other: the queue's eight columns fit a 1280 px screen.
+    <Stack spacing={1} sx={{ alignItems: 'stretch', minWidth: 'max-content' }}>
       {DUPLICATE_RESOLUTIONS.map((resolution) => (
         <Button
           key={resolution}
