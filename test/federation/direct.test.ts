@@ -70,6 +70,58 @@ describe.each(['custom', 'undici'])(
       expect(requests[0]!.headers['x-client-request-id']).toBe('direct-path-1');
     });
 
+    it('a query it takes nothing out of goes as the client’s own text, asking for JSON: what a direct client sends', async () => {
+      const token = await federation.custos.token(['support_agent']);
+      // The bench's page query: every field visible to the purpose, one operation, the client's spelling.
+      const query =
+        'query Same($first: Int!) { contacts(first: $first) { edges { cursor node { id fullName email } } ' +
+        'pageInfo { hasNextPage endCursor } } }';
+      const requests = await sent('custos', async () => {
+        // The first through the runtime, the second at the edge (a text it has accepted before).
+        for (let i = 0; i < 2; i++) {
+          const res = await gateway().gql(query, {
+            token,
+            purpose: 'customer_support',
+            variables: { first: 2 },
+          });
+          expect(res.body.errors).toBeUndefined();
+          expect((res.body.data as { contacts: { edges: unknown[] } }).contacts.edges).toHaveLength(2);
+        }
+      });
+      // Byte for byte the client's text (the subgraph's document cache is keyed by it), not a reprinted spelling.
+      expect(requests.map((r) => r.query)).toEqual([query, query]);
+      for (const request of requests) {
+        // The subgraph's plain JSON answer, as for a client that asks for nothing else.
+        expect(request.headers.accept).toBe('application/json');
+        // Still the caller's token and purpose, and the gateway's own id for the audit trail.
+        expect(request.headers.authorization).toBe(`Bearer ${token}`);
+        expect(request.headers['x-purpose']).toBe('customer_support');
+        expect(request.headers['x-request-id']).toMatch(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
+      }
+
+      // Anything taken out, or a fragment inlined, and the subgraph gets the rewritten document instead.
+      const rewritten = await sent('custos', async () => {
+        await gateway().gql('query Less { contacts(first: 1) { edges { node { id ipAddress } } } }', {
+          token,
+          purpose: 'customer_support',
+        });
+        await gateway().gql(
+          'query Spread { contacts(first: 1) { edges { node { ...F } } } } fragment F on Contact { id }',
+          {
+            token,
+            purpose: 'customer_support',
+          },
+        );
+      });
+      expect(rewritten).toHaveLength(2);
+      expect(rewritten[0]!.query).toMatch(/query Less/);
+      expect(rewritten[0]!.query).not.toMatch(/ipAddress/);
+      expect(rewritten[1]!.query).toMatch(/query Spread/);
+      expect(rewritten[1]!.query).not.toMatch(/fragment|\.\.\./);
+    });
+
     it('without the fields the purpose never sees, answering them null with the subgraph’s reasons', async () => {
       const token = await federation.custos.token(['support_agent']);
       const query = `{ contacts(first: 1) { edges { node { id restricted ipAddress healthNotes } } } }`;

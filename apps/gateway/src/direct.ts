@@ -207,13 +207,15 @@ export function planDirect(
   const url = ownership.urls.get(graph as string);
   if (!url) return undefined;
   const sent: OperationDefinitionNode = { ...operation, selectionSet };
-  return {
-    url,
-    // A removed relation takes the variables only its arguments used with it.
-    query: print(withoutUnused({ kind: Kind.DOCUMENT, definitions: [sent] })),
-    removals,
-    added,
-  };
+  // A removed relation takes the variables only its arguments used with it.
+  const printed = print(withoutUnused({ kind: Kind.DOCUMENT, definitions: [sent] }));
+  // Nothing taken out, added or inlined: the client's own text, byte for byte, so that the subgraph answers it
+  // from the same parsed and validated document (its cache is keyed by the text) as the same query sent to it
+  // directly, instead of a second, pretty-printed spelling of it.
+  const source = document.loc?.source.body;
+  const unchanged =
+    source !== undefined && removals.length === 0 && added.length === 0 && printed === print(document);
+  return { url, query: unchanged ? source : printed, removals, added };
 }
 
 /** Every object at `keys` below `data`, lists expanded, with its concrete response path. */
@@ -291,7 +293,9 @@ export async function askSubgraph(
 ): Promise<SubgraphAnswer | undefined> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    accept: 'application/graphql-response+json, application/json',
+    // The one type read here (a status other than 200 is handled by its number, whatever the body's type): the
+    // subgraph's plain JSON answer, without weighing a second media type against it on every request.
+    accept: 'application/json',
   };
   for (const name of FORWARDED) {
     const value = header(name);
