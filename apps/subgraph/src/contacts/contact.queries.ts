@@ -1,4 +1,4 @@
-import { isoTimestamp, likePattern, Params, query, rowsByIds } from '@custos/database';
+import { isoTimestamp, likePattern, Params, query, rowsByIds, type SqlSession } from '@custos/database';
 import { rowScope, visibleExpression } from '@custos/enforcement';
 import type { PersonalField, Purpose } from '@custos/policy';
 import {
@@ -191,7 +191,7 @@ export function findContactsByIds(
 }
 
 export async function listContacts(
-  em: EntityManager,
+  em: SqlSession,
   purpose: Purpose,
   args: { first?: number | null; after?: string | null; filter?: ContactFilter | null },
   /** The properties the query reads; every one when not given. */
