@@ -11,7 +11,9 @@
 //   - a stage's µs per request = its samples' time / the requests the load generator got answered in the window.
 // Prints a markdown table (and the top self-time functions) and writes bench/results/profile-<time>.json and
 // bench/results/profile-latest.json; the .cpuprofile files stay in bench/results/profiles/<time>/ (open them in
-// Chrome DevTools or speedscope). PROFILE_BASELINE=<an earlier profile JSON> adds its numbers as "before" columns.
+// Chrome DevTools or speedscope). BENCH_BASELINE_DIR=<another checkout, built> profiles its subgraph too, next to
+// this one at each size in alternating order (the "before" columns); PROFILE_BASELINE=<an earlier profile JSON>
+// takes the "before" columns from that run instead.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Run } from './context.js';
@@ -206,6 +208,8 @@ interface SizeResult {
   readonly sampleIntervalMicros: number;
   /** CPU of the profile's non-idle samples per request (main thread). */
   readonly profiledMicrosPerRequest: number;
+  /** Gaps between samples longer than 4 intervals (the process waiting for a CPU), per request: in no stage. */
+  readonly stalledMicrosPerRequest: number;
   /** The process's CPU per request from /proc (every thread: main, GC helpers, compiler). */
   readonly processMicrosPerRequest: number | null;
   /** Whether graphql-js's parser ran in the window at all: no samples means the document came from the cache. */
@@ -214,6 +218,8 @@ interface SizeResult {
   readonly topSelf: readonly FunctionResult[];
   readonly otherTop: readonly FunctionResult[];
   readonly profileFile: string;
+  /** The measured window, µs on the profile's clock (to reread the profile's samples of that window). */
+  readonly window: { readonly from: number; readonly to: number };
 }
 
 const env = (name: string, fallback: number): number => {
@@ -263,8 +269,17 @@ function classify(profile: CpuProfile): Map<number, { stage: string; name: strin
   return result;
 }
 
-/** The profile's samples inside [from, to] (µs, CLOCK_MONOTONIC), each with its duration. */
-function windowSamples(profile: CpuProfile, from: number, to: number): { node: number; micros: number }[] {
+/**
+ * The profile's samples inside [from, to] (µs, CLOCK_MONOTONIC), each with its duration: the time to the next
+ * sample, at most `cap`. A longer gap is the process waiting for a CPU (the machine is shared), not work done by
+ * the stack that happened to be sampled: counted as `stalled`, not as any stage.
+ */
+function windowSamples(
+  profile: CpuProfile,
+  from: number,
+  to: number,
+  cap: number,
+): { samples: { node: number; micros: number }[]; stalled: number } {
   if (profile.startTime > from || profile.endTime < to) {
     throw new Error(
       `the profile (${profile.startTime}–${profile.endTime} µs) does not cover the measured window ` +
@@ -272,20 +287,25 @@ function windowSamples(profile: CpuProfile, from: number, to: number): { node: n
     );
   }
   const out: { node: number; micros: number }[] = [];
+  let stalled = 0;
   let time = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     time += profile.timeDeltas[i] ?? 0;
     // A sample stands for the interval up to the next one.
-    const micros = (profile.timeDeltas[i + 1] ?? 0) > 0 ? (profile.timeDeltas[i + 1] ?? 0) : 0;
-    if (time >= from && time < to) out.push({ node: profile.samples[i] ?? 0, micros });
+    const gap = Math.max(0, profile.timeDeltas[i + 1] ?? 0);
+    if (time >= from && time < to) {
+      out.push({ node: profile.samples[i] ?? 0, micros: Math.min(gap, cap) });
+      stalled += Math.max(0, gap - cap);
+    }
   }
-  return out;
+  return { samples: out, stalled };
 }
 
 function analyse(
   profile: CpuProfile,
   window: { from: number; to: number },
   requests: number,
+  intervalMicros: number,
 ): Omit<
   SizeResult,
   | 'size'
@@ -297,9 +317,10 @@ function analyse(
   | 'profileFile'
   | 'requests'
   | 'sampleIntervalMicros'
+  | 'window'
 > {
   const nodes = classify(profile);
-  const samples = windowSamples(profile, window.from, window.to);
+  const { samples, stalled } = windowSamples(profile, window.from, window.to, 4 * intervalMicros);
   const byStage = new Map<string, { samples: number; micros: number }>();
   const bySelf = new Map<
     string,
@@ -351,6 +372,7 @@ function analyse(
   return {
     windowMs: Math.round((window.to - window.from) / 1000),
     profiledMicrosPerRequest: perRequest(busy),
+    stalledMicrosPerRequest: perRequest(stalled),
     documentCached: (byStage.get('parse')?.samples ?? 0) === 0,
     stages,
     topSelf: top([...functions], 25),
@@ -384,12 +406,12 @@ async function readProfile(dir: string): Promise<{ file: string; profile: CpuPro
 
 async function profileSize(
   run: Run,
+  name: 'custos' | 'change-before',
   size: number,
   dir: string,
   seconds: number,
   intervalMicros: number,
 ): Promise<SizeResult> {
-  const name = 'custos';
   const server = run.spec(name);
   await mkdir(dir, { recursive: true });
   const nodeOptions = [
@@ -428,7 +450,7 @@ async function profileSize(
   }
   if (!round || !window) throw new Error('no measured window');
   const { file, profile } = await readProfile(dir);
-  const analysed = analyse(profile, window, round.totalRequests);
+  const analysed = analyse(profile, window, round.totalRequests, intervalMicros);
   return {
     size,
     requests: round.totalRequests,
@@ -439,6 +461,7 @@ async function profileSize(
     sampleIntervalMicros: intervalMicros,
     processMicrosPerRequest: processMicros === null ? null : Math.round(processMicros * 10) / 10,
     profileFile: path.relative(repoRoot, file),
+    window,
     ...analysed,
   };
 }
@@ -470,6 +493,7 @@ function stageTable(results: readonly SizeResult[], baseline: readonly SizeResul
     `| **CPU in the profile (main thread)** | ${columns.map((c) => `**${c.result.profiledMicrosPerRequest}**`).join(' | ')} |`,
     `| process CPU from /proc (all threads) | ${columns.map((c) => `${c.result.processMicrosPerRequest ?? 'n/a'}`).join(' | ')} |`,
     `| idle | ${columns.map((c) => cell(c.result, 'idle')).join(' | ')} |`,
+    `| stalled (gaps over 4 sample intervals: waiting for a CPU) | ${columns.map((c) => `${c.result.stalledMicrosPerRequest ?? 'n/a'}`).join(' | ')} |`,
     `| requests in the window | ${columns.map((c) => `${c.result.requests}`).join(' | ')} |`,
     `| req/s, p50 / p99 ms (profiler on) | ${columns.map((c) => `${c.result.requestsPerSecond}, ${c.result.p50Ms} / ${c.result.p99Ms}`).join(' | ')} |`,
     `| parsed document cached | ${columns.map((c) => (c.result.documentCached ? 'yes' : 'no')).join(' | ')} |`,
@@ -527,19 +551,24 @@ async function main(): Promise<void> {
   pinning();
   const run = await prepare(settings);
   const stamp = run.startedAt.toISOString().replace(/[:.]/g, '-');
+  // With BENCH_BASELINE_DIR: that build's subgraph (the change section's `change-before`, on this database) too,
+  // profiled next to this one at each size, in alternating order: a before/after under the same conditions.
+  const compared = settings.baselineDir !== undefined;
   const results: SizeResult[] = [];
-  for (const size of settings.sizes) {
-    results.push(
-      await profileSize(
-        run,
-        size,
-        path.join(benchDir, 'results', 'profiles', stamp, `first-${size}`),
-        seconds,
-        interval,
-      ),
-    );
+  const before: SizeResult[] = [];
+  for (const [index, size] of settings.sizes.entries()) {
+    const dir = path.join(benchDir, 'results', 'profiles', stamp, `first-${size}`);
+    const names = !compared
+      ? (['custos'] as const)
+      : index % 2 === 0
+        ? (['change-before', 'custos'] as const)
+        : (['custos', 'change-before'] as const);
+    for (const name of names) {
+      const result = await profileSize(run, name, size, path.join(dir, name), seconds, interval);
+      (name === 'custos' ? results : before).push(result);
+    }
   }
-  const table = stageTable(results, baseline);
+  const table = stageTable(results, compared ? before : baseline);
   console.log(`\n${table}\n`);
   for (const result of results) {
     console.log(functionTable(`Top self time, first ${result.size} (${result.profileFile})`, result.topSelf));
@@ -565,6 +594,7 @@ async function main(): Promise<void> {
       rules: rules.map((rule) => ({ url: rule.url?.source, fn: rule.fn?.source })),
     })),
     sizes: results,
+    ...(compared ? { baselineDir: settings.baselineDir, baselineSizes: before } : {}),
     table,
   };
   const resultsDir = path.join(benchDir, 'results');
