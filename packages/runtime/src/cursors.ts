@@ -134,9 +134,19 @@ function xorInto(target: Buffer, mask: Buffer): void {
   for (let b = 0; b < length; b++) target[b]! ^= mask[b]!;
 }
 
-/** The value of a lower-case hex digit, or -1. */
-const hexValue = (code: number): number =>
-  code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1;
+/** The value of each lower-case hex digit by its character code (below 128), -1 for any other character. */
+const HEX = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit++) HEX['0123456789abcdef'.charCodeAt(digit)] = digit;
+
+/** The value of the two lower-case hex digits of `text` at `at`, or -1. */
+function hexByte(text: string, at: number): number {
+  const high = text.charCodeAt(at);
+  const low = text.charCodeAt(at + 1);
+  if (high > 127 || low > 127) return -1;
+  const h = HEX[high]!;
+  const l = HEX[low]!;
+  return h < 0 || l < 0 ? -1 : h * 16 + l;
+}
 
 /** Digits of `text` from `from` to `to` as a number, or -1 when one is not a digit. */
 function digits(text: string, from: number, to: number): number {
@@ -195,13 +205,15 @@ function packKey(
   const at = n * HALF;
   left.writeUInt32BE(year * 10_000 + month * 100 + day, at);
   left.writeUInt32BE(hour * 10_000_000 + minute * 100_000 + second * 1_000 + milli, at + 4);
-  for (let k = 0; k < 16; k++) {
-    const i = UUID_PAIRS[k]!;
-    const high = hexValue(id.charCodeAt(i));
-    const low = hexValue(id.charCodeAt(i + 1));
-    if (high < 0 || low < 0) return false;
-    if (k < 8) left[at + 8 + k] = high * 16 + low;
-    else right[at + k - 8] = high * 16 + low;
+  for (let k = 0; k < 8; k++) {
+    const byte = hexByte(id, UUID_PAIRS[k]!);
+    if (byte < 0) return false;
+    left[at + 8 + k] = byte;
+  }
+  for (let k = 8; k < 16; k++) {
+    const byte = hexByte(id, UUID_PAIRS[k]!);
+    if (byte < 0) return false;
+    right[at + k - 8] = byte;
   }
   for (let k = 0; k < RECORD - TAG_AT; k++) right[at + 8 + k] = tag[k]!;
   return true;
