@@ -40,9 +40,9 @@ export interface DataContext<L> extends RequestContext {
 }
 
 /**
- * A request's context for `principal`. The EntityManager and the loaders (bound to the purpose) are made on
- * first use: a request refused later, answered from its first statement, or reading through `sql` only, pays
- * for neither. They are getters on the context's prototype, not its own properties, because Apollo Server
+ * A request's context for `principal`. The EntityManager and the loaders (bound to the purpose, reading through
+ * `sql`) are made on first use: a request refused later, or answered from its first statement, pays for neither,
+ * and one that only reads never forks an EntityManager. They are getters on the context's prototype, not its own properties, because Apollo Server
  * copies the context's own properties for each operation (`Object.assign` onto an object of the same
  * prototype): own getters would run at that copy and make both for every request.
  */
@@ -54,7 +54,7 @@ export function createRequestContext<
     readonly logger: Logger;
     readonly cursors: CursorCodec;
   },
->(base: B, orm: MikroORM, makeLoaders: (em: EntityManager, purpose: Purpose) => L): B & DataContext<L> {
+>(base: B, orm: MikroORM, makeLoaders: (sql: SqlSession, purpose: Purpose) => L): B & DataContext<L> {
   let em: EntityManager | undefined;
   let loaders: L | undefined;
   const forked = () => {
@@ -72,7 +72,7 @@ export function createRequestContext<
     sql: { value: sql },
     loaders: {
       get: () => {
-        loaders ??= makeLoaders(forked(), base.principal.purpose);
+        loaders ??= makeLoaders(sql, base.principal.purpose);
         return loaders;
       },
     },

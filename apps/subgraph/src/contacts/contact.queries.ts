@@ -10,7 +10,6 @@ import {
   toConnection,
   Validator,
 } from '@custos/runtime';
-import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
  * The read model of a contact: a plain row, as the resolvers see it. Personal properties are present only
@@ -179,7 +178,7 @@ function filterWhere(purpose: Purpose, filter: ContactFilter | null | undefined,
 
 /** Contacts by id, within the purpose's row rule: an id outside it answers like one that does not exist. */
 export function findContactsByIds(
-  em: EntityManager,
+  em: SqlSession,
   purpose: Purpose,
   ids: readonly string[],
 ): Promise<ContactRow[]> {
