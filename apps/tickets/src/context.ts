@@ -1,9 +1,8 @@
-import { byIdLoader, type ChildPageKey, childPageLoader } from '@custos/database';
+import { byIdLoader, type ChildPageKey, childPageLoader, type SqlSession } from '@custos/database';
 import { rowScope } from '@custos/enforcement';
 import type { Purpose } from '@custos/policy';
 import type { Connection } from '@custos/runtime';
 import type { DataContext } from '@custos/server';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type DataLoader from 'dataloader';
 import {
   findTicketsByIds,
@@ -25,7 +24,7 @@ export interface TicketLoaders {
 export type TicketsContext = DataContext<TicketLoaders>;
 
 /** Fresh loaders per request, bound to its purpose: every statement carries the purpose's row rule. */
-export function createTicketLoaders(em: EntityManager, purpose: Purpose): TicketLoaders {
+export function createTicketLoaders(em: SqlSession, purpose: Purpose): TicketLoaders {
   return {
     ticket: byIdLoader((ids) => findTicketsByIds(em, purpose, ids)),
     contact: byIdLoader((ids) => findVisibleContacts(em, purpose, ids)),

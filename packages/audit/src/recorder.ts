@@ -44,15 +44,24 @@ export class AccessRecorder {
   /** Set by an operation that serves data outside GraphQL's own channels (the access package export). */
   channel: Channel | undefined;
 
+  /** The subject noted last and its entry: a row's fields are noted one after another (one lookup per row). */
+  #lastSubject: string | undefined;
+  #last: SubjectAccess | undefined;
+
   /** `subject` was reached; `revealed` and `redacted` are field bits (0: the row only, e.g. its id). */
   note(subject: string, info: GraphQLResolveInfo, revealed: number, redacted: number): void {
-    const known = this.subjects.get(subject);
+    // `subjects` emptied since (a withheld answer): the remembered entry is no longer in it.
+    let known =
+      subject === this.#lastSubject && this.subjects.size > 0 ? this.#last : this.subjects.get(subject);
     if (known) {
       known.revealed |= revealed;
       known.redacted |= redacted;
-      return;
+    } else {
+      known = { channel: this.channel ?? channelOf(info), revealed, redacted };
+      this.subjects.set(subject, known);
     }
-    this.subjects.set(subject, { channel: this.channel ?? channelOf(info), revealed, redacted });
+    this.#lastSubject = subject;
+    this.#last = known;
   }
 }
 

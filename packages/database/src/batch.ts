@@ -1,7 +1,6 @@
 import { type Connection, type CursorKey, toConnection } from '@custos/runtime';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { query } from './sql.js';
+import { query, type SqlSession } from './sql.js';
 
 /**
  * Batch loaders for nested lists (no N+1): every parent asked for in one tick of the event loop is served
@@ -48,7 +47,7 @@ type Tagged<T> = T & { __parent: string; __rn: number };
  * windowed statement: `row_number() over (partition by parent)` cuts each parent's page in SQL.
  */
 export function childPageLoader<T extends object>(
-  em: EntityManager,
+  em: SqlSession,
   spec: ChildListSpec<T>,
 ): DataLoader<ChildPageKey, Connection<T>, string> {
   const counts = new DataLoader<string, number>(async (parentIds) => {

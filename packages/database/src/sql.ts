@@ -2,6 +2,9 @@ import { isUuid } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
 
+/** What `query` needs of an EntityManager: its connection, and its transaction when it is in one. */
+export type SqlSession = Pick<EntityManager, 'getConnection' | 'getTransactionContext'>;
+
 /**
  * Reads go through parameterised SQL on the request's forked EntityManager (so they join its transaction
  * when there is one) and map rows to plain objects: no entity hydration on list paths, which is where the
@@ -11,7 +14,7 @@ import { CompiledQuery } from 'kysely';
  * own `execute()` formats values into the string client-side, which we avoid for every query we write.
  */
 export async function query<T extends object>(
-  em: EntityManager,
+  em: SqlSession,
   sql: string,
   params: unknown[] = [],
 ): Promise<T[]> {
@@ -49,7 +52,7 @@ export function notify(sql: string): void {
  * Rows by primary key for a batch: `select` must filter with `= any($1::uuid[])`. Ids that are not UUIDs
  * cannot exist, so they are dropped before the database sees them (and never cause a cast error).
  */
-export async function rowsByIds<T extends object>(em: EntityManager, select: string, ids: readonly string[]) {
+export async function rowsByIds<T extends object>(em: SqlSession, select: string, ids: readonly string[]) {
   const valid = ids.filter(isUuid);
   return valid.length === 0 ? [] : query<T>(em, select, [valid]);
 }

@@ -70,6 +70,10 @@ const HALF = 16;
 const TAG_AT = 24;
 const FAST = '~';
 const FAST_BODY = /^[A-Za-z0-9_-]{43}$/;
+/** A record's base64url (43 characters), and its padded form's (33 bytes: 44 characters). */
+const RECORD_TEXT = 43;
+const PADDED = 33;
+const PADDED_TEXT = 44;
 
 /** The Feistel network's round functions: AES-256-ECB under four derived keys (one key schedule each, kept). */
 class FeistelPermutation {
@@ -85,35 +89,64 @@ class FeistelPermutation {
 
   /** Enciphers (or, `inverse`, deciphers) `count` records of `records` in place. */
   apply(records: Buffer, count: number, inverse: boolean): void {
-    let left = Buffer.allocUnsafe(count * HALF);
-    let right = Buffer.allocUnsafe(count * HALF);
+    const left = Buffer.allocUnsafe(count * HALF);
+    const right = Buffer.allocUnsafe(count * HALF);
     for (let i = 0; i < count; i++) {
       records.copy(left, i * HALF, i * RECORD, i * RECORD + HALF);
       records.copy(right, i * HALF, i * RECORD + HALF, (i + 1) * RECORD);
     }
+    const [l, r] = this.halves(left, right, inverse);
+    for (let i = 0; i < count; i++) {
+      l.copy(records, i * RECORD, i * HALF, (i + 1) * HALF);
+      r.copy(records, i * RECORD + HALF, i * HALF, (i + 1) * HALF);
+    }
+  }
+
+  /**
+   * The network over records split into their halves (`left`: every record's first 16 bytes, `right`: their last
+   * 16, in record order); the result's halves, which may be the given buffers swapped.
+   */
+  halves(left: Buffer, right: Buffer, inverse: boolean): [Buffer, Buffer] {
     for (let step = 0; step < 4; step++) {
       if (!inverse) {
         // (L, R) -> (R, L xor F(R))
-        const mixed = this.#rounds[step]!.update(right);
-        for (let b = 0; b < left.length; b++) left[b]! ^= mixed[b]!;
+        xorInto(left, this.#rounds[step]!.update(right));
         [left, right] = [right, left];
       } else {
         // (L', R') -> (R' xor F(L'), L'), rounds in reverse
-        const mixed = this.#rounds[3 - step]!.update(left);
-        for (let b = 0; b < right.length; b++) right[b]! ^= mixed[b]!;
+        xorInto(right, this.#rounds[3 - step]!.update(left));
         [left, right] = [right, left];
       }
     }
-    for (let i = 0; i < count; i++) {
-      left.copy(records, i * RECORD, i * HALF, (i + 1) * HALF);
-      right.copy(records, i * RECORD + HALF, i * HALF, (i + 1) * HALF);
-    }
+    return [left, right];
   }
 }
 
-/** The value of a lower-case hex digit, or -1. */
-const hexValue = (code: number): number =>
-  code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1;
+/** `target[i] ^= mask[i]` over `target`, four bytes at a time where both are aligned to four. */
+function xorInto(target: Buffer, mask: Buffer): void {
+  const length = target.length;
+  if (target.byteOffset % 4 === 0 && mask.byteOffset % 4 === 0 && length % 4 === 0) {
+    const t = new Int32Array(target.buffer, target.byteOffset, length / 4);
+    const m = new Int32Array(mask.buffer, mask.byteOffset, length / 4);
+    for (let i = 0; i < t.length; i++) t[i]! ^= m[i]!;
+    return;
+  }
+  for (let b = 0; b < length; b++) target[b]! ^= mask[b]!;
+}
+
+/** The value of each lower-case hex digit by its character code (below 128), -1 for any other character. */
+const HEX = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit++) HEX['0123456789abcdef'.charCodeAt(digit)] = digit;
+
+/** The value of the two lower-case hex digits of `text` at `at`, or -1. */
+function hexByte(text: string, at: number): number {
+  const high = text.charCodeAt(at);
+  const low = text.charCodeAt(at + 1);
+  if (high > 127 || low > 127) return -1;
+  const h = HEX[high]!;
+  const l = HEX[low]!;
+  return h < 0 || l < 0 ? -1 : h * 16 + l;
+}
 
 /** Digits of `text` from `from` to `to` as a number, or -1 when one is not a digit. */
 function digits(text: string, from: number, to: number): number {
@@ -126,57 +159,63 @@ function digits(text: string, from: number, to: number): number {
   return value;
 }
 
-/** Positions of the separators of `YYYY-MM-DDTHH:MM:SS.mmmZ` and of a UUID's dashes. */
-const TIME_SEPARATORS: readonly [number, string][] = [
-  [4, '-'],
-  [7, '-'],
-  [10, 'T'],
-  [13, ':'],
-  [16, ':'],
-  [19, '.'],
-  [23, 'Z'],
-];
-const UUID_DASHES = new Set([8, 13, 18, 23]);
+/** Where each of a UUID's 16 bytes is, as two hex digits; dashes are at 8, 13, 18 and 23. */
+const UUID_PAIRS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34] as const;
 
 /**
  * Packs a time-ordered sort key — a timestamp exactly as PostgreSQL formats it here (`YYYY-MM-DDTHH:MM:SS.mmmZ`,
- * shared/sql.ts isoTimestamp) and a lower-case UUID — into the record at `at`: the timestamp's digits as two
- * whole numbers (date, time of day), the UUID's 16 bytes. False for any other key (it is sealed with AES-GCM):
- * what is packed is restored character for character.
+ * shared/sql.ts isoTimestamp) and a lower-case UUID — into record `n` of a page split into halves (the record's
+ * bytes 0-15 at `left[16n]`, 16-31 at `right[16n]`): the timestamp's digits as two whole numbers (date, time of
+ * day), the UUID's 16 bytes, then `tag`. False for any other key (it is sealed with AES-GCM): what is packed is
+ * restored character for character. Called for every row of every page: no allocation.
  */
-function packKey(key: readonly [string, string], records: Buffer, at: number): boolean {
-  const [time, id] = key;
+function packKey(
+  key: readonly [string, string],
+  left: Buffer,
+  right: Buffer,
+  n: number,
+  tag: Buffer,
+): boolean {
+  const time = key[0];
+  const id = key[1];
   if (time.length !== 24 || id.length !== 36) return false;
-  for (const [index, separator] of TIME_SEPARATORS) if (time[index] !== separator) return false;
-  const parts = [0, 5, 8, 11, 14, 17, 20].map((from) =>
-    digits(time, from, from + (from === 0 ? 4 : from === 20 ? 3 : 2)),
-  );
-  if (parts.some((part) => part < 0)) return false;
-  const [year, month, day, hour, minute, second, milli] = parts as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = year * 10_000 + month * 100 + day;
-  const clock = hour * 10_000_000 + minute * 100_000 + second * 1_000 + milli;
-  records.writeUInt32BE(date, at);
-  records.writeUInt32BE(clock, at + 4);
-  let byte = at + 8;
-  for (let i = 0; i < 36; i += 2) {
-    if (UUID_DASHES.has(i)) {
-      if (id.charCodeAt(i) !== 45) return false;
-      i -= 1;
-      continue;
-    }
-    const high = hexValue(id.charCodeAt(i));
-    const low = hexValue(id.charCodeAt(i + 1));
-    if (high < 0 || low < 0) return false;
-    records[byte++] = high * 16 + low;
+  if (
+    time.charCodeAt(4) !== 45 || // -
+    time.charCodeAt(7) !== 45 ||
+    time.charCodeAt(10) !== 84 || // T
+    time.charCodeAt(13) !== 58 || // :
+    time.charCodeAt(16) !== 58 ||
+    time.charCodeAt(19) !== 46 || // .
+    time.charCodeAt(23) !== 90 || // Z
+    id.charCodeAt(8) !== 45 ||
+    id.charCodeAt(13) !== 45 ||
+    id.charCodeAt(18) !== 45 ||
+    id.charCodeAt(23) !== 45
+  ) {
+    return false;
   }
+  const year = digits(time, 0, 4);
+  const month = digits(time, 5, 7);
+  const day = digits(time, 8, 10);
+  const hour = digits(time, 11, 13);
+  const minute = digits(time, 14, 16);
+  const second = digits(time, 17, 19);
+  const milli = digits(time, 20, 23);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || milli < 0) return false;
+  const at = n * HALF;
+  left.writeUInt32BE(year * 10_000 + month * 100 + day, at);
+  left.writeUInt32BE(hour * 10_000_000 + minute * 100_000 + second * 1_000 + milli, at + 4);
+  for (let k = 0; k < 8; k++) {
+    const byte = hexByte(id, UUID_PAIRS[k]!);
+    if (byte < 0) return false;
+    left[at + 8 + k] = byte;
+  }
+  for (let k = 8; k < 16; k++) {
+    const byte = hexByte(id, UUID_PAIRS[k]!);
+    if (byte < 0) return false;
+    right[at + k - 8] = byte;
+  }
+  for (let k = 0; k < RECORD - TAG_AT; k++) right[at + 8 + k] = tag[k]!;
   return true;
 }
 
@@ -252,25 +291,40 @@ export class CursorCodec {
     return this.#nonces.subarray(this.#nonceAt - NONCE, this.#nonceAt);
   }
 
+  /**
+   * The page's records are packed straight into their halves and enciphered together; their base64url is one
+   * encoding of the whole page with each record padded to 33 bytes (a multiple of 3): the first 43 characters of
+   * each 44 are exactly the record's own base64url (its 32 bytes end in a 2-byte group, whose 3 characters do not
+   * depend on the pad byte).
+   */
   #sealKeys(keys: readonly (readonly [string, string])[], tag: Buffer, aad: Buffer): string[] {
-    const records = Buffer.allocUnsafe(keys.length * RECORD);
-    const fast: number[] = [];
     const sealed: string[] = new Array(keys.length);
-    for (const [index, key] of keys.entries()) {
-      const at = fast.length * RECORD;
-      if (packKey(key, records, at)) {
-        tag.copy(records, at + TAG_AT);
-        fast.push(index);
-      } else {
-        sealed[index] = this.#seal(JSON.stringify(key), aad);
+    const left = Buffer.allocUnsafe(keys.length * HALF);
+    const right = Buffer.allocUnsafe(keys.length * HALF);
+    const fast: number[] = [];
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index]!;
+      if (packKey(key, left, right, fast.length, tag)) fast.push(index);
+      else sealed[index] = this.#seal(JSON.stringify(key), aad);
+    }
+    const count = fast.length;
+    if (count === 0) return sealed;
+    const [l, r] = this.#permutations
+      .get(this.#sealWith)!
+      .halves(left.subarray(0, count * HALF), right.subarray(0, count * HALF), false);
+    const padded = Buffer.alloc(count * PADDED);
+    for (let n = 0; n < count; n++) {
+      const to = n * PADDED;
+      const from = n * HALF;
+      for (let b = 0; b < HALF; b++) {
+        padded[to + b] = l[from + b]!;
+        padded[to + HALF + b] = r[from + b]!;
       }
     }
-    if (fast.length > 0) {
-      this.#permutations.get(this.#sealWith)!.apply(records, fast.length, false);
-      for (const [n, index] of fast.entries()) {
-        const body = records.toString('base64url', n * RECORD, (n + 1) * RECORD);
-        sealed[index] = `${this.#sealWith}${FAST}${body}`;
-      }
+    const text = padded.toString('base64url');
+    const prefix = `${this.#sealWith}${FAST}`;
+    for (let n = 0; n < count; n++) {
+      sealed[fast[n]!] = prefix + text.slice(n * PADDED_TEXT, n * PADDED_TEXT + RECORD_TEXT);
     }
     return sealed;
   }

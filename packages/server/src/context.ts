@@ -1,4 +1,5 @@
 import { AccessRecorder } from '@custos/audit';
+import type { SqlSession } from '@custos/database';
 import { RedactionLog } from '@custos/enforcement';
 import type { Purpose } from '@custos/policy';
 import type { CursorCodec, Logger, Principal } from '@custos/runtime';
@@ -29,12 +30,21 @@ export interface RequestContext {
 /** What a subgraph's resolvers get: the request, one forked EntityManager and its loaders. */
 export interface DataContext<L> extends RequestContext {
   readonly em: EntityManager;
+  /**
+   * Where plain SQL reads go (packages/database `query`): the connection and transaction of the request's
+   * EntityManager once it has one (a read joins its transaction), else the same connection outside any, without
+   * forking an EntityManager the read never uses (a list is one statement: no entity, no unit of work).
+   */
+  readonly sql: SqlSession;
   readonly loaders: L;
 }
 
 /**
- * A request's context for `principal`. The EntityManager and the loaders (bound to the purpose) are made on
- * first use: a request refused later, or answered from its first statement, pays for neither.
+ * A request's context for `principal`. The EntityManager and the loaders (bound to the purpose, reading through
+ * `sql`) are made on first use: a request refused later, or answered from its first statement, pays for neither,
+ * and one that only reads never forks an EntityManager. They are getters on the context's prototype, not its own properties, because Apollo Server
+ * copies the context's own properties for each operation (`Object.assign` onto an object of the same
+ * prototype): own getters would run at that copy and make both for every request.
  */
 export function createRequestContext<
   L,
@@ -44,24 +54,32 @@ export function createRequestContext<
     readonly logger: Logger;
     readonly cursors: CursorCodec;
   },
->(base: B, orm: MikroORM, makeLoaders: (em: EntityManager, purpose: Purpose) => L): B & DataContext<L> {
+>(base: B, orm: MikroORM, makeLoaders: (sql: SqlSession, purpose: Purpose) => L): B & DataContext<L> {
   let em: EntityManager | undefined;
   let loaders: L | undefined;
   const forked = () => {
     em ??= orm.em.fork();
     return em;
   };
-  return {
-    ...base,
+  // Plain reads: the fork's connection and transaction once there is a fork, else the same connection outside any.
+  const sql = {
+    getConnection: (...args: Parameters<EntityManager['getConnection']>) =>
+      (em ?? orm.em).getConnection(...args),
+    getTransactionContext: () => em?.getTransactionContext(),
+  } as SqlSession;
+  const lazy = Object.create(Object.prototype, {
+    em: { get: forked },
+    sql: { value: sql },
+    loaders: {
+      get: () => {
+        loaders ??= makeLoaders(sql, base.principal.purpose);
+        return loaders;
+      },
+    },
+  }) as Pick<DataContext<L>, 'em' | 'sql' | 'loaders'>;
+  return Object.assign(Object.create(lazy) as typeof lazy, base, {
     redactions: new RedactionLog(),
     audit: new AccessRecorder(),
     now: new Date(),
-    get em() {
-      return forked();
-    },
-    get loaders() {
-      loaders ??= makeLoaders(forked(), base.principal.purpose);
-      return loaders;
-    },
-  };
+  });
 }

@@ -1,5 +1,4 @@
-import { byIdLoader } from '@custos/database';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { byIdLoader, type SqlSession } from '@custos/database';
 import type DataLoader from 'dataloader';
 import { type CompanyRow, findCompaniesByIds } from './company.queries.js';
 
@@ -8,6 +7,6 @@ export interface CompanyLoaders {
 }
 
 /** A request's company loaders (companies are not personal data: no row rule). */
-export function createCompanyLoaders(em: EntityManager): CompanyLoaders {
+export function createCompanyLoaders(em: SqlSession): CompanyLoaders {
   return { company: byIdLoader((ids) => findCompaniesByIds(em, ids)) };
 }

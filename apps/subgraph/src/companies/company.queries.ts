@@ -1,4 +1,4 @@
-import { isoTimestamp, likePattern, Params, query, rowsByIds } from '@custos/database';
+import { isoTimestamp, likePattern, Params, query, rowsByIds, type SqlSession } from '@custos/database';
 import { type Connection, decodeCursor, pageSize, toConnection, Validator } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -15,7 +15,7 @@ export interface CompanyRow {
 export const COMPANY_COLUMNS = `co.id, co.name, co.domain, co.industry, co.country,
   ${isoTimestamp('co.created_at', 'createdAt')}, ${isoTimestamp('co.updated_at', 'updatedAt')}`;
 
-export function findCompaniesByIds(em: EntityManager, ids: readonly string[]): Promise<CompanyRow[]> {
+export function findCompaniesByIds(em: SqlSession, ids: readonly string[]): Promise<CompanyRow[]> {
   return rowsByIds<CompanyRow>(
     em,
     `select ${COMPANY_COLUMNS} from company co where co.id = any($1::uuid[])`,

@@ -1,8 +1,7 @@
-import { byIdLoader, type ChildPageKey, childPageLoader } from '@custos/database';
+import { byIdLoader, type ChildPageKey, childPageLoader, type SqlSession } from '@custos/database';
 import { rowScope, visibleWhen } from '@custos/enforcement';
 import type { Purpose } from '@custos/policy';
 import type { Connection } from '@custos/runtime';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type DataLoader from 'dataloader';
 import { type ContactRow, contactCursor, contactSelect, findContactsByIds } from './contact.queries.js';
 
@@ -12,7 +11,7 @@ export interface ContactLoaders {
 }
 
 /** A request's contact loaders, bound to its purpose: each statement carries the purpose's row rule and columns. */
-export function createContactLoaders(em: EntityManager, purpose: Purpose): ContactLoaders {
+export function createContactLoaders(em: SqlSession, purpose: Purpose): ContactLoaders {
   return {
     contact: byIdLoader((ids) => findContactsByIds(em, purpose, ids)),
     contactsOfCompany: childPageLoader<ContactRow>(em, {

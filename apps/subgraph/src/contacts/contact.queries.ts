@@ -1,4 +1,4 @@
-import { isoTimestamp, likePattern, Params, query, rowsByIds } from '@custos/database';
+import { isoTimestamp, likePattern, Params, query, rowsByIds, type SqlSession } from '@custos/database';
 import { rowScope, visibleExpression } from '@custos/enforcement';
 import type { PersonalField, Purpose } from '@custos/policy';
 import {
@@ -10,7 +10,6 @@ import {
   toConnection,
   Validator,
 } from '@custos/runtime';
-import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
  * The read model of a contact: a plain row, as the resolvers see it. Personal properties are present only
@@ -179,7 +178,7 @@ function filterWhere(purpose: Purpose, filter: ContactFilter | null | undefined,
 
 /** Contacts by id, within the purpose's row rule: an id outside it answers like one that does not exist. */
 export function findContactsByIds(
-  em: EntityManager,
+  em: SqlSession,
   purpose: Purpose,
   ids: readonly string[],
 ): Promise<ContactRow[]> {
@@ -191,7 +190,7 @@ export function findContactsByIds(
 }
 
 export async function listContacts(
-  em: EntityManager,
+  em: SqlSession,
   purpose: Purpose,
   args: { first?: number | null; after?: string | null; filter?: ContactFilter | null },
   /** The properties the query reads; every one when not given. */

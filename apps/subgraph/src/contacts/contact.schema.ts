@@ -141,7 +141,7 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: ContactFilter }),
     },
     resolve: (_root, args, ctx, info) =>
-      listContacts(ctx.em, ctx.principal.purpose, args, columnsFor(connectionNodeFields(info))),
+      listContacts(ctx.sql, ctx.principal.purpose, args, columnsFor(connectionNodeFields(info))),
   }),
 }));
 

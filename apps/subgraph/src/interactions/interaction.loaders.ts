@@ -1,8 +1,7 @@
-import { byIdLoader, type ChildPageKey, childPageLoader } from '@custos/database';
+import { byIdLoader, type ChildPageKey, childPageLoader, type SqlSession } from '@custos/database';
 import { rowScope } from '@custos/enforcement';
 import type { Purpose } from '@custos/policy';
 import type { Connection } from '@custos/runtime';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type DataLoader from 'dataloader';
 import {
   findInteractionsByIds,
@@ -18,7 +17,7 @@ export interface InteractionLoaders {
 }
 
 /** A request's interaction loaders, bound to its purpose: the contact's row rule is in every statement. */
-export function createInteractionLoaders(em: EntityManager, purpose: Purpose): InteractionLoaders {
+export function createInteractionLoaders(em: SqlSession, purpose: Purpose): InteractionLoaders {
   return {
     interaction: byIdLoader((ids) => findInteractionsByIds(em, purpose, ids)),
     interactionsOfContact: childPageLoader<InteractionRow>(em, {

@@ -1,8 +1,7 @@
-import { isoTimestamp, rowsByIds } from '@custos/database';
+import { isoTimestamp, rowsByIds, type SqlSession } from '@custos/database';
 import { rowScope, visibleExpression } from '@custos/enforcement';
 import type { Purpose } from '@custos/policy';
 import type { CursorKey } from '@custos/runtime';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { InteractionType } from './interaction.entity.js';
 
 /**
@@ -61,7 +60,7 @@ function buildSelect(purpose: Purpose): string {
 export const interactionCursor = (row: InteractionRow): CursorKey => [row.occurredAt, row.id];
 
 export function findInteractionsByIds(
-  em: EntityManager,
+  em: SqlSession,
   purpose: Purpose,
   ids: readonly string[],
 ): Promise<InteractionRow[]> {

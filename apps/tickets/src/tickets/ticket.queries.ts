@@ -1,4 +1,4 @@
-import { isoTimestamp, Params, query, rowsByIds } from '@custos/database';
+import { isoTimestamp, Params, query, rowsByIds, type SqlSession } from '@custos/database';
 import { type RowPrivacyState, rowScope, visibleExpression } from '@custos/enforcement';
 import type { PersonalField, Purpose } from '@custos/policy';
 import { type Connection, decodeTimeCursor, pageSize, toConnection, ValidationError } from '@custos/runtime';
@@ -69,7 +69,7 @@ export function ticketSelect(purpose: Purpose): string {
 
 export const ticketCursor = (row: TicketRow) => [row.createdAt, row.id] as const;
 
-export function findTicketsByIds(em: EntityManager, purpose: Purpose, ids: readonly string[]) {
+export function findTicketsByIds(em: SqlSession, purpose: Purpose, ids: readonly string[]) {
   return rowsByIds<TicketRow>(
     em,
     `select ${ticketSelect(purpose)} from ${TICKET_FROM} where t.id = any($1::uuid[]) and ${rowScope(purpose)}`,
@@ -83,7 +83,7 @@ export interface VisibleContact extends RowPrivacyState {
 }
 
 /** Contacts (by id) that exist for the purpose: the tickets subgraph's answer to a Contact reference. */
-export function findVisibleContacts(em: EntityManager, purpose: Purpose, ids: readonly string[]) {
+export function findVisibleContacts(em: SqlSession, purpose: Purpose, ids: readonly string[]) {
   return rowsByIds<VisibleContact>(
     em,
     `select c.id, c.restricted, c.limit_sensitive as "limitSensitive" from ${CONTACT_PRIVACY} c
