@@ -146,7 +146,7 @@ export async function measureOne(run: Run, name: ServerName): Promise<Row[]> {
 export interface RoundStart {
   readonly item: Case;
   readonly next: ServerName;
-  /** The server whose load process ran last in this pair (undefined before the case's first warm-up). */
+  /** The server whose load process ran last in this pair (undefined before the pair's first load process). */
   readonly previous: ServerName | undefined;
   readonly round: number | 'warmup';
 }
@@ -196,6 +196,8 @@ export async function measurePair(
     }
     const verified = new Map<ServerName, Map<string, VerifiedPage>>();
     for (const { name, port } of started) verified.set(name, await verifyAll(run, name, port, cases));
+    /** The server whose load process ran last, across cases (beforeRound's `previous`). */
+    let previous: ServerName | undefined;
     for (const item of cases) {
       console.log(`${item.key}:`);
       const rounds = new Map<ServerName, MeasuredRound[]>(names.map((name) => [name, []]));
@@ -211,7 +213,6 @@ export async function measurePair(
         if (suffix !== 'warmup') roundTags.get(name)?.push(tag);
         return { ...request, headers: { ...request.headers, 'x-request-id': tag } };
       };
-      let previous: ServerName | undefined;
       /** The hook before `next`'s load process, timed (ms, not part of any round); 0 without a hook. */
       const housekeep = async (next: ServerName, round: number | 'warmup'): Promise<number> => {
         if (!beforeRound) return 0;
