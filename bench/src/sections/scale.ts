@@ -14,7 +14,7 @@ import { fmt, type Goal, judge, METRIC_HEADER, metricCells, printGoals, printTab
 import { median, type Row, roundPairs } from '../rows.js';
 import { custosServer, databaseOf, PRODUCTION, type ServerSpec } from '../servers.js';
 import type { ServerName } from '../settings.js';
-import { formatSql, type SqlPerRequest } from '../sql-count.js';
+import { formatSql, type SqlCount } from '../sql-count.js';
 import type { Section } from './section.js';
 
 /** p50 and p99 at the large size at most this many times their value at the bench size. */
@@ -54,9 +54,22 @@ const SPECS = Object.fromEntries(
   ]),
 ) as Record<ScaleServer, ServerSpec>;
 
-/** Statements per page as a number: a range counts as its maximum. */
-const sqlValue = (sql: SqlPerRequest | null | undefined): number | null =>
-  sql === null || sql === undefined ? null : typeof sql === 'number' ? sql : sql.max;
+/**
+ * The page's own SQL statements per request, from one server's count at one case: every counted statement but the
+ * job queue's (pg-boss polls and maintains `pgboss.*` on its own timers, off the request path; under load one can
+ * fall between a request and its answer). Exact when every request ran at least one statement: then a total of one
+ * per request means one each. null when not counted, or when some request ran none.
+ */
+function pageStatements(count: SqlCount | null | undefined): number | null {
+  if (!count) return null;
+  const least = typeof count.perRequest === 'number' ? count.perRequest : count.perRequest.min;
+  if (least < 1) return null;
+  const own = count.texts.reduce(
+    (total, { sql, count: n }) => (/\bpgboss\./.test(sql) ? total : total + n),
+    0,
+  );
+  return Math.round((own / count.requests) * 100) / 100;
+}
 
 /** Large over base for one latency: each round pair's ratio, their median, and the ratio of the medians. */
 function latencyRatios(base: Row, large: Row, metric: 'p50Ms' | 'p99Ms') {
@@ -123,6 +136,10 @@ export const scale: Section<ScaleServer> = {
                   base: b.sqlStatementsPerRequest ?? null,
                   large: l.sqlStatementsPerRequest ?? null,
                 },
+                pageStatements: {
+                  base: pageStatements(run.sqlCounts[base]?.[`first=${size}`]),
+                  large: pageStatements(run.sqlCounts[large]?.[`first=${size}`]),
+                },
                 valid: b.valid && l.valid,
               },
             ];
@@ -137,19 +154,17 @@ export const scale: Section<ScaleServer> = {
               atMost: SCALE_GOAL,
               valid: c.valid,
             });
-          const sql = Math.max(
-            sqlValue(c.sqlStatementsPerRequest.base) ?? Number.NaN,
-            sqlValue(c.sqlStatementsPerRequest.large) ?? Number.NaN,
-          );
+          const counted = [c.pageStatements.base, c.pageStatements.large];
+          const sql = counted.includes(null) ? null : Math.max(...(counted as number[]));
           return [
             latency('p50', c.p50Ms.largeOverBase.median),
             latency('p99', c.p99Ms.largeOverBase.median),
             {
-              goal: `${where}: one SQL statement per page at both sizes (value: the most counted)`,
-              value: Number.isNaN(sql) ? null : sql,
+              goal: `${where}: one SQL statement per page at both sizes (value: the page's own statements per request, the job queue's apart; the larger of the two)`,
+              value: sql,
               atMost: 1,
-              unit: 'statements',
-              met: Number.isNaN(sql) ? null : sql === 1,
+              unit: 'per request',
+              met: sql === null ? null : sql === 1,
             },
           ];
         });
