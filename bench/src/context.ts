@@ -14,6 +14,8 @@ export interface Run {
   readonly database: BenchDatabase;
   /** The change section's baseline database (BENCH_BASELINE_DIR), when change-before runs. */
   readonly baselineDatabase: BenchDatabase | undefined;
+  /** The scale section's large database (BENCH_SCALE_CONTACTS), when one of its servers runs. */
+  readonly scaleDatabase: BenchDatabase | undefined;
   readonly postgresVersion: string;
   readonly identity: Identity;
   /** The contacts `_entities` fetches: the first ids, the same every run on the same data. */

@@ -7,7 +7,7 @@ import { distDir } from './paths.js';
 import { cpuMs, nodeCommand, startChild } from './processes.js';
 import { type BenchRequest, type Case, casesFor, requestFor } from './requests.js';
 import { type MeasuredRound, type Row, summarise } from './rows.js';
-import { type StartedServer, startServer } from './servers.js';
+import { databaseOf, type StartedServer, startServer } from './servers.js';
 import type { ServerName } from './settings.js';
 import { countStatements, formatSql } from './sql-count.js';
 import { type VerifiedPage, verify } from './verify.js';
@@ -50,7 +50,7 @@ export const loadTag = (run: Run, name: ServerName, item: Case): string =>
 async function countSql(run: Run, name: ServerName, cases: readonly Case[]): Promise<void> {
   const server = run.spec(name);
   try {
-    const counts = await countStatements(run, name, run.database.appUrl, cases);
+    const counts = await countStatements(run, name, databaseOf(run, name).appUrl, cases);
     run.sqlCounts[name] = counts;
     const counted = cases.map((item) => `${item.key}: ${formatSql(counts[item.key]?.perRequest)}`);
     console.log(
@@ -127,7 +127,7 @@ export async function measureOne(run: Run, name: ServerName): Promise<Row[]> {
   console.log(`\n== ${server.label} ==`);
   const cases = casesFor(server, run.settings, run.entityIds);
   if (server.countSql) await countSql(run, name, cases);
-  const { port, stop } = await startServer(run, name, run.database.appUrl);
+  const { port, stop } = await startServer(run, name, databaseOf(run, name).appUrl);
   const rows: Row[] = [];
   try {
     const verified = await verifyAll(run, name, port, cases);
@@ -142,7 +142,22 @@ export async function measureOne(run: Run, name: ServerName): Promise<Row[]> {
   return rows;
 }
 
+/** Which load process is about to start: `next`'s warm-up or measured round (1-based), after `previous`'s. */
+export interface RoundStart {
+  readonly item: Case;
+  readonly next: ServerName;
+  /** The server whose load process ran last in this pair (undefined before the pair's first load process). */
+  readonly previous: ServerName | undefined;
+  readonly round: number | 'warmup';
+}
+
 export interface PairOptions {
+  /**
+   * Runs before each load process, warm-up or measured round, every server still running (the references' and
+   * the scale section's housekeeping: what the previous server wrote is vacuumed and checkpointed). Timed apart:
+   * no round includes it. Returns a line to print.
+   */
+  beforeRound?(start: RoundStart): Promise<string>;
   /**
    * Each load process (warm-up or round) sends its own `x-request-id`, `<loadTag>.warmup` or `<loadTag>.r<round>`,
    * as a gateway would send its request id (the audit section counts events by it).
@@ -158,14 +173,14 @@ export interface PairOptions {
 
 /**
  * Servers whose ratio is the result: all started (pinned to the same core), but only one under load at any time.
- * Per case: a warm-up of each, then their rounds alternate (A B, B A, A B, …), so that a slow minute of a shared
- * machine falls on all alike instead of on whichever ran then. Each round records each process's CPU ms per
- * answered request.
+ * Per case: a warm-up of each, then their rounds alternate (A B C, C B A, A B C, …), so that a slow minute of a
+ * shared machine falls on all alike instead of on whichever ran then. Each round records each process's CPU ms per
+ * answered request; with a `beforeRound` hook, the hook's time before it (beforeRoundMs, outside the round).
  */
 export async function measurePair(
   run: Run,
   names: readonly ServerName[],
-  { afterCase, tagLoads = false }: PairOptions = {},
+  { afterCase, beforeRound, tagLoads = false }: PairOptions = {},
 ): Promise<Row[]> {
   const [firstName] = names;
   if (firstName === undefined) return [];
@@ -176,9 +191,13 @@ export async function measurePair(
   const started: (StartedServer & { readonly name: ServerName })[] = [];
   const rows: Row[] = [];
   try {
-    for (const name of names) started.push({ name, ...(await startServer(run, name, run.database.appUrl)) });
+    for (const name of names) {
+      started.push({ name, ...(await startServer(run, name, databaseOf(run, name).appUrl)) });
+    }
     const verified = new Map<ServerName, Map<string, VerifiedPage>>();
     for (const { name, port } of started) verified.set(name, await verifyAll(run, name, port, cases));
+    /** The server whose load process ran last, across cases (beforeRound's `previous`). */
+    let previous: ServerName | undefined;
     for (const item of cases) {
       console.log(`${item.key}:`);
       const rounds = new Map<ServerName, MeasuredRound[]>(names.map((name) => [name, []]));
@@ -194,12 +213,27 @@ export async function measurePair(
         if (suffix !== 'warmup') roundTags.get(name)?.push(tag);
         return { ...request, headers: { ...request.headers, 'x-request-id': tag } };
       };
+      /** The hook before `next`'s load process, timed (ms, not part of any round); 0 without a hook. */
+      const housekeep = async (next: ServerName, round: number | 'warmup'): Promise<number> => {
+        if (!beforeRound) return 0;
+        const started = performance.now();
+        const line = await beforeRound({ item, next, previous, round });
+        const ms = Math.round(performance.now() - started);
+        console.log(`  before ${next} ${round === 'warmup' ? 'warm-up' : `round ${round}`}: ${line}`);
+        previous = next;
+        return ms;
+      };
       if (settings.warmupSeconds > 0) {
-        for (const name of names) await load(run, name, tagged(name, 'warmup'), 0, { label: name });
+        for (const name of names) {
+          await housekeep(name, 'warmup');
+          await load(run, name, tagged(name, 'warmup'), 0, { label: name });
+        }
       }
       for (let round = 0; round < item.rounds; round++) {
+        // A B C, C B A, A B C, …: each server's round i runs next to the others' round i.
         const order = round % 2 === 0 ? names : [...names].reverse();
         for (const name of order) {
+          const beforeRoundMs = await housekeep(name, round + 1);
           const pids = started.find((server) => server.name === name)?.pids ?? {};
           const before = Object.entries(pids).map(([role, pid]) => [role, pid, cpuMs(pid)] as const);
           const [result] = await load(run, name, tagged(name, `r${round + 1}`), 1, {
@@ -216,7 +250,9 @@ export async function measurePair(
             if (used !== null && now !== null && result.totalRequests > 0)
               cpu[role] = Math.round(((now - used) / result.totalRequests) * 1000) / 1000;
           }
-          rounds.get(name)?.push({ ...result, cpuMsPerRequest: cpu });
+          rounds
+            .get(name)
+            ?.push({ ...result, cpuMsPerRequest: cpu, ...(beforeRound ? { beforeRoundMs } : {}) });
         }
       }
       for (const name of names) {

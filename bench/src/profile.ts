@@ -530,6 +530,7 @@ async function prepare(settings: Settings): Promise<Run> {
     databaseServer,
     database,
     baselineDatabase: undefined,
+    scaleDatabase: undefined,
     postgresVersion: version?.server_version ?? 'unknown',
     identity,
     entityIds: [],

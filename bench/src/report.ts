@@ -41,6 +41,50 @@ export const fmt = (value: number | null): string => (value === null ? 'n/a' : `
 export const verdict = (met: boolean | null): string =>
   met === null ? 'not measured' : met ? 'MET' : 'NOT MET';
 
+/** One goal of an issue, judged: what it says, the measured value, the bound, and whether it is met. */
+export interface Goal {
+  readonly goal: string;
+  /** The measured value the bound applies to (a ratio); null when not measured. */
+  readonly value: number | null;
+  readonly atLeast?: number;
+  readonly atMost?: number;
+  /** What the value counts, when it is not a ratio (printed after it): `statements`. */
+  readonly unit?: string;
+  /** null: not measured; false also when a measurement behind it had failed requests. */
+  readonly met: boolean | null;
+}
+
+/** Judges `value` against its bound; a measurement with failed requests (`valid` false) never meets a goal. */
+export function judge(options: {
+  readonly goal: string;
+  readonly value: number | null;
+  readonly atLeast?: number;
+  readonly atMost?: number;
+  readonly valid: boolean;
+}): Goal {
+  const { goal, value, atLeast, atMost, valid } = options;
+  const within =
+    value !== null &&
+    (atLeast === undefined || value >= atLeast) &&
+    (atMost === undefined || value <= atMost);
+  return {
+    goal,
+    value,
+    ...(atLeast === undefined ? {} : { atLeast }),
+    ...(atMost === undefined ? {} : { atMost }),
+    met: value === null ? null : valid && within,
+  };
+}
+
+/** Prints goals one a line: the statement, the measured value and the verdict. */
+export function printGoals(title: string, goals: readonly Goal[]): void {
+  console.log(`${title}:`);
+  for (const { goal, value, unit, met } of goals) {
+    const shown = unit === undefined || value === null ? fmt(value) : `${value} ${unit}`;
+    console.log(`  ${goal}: ${shown} ${verdict(met)}`);
+  }
+}
+
 /** The round pairs' ratios (roundPairs): their median and range, when there are several. */
 export const spreadOf = (pairs: readonly number[]): string =>
   pairs.length > 1

@@ -9,6 +9,8 @@ import type { VerifiedPage } from './verify.js';
 /** A measured round; in a pair, with each process's CPU ms per answered request (`server`, and `front`). */
 export interface MeasuredRound extends LoadRound {
   readonly cpuMsPerRequest?: Readonly<Record<string, number>>;
+  /** In a pair with a beforeRound hook: how long the hook ran before this round (ms; not part of the round). */
+  readonly beforeRoundMs?: number;
 }
 
 export interface Failures {
@@ -109,13 +111,22 @@ export function sortRows(
 export const ratio = (a: Row | undefined, b: Row | undefined): number | null =>
   a && b ? Math.round((a.requestsPerSecond / b.requestsPerSecond) * 100) / 100 : null;
 
-/** req/s of round i of `a` over round i of `b`, for every round both have; rounded to 0.01. */
-export function roundPairs(a: Row | undefined, b: Row | undefined): number[] {
+/**
+ * `metric` (req/s by default) of round i of `a` over round i of `b`, for every round both have it; rounded to
+ * 0.01. In a pair the rounds alternate, so round i of each ran next to the other's.
+ */
+export function roundPairs(
+  a: Row | undefined,
+  b: Row | undefined,
+  metric: 'requestsPerSecond' | 'p50Ms' | 'p99Ms' = 'requestsPerSecond',
+): number[] {
   if (!a || !b) return [];
   return a.rounds.flatMap((round, i) => {
-    const x = round.requestsPerSecond;
-    const y = b.rounds[i]?.requestsPerSecond;
-    return x > 0 && y !== undefined && y > 0 ? [Math.round((x / y) * 100) / 100] : [];
+    const x = round[metric];
+    const y = b.rounds[i]?.[metric];
+    return typeof x === 'number' && x > 0 && typeof y === 'number' && y > 0
+      ? [Math.round((x / y) * 100) / 100]
+      : [];
   });
 }
 

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Run } from './context.js';
+import type { BenchDatabase } from './database.js';
 import { canConnect, freePort, sleep } from './loopback.js';
 import { repoRoot } from './paths.js';
 import { type ChildHandle, nodeCommand, startChild, stopChild } from './processes.js';
@@ -48,6 +49,8 @@ export interface ServerSpec {
   readonly ownRows?: boolean;
   /** The baseline's build (BENCH_BASELINE_DIR), serving its own database, migrated and seeded by that build. */
   readonly baseline?: boolean;
+  /** Serves the scale section's large database (run.scaleDatabase) instead of the bench database. */
+  readonly largeDatabase?: boolean;
   /** A server in front of another: that one, started first, its own instance. */
   readonly upstream?: ServerName;
   /** Connects as the gateway's database role (the audit trail of its refusals, nothing else). */
@@ -153,6 +156,18 @@ export function gatewayServer(label: string, client: 'custom' | 'undici', upstre
   };
 }
 
+/** The database a server serves: the baseline's, the scale section's large one, or the bench database. */
+export function databaseOf(run: Run, name: ServerName): BenchDatabase {
+  const server = run.spec(name);
+  const database = server.baseline
+    ? run.baselineDatabase
+    : server.largeDatabase
+      ? run.scaleDatabase
+      : run.database;
+  if (!database) throw new Error(`${name}: its database was not prepared`);
+  return database;
+}
+
 /** A started server: its port, its processes (`server`, and `front` for a server in front of another). */
 export interface StartedServer {
   readonly port: number;
@@ -200,10 +215,9 @@ export async function startServer(
     );
   }
   const upstream = server.upstream ? await startServer(run, server.upstream, databaseUrl) : undefined;
-  const database =
-    server.baseline && run.baselineDatabase
-      ? run.baselineDatabase
-      : { appUrl: databaseUrl, ownerUrl: run.database.ownerUrl };
+  const database = server.baseline
+    ? databaseOf(run, name)
+    : { appUrl: databaseUrl, ownerUrl: databaseOf(run, name).ownerUrl };
   const port = await freePort();
   const env = {
     ...process.env,

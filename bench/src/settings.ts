@@ -4,6 +4,20 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /**
+ * The scale section's servers: each purpose's row rule on the bench database and on the large one
+ * (BENCH_SCALE_CONTACTS contacts). Selected only when named in BENCH_SERVERS: the large database takes minutes to
+ * seed the first time.
+ */
+export const SCALE_SERVERS = [
+  'scale-support',
+  'scale-sales',
+  'scale-marketing',
+  'scale-support-large',
+  'scale-sales-large',
+  'scale-marketing-large',
+] as const;
+
+/**
  * Every server, in the default run order: the Custos servers first, so that a broken subgraph fails the run before
  * minutes are spent on the others; the members of each pair back to back, so that they see the same machine.
  */
@@ -28,6 +42,7 @@ export const SERVER_NAMES = [
   'cursors-sealed',
   'postgraphile',
   'bare',
+  ...SCALE_SERVERS,
 ] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
@@ -40,8 +55,14 @@ const isServerName = (value: string): value is ServerName =>
  */
 export const CHANGE_PAIR = ['change-before', 'change-after'] as const satisfies readonly ServerName[];
 
+export const isScaleServer = (name: ServerName): boolean =>
+  (SCALE_SERVERS as readonly ServerName[]).includes(name);
+
 export interface Settings {
   readonly contacts: number;
+  /** The scale section's large database: its contacts, and its name (`<databaseName>_<scaleContacts>`). */
+  readonly scaleContacts: number;
+  readonly scaleDatabaseName: string;
   readonly sizes: readonly number[];
   readonly servers: readonly ServerName[];
   readonly baselineDir: string | undefined;
@@ -108,14 +129,13 @@ function readBaselineDir(): string | undefined {
   const raw = process.env.BENCH_BASELINE_DIR?.trim();
   if (!raw) return undefined;
   const dir = path.resolve(raw);
-  for (const file of [
-    'apps/subgraph/dist/main.js',
-    'apps/subgraph/dist/kit.js',
-    'apps/subgraph/dist/cli/seed.js',
-  ]) {
-    if (!existsSync(path.join(dir, file))) {
+  // Its runtime: from its packages since "One service runtime package", from its subgraph's kit before
+  // (custos.ts loadProvisionDatabase takes whichever it has).
+  const runtime = ['packages/runtime/dist/index.js', 'apps/subgraph/dist/kit.js'];
+  for (const files of [['apps/subgraph/dist/main.js'], runtime, ['apps/subgraph/dist/cli/seed.js']]) {
+    if (!files.some((file) => existsSync(path.join(dir, file)))) {
       throw new Error(
-        `BENCH_BASELINE_DIR lacks ${file}: build that checkout first (npm ci && npm run build)`,
+        `BENCH_BASELINE_DIR lacks ${files.join(' or ')}: build that checkout first (npm ci && npm run build)`,
       );
     }
   }
@@ -125,12 +145,17 @@ function readBaselineDir(): string | undefined {
 function parseSettings(): Settings {
   const baselineDir = readBaselineDir();
   const isChange = (name: ServerName) => (CHANGE_PAIR as readonly ServerName[]).includes(name);
+  const databaseName = process.env.BENCH_DB_NAME?.trim() || 'custos_bench';
+  const scaleContacts = intEnv('BENCH_SCALE_CONTACTS', 1_000_000, 1_000, 1_000_000);
   const parsed: Settings = {
     contacts: intEnv('BENCH_CONTACTS', 100_000, 1_000, 1_000_000),
+    scaleContacts,
+    // Named by its count: a run with another BENCH_SCALE_CONTACTS never drops a large database seeded earlier.
+    scaleDatabaseName: `${databaseName}_${scaleContacts}`,
     sizes: listEnv('BENCH_SIZES', ['50', '500'], (v) => /^\d+$/.test(v) && +v >= 1 && +v <= 500).map(Number),
     servers: listEnv(
       'BENCH_SERVERS',
-      SERVER_NAMES.filter((name) => baselineDir || !isChange(name)),
+      SERVER_NAMES.filter((name) => (baselineDir || !isChange(name)) && !isScaleServer(name)),
       isServerName,
     ),
     baselineDir,
@@ -146,7 +171,7 @@ function parseSettings(): Settings {
     // Enough that the rate is delivery's, not the workers' start (about 20 s at ~100/s: README, Mail outbox).
     outboxMessages: intEnv('BENCH_OUTBOX_MESSAGES', 2_000, 10, 100_000),
     sqlCountRequests: 20,
-    databaseName: process.env.BENCH_DB_NAME?.trim() || 'custos_bench',
+    databaseName,
     // Where a server in front of the subgraph (the gateway, the byte proxy) runs: `split` (the default) pins it
     // to the load generator's core (a front on other hardware than its subgraph, as deployed: the subgraph keeps
     // its core to itself on both paths; on 2 cores the front shares with the load generator), `shared` to the
@@ -165,6 +190,9 @@ function parseSettings(): Settings {
   }
   if (!/^[a-z_][a-z0-9_]*$/.test(parsed.databaseName)) {
     throw new Error('BENCH_DB_NAME must be a plain lower-case identifier');
+  }
+  if (parsed.servers.some(isScaleServer) && parsed.scaleContacts <= parsed.contacts) {
+    throw new Error('BENCH_SCALE_CONTACTS must be above BENCH_CONTACTS (the scale section compares the two)');
   }
   if (parsed.sizes.some((size) => size >= parsed.contacts)) {
     throw new Error(

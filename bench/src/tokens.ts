@@ -3,6 +3,7 @@
 // verifying an ES256 token against a JWKS fetched over loopback, as from an identity-provider sidecar.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { ROLES, type Role } from '@custos/policy';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { freePort } from './loopback.js';
 
@@ -29,10 +30,12 @@ export interface Identity {
   readonly token: string;
   /** A `marketer`'s token (the consent section). */
   readonly marketerToken: string;
+  /** A token of each role alone, subject `bench-<role>` (the scale section's purposes). */
+  readonly roleTokens: Readonly<Record<Role, string>>;
   close(): void;
 }
 
-/** Serves the run's JWKS on a free loopback port and signs its two tokens (valid 6 hours). */
+/** Serves the run's JWKS on a free loopback port and signs its tokens (valid 6 hours). */
 export async function startIdentityProvider(): Promise<Identity> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' };
@@ -58,6 +61,9 @@ export async function startIdentityProvider(): Promise<Identity> {
     jwksUrl: `http://127.0.0.1:${port}/jwks.json`,
     token: await sign(['support_agent'], BENCH_SUBJECT),
     marketerToken: await sign(['marketer'], 'bench-marketer'),
+    roleTokens: Object.fromEntries(
+      await Promise.all(ROLES.map(async (role) => [role, await sign([role], `bench-${role}`)] as const)),
+    ) as Record<Role, string>,
     close: () => server.close(),
   };
 }

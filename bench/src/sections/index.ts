@@ -11,6 +11,7 @@ import { federation } from './federation.js';
 import { outbox } from './outbox.js';
 import { publicConsent } from './public-consent.js';
 import { references } from './references.js';
+import { scale } from './scale.js';
 import type { Section } from './section.js';
 
 export const SECTIONS: readonly Omit<Section, 'specs'>[] = [
@@ -24,6 +25,7 @@ export const SECTIONS: readonly Omit<Section, 'specs'>[] = [
   audit,
   cursors,
   change,
+  scale,
 ];
 
 /** Every server's spec: the compiler checks that each name has one. */
@@ -38,4 +40,5 @@ export const SERVERS: Readonly<Record<ServerName, ServerSpec>> = {
   ...audit.specs,
   ...cursors.specs,
   ...change.specs,
+  ...scale.specs,
 };
