@@ -143,6 +143,25 @@ function renderConsole(hash: string, role = 'privacy_officer', purpose: string |
   return memory;
 }
 
+describe('an audit list the server refuses', { timeout: 30_000 }, () => {
+  it.each([
+    ['#/auditEvents', texts.no_events],
+    ['#/auditAlerts', texts.no_alerts],
+    ['#/auditRules', texts.no_rules],
+  ])('%s says so with the server’s message and code, never that there is none', async (hash, none) => {
+    const { provider } = renderConsole(hash);
+    provider.getList.mockRejectedValue(
+      new HttpError('Operation not allowed for this purpose (FORBIDDEN)', 403, { code: 'FORBIDDEN' }),
+    );
+    const expected = en.custos.list_load_failed.replace(
+      '%{reason}',
+      'Operation not allowed for this purpose (FORBIDDEN)',
+    );
+    expect(await screen.findByText(expected)).toBeTruthy();
+    expect(screen.queryByText(none)).toBeNull();
+  });
+});
+
 describe('the audit screens', { timeout: 30_000 }, () => {
   it('lists audit events filtered by actor, each with a named link to its accesses', async () => {
     const { provider } = renderConsole('#/auditEvents?filter=%7B%22actor%22%3A%22sam%22%7D');

@@ -28,8 +28,8 @@ import {
 } from 'react-admin';
 import { AUDIT_CHECK_NUMBERS, type AuditActions, type AuditLogCheck } from '../data/audit';
 import { DateTimeField } from '../fields/DateTimeField';
+import { ListEmpty } from '../layout/ListEmpty';
 import { QueueList } from '../layout/QueueList';
-import { EmptyText } from './EmptyText';
 
 const statusChoices = [
   { id: 'OPEN', name: 'custos.audit.status.OPEN' },
@@ -192,7 +192,7 @@ export const AlertList = () => (
       <DataTable
         rowClick={false}
         bulkActionButtons={false}
-        empty={<EmptyText text="custos.audit.no_alerts" />}
+        empty={<ListEmpty text="custos.audit.no_alerts" />}
       >
         <DataTable.Col source="firedAt" disableSort>
           <DateTimeField source="firedAt" />

@@ -21,7 +21,7 @@ import {
 } from 'react-admin';
 import { purposeLabel } from '../consents/labels';
 import { DateTimeField } from '../fields/DateTimeField';
-import { EmptyText } from './EmptyText';
+import { ListEmpty } from '../layout/ListEmpty';
 
 // The purposes the policy knows (the API refuses any other), by their translated names.
 const purposeChoices = PURPOSES.map((id) => ({ id, name: purposeLabel(id) }));
@@ -61,7 +61,7 @@ export const AuditEventList = () => (
     perPage={25}
     pagination={<Pagination rowsPerPageOptions={[10, 25, 50, 100]} />}
   >
-    <DataTable rowClick={false} bulkActionButtons={false} empty={<EmptyText text="custos.audit.no_events" />}>
+    <DataTable rowClick={false} bulkActionButtons={false} empty={<ListEmpty text="custos.audit.no_events" />}>
       <DataTable.Col source="occurredAt" disableSort>
         <DateTimeField source="occurredAt" />
       </DataTable.Col>

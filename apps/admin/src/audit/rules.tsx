@@ -17,7 +17,7 @@ import {
   useTranslate,
 } from 'react-admin';
 import { DateTimeField } from '../fields/DateTimeField';
-import { EmptyText } from './EmptyText';
+import { ListEmpty } from '../layout/ListEmpty';
 
 const kindChoices = ['DISTINCT_CONTACTS', 'OFF_HOURS', 'FORBIDDEN_REPEATED'].map((kind) => ({
   id: kind,
@@ -33,7 +33,7 @@ const EditRuleLink = () => {
 /** The monitoring rules over the audit trail. */
 export const RuleList = () => (
   <List pagination={false} perPage={500} actions={false}>
-    <DataTable rowClick={false} bulkActionButtons={false} empty={<EmptyText text="custos.audit.no_rules" />}>
+    <DataTable rowClick={false} bulkActionButtons={false} empty={<ListEmpty text="custos.audit.no_rules" />}>
       <DataTable.Col source="id" disableSort />
       <DataTable.Col source="kind" disableSort />
       <DataTable.Col source="description" disableSort />

@@ -1,9 +1,9 @@
 import { DataTable, required, SelectInput, useListContext, useTranslate } from 'react-admin';
 import { DUPLICATE_STATUSES } from '../data/duplicates';
 import { DateTimeField } from '../fields/DateTimeField';
+import { ListEmpty } from '../layout/ListEmpty';
 import { QueueList } from '../layout/QueueList';
 import { PairContact } from './PairContact';
-import { QueueEmpty } from './QueueEmpty';
 import { ResolveButtons } from './ResolveButtons';
 
 const statusChoices = DUPLICATE_STATUSES.map((id) => ({ id, name: `custos.duplicates.statuses.${id}` }));
@@ -28,7 +28,11 @@ const DuplicateTable = () => {
   const { filterValues } = useListContext();
   const status = filterValues.status ?? 'OPEN';
   return (
-    <DataTable rowClick={false} bulkActionButtons={false} empty={<QueueEmpty />}>
+    <DataTable
+      rowClick={false}
+      bulkActionButtons={false}
+      empty={<ListEmpty text="custos.duplicates.none" failed="custos.duplicates.load_failed" />}
+    >
       <DataTable.Col source="detectedAt" disableSort field={DateTimeField} />
       <DataTable.Col source="contact" disableSort field={PairContact} />
       <DataTable.Col source="existingContact" disableSort field={PairContact} />

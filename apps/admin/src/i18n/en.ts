@@ -8,6 +8,7 @@ export const en = {
   ...englishMessages,
   custos: {
     title: 'Custos privacy console',
+    list_load_failed: 'This list could not be loaded: %{reason}',
     account_menu: '%{name}: account menu',
     auth: {
       sign_in: 'Sign in',
