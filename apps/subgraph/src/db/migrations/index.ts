@@ -13,6 +13,7 @@ import { Migration20261207000000MailOutbox } from './Migration20261207000000Mail
 import { Migration20261207010000RateLimit } from './Migration20261207010000RateLimit.js';
 import { Migration20261208000000ConsentConfirmation } from './Migration20261208000000ConsentConfirmation.js';
 import { Migration20261208010000ConsentEventRecordedAt } from './Migration20261208010000ConsentEventRecordedAt.js';
+import { Migration20261209000000ConsentBitStatistics } from './Migration20261209000000ConsentBitStatistics.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -40,5 +41,9 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   {
     name: 'Migration20261208010000ConsentEventRecordedAt',
     class: Migration20261208010000ConsentEventRecordedAt,
+  },
+  {
+    name: 'Migration20261209000000ConsentBitStatistics',
+    class: Migration20261209000000ConsentBitStatistics,
   },
 ];
