@@ -89,7 +89,7 @@ describe('the consent tools page', { timeout: 30_000 }, () => {
     await user.paste('contact_id,purpose,status\nc-1,marketing,DENIED\nc-2,telepathy,DENIED');
     await user.click(screen.getByRole('button', { name: tools.import.action }));
     let dialog = await screen.findByRole('dialog');
-    expect(within(dialog).getByText('Import 2 rows?')).toBeTruthy();
+    expect(within(dialog).queryAllByText('Import 2 rows?')).toHaveLength(1);
     // Cancelled: nothing sent.
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
@@ -140,7 +140,7 @@ describe('the consent tools page', { timeout: 30_000 }, () => {
   it('is not offered to a purpose that may not verify the ledger', async () => {
     renderConsole('marketer', 'marketing', '#/privacyNotices');
     await screen.findByText(notice.textSha256);
-    expect(screen.getByRole('menuitem', { name: 'Privacy notices' })).toBeTruthy();
+    expect(screen.queryAllByRole('menuitem', { name: 'Privacy notices' })).toHaveLength(1);
     expect(screen.queryByRole('menuitem', { name: tools.title })).toBeNull();
     expect(screen.queryByRole('link', { name: notices.publish })).toBeNull();
   });
@@ -172,7 +172,7 @@ describe('privacy notices', { timeout: 30_000 }, () => {
     await user.type(screen.getByRole('textbox', { name: /text/i }), 'Third notice.');
     await user.click(screen.getByRole('button', { name: notices.publish }));
     let dialog = await screen.findByRole('dialog');
-    expect(within(dialog).getByText('Publish version 2026-03?')).toBeTruthy();
+    expect(within(dialog).queryAllByText('Publish version 2026-03?')).toHaveLength(1);
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(provider.create).not.toHaveBeenCalled();
@@ -181,7 +181,7 @@ describe('privacy notices', { timeout: 30_000 }, () => {
     dialog = await screen.findByRole('dialog');
     await user.click(within(dialog).getByRole('button', { name: notices.publish }));
     await waitFor(() => expect(window.location.hash).toBe('#/privacyNotices/2026-03/show'));
-    expect(await screen.findByText('Version 2026-03 published')).toBeTruthy();
+    expect(await screen.findAllByText('Version 2026-03 published')).toHaveLength(1);
     expect(provider.create).toHaveBeenCalledWith(
       'privacyNotices',
       expect.objectContaining({ data: { version: '2026-03', text: 'Third notice.' } }),
