@@ -129,7 +129,7 @@ export const STAGES: readonly Stage[] = [
   {
     key: 'serialise',
     label: 'serialisation (JSON.stringify of the result)',
-    rules: [{ fn: /^stringifyResult$/ }],
+    rules: [{ fn: /^stringifyResult$/ }, { url: OURS('server/dist/direct-lane'), fn: /^serialise$/ }],
   },
   {
     key: 'execute',
@@ -138,8 +138,10 @@ export const STAGES: readonly Stage[] = [
   },
   {
     key: 'apollo',
-    label: 'Apollo Server request pipeline (incl. document cache lookup, plugins)',
+    label: 'request pipeline: the direct lane, or Apollo Server (document cache lookup, plugins)',
     rules: [
+      { url: OURS('server/dist/direct-lane') },
+      { url: NM('negotiator') },
       { url: /\/node_modules\/@apollo\// },
       { url: /\/node_modules\/graphql\// },
       { url: OURS('server/dist/graphql-server') },

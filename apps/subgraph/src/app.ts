@@ -8,6 +8,8 @@ import {
   createGraphQLServer,
   createHttpServer,
   createRequestContext,
+  type DirectLane,
+  directLaneOf,
   type RequestInfo,
 } from '@custos/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -45,6 +47,8 @@ export interface App {
   close(): Promise<void>;
   /** Stores every audit event accepted so far (tests, the access package). */
   flushAudit(): Promise<void>;
+  /** The GraphQL server's direct lane (packages/server direct-lane.ts): its counts tell which path answered. */
+  readonly directLane: DirectLane<Context> | undefined;
 }
 
 /** Wires the subgraph: schema, Apollo Server, identity, per-request context, HTTP. No I/O until listen(). */
@@ -145,6 +149,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     server,
     listen: () => listen(server, config.port, config.host),
     flushAudit: async () => auditTrail.writer?.flush(),
+    directLane: directLaneOf(apollo),
     async close() {
       await closeServer(server);
       await apollo.stop();

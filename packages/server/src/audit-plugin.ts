@@ -21,26 +21,32 @@ function rootFields(operation: OperationDefinitionNode): string[] {
   return [...names].slice(0, 50);
 }
 
-/** The event of an executed operation, as its response stands (undefined before an operation was resolved). */
-function eventOf({ response, contextValue: ctx, operation }: GraphQLRequestContext<AuditedContext>) {
-  if (!operation || !ctx.principal || !ctx.audit || response.body?.kind !== 'single') return undefined;
-  const result = response.body.singleResult;
-  const errors = result.errors ?? [];
-  const outcome: Outcome =
-    errors.length === 0
-      ? 'OK'
-      : errors.some((e) => e.extensions?.code === 'FORBIDDEN')
-        ? 'FORBIDDEN'
-        : result.data
-          ? 'PARTIAL'
-          : 'ERROR';
-  const mutation = operation.operation === 'mutation';
-  const event: AuditEventInput = {
+/** The outcome an answer's errors make of an operation (the audit event's `outcome`). */
+export function outcomeOf(
+  errors: readonly { extensions?: Record<string, unknown> }[],
+  data: unknown,
+): Outcome {
+  return errors.length === 0
+    ? 'OK'
+    : errors.some((e) => e.extensions?.code === 'FORBIDDEN')
+      ? 'FORBIDDEN'
+      : data
+        ? 'PARTIAL'
+        : 'ERROR';
+}
+
+/** The audit event of an operation executed with `ctx`, answered with `outcome`. */
+export function auditEventOf(
+  ctx: AuditedContext,
+  operation: OperationDefinitionNode,
+  outcome: Outcome,
+): AuditEventInput {
+  return {
     occurredAt: ctx.now,
     actorSub: ctx.principal.sub,
     actorRoles: ctx.principal.roles,
     purpose: ctx.principal.purpose,
-    operationType: mutation ? 'mutation' : 'query',
+    operationType: operation.operation === 'mutation' ? 'mutation' : 'query',
     operationName: operation.name?.value ?? null,
     rootFields: rootFields(operation),
     requestId: ctx.request.id,
@@ -48,7 +54,50 @@ function eventOf({ response, contextValue: ctx, operation }: GraphQLRequestConte
     outcome,
     subjects: ctx.audit.subjects,
   };
-  return event;
+}
+
+/** The event of an executed operation, as its response stands (undefined before an operation was resolved). */
+function eventOf({ response, contextValue: ctx, operation }: GraphQLRequestContext<AuditedContext>) {
+  if (!operation || !ctx.principal || !ctx.audit || response.body?.kind !== 'single') return undefined;
+  const result = response.body.singleResult;
+  return auditEventOf(ctx, operation, outcomeOf(result.errors ?? [], result.data));
+}
+
+/** The answer when the audit trail cannot take a query's event: nothing of the response leaves. */
+export const AUDIT_WITHHELD = {
+  status: 503,
+  message: 'The audit trail cannot record this request now; nothing was revealed. Try again shortly.',
+  code: 'AUDIT_UNAVAILABLE',
+} as const;
+
+/**
+ * Hands the event of an answer that is not a committed mutation to the writer (every path that answers a query:
+ * this plugin and the direct lane). Resolves `true` when the answer may leave, `false` when it must be withheld
+ * (the writer had no room for the event after its wait): nothing is revealed unaudited.
+ */
+export async function auditAnswer(
+  writer: AuditWriter,
+  ctx: AuditedContext,
+  event: AuditEventInput,
+): Promise<boolean> {
+  if (
+    event.subjects.size === 0 &&
+    event.operationType !== 'mutation' &&
+    event.outcome === 'OK' &&
+    !auditsEveryOperation(ctx.principal.purpose)
+  ) {
+    return true;
+  }
+  const pending = writer.submit(event);
+  if (!pending) return true;
+  try {
+    await pending;
+    return true;
+  } catch (error) {
+    if (!(error instanceof AuditUnavailable)) throw error;
+    ctx.logger.error({ requestId: ctx.request.id }, 'audit trail unavailable: response withheld');
+    return false;
+  }
 }
 
 function withhold(rc: GraphQLRequestContext<AuditedContext>, status: number, message: string, code: string) {
@@ -126,31 +175,8 @@ export function auditPlugin(writer: AuditWriter): ApolloServerPlugin<AuditedCont
           if (chained) return;
           const event = eventOf(rc);
           if (!event) return;
-          const mutation = event.operationType === 'mutation';
-          if (
-            event.subjects.size === 0 &&
-            !mutation &&
-            event.outcome === 'OK' &&
-            !auditsEveryOperation(rc.contextValue.principal.purpose)
-          ) {
-            return;
-          }
-          const pending = writer.submit(event);
-          if (!pending) return;
-          try {
-            await pending;
-          } catch (error) {
-            if (!(error instanceof AuditUnavailable)) throw error;
-            rc.contextValue.logger.error(
-              { requestId: rc.contextValue.request.id },
-              'audit trail unavailable: response withheld',
-            );
-            withhold(
-              rc,
-              503,
-              'The audit trail cannot record this request now; nothing was revealed. Try again shortly.',
-              'AUDIT_UNAVAILABLE',
-            );
+          if (!(await auditAnswer(writer, rc.contextValue, event))) {
+            withhold(rc, AUDIT_WITHHELD.status, AUDIT_WITHHELD.message, AUDIT_WITHHELD.code);
           }
         },
       };

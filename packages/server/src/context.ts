@@ -39,12 +39,42 @@ export interface DataContext<L> extends RequestContext {
   readonly loaders: L;
 }
 
+/** What a context's lazy members need, shared by the context and Apollo's per-operation copies of it. */
+interface LazyState<L> {
+  readonly orm: MikroORM;
+  readonly makeLoaders: (sql: SqlSession, purpose: Purpose) => L;
+  readonly purpose: Purpose;
+  em?: EntityManager;
+  loaders?: L;
+}
+
+/**
+ * The EntityManager and the loaders of a request, made on first use. One class for every request, so every
+ * context has the same shape and prototype: the resolvers' property reads stay monomorphic (a prototype built per
+ * request, as before, gave each context its own hidden class). The getters read `lazy`, an own property, because
+ * Apollo Server copies a context's own enumerable properties onto a new object of the same prototype for each
+ * operation: the copy shares the state, so a fork made through either is the request's one fork.
+ */
+class LazyMembers<L> {
+  declare lazy: LazyState<L>;
+
+  get em(): EntityManager {
+    const state = this.lazy;
+    state.em ??= state.orm.em.fork();
+    return state.em;
+  }
+
+  get loaders(): L {
+    const state = this.lazy;
+    state.loaders ??= state.makeLoaders((this as unknown as { sql: SqlSession }).sql, state.purpose);
+    return state.loaders;
+  }
+}
+
 /**
  * A request's context for `principal`. The EntityManager and the loaders (bound to the purpose, reading through
  * `sql`) are made on first use: a request refused later, or answered from its first statement, pays for neither,
- * and one that only reads never forks an EntityManager. They are getters on the context's prototype, not its own properties, because Apollo Server
- * copies the context's own properties for each operation (`Object.assign` onto an object of the same
- * prototype): own getters would run at that copy and make both for every request.
+ * and one that only reads never forks an EntityManager.
  */
 export function createRequestContext<
   L,
@@ -55,31 +85,19 @@ export function createRequestContext<
     readonly cursors: CursorCodec;
   },
 >(base: B, orm: MikroORM, makeLoaders: (sql: SqlSession, purpose: Purpose) => L): B & DataContext<L> {
-  let em: EntityManager | undefined;
-  let loaders: L | undefined;
-  const forked = () => {
-    em ??= orm.em.fork();
-    return em;
-  };
+  const lazy: LazyState<L> = { orm, makeLoaders, purpose: base.principal.purpose };
   // Plain reads: the fork's connection and transaction once there is a fork, else the same connection outside any.
   const sql = {
     getConnection: (...args: Parameters<EntityManager['getConnection']>) =>
-      (em ?? orm.em).getConnection(...args),
-    getTransactionContext: () => em?.getTransactionContext(),
+      (lazy.em ?? orm.em).getConnection(...args),
+    getTransactionContext: () => lazy.em?.getTransactionContext(),
   } as SqlSession;
-  const lazy = Object.create(Object.prototype, {
-    em: { get: forked },
-    sql: { value: sql },
-    loaders: {
-      get: () => {
-        loaders ??= makeLoaders(sql, base.principal.purpose);
-        return loaders;
-      },
-    },
-  }) as Pick<DataContext<L>, 'em' | 'sql' | 'loaders'>;
-  return Object.assign(Object.create(lazy) as typeof lazy, base, {
-    redactions: new RedactionLog(),
-    audit: new AccessRecorder(),
-    now: new Date(),
-  });
+  const context = new LazyMembers<L>() as LazyMembers<L> & Record<string, unknown>;
+  Object.assign(context, base);
+  context.lazy = lazy;
+  context.sql = sql;
+  context.redactions = new RedactionLog();
+  context.audit = new AccessRecorder();
+  context.now = new Date();
+  return context as unknown as B & DataContext<L>;
 }

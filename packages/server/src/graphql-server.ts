@@ -24,7 +24,8 @@ import {
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { auditPlugin } from './audit-plugin.js';
 import type { DataContext } from './context.js';
-import { JitExecutor } from './jit-executor.js';
+import { DirectLane } from './direct-lane.js';
+import { type ExecutedResults, JitExecutor } from './jit-executor.js';
 import { costLimitPlugin } from './limits-plugin.js';
 import { redactionsPlugin } from './redactions-plugin.js';
 
@@ -92,6 +93,16 @@ export function formatError(logger: Logger, production = false, schema?: GraphQL
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: one registry for servers of every context type.
+const lanes = new WeakMap<ApolloServer<any>, DirectLane<any>>();
+
+/** The direct lane of a server made by createGraphQLServer (direct-lane.ts): the HTTP edge hands it queries first. */
+export function directLaneOf<C extends DataContext<unknown>>(
+  apollo: ApolloServer<C>,
+): DirectLane<C> | undefined {
+  return lanes.get(apollo);
+}
+
 export async function createGraphQLServer<C extends DataContext<unknown>>(
   schema: GraphQLSchema,
   logger: Logger,
@@ -121,9 +132,10 @@ export async function createGraphQLServer<C extends DataContext<unknown>>(
       },
     },
   ];
+  const executed: ExecutedResults = new WeakMap();
   const server = new ApolloServer<C>({
     // graphql-jit execution: about a third more throughput on list queries (see bench/).
-    gateway: new JitExecutor(schema),
+    gateway: new JitExecutor(schema, executed),
     plugins,
     // Document limits (limits.ts), before anything executes: tokens while parsing, depth and aliases while
     // validating (cached with the document), cost per request (costLimitPlugin) — `_entities` included.
@@ -142,5 +154,6 @@ export async function createGraphQLServer<C extends DataContext<unknown>>(
     },
   });
   await server.start();
+  lanes.set(server, new DirectLane<C>({ schema, limits, introspection: !production, audit, executed }));
   return server;
 }

@@ -4,7 +4,8 @@ import type { ApolloServer } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import type { Logger } from '@custos/runtime';
 import { BodyTooLarge, continueWithinLimit, errorBody, readBody, sendJson } from '@custos/runtime';
-import type { RequestContext, RequestInfo } from './context.js';
+import type { DataContext, RequestContext, RequestInfo } from './context.js';
+import { directLaneOf } from './graphql-server.js';
 
 const UPSTREAM_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -18,6 +19,11 @@ export interface HttpOptions<C extends RequestContext> {
   readonly routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<number>>>;
   /** Development only: the public keys tokens are checked against. */
   readonly jwks?: unknown;
+  /**
+   * Queries the direct lane can answer skip Apollo's pipeline (direct-lane.ts). Default on; off only to compare
+   * the two paths' answers (packages/server's tests).
+   */
+  readonly directLane?: boolean;
 }
 
 /**
@@ -27,6 +33,10 @@ export interface HttpOptions<C extends RequestContext> {
  */
 export function createHttpServer<C extends RequestContext>(options: HttpOptions<C>): http.Server {
   const { apollo, logger } = options;
+  const lane =
+    options.directLane === false
+      ? undefined
+      : directLaneOf(apollo as unknown as ApolloServer<C & DataContext<unknown>>);
 
   async function handleGraphQL(
     req: IncomingMessage,
@@ -63,13 +73,25 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
         body = text;
       }
     }
+    let context = () => options.context(req, request);
+    if (lane) {
+      const outcome = await lane.answer({
+        req,
+        res,
+        body,
+        request,
+        context: context as () => Promise<C & DataContext<unknown>>,
+      });
+      if ('answered' in outcome) return outcome.answered;
+      context = outcome.apollo as () => Promise<C>;
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => options.context(req, request),
+      context,
     });
     const status = result.status ?? 200;
     for (const [key, value] of result.headers) res.setHeader(key, value);

@@ -12,6 +12,10 @@ import {
   printSchema,
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import type { RequestInfo } from './context.js';
+
+/** What the direct lane executed for a request and left to Apollo to answer. */
+export type ExecutedResults = WeakMap<RequestInfo, { result: ExecutionResult } | { thrown: unknown }>;
 
 /**
  * Executes operations with graphql-jit instead of graphql-js's interpreter. Apollo Server 5 has no executor
@@ -26,7 +30,14 @@ export class JitExecutor implements GatewayInterface {
   private readonly listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   private readonly compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
 
-  constructor(private readonly schema: GraphQLSchema) {}
+  constructor(
+    private readonly schema: GraphQLSchema,
+    /**
+     * Results the direct lane already executed for a request (by its RequestInfo) and hands to Apollo for the
+     * answer (errors to format, variables refused): returned as they are, never executed twice.
+     */
+    private readonly executed: ExecutedResults = new WeakMap(),
+  ) {}
 
   onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): () => void {
     this.listeners.add(callback);
@@ -45,6 +56,13 @@ export class JitExecutor implements GatewayInterface {
 
   private async execute(requestContext: Parameters<GatewayExecutor>[0]) {
     const { document, operationName, request, context } = requestContext;
+    const info = (context as { request?: RequestInfo }).request;
+    const executed = info && this.executed.get(info);
+    if (executed) {
+      this.executed.delete(info);
+      if ('thrown' in executed) throw executed.thrown;
+      return this.answer(requestContext, executed.result);
+    }
     const key = operationName ?? '';
     let byName = this.compiled.get(document);
     let query = byName?.get(key);
@@ -59,7 +77,10 @@ export class JitExecutor implements GatewayInterface {
       }
       byName.set(key, query);
     }
-    const result = await query.query(undefined, context, request.variables ?? {});
+    return this.answer(requestContext, await query.query(undefined, context, request.variables ?? {}));
+  }
+
+  private answer(requestContext: Parameters<GatewayExecutor>[0], result: ExecutionResult): ExecutionResult {
     // graphql-jit refuses variables with messages that quote the value: rebuilt from the structure instead.
     if (result.data === undefined && result.errors?.length)
       return this.refusedVariables(requestContext, result);
