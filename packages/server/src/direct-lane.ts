@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { AuditWriter } from '@custos/audit';
 import { costRefusal, limitParseOptions, limitRules, type QueryLimits } from '@custos/runtime';
 import {
@@ -26,13 +26,19 @@ interface Prepared {
   readonly compiled: CompiledQuery;
 }
 
+/** An answer of the lane, for the HTTP edge to write (as it writes Apollo's). */
+export interface LaneAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
 /** What the lane did with a request: answered it, or left it to Apollo with the context to use. */
-export type LaneOutcome<C> = { readonly answered: number } | { readonly apollo: () => Promise<C> };
+export type LaneOutcome<C> = { readonly answered: LaneAnswer } | { readonly apollo: () => Promise<C> };
 
 /** One request as the HTTP edge hands it over: the body already read and parsed. */
 export interface LaneExchange<C> {
   readonly req: IncomingMessage;
-  readonly res: ServerResponse;
   readonly body: unknown;
   readonly request: RequestInfo;
   /** Makes the request's context (checks the token): called at most once. */
@@ -107,7 +113,7 @@ export class DirectLane<C extends DataContext<unknown>> {
     return outcome;
   }
 
-  private async run({ req, res, body, request, context }: LaneExchange<C>): Promise<LaneOutcome<C>> {
+  private async run({ req, body, request, context }: LaneExchange<C>): Promise<LaneOutcome<C>> {
     const leave = { apollo: context };
     if (req.method !== 'POST' || !JSON_TYPE.test(req.headers['content-type'] ?? '') || !isRecord(body))
       return leave;
@@ -177,11 +183,11 @@ export class DirectLane<C extends DataContext<unknown>> {
       const withheld = {
         errors: [{ message: AUDIT_WITHHELD.message, extensions: { code: AUDIT_WITHHELD.code } }],
       };
-      send(res, AUDIT_WITHHELD.status, mediaType, JSON.stringify(withheld));
-      return { answered: AUDIT_WITHHELD.status };
+      return {
+        answered: { status: AUDIT_WITHHELD.status, contentType: mediaType, body: JSON.stringify(withheld) },
+      };
     }
-    send(res, 200, mediaType, serialise(answer));
-    return { answered: 200 };
+    return { answered: { status: 200, contentType: mediaType, body: serialise(answer) } };
   }
 
   /** The response type Apollo would choose for this Accept header (null: none it serves, Apollo answers 406). */
@@ -235,13 +241,4 @@ export class DirectLane<C extends DataContext<unknown>> {
 /** The answer as JSON (a function of its own, so that a CPU profile names serialisation). */
 function serialise(answer: ExecutionResult): string {
   return JSON.stringify(answer);
-}
-
-function send(res: ServerResponse, status: number, mediaType: string, body: string): void {
-  res.statusCode = status;
-  res.setHeader('content-type', mediaType);
-  // Responses may carry personal data: never stored by a browser, proxy or CDN (DESIGN.md).
-  res.setHeader('cache-control', 'no-store');
-  res.setHeader('x-content-type-options', 'nosniff');
-  res.end(body);
 }

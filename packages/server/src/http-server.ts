@@ -77,12 +77,18 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
     if (lane) {
       const outcome = await lane.answer({
         req,
-        res,
         body,
         request,
         context: context as () => Promise<C & DataContext<unknown>>,
       });
-      if ('answered' in outcome) return outcome.answered;
+      if ('answered' in outcome) {
+        const { status, contentType, body: text } = outcome.answered;
+        res.statusCode = status;
+        res.setHeader('content-type', contentType);
+        noStore(res);
+        res.end(text);
+        return status;
+      }
       context = outcome.apollo as () => Promise<C>;
     }
     const headers = new HeaderMap();
@@ -95,9 +101,7 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
     });
     const status = result.status ?? 200;
     for (const [key, value] of result.headers) res.setHeader(key, value);
-    // Responses may carry personal data: never stored by a browser, proxy or CDN (DESIGN.md).
-    res.setHeader('cache-control', 'no-store');
-    res.setHeader('x-content-type-options', 'nosniff');
+    noStore(res);
     res.statusCode = status;
     if (result.body.kind === 'complete') {
       res.end(result.body.string);
@@ -183,6 +187,12 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
   });
   continueWithinLimit(server, options.maxBodyBytes);
   return server;
+}
+
+/** Responses may carry personal data: never stored by a browser, proxy or CDN (DESIGN.md). */
+function noStore(res: ServerResponse): void {
+  res.setHeader('cache-control', 'no-store');
+  res.setHeader('x-content-type-options', 'nosniff');
 }
 
 function elapsed(started: bigint): number {
