@@ -1,6 +1,7 @@
 import type { Logger } from '@custos/runtime';
 import type { PoolClient } from 'pg';
 import { type Alert, Monitor, parseRuleParams, type Rule, type RuleKind } from './monitor.js';
+import { SLICE, yieldToRequests } from './slices.js';
 import type { PreparedEvent } from './store.js';
 
 const RULES_REFRESH_MS = 30_000;
@@ -48,8 +49,10 @@ export class AlertQueue {
   }
 
   /** The monitor sees what was stored; its alerts are written with the next transaction, soon. */
-  observe(prepared: readonly PreparedEvent[]): void {
-    for (const { record: r, sets } of prepared) {
+  async observe(prepared: readonly PreparedEvent[]): Promise<void> {
+    for (let at = 0; at < prepared.length; at++) {
+      if (at > 0 && at % SLICE === 0) await yieldToRequests();
+      const { record: r, sets } = prepared[at]!;
       const alerts = this.monitor.observe({
         actorSub: r.actorSub,
         purpose: r.purpose,

@@ -5,6 +5,7 @@ import type { PoolClient } from 'pg';
 import { type AccessRecord, batchHash, type EventRecord, eventDigest, subjectSetDigest } from './chain.js';
 import type { Alert } from './monitor.js';
 import { fieldsOf, type SubjectAccess } from './recorder.js';
+import { jsonInSlices, SLICE, yieldToRequests } from './slices.js';
 import type { AuditEventInput } from './writer.js';
 
 const PSEUDONYM_CACHE_MAX = 200_000;
@@ -30,23 +31,6 @@ interface Group {
 export interface PreparedEvent {
   readonly record: EventRecord;
   readonly sets: readonly (readonly [string, string[]])[];
-}
-
-/** Events (or rows) prepared between two turns of the event loop. */
-const SLICE = 16;
-
-/** Lets the event loop run what waits (requests' I/O) before the batch goes on. */
-const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** `JSON.stringify(items)`, a slice at a time with the event loop served between slices. */
-async function jsonInSlices(items: readonly unknown[]): Promise<string> {
-  if (items.length <= SLICE * 4) return JSON.stringify(items);
-  const parts: string[] = [];
-  for (let at = 0; at < items.length; at += SLICE * 4) {
-    parts.push(JSON.stringify(items.slice(at, at + SLICE * 4)).slice(1, -1));
-    await yieldToRequests();
-  }
-  return `[${parts.join(',')}]`;
 }
 
 /**

@@ -312,7 +312,7 @@ export class AuditWriter {
     if (!stored) return;
     this.checkpoints.advance(this.store.chain, stored.seq, stored.hash);
     this.buffer.admit();
-    this.alerts.observe(stored.prepared);
+    await this.alerts.observe(stored.prepared);
     await this.checkpoints.checkpoint(false);
   }
 
