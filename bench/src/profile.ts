@@ -531,7 +531,8 @@ async function prepare(settings: Settings): Promise<Run> {
     startedAt: new Date(),
     databaseServer,
     database,
-    baselineDatabase: undefined,
+    // BENCH_BASELINE_DIR's subgraph (`change-before`) serves the bench database itself, next to this one.
+    baselineDatabase: settings.baselineDir === undefined ? undefined : database,
     scaleDatabase: undefined,
     postgresVersion: version?.server_version ?? 'unknown',
     identity,

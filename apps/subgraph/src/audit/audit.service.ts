@@ -1,6 +1,6 @@
 import type { Channel, OperationType, Outcome } from '@custos/audit';
 import { parseRuleParams, RULE_KINDS, type RuleKind } from '@custos/audit';
-import { isoTimestamp, Params, query } from '@custos/database';
+import { isoTimestamp, limitRows, Params, query } from '@custos/database';
 import {
   type Connection,
   type CursorKey,
@@ -108,8 +108,10 @@ export async function listAuditEvents(
   const clause = where.length ? `where ${where.join(' and ')}` : '';
   const rows = await query<AuditEventRow>(
     em,
-    `select ${EVENT_COLUMNS} from audit_event e ${clause} order by e.occurred_at desc, e.id desc limit ${size + 1}`,
+    `select ${EVENT_COLUMNS} from audit_event e ${clause} order by e.occurred_at desc, e.id desc ${limitRows(size + 1)}`,
     p.values,
+    // Filters (who, which purpose, when) decide the best plan: planned at every run (QueryOptions).
+    { prepare: filtered.length === 0 },
   );
   const page = rows.slice(0, size);
   await attachAccesses(em, page, pseudonym ?? null);
@@ -123,6 +125,7 @@ export async function listAuditEvents(
         em,
         `select count(*)::int as n from audit_event e ${filtered.length ? `where ${filtered.join(' and ')}` : ''}`,
         filterParams,
+        { prepare: filtered.length === 0 },
       );
       return count?.n ?? 0;
     },
@@ -273,8 +276,9 @@ export async function listAuditAlerts(
   const rows = await query<AuditAlertRow>(
     em,
     `select ${ALERT_COLUMNS} from audit_alert ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by fired_at desc, id desc limit ${size + 1}`,
+      order by fired_at desc, id desc ${limitRows(size + 1)}`,
     p.values,
+    { prepare: filtered.length === 0 },
   );
   return toConnection(
     rows,
@@ -286,6 +290,7 @@ export async function listAuditAlerts(
         em,
         `select count(*)::int as n from audit_alert ${filtered.length ? `where ${filtered.join(' and ')}` : ''}`,
         filterParams,
+        { prepare: filtered.length === 0 },
       );
       return count?.n ?? 0;
     },

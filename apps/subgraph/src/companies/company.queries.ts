@@ -1,4 +1,12 @@
-import { isoTimestamp, likePattern, Params, query, rowsByIds, type SqlSession } from '@custos/database';
+import {
+  isoTimestamp,
+  likePattern,
+  limitRows,
+  Params,
+  query,
+  rowsByIds,
+  type SqlSession,
+} from '@custos/database';
 import { type Connection, decodeCursor, pageSize, toConnection, Validator } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -45,8 +53,10 @@ export async function listCompanies(
       ? []
       : await query<CompanyRow>(
           em,
-          `select ${COMPANY_COLUMNS} from company co ${whereSql} order by co.name, co.id limit ${params.add(size + 1)}`,
+          `select ${COMPANY_COLUMNS} from company co ${whereSql} order by co.name, co.id ${limitRows(size + 1)}`,
           params.values,
+          // A search pattern decides the best plan: planned at every run (QueryOptions).
+          { prepare: !search },
         );
   return toConnection(
     rows,
@@ -58,6 +68,7 @@ export async function listCompanies(
         em,
         `select count(*)::int as n from company co ${countWhere.length ? `where ${countWhere.join(' and ')}` : ''}`,
         countValues,
+        { prepare: !search },
       );
       return row?.n ?? 0;
     },

@@ -1,4 +1,4 @@
-import { query, reloaded } from '@custos/database';
+import { limitRows, query, reloaded } from '@custos/database';
 import { visibleContactState } from '@custos/enforcement';
 import { CONSENT_METHODS, CONSENT_STATUSES, CONSENT_VERIFICATIONS, type ConsentStatus } from '@custos/policy';
 import { decodeCursor, isUuid, NotFoundError, pageSize, toConnection } from '@custos/runtime';
@@ -321,8 +321,8 @@ builder.queryFields((t) => ({
       const contactId = await visibleContactId(ctx, args.contactId);
       const rows = await query<ConsentEventRow>(
         ctx.em,
-        `select ${EVENT_COLUMNS} from consent_event e where e.contact_id = $1 and e.seq > $2 order by e.seq limit $3`,
-        [contactId, Number.isSafeInteger(seqAfter) ? seqAfter : 0, size + 1],
+        `select ${EVENT_COLUMNS} from consent_event e where e.contact_id = $1 and e.seq > $2 order by e.seq ${limitRows(size + 1)}`,
+        [contactId, Number.isSafeInteger(seqAfter) ? seqAfter : 0],
       );
       return toConnection(
         rows,

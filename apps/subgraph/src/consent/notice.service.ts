@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isoTimestamp, Params, query } from '@custos/database';
+import { isoTimestamp, limitRows, Params, query } from '@custos/database';
 import {
   ConflictError,
   type Connection,
@@ -65,7 +65,7 @@ export async function listPrivacyNotices(
       : await query<PrivacyNoticeRow>(
           em,
           `select ${COLUMNS} from privacy_notice n ${where}
-           order by n.published_at desc, n.version desc limit ${params.add(size + 1)}`,
+           order by n.published_at desc, n.version desc ${limitRows(size + 1)}`,
           params.values,
         );
   return toConnection(

@@ -1,4 +1,12 @@
-import { isoTimestamp, likePattern, Params, query, rowsByIds, type SqlSession } from '@custos/database';
+import {
+  isoTimestamp,
+  likePattern,
+  limitRows,
+  Params,
+  query,
+  rowsByIds,
+  type SqlSession,
+} from '@custos/database';
 import { rowScope, visibleExpression } from '@custos/enforcement';
 import type { PersonalField, Purpose } from '@custos/policy';
 import {
@@ -199,9 +207,13 @@ export async function listContacts(
   const size = pageSize('first', args.first);
   const after = decodeTimeCursor('after', args.after);
   const params = new Params();
-  const where = [rowScope(purpose), ...filterWhere(purpose, args.filter, params)];
+  const filters = filterWhere(purpose, args.filter, params);
+  const where = [rowScope(purpose), ...filters];
   const countWhere = [...where];
   const countValues = [...params.values];
+  // A filter's value decides the best plan (a search pattern above all): filtered lists are planned at every
+  // run. The purpose's list itself, first page or next, has one good plan whatever its values (QueryOptions).
+  const prepare = filters.length === 0;
   if (after) where.push(`(c.created_at, c.id) < (${params.add(after[0])}, ${params.add(after[1])})`);
   const rows =
     size === 0
@@ -209,14 +221,16 @@ export async function listContacts(
       : await query<ContactRow>(
           em,
           `select ${contactSelect(purpose, columns)} from contact c where ${where.join(' and ')} ${ORDER}
-           limit ${params.add(size + 1)}`,
+           ${limitRows(size + 1)}`,
           params.values,
+          { prepare },
         );
   return toConnection(rows, size, Boolean(after), contactCursor, async () => {
     const [row] = await query<{ n: number }>(
       em,
       `select count(*)::int as n from contact c where ${countWhere.join(' and ')}`,
       countValues,
+      { prepare },
     );
     return row?.n ?? 0;
   });

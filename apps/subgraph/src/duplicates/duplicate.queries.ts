@@ -1,4 +1,4 @@
-import { isoTimestamp, Params, query, rowsByIds } from '@custos/database';
+import { isoTimestamp, limitRows, Params, query, rowsByIds } from '@custos/database';
 import { type Connection, decodeTimeCursor, pageSize, toConnection } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DuplicateResolution } from './duplicate.entity.js';
@@ -54,7 +54,7 @@ export async function listDuplicates(
       : await query<DuplicateRow>(
           em,
           `select ${COLUMNS} from contact_duplicate d ${sqlWhere(where)}
-           order by d.detected_at, d.id limit ${params.add(size + 1)}`,
+           order by d.detected_at, d.id ${limitRows(size + 1)}`,
           params.values,
         );
   return toConnection(

@@ -1,4 +1,4 @@
-import { isoTimestamp, Params, query, rowsByIds, type SqlSession } from '@custos/database';
+import { isoTimestamp, limitRows, Params, query, rowsByIds, type SqlSession } from '@custos/database';
 import { type RowPrivacyState, rowScope, visibleExpression } from '@custos/enforcement';
 import type { PersonalField, Purpose } from '@custos/policy';
 import { type Connection, decodeTimeCursor, pageSize, toConnection, ValidationError } from '@custos/runtime';
@@ -127,14 +127,17 @@ export async function listTickets(
       : await query<TicketRow>(
           em,
           `select ${ticketSelect(purpose)} from ${TICKET_FROM} where ${where.join(' and ')}
-           order by t.created_at desc, t.id desc limit ${params.add(size + 1)}`,
+           order by t.created_at desc, t.id desc ${limitRows(size + 1)}`,
           params.values,
+          // A status is a filter on unevenly spread values: planned at every run (QueryOptions).
+          { prepare: !args.status },
         );
   return toConnection(rows, size, Boolean(after), ticketCursor, async () => {
     const [row] = await query<{ n: number }>(
       em,
       `select count(*)::int as n from ${TICKET_FROM} where ${countWhere.join(' and ')}`,
       countValues,
+      { prepare: !args.status },
     );
     return row?.n ?? 0;
   });
