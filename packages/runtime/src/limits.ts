@@ -373,6 +373,45 @@ function operationCost(
   return setCost(operation.selectionSet, root, undefined);
 }
 
+/**
+ * Costs already computed, per document and per request that prices it (operation name and variables): a client
+ * sends the same document with the same few variables again and again (a list's page size), and the walk of the
+ * document is a few percent of a small list request. Only requests whose variables are all numbers, booleans or
+ * null are kept — what a cost depends on (page sizes, `@include`) — so no submitted text (a search, an email)
+ * stays in memory; at most COST_MEMO_MAX per document, and a document's entries go with the document.
+ */
+const costMemo = new WeakMap<DocumentNode, Map<string, number>>();
+const COST_MEMO_MAX = 64;
+
+/** The memo's key of a request, or undefined when it is not kept (a variable that is text, a list, an object). */
+function costKey(request: CostRequest): string | undefined {
+  let key = request.operationName ?? '';
+  const variables = request.variables;
+  if (variables) {
+    for (const name in variables) {
+      const value = variables[name];
+      if (value !== null && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+      key += `\u0000${name}=${value}`;
+    }
+  }
+  return key.length > 256 ? undefined : key;
+}
+
+function memoisedCost(schema: GraphQLSchema, document: DocumentNode, request: CostRequest): number {
+  const key = costKey(request);
+  if (key === undefined) return queryCost(schema, document, request);
+  let known = costMemo.get(document);
+  const cost = known?.get(key);
+  if (cost !== undefined) return cost;
+  const computed = queryCost(schema, document, request);
+  if (!known) {
+    known = new Map();
+    costMemo.set(document, known);
+  }
+  if (known.size < COST_MEMO_MAX) known.set(key, computed);
+  return computed;
+}
+
 /** The refusal of a request whose {@link queryCost} exceeds `maxCost`, or undefined. */
 export function costRefusal(
   schema: GraphQLSchema,
@@ -380,7 +419,7 @@ export function costRefusal(
   request: CostRequest,
   maxCost: number,
 ): QueryLimitError | undefined {
-  return queryCost(schema, document, request) > maxCost ? tooCostly(maxCost) : undefined;
+  return memoisedCost(schema, document, request) > maxCost ? tooCostly(maxCost) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -159,6 +159,8 @@ export function createHttpServer<C extends RequestContext>(options: HttpOptions<
     res.setHeader('x-request-id', requestId);
     handle(req, res, request)
       .then((status) => {
+        // Not even the log line's object when request logs are off (LOG_LEVEL above info).
+        if (!logger.isLevelEnabled('info')) return;
         const path = req.url?.split('?')[0];
         if (path !== '/healthz' && path !== '/readyz') {
           const op = request.operationName;
