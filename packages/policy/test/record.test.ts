@@ -28,6 +28,16 @@ describe('policy version', () => {
     expect(fnv1a64(canonicalJson(reordered))).toBe(fnv1a64(canonicalJson(POLICY_TABLES)));
   });
 
+  it('writes canonical JSON: keys sorted by code unit at every depth, undefined members left out', () => {
+    // Expected texts written by hand: what the audit chain's stored digests were computed over.
+    expect(
+      canonicalJson({ b: 1, a: [true, null, 'x"y'], c: undefined, B: { z: 2.5, é: 'é', 10: 1, 9: 0 } }),
+    ).toBe('{"B":{"10":1,"9":0,"z":2.5,"é":"é"},"a":[true,null,"x\\"y"],"b":1}');
+    expect(canonicalJson([undefined, {}, [], 'a'])).toBe('[,{},[],"a"]');
+    expect(canonicalJson('text')).toBe('"text"');
+    expect(canonicalJson(null)).toBe('null');
+  });
+
   it('hashes like the FNV-1a 64 reference vectors', () => {
     expect(fnv1a64('')).toBe('cbf29ce484222325');
     expect(fnv1a64('a')).toBe('af63dc4c8601ec8c');
