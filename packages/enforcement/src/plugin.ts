@@ -113,7 +113,9 @@ export class CustosPrivacyPlugin<Types extends SchemaTypes> extends BasePlugin<T
       wrapped = bindPage(coordinate, 'after' in fieldConfig.args, subjectOfType(pageOf), wrapped);
     }
     const rowSubject = returnedConfig.kind === 'Object' ? subjectOfType(returned) : undefined;
-    if (rowSubject) wrapped = noteRows(wrapped, rowSubject);
+    // An edge's node is counted by its page when it is read (pagination.ts `nodeAt`): no wrapper, no resolver.
+    if (rowSubject && fieldConfig.extensions?.reachedThroughPage !== true)
+      wrapped = noteRows(wrapped, rowSubject);
 
     if (fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation') {
       return guardOperation(coordinate, wrapped);

@@ -61,8 +61,11 @@ export function sharedSchemaTypes<C extends object>(builder: SubgraphBuilder<C>)
     const Edge = builder.objectRef<{ cursor: string; node: T }>(`${name}Edge`).implement({
       fields: (t) => ({
         cursor: t.exposeString('cursor'),
-        // Pothos cannot narrow a generic T to its resolver-result type; the value is the node itself.
-        node: t.field({ type: node, resolve: (edge) => edge.node as never }),
+        // No resolver: graphql-jit reads the property, and the page counts the row as reached when it is read
+        // (pagination.ts `nodeAt`, through the binding of the list field that returned the page), so a row reached
+        // through an edge is audited exactly as one reached through `nodes`, without a resolver call (and
+        // graphql-jit's resolve info and response path) per row.
+        node: t.expose('node', { type: node, extensions: { reachedThroughPage: true } }),
       }),
     });
     const extensions: PageTypeExtensions = { pageOf: node };

@@ -27,10 +27,13 @@ export interface PageBinding<T> {
 /** An edge whose cursor is sealed only when a query asks for it (most list queries never do per row). */
 class LazyEdge<T> implements Edge<T> {
   constructor(
-    readonly node: T,
     private readonly page: Connection<T>,
     private readonly index: number,
   ) {}
+  /** The row; reading it is reaching it (counted once per row, with its cursor). */
+  get node(): T {
+    return this.page.nodeAt(this.index);
+  }
   get cursor(): string {
     return this.page.cursorAt(this.index);
   }
@@ -147,17 +150,32 @@ export class Connection<T> {
   cursorAt(index: number): string {
     const binding = this.binding;
     if (!binding) throw new Error('a cursor was asked of a page no list field bound');
+    this.reached(binding, index);
+    this.#cursors ??= binding.sealAll(this.nodes.map((row) => this.keyOf(row)));
+    return this.#cursors[index]!;
+  }
+
+  /**
+   * The page's row at `index` as an edge's `node`; a bound page counts it as reached (the privacy plugin's
+   * binding: the audit trail), so the edge's `node` field needs no resolver of its own. An unbound page (no list
+   * field returned it: code reading a page outside GraphQL) answers the row alone.
+   */
+  nodeAt(index: number): T {
+    if (this.binding) this.reached(this.binding, index);
+    return this.nodes[index]!;
+  }
+
+  /** Counts the row at `index` as reached, once, whichever of its cursor and its node is read first. */
+  private reached(binding: PageBinding<T>, index: number): void {
     this.#read ??= new Array<boolean>(this.nodes.length).fill(false);
     if (!this.#read[index]) {
       this.#read[index] = true;
       binding.reach(this.nodes[index]!);
     }
-    this.#cursors ??= binding.sealAll(this.nodes.map((row) => this.keyOf(row)));
-    return this.#cursors[index]!;
   }
 
   get edges(): Edge<T>[] {
-    this.#edges ??= this.nodes.map((node, index) => new LazyEdge(node, this, index));
+    this.#edges ??= this.nodes.map((_node, index) => new LazyEdge(this, index));
     return this.#edges;
   }
 
