@@ -654,3 +654,73 @@ describe('no oracle', () => {
     expect(res.body.data!.policyVersion).toMatch(/^policy-[0-9a-f]{16}$/);
   });
 });
+
+describe('a row decided where it is reached (row views)', () => {
+  // support_agent / customer_support sees restricted contacts with some fields redacted (the catalogue holds them).
+  const purpose: Purpose = 'customer_support';
+  const QUERY = `query($s: Boolean!) { contacts(first: 500) {
+    a: edges { n: node { id e: email email phone @skip(if: $s) ...F } }
+    edges { cursor }
+  } }
+  fragment F on Contact { x: fullName ... @include(if: $s) { y: birthDate } }`;
+
+  /** What the policy's table says each listed row must answer under the aliases above, for `s`. */
+  function expected(s: boolean, ids: readonly string[], contacts: readonly ContactFacts[]) {
+    const selected: [string, string][] = [
+      ['e', 'email'],
+      ['email', 'email'],
+      ...(s ? [] : ([['phone', 'phone']] as [string, string][])),
+      ['x', 'fullName'],
+      ...(s ? ([['y', 'birthDate']] as [string, string][]) : []),
+    ];
+    const byId = new Map(contacts.map((c) => [c.id, c]));
+    const redactions: RedactionEntry[] = [];
+    const nodes = ids.map((id, index) => {
+      const contact = byId.get(id)!;
+      const node: Record<string, unknown> = { id };
+      for (const [responseName, name] of selected) {
+        const view = expectedContact(
+          purpose,
+          contact,
+          [{ name } as ContactFieldSelection],
+          ['contacts', 'a', index, 'n'],
+        );
+        node[responseName] = view.data[name];
+        for (const entry of view.redactions)
+          redactions.push({ ...entry, path: [...entry.path.slice(0, -1), responseName] });
+      }
+      return node;
+    });
+    return { nodes, redactions: entryKeys(redactions) };
+  }
+
+  for (const s of [true, false]) {
+    it(`answers each row's view under the client's aliases, @skip/@include by variable (s = ${s})`, async () => {
+      const token = await server.token(['support_agent']);
+      const res = await server.gql<{ contacts: { a: { n: Record<string, unknown> }[]; edges: unknown[] } }>(
+        QUERY,
+        {
+          token,
+          purpose,
+          variables: { s },
+        },
+      );
+      expect(res.body.errors).toBeUndefined();
+      // Read now: the tests above create and change contacts.
+      const now = await loadContactFacts(server);
+      const listed = res.body.data!.contacts.a.map((edge) => edge.n);
+      const ids = listed.map((node) => node.id as string);
+      // Every row the rule admits, and some of them with redacted fields (restricted contacts).
+      expect(ids).toEqual(
+        now
+          .filter((c) => seesRow(purpose, c))
+          .map((c) => c.id)
+          .slice(0, 500),
+      );
+      const want = expected(s, ids, now);
+      expect(want.redactions.length).toBeGreaterThan(0);
+      expect(listed).toEqual(want.nodes);
+      expect(responseRedactions(res)).toEqual(want.redactions);
+    });
+  }
+});

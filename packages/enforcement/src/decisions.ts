@@ -42,7 +42,17 @@ export function decisionsFor(field: PersonalField): FieldDecisions {
 }
 
 export function decisionOn(decisions: FieldDecisions, purpose: Purpose, row: RowPrivacyState): FieldDecision {
-  return decisions[purpose][index(row.restricted, row.limitSensitive)]!;
+  return decisions[purpose][stateOf(row)]!;
+}
+
+/** The row's state as the tables index it: 0 to 3 (see {@link decisionIn}). */
+export function stateOf(row: RowPrivacyState): number {
+  return index(row.restricted, row.limitSensitive);
+}
+
+/** The decision for a row in state `state` ({@link stateOf}). */
+export function decisionIn(decisions: FieldDecisions, purpose: Purpose, state: number): FieldDecision {
+  return decisions[purpose][state]!;
 }
 
 export function fieldDecision(purpose: Purpose, field: PersonalField, row: RowPrivacyState): FieldDecision {

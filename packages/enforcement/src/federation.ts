@@ -7,8 +7,9 @@ import {
   GraphQLNonNull,
   type GraphQLSchema,
   GraphQLString,
+  specifiedDirectives,
 } from 'graphql';
-import { guardOperation, noteEntities } from './plugin.js';
+import { assertRowsViewed, guardOperation, viewEntities, viewsRows } from './plugin.js';
 
 /**
  * What makes a schema a Custos subgraph, for every builder (this subgraph's and apps/tickets'): Federation 2,
@@ -45,18 +46,24 @@ export function federatedSchema(
   const schema = toSubGraphSchema({
     linkUrl: 'https://specs.apollo.dev/federation/v2.6',
     federationDirectives: ['@key', '@policy', '@shareable'],
-    directives: [piiDirective],
+    // A schema given its own directives has only those: the specified ones (@skip, @include, @deprecated,
+    // @specifiedBy, @oneOf) are listed too, or a client's (and a gateway's) @skip/@include fails validation.
+    directives: [...specifiedDirectives, piiDirective],
     // @composeDirective carries @pii into the supergraph, where gateways and catalogues can read it.
     composeDirectives: ['@pii'],
     extensions: { directives: [{ name: 'link', args: { url: PII_SPEC_URL, import: ['@pii'] } }] },
   });
   const fields = schema.getQueryType()?.getFields() ?? {};
   const entities = fields._entities;
-  // Every entity resolved is a row reached, whatever the gateway selected of it.
-  if (entities) entities.resolve = noteEntities(entities.resolve ?? defaultFieldResolver);
+  // Every entity resolved is a row reached, whatever the gateway selected of it, and handed out as its view.
+  if (entities) entities.resolve = viewEntities(entities.resolve ?? defaultFieldResolver);
   for (const name of ['_entities', '_service']) {
     const field = fields[name];
-    if (field) field.resolve = guardOperation(`Query.${name}`, field.resolve ?? defaultFieldResolver);
+    if (field) {
+      const guarded = guardOperation(`Query.${name}`, field.resolve ?? defaultFieldResolver);
+      field.resolve = name === '_entities' ? viewsRows(guarded) : guarded;
+    }
   }
+  assertRowsViewed(schema);
   return schema;
 }

@@ -19,9 +19,20 @@ import SchemaBuilder, {
   type SchemaTypes,
   unwrapOutputFieldType,
 } from '@pothos/core';
-import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
+import {
+  defaultFieldResolver,
+  type GraphQLFieldResolver,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  getNamedType,
+  isAbstractType,
+  isObjectType,
+} from 'graphql';
 import { decisionOn, decisionsFor, type RowPrivacyState } from './decisions.js';
 import type { RedactionLog } from './redactions.js';
+import { noteSubjects, pageReach, rowDecidedFields, rowReach, type Subjects, viewRow } from './row-view.js';
 
 /** What the guards need from the request context. */
 interface PrivacyContext {
@@ -38,21 +49,7 @@ interface PrivacyContext {
  */
 export type AuditSubjectOf = (row: never) => Subjects;
 
-/** Whom a row is about: one contact, or several (a duplicate pair). */
-type Subjects = string | readonly string[];
 type SubjectOf = (row: unknown) => Subjects;
-
-/** Notes a row's subjects in the request's audit recorder. */
-function noteSubjects(
-  audit: AccessRecorder,
-  subjects: Subjects,
-  info: GraphQLResolveInfo,
-  revealed: number,
-  redacted: number,
-): void {
-  if (typeof subjects === 'string') audit.note(subjects, info, revealed, redacted);
-  else for (const subject of subjects) audit.note(subject, info, revealed, redacted);
-}
 
 /**
  * A list's page type (`extensions: { pageOf: <node type> }`, schema-types.ts): the field returning it binds
@@ -113,27 +110,72 @@ export class CustosPrivacyPlugin<Types extends SchemaTypes> extends BasePlugin<T
       wrapped = bindPage(coordinate, 'after' in fieldConfig.args, subjectOfType(pageOf), wrapped);
     }
     const rowSubject = returnedConfig.kind === 'Object' ? subjectOfType(returned) : undefined;
-    // An edge's node is counted by its page when it is read (pagination.ts `nodeAt`): no wrapper, no resolver.
-    if (rowSubject && fieldConfig.extensions?.reachedThroughPage !== true)
-      wrapped = noteRows(wrapped, rowSubject);
-
-    if (fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation') {
-      return guardOperation(coordinate, wrapped);
+    // An edge's node is reached through its page when it is read (pagination.ts `nodeAt`): no wrapper, no resolver.
+    const views = rowSubject !== undefined && fieldConfig.extensions?.reachedThroughPage !== true;
+    if (views) {
+      const of = { subjects: rowSubject };
+      wrapped = viewRows(wrapped, () => of);
     }
-    if (isPersonalField(coordinate)) {
+
+    let guarded = wrapped;
+    if (fieldConfig.parentType === 'Query' || fieldConfig.parentType === 'Mutation') {
+      guarded = guardOperation(coordinate, wrapped);
+    } else if (isPersonalField(coordinate)) {
       // A parent that is no person's row (a company) states a fact about people in a relation: the purpose
       // alone decides it, and the rows it leads to carry their own state (Company.contacts lists only contacts
       // whose Contact.company the purpose may see) — and are audited as reached by the wrapped resolver.
-      if (fieldConfig.extensions?.subjectless === true) return guardSubjectless(coordinate, wrapped);
-      const subjectOf = subjectOfType(fieldConfig.parentType);
-      if (!subjectOf) {
+      if (fieldConfig.extensions?.subjectless === true) {
+        guarded = guardSubjectless(coordinate, wrapped);
+      } else {
+        const subjectOf = subjectOfType(fieldConfig.parentType);
+        if (!subjectOf) {
+          throw new Error(
+            `${fieldConfig.parentType} has personal fields: declare whom its rows are about (extensions.auditSubject), or mark a relation from a row that is no person's \`extensions: { subjectless: true }\``,
+          );
+        }
+        // A field that reads its row's property of the same name, and returns no rows, keeps no resolver: the
+        // row's view decides it where the row is reached (row-view.ts). Any other personal field is guarded here.
+        const plain = wrapped === defaultFieldResolver && returnedConfig.kind !== 'Object';
+        if (!plain) guarded = guardField(coordinate, wrapped, subjectOf);
+      }
+    }
+    if (views || pageOf !== undefined) VIEWING.add(guarded);
+    return guarded;
+  }
+}
+
+/**
+ * The resolvers that hand out rows as their views, or bind pages that do: {@link assertRowsViewed} checks that
+ * every field returning rows of a type with row-decided fields is one of them.
+ */
+const VIEWING = new WeakSet<object>();
+
+/**
+ * Fails when a field of the built schema could hand out a row whose personal fields are decided by its view
+ * without making one: a field returning such a type (or a list of it, or an abstract type it belongs to) whose
+ * resolver is not the plugin's (an edge's `node` is its page's). Run on every subgraph schema (federation.ts), so
+ * a field added outside the plugin cannot carry rows past their decisions.
+ */
+export function assertRowsViewed(schema: GraphQLSchema): void {
+  const decided = new Set<GraphQLNamedType>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isObjectType(type) && !type.name.startsWith('__') && rowDecidedFields(type).size > 0)
+      decided.add(type);
+  }
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const returned = getNamedType(field.type);
+      const carries = isAbstractType(returned)
+        ? schema.getPossibleTypes(returned).some((member) => decided.has(member))
+        : decided.has(returned);
+      if (!carries || field.extensions?.reachedThroughPage === true) continue;
+      if (!field.resolve || !VIEWING.has(field.resolve)) {
         throw new Error(
-          `${fieldConfig.parentType} has personal fields: declare whom its rows are about (extensions.auditSubject), or mark a relation from a row that is no person's \`extensions: { subjectless: true }\``,
+          `${type.name}.${field.name} returns rows whose personal fields are decided per row, but does not hand out their views`,
         );
       }
-      return guardField(coordinate, wrapped, subjectOf);
     }
-    return wrapped;
   }
 }
 
@@ -143,30 +185,39 @@ function whenResolved(value: unknown, then: (value: unknown) => unknown): unknow
 }
 
 /**
- * Notes every row (or list of rows, each possibly a promise) a field returns as reached by the request;
- * `subjectOf` answers undefined for a row that is about no one.
+ * Whom a row is about and its object type (the field's own when absent); undefined for a row that is about no
+ * one.
  */
-export function noteRows<C extends object>(
-  resolver: Resolver<C>,
-  subjectOf: (row: object, info: GraphQLResolveInfo) => Subjects | undefined,
-): Resolver<C> {
+type RowOf = (
+  row: object,
+  info: GraphQLResolveInfo,
+) => { readonly type?: GraphQLObjectType; readonly subjects: SubjectOf } | undefined;
+
+/**
+ * Hands out every row (or list of rows, each possibly a promise) a field returns as its view (row-view.ts): the
+ * row is reached (audited with what the selection reveals and redacts of it), its redaction entries recorded,
+ * and the fields the purpose may not see in its state null.
+ */
+function viewRows<C extends object>(resolver: Resolver<C>, rowOf: RowOf): Resolver<C> {
   return (source, args, context, info) => {
-    const { audit } = context as unknown as PrivacyContext;
-    const noteOne = (row: unknown) => {
-      if (row !== null && typeof row === 'object') {
-        const subject = subjectOf(row, info);
-        if (subject !== undefined) noteSubjects(audit, subject, info, 0, 0);
-      }
-      return row;
+    const ctx = context as unknown as PrivacyContext;
+    let reached: ReturnType<typeof rowReach> | undefined;
+    const viewOne = (row: unknown, index: number | undefined) => {
+      if (row === null || typeof row !== 'object') return row;
+      const of = rowOf(row, info);
+      if (!of) return row;
+      const type = of.type ?? getNamedType(info.returnType);
+      if (!isObjectType(type))
+        throw new Error(`${info.parentType.name}.${info.fieldName}: rows of no object type`);
+      if (reached?.type !== type) reached = rowReach(info, type);
+      return viewRow(ctx, info, reached, of.subjects(row), row, index);
     };
     return whenResolved(resolver(source, args, context, info), (value) => {
-      if (!Array.isArray(value)) return noteOne(value);
-      // Items still pending are noted as they settle (before the response is complete); their errors stay theirs.
-      for (const item of value) {
-        if (isThenable(item)) item.then(noteOne, () => undefined);
-        else noteOne(item);
-      }
-      return value;
+      if (!Array.isArray(value)) return viewOne(value, undefined);
+      // Items still pending are viewed as they settle (before the response is complete); their errors stay theirs.
+      return value.map((item: unknown, index) =>
+        isThenable(item) ? Promise.resolve(item).then((row) => viewOne(row, index)) : viewOne(item, index),
+      );
     });
   };
 }
@@ -175,13 +226,21 @@ export function noteRows<C extends object>(
  * Federation's `_entities`: each representation names its type, whose `auditSubject` (on the built schema's
  * type) tells whom the resolved row is about.
  */
-export function noteEntities<C extends object>(resolver: Resolver<C>): Resolver<C> {
-  return noteRows(resolver, (row, info) => {
+export function viewEntities<C extends object>(resolver: Resolver<C>): Resolver<C> {
+  const viewing = viewRows(resolver, (row, info) => {
     const typename = (row as { __typename?: unknown }).__typename;
     const type = typeof typename === 'string' ? info.schema.getType(typename) : undefined;
-    const subjectOf = type?.extensions?.auditSubject as SubjectOf | undefined;
-    return subjectOf?.(row);
+    const subjects = type?.extensions?.auditSubject as SubjectOf | undefined;
+    return type && isObjectType(type) && subjects ? { type, subjects } : undefined;
   });
+  VIEWING.add(viewing);
+  return viewing;
+}
+
+/** Marks a resolver that wraps one of the plugin's viewing resolvers (Federation's operation guard). */
+export function viewsRows<R extends object>(resolver: R): R {
+  VIEWING.add(resolver);
+  return resolver;
 }
 
 function bindPage<C extends object>(
@@ -198,11 +257,15 @@ function bindPage<C extends object>(
     if (takesAfter && typeof after === 'string') {
       given = { ...args, after: new OpenedCursor(cursors.open('after', after)) };
     }
+    let reach: ReturnType<typeof pageReach> | undefined;
     const binding = {
       sealAll: (keys: readonly (readonly [string, string])[]) => cursors.sealKeys(keys),
       reach: subjectOf
-        ? (row: unknown) => noteSubjects(ctx.audit, subjectOf(row), info, 0, 0)
-        : (_row: unknown) => undefined,
+        ? <T>(row: T, index: number): T => {
+            reach ??= pageReach(info);
+            return viewRow(ctx, info, reach, subjectOf(row), row, index);
+          }
+        : <T>(row: T): T => row,
     };
     return whenResolved(resolver(source, given, context, info), (page) =>
       page ? (page as Connection<unknown>).bound(binding) : page,

@@ -20,11 +20,11 @@ export class RedactionLog {
   readonly entries: Redaction[] = [];
 
   record(info: GraphQLResolveInfo, field: PersonalField, reason: RedactionReason): void {
-    this.entries.push({
-      path: responsePathAsArray(info.path),
-      field,
-      category: PERSONAL_FIELDS[field].category,
-      reason,
-    });
+    this.recordAt(responsePathAsArray(info.path), field, reason);
+  }
+
+  /** The same, for a field at `path` (a row's field decided where the row was reached: row-view.ts). */
+  recordAt(path: readonly (string | number)[], field: PersonalField, reason: RedactionReason): void {
+    this.entries.push({ path, field, category: PERSONAL_FIELDS[field].category, reason });
   }
 }

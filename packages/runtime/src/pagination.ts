@@ -20,8 +20,11 @@ export class OpenedCursor {
 export interface PageBinding<T> {
   /** The sealed cursors of a page's sort keys, in order (sealed together: shared/cursors.ts). */
   sealAll(keys: readonly CursorKey[]): string[];
-  /** A row whose cursor is read has reached the caller (the audit trail counts it). */
-  reach(row: T): void;
+  /**
+   * A row whose cursor or node is read has reached the caller (the audit trail counts it): answers the row as the
+   * caller may see it (its view: the fields the purpose may not see in its state null).
+   */
+  reach(row: T, index: number): T;
 }
 
 /** An edge whose cursor is sealed only when a query asks for it (most list queries never do per row). */
@@ -121,8 +124,8 @@ export class Connection<T> {
   #edges: Edge<T>[] | undefined;
   /** Every row's cursor, sealed together when the first one is asked for. */
   #cursors: string[] | undefined;
-  /** Rows whose cursor was read (each counted as reached once). */
-  #read: boolean[] | undefined;
+  /** The views of the rows reached so far (each row reached once, whichever of its cursor and node is read first). */
+  #views: (T | undefined)[] | undefined;
   constructor(
     /** The page's rows (never the extra row that only tells that a next page exists). */
     readonly nodes: T[],
@@ -156,22 +159,24 @@ export class Connection<T> {
   }
 
   /**
-   * The page's row at `index` as an edge's `node`; a bound page counts it as reached (the privacy plugin's
-   * binding: the audit trail), so the edge's `node` field needs no resolver of its own. An unbound page (no list
+   * The page's row at `index` as an edge's `node`; a bound page answers the row's view and counts it as reached
+   * (the privacy plugin's binding: the redactions and the audit trail), so the edge's `node` field needs no
+   * resolver of its own. An unbound page (no list
    * field returned it: code reading a page outside GraphQL) answers the row alone.
    */
   nodeAt(index: number): T {
-    if (this.binding) this.reached(this.binding, index);
-    return this.nodes[index]!;
+    return this.binding ? this.reached(this.binding, index) : this.nodes[index]!;
   }
 
-  /** Counts the row at `index` as reached, once, whichever of its cursor and its node is read first. */
-  private reached(binding: PageBinding<T>, index: number): void {
-    this.#read ??= new Array<boolean>(this.nodes.length).fill(false);
-    if (!this.#read[index]) {
-      this.#read[index] = true;
-      binding.reach(this.nodes[index]!);
+  /** Reaches the row at `index` once, whichever of its cursor and its node is read first; answers its view. */
+  private reached(binding: PageBinding<T>, index: number): T {
+    this.#views ??= new Array<T | undefined>(this.nodes.length);
+    let view = this.#views[index];
+    if (view === undefined) {
+      view = binding.reach(this.nodes[index]!, index);
+      this.#views[index] = view;
     }
+    return view;
   }
 
   get edges(): Edge<T>[] {
