@@ -266,22 +266,40 @@ export function viewRow<T>(
       context.redactions.recordAt([...base, ...at, ...site.after, pick.responseName], pick.row.field, reason);
     }
   }
-  return plan.hidden.length === 0 ? row : hide(row, plan.hidden);
+  return plan.hidden.length === 0 || alreadyHidden(row, plan.hidden) ? row : hide(row, plan.hidden);
 }
 
 /**
- * A copy of `row` with `fields` null. A plain object is cloned with every own property as it is (Federation's
- * non-enumerable `__typename` on `_entities` rows, Pothos' type brand); anything else (a class instance, whose
- * methods may rely on its identity) is read through a prototype.
+ * Whether every field to hide is already null or absent on the row: so is a list's row, whose statement nulled
+ * those columns itself (row-scope.ts `visibleExpression`) or did not select them. Then the row is its own view.
+ */
+function alreadyHidden(row: unknown, fields: readonly string[]): boolean {
+  const values = row as Record<string, unknown>;
+  for (const field of fields) if (values[field] != null) return false;
+  return true;
+}
+
+/**
+ * A copy of `row` with `fields` null. A plain object is copied (a spread, which V8 does with the row's own
+ * layout), with its non-enumerable own properties, which a spread leaves out (Federation's `__typename` on
+ * `_entities` rows, a type brand) added back as they were; anything else (a class instance, whose methods may
+ * rely on its identity) is read through a prototype.
  */
 function hide<T>(row: T, fields: readonly string[]): T {
   const prototype = Object.getPrototypeOf(row) as object | null;
-  const view: object =
-    prototype === Object.prototype || prototype === null
-      ? Object.create(prototype, Object.getOwnPropertyDescriptors(row))
-      : Object.create(row as object);
-  for (const field of fields) {
-    Object.defineProperty(view, field, { value: null, enumerable: true, writable: true, configurable: true });
+  if (prototype !== Object.prototype && prototype !== null) {
+    const view = Object.create(row as object) as object;
+    for (const field of fields) {
+      Object.defineProperty(view, field, { value: null, enumerable: true, writable: true, configurable: true });
+    }
+    return view as T;
   }
-  return view as T;
+  const copy = { ...(row as Record<string, unknown>) };
+  for (const field of fields) copy[field] = null;
+  for (const key of Reflect.ownKeys(row as object)) {
+    if (!Object.hasOwn(copy, key)) {
+      Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(row as object, key)!);
+    }
+  }
+  return copy as T;
 }
