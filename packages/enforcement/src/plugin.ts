@@ -152,8 +152,8 @@ const VIEWING = new WeakSet<object>();
 
 /**
  * Fails when a field of the built schema could hand out a row whose personal fields are decided by its view
- * without making one: a field returning such a type (or a list of it, or an abstract type it belongs to) whose
- * resolver is not the plugin's (an edge's `node` is its page's). Run on every subgraph schema (federation.ts), so
+ * without making one: a field returning such a type (or a list of it, or an abstract type it belongs to), or a
+ * page, whose resolver is not the plugin's (an edge's `node` is its page's). Run on every subgraph schema (federation.ts), so
  * a field added outside the plugin cannot carry rows past their decisions.
  */
 export function assertRowsViewed(schema: GraphQLSchema): void {
@@ -166,9 +166,14 @@ export function assertRowsViewed(schema: GraphQLSchema): void {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       const returned = getNamedType(field.type);
-      const carries = isAbstractType(returned)
-        ? schema.getPossibleTypes(returned).some((member) => decided.has(member))
-        : decided.has(returned);
+      // A page hands out its rows through its edges' `node`, which has no resolver: the field returning the page
+      // must bind it (the plugin's bindPage), or the edges would answer the rows themselves.
+      const page = (returned.extensions as Partial<PageTypeExtensions> | undefined)?.pageOf !== undefined;
+      const carries =
+        page ||
+        (isAbstractType(returned)
+          ? schema.getPossibleTypes(returned).some((member) => decided.has(member))
+          : decided.has(returned));
       if (!carries || field.extensions?.reachedThroughPage === true) continue;
       if (!field.resolve || !VIEWING.has(field.resolve)) {
         throw new Error(

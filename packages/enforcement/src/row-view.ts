@@ -290,7 +290,12 @@ function hide<T>(row: T, fields: readonly string[]): T {
   if (prototype !== Object.prototype && prototype !== null) {
     const view = Object.create(row as object) as object;
     for (const field of fields) {
-      Object.defineProperty(view, field, { value: null, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(view, field, {
+        value: null,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return view as T;
   }

@@ -36,6 +36,14 @@ describe('assertRowsViewed', () => {
     }
   });
 
+  it('refuses a field returning a page (a type with extensions.pageOf) that it does not bind', () => {
+    const schema = sdl('company: Company');
+    const company = schema.getType('Company') as GraphQLObjectType;
+    // Any page type: what makes it one is the extension connectionType sets (schema-types.ts).
+    company.extensions = { ...company.extensions, pageOf: 'Contact' };
+    expect(() => assertRowsViewed(schema)).toThrow(/Query\.company .*does not hand out their views/);
+  });
+
   it('accepts a schema whose fields hand out no such rows', () => {
     expect(() => assertRowsViewed(sdl('company: Company companies: [Company]'))).not.toThrow();
   });
