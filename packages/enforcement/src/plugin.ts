@@ -232,17 +232,15 @@ function viewRows<C extends object>(resolver: Resolver<C>, rowOf: RowOf): Resolv
  * type) tells whom the resolved row is about.
  */
 export function viewEntities<C extends object>(resolver: Resolver<C>): Resolver<C> {
-  const viewing = viewRows(resolver, (row, info) => {
+  return viewRows(resolver, (row, info) => {
     const typename = (row as { __typename?: unknown }).__typename;
     const type = typeof typename === 'string' ? info.schema.getType(typename) : undefined;
     const subjects = type?.extensions?.auditSubject as SubjectOf | undefined;
     return type && isObjectType(type) && subjects ? { type, subjects } : undefined;
   });
-  VIEWING.add(viewing);
-  return viewing;
 }
 
-/** Marks a resolver that wraps one of the plugin's viewing resolvers (Federation's operation guard). */
+/** Marks a resolver set outside the plugin as one that views its rows (`_entities`: its guard over viewEntities). */
 export function viewsRows<R extends object>(resolver: R): R {
   VIEWING.add(resolver);
   return resolver;

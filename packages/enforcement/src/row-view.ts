@@ -169,11 +169,7 @@ function picksOf(type: GraphQLObjectType, fields: ReturnType<typeof collectField
 /** The rows of type `type` a field returns (the type, a list of it, or `_entities`' members). */
 export function rowReach(info: GraphQLResolveInfo, type: GraphQLObjectType): Reach {
   return cachedReach(info, `rows ${type.name}`, () => {
-    const collected = collectFields(
-      info,
-      type,
-      info.fieldNodes.map((node) => node.selectionSet),
-    );
+    const collected = collectFields(info, type, info.fieldNodes);
     return {
       reach: new Reach(type, [{ before: [], after: [], picks: picksOf(type, collected.fields) }]),
       dependsOnVariables: collected.dependsOnVariables,
@@ -192,28 +188,16 @@ export function pageReach(info: GraphQLResolveInfo): Reach {
         `${info.parentType.name}.${info.fieldName}: a page's edges must lead to an object type`,
       );
     }
-    const page = collectFields(
-      info,
-      connection,
-      info.fieldNodes.map((node) => node.selectionSet),
-    );
+    const page = collectFields(info, connection, info.fieldNodes);
     let dependsOnVariables = page.dependsOnVariables;
     const sites: Site[] = [];
     for (const [edgesName, edges] of page.fields) {
       if (edges.name !== 'edges') continue;
-      const edge = collectFields(
-        info,
-        edgeType,
-        edges.nodes.map((node) => node.selectionSet),
-      );
+      const edge = collectFields(info, edgeType, edges.nodes);
       dependsOnVariables ||= edge.dependsOnVariables;
       for (const [nodeName, node] of edge.fields) {
         if (node.name !== 'node') continue;
-        const row = collectFields(
-          info,
-          nodeType,
-          node.nodes.map((n) => n.selectionSet),
-        );
+        const row = collectFields(info, nodeType, node.nodes);
         dependsOnVariables ||= row.dependsOnVariables;
         sites.push({ before: [edgesName], after: [nodeName], picks: picksOf(nodeType, row.fields) });
       }

@@ -28,7 +28,8 @@ export interface Operation {
 }
 
 /**
- * GraphQL's CollectFields (spec §6.3.2) for one object type: the fields that executing `sets` on a value of
+ * GraphQL's CollectFields (spec §6.3.2) for one object type: the fields that executing the selection sets of
+ * `fields` (the nodes of one field, as a resolve info's `fieldNodes`; merged as GraphQL merges them) on a value of
  * `type` resolves — through fragments and inline fragments whose type condition `type` satisfies, and with
  * `@skip`/`@include` evaluated — each under its response name. Exact, because what it answers decides which
  * redaction entries and audit bits a row produces.
@@ -36,9 +37,9 @@ export interface Operation {
 export function collectFields(
   operation: Operation,
   type: GraphQLObjectType,
-  sets: Iterable<SelectionSetNode | undefined>,
+  fields: readonly FieldNode[],
 ): CollectedFields {
-  const fields = new Map<string, { name: string; nodes: FieldNode[] }>();
+  const collected = new Map<string, { name: string; nodes: FieldNode[] }>();
   let dependsOnVariables = false;
   const visited = new Set<string>();
 
@@ -68,9 +69,9 @@ export function collectFields(
       if (!included(selection)) continue;
       if (selection.kind === Kind.FIELD) {
         const responseName = selection.alias?.value ?? selection.name.value;
-        const known = fields.get(responseName);
+        const known = collected.get(responseName);
         if (known) known.nodes.push(selection);
-        else fields.set(responseName, { name: selection.name.value, nodes: [selection] });
+        else collected.set(responseName, { name: selection.name.value, nodes: [selection] });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         if (applies(selection.typeCondition?.name.value)) walk(selection.selectionSet);
       } else {
@@ -82,6 +83,6 @@ export function collectFields(
       }
     }
   };
-  for (const set of sets) walk(set);
-  return { fields, dependsOnVariables };
+  for (const field of fields) walk(field.selectionSet);
+  return { fields: collected, dependsOnVariables };
 }

@@ -35,7 +35,7 @@ function collect(document: string, variableValues: Record<string, unknown> = {})
   // The root field's own selection set is what a field's rows are collected from.
   const root = operation.selectionSet.selections[0]!;
   if (root.kind !== Kind.FIELD) throw new Error('the first selection must be a field');
-  const collected = collectFields({ schema, fragments, variableValues }, contact, [root.selectionSet]);
+  const collected = collectFields({ schema, fragments, variableValues }, contact, [root]);
   return {
     fields: Object.fromEntries(
       [...collected.fields].map(([response, { name, nodes }]) => [response, [name, nodes.length]]),
