@@ -1,7 +1,7 @@
 import type { Logger } from '@custos/runtime';
 import type { PoolClient } from 'pg';
 import { type Alert, Monitor, parseRuleParams, type Rule, type RuleKind } from './monitor.js';
-import { SLICE, yieldToRequests } from './slices.js';
+import { Slices } from './slices.js';
 import type { PreparedEvent } from './store.js';
 
 const RULES_REFRESH_MS = 30_000;
@@ -50,8 +50,9 @@ export class AlertQueue {
 
   /** The monitor sees what was stored; its alerts are written with the next transaction, soon. */
   async observe(prepared: readonly PreparedEvent[]): Promise<void> {
+    const slices = new Slices();
     for (let at = 0; at < prepared.length; at++) {
-      if (at > 0 && at % SLICE === 0) await yieldToRequests();
+      await slices.next();
       const { record: r, sets } = prepared[at]!;
       const alerts = this.monitor.observe({
         actorSub: r.actorSub,

@@ -149,23 +149,38 @@ function validTimeZone(zone: string): boolean {
 }
 
 const WEEKDAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-const formatters = new Map<string, Intl.DateTimeFormat>();
+interface LocalClock {
+  readonly format: Intl.DateTimeFormat;
+  /** The minute (ms since the epoch / 60,000) last asked for, and its answer. */
+  minute: number;
+  local: { readonly weekday: number; readonly time: string };
+}
+const clocks = new Map<string, LocalClock>();
 
-/** The local ISO weekday and HH:MM of `at` in `timeZone`. */
+/**
+ * The local ISO weekday and HH:MM of `at` in `timeZone`. Events come in time order, many per minute: the answer of
+ * the last minute asked for is kept per zone (offsets change on whole minutes), so formatting runs once a minute.
+ */
 export function localTime(at: Date, timeZone: string): { weekday: number; time: string } {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    const format = new Intl.DateTimeFormat('en-US', {
       timeZone,
       weekday: 'short',
       hour: '2-digit',
       minute: '2-digit',
       hourCycle: 'h23',
     });
-    formatters.set(timeZone, format);
+    clock = { format, minute: Number.NaN, local: { weekday: 0, time: '' } };
+    clocks.set(timeZone, clock);
   }
-  const parts = Object.fromEntries(format.formatToParts(at).map((part) => [part.type, part.value]));
-  return { weekday: WEEKDAY[parts.weekday ?? ''] ?? 0, time: `${parts.hour}:${parts.minute}` };
+  const minute = Math.floor(at.getTime() / 60_000);
+  if (minute !== clock.minute) {
+    const parts = Object.fromEntries(clock.format.formatToParts(at).map((part) => [part.type, part.value]));
+    clock.local = { weekday: WEEKDAY[parts.weekday ?? ''] ?? 0, time: `${parts.hour}:${parts.minute}` };
+    clock.minute = minute;
+  }
+  return { ...clock.local };
 }
 
 /** Sliding windows of every enabled rule, per actor. */

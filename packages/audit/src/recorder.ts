@@ -8,11 +8,15 @@ import type { GraphQLResolveInfo } from 'graphql';
  */
 export type Channel = 'QUERY' | 'ENTITIES' | 'MUTATION' | 'EXPORT';
 
-/** What one request did with one subject: how it arrived, and bit masks of the personal fields (FIELD_BIT). */
+/**
+ * What one request did with one subject: how it arrived, and bit masks of the personal fields (FIELD_BIT). A
+ * recorder's entries are shared between the subjects that got the same (a page's rows usually all do) and never
+ * changed: a subject reached again with more fields gets another entry.
+ */
 export interface SubjectAccess {
   readonly channel: Channel;
-  revealed: number;
-  redacted: number;
+  readonly revealed: number;
+  readonly redacted: number;
 }
 
 // Masks are 32-bit integers: one bit per personal field of the policy.
@@ -36,32 +40,49 @@ export function fieldsOf(mask: number): PersonalField[] {
 }
 
 /**
- * One request's accesses, per subject (contact id): written by the privacy plugin's field guards as they resolve,
- * read once when the response is sent. The per-field work is a map lookup and a bitwise or.
+ * One request's accesses, per subject (contact id): written by the privacy plugin as rows are handed out, read
+ * once when the response is sent. Noting a row is one map lookup and, for a subject not seen yet, one insertion
+ * of an entry shared with the rows before it (no allocation per row: a page of 500 rows makes one entry).
  */
 export class AccessRecorder {
   readonly subjects = new Map<string, SubjectAccess>();
   /** Set by an operation that serves data outside GraphQL's own channels (the access package export). */
   channel: Channel | undefined;
 
-  /** The subject noted last and its entry: a row's fields are noted one after another (one lookup per row). */
-  #lastSubject: string | undefined;
+  /** The distinct entries of this request (usually one or two), and the one used last. */
+  readonly #entries: SubjectAccess[] = [];
   #last: SubjectAccess | undefined;
 
   /** `subject` was reached; `revealed` and `redacted` are field bits (0: the row only, e.g. its id). */
   note(subject: string, info: GraphQLResolveInfo, revealed: number, redacted: number): void {
-    // `subjects` emptied since (a withheld answer): the remembered entry is no longer in it.
-    let known =
-      subject === this.#lastSubject && this.subjects.size > 0 ? this.#last : this.subjects.get(subject);
-    if (known) {
-      known.revealed |= revealed;
-      known.redacted |= redacted;
-    } else {
-      known = { channel: this.channel ?? channelOf(info), revealed, redacted };
-      this.subjects.set(subject, known);
+    const known = this.subjects.get(subject);
+    if (known === undefined) {
+      this.subjects.set(subject, this.#entry(this.channel ?? channelOf(info), revealed, redacted));
+    } else if (
+      (known.revealed | revealed) !== known.revealed ||
+      (known.redacted | redacted) !== known.redacted
+    ) {
+      this.subjects.set(
+        subject,
+        this.#entry(known.channel, known.revealed | revealed, known.redacted | redacted),
+      );
     }
-    this.#lastSubject = subject;
-    this.#last = known;
+  }
+
+  /** The shared entry for these values. */
+  #entry(channel: Channel, revealed: number, redacted: number): SubjectAccess {
+    const last = this.#last;
+    if (last && last.channel === channel && last.revealed === revealed && last.redacted === redacted)
+      return last;
+    let entry = this.#entries.find(
+      (e) => e.channel === channel && e.revealed === revealed && e.redacted === redacted,
+    );
+    if (!entry) {
+      entry = { channel, revealed, redacted };
+      this.#entries.push(entry);
+    }
+    this.#last = entry;
+    return entry;
   }
 }
 

@@ -5,7 +5,7 @@ import type { PoolClient } from 'pg';
 import { type AccessRecord, batchHash, type EventRecord, eventDigest, subjectSetDigest } from './chain.js';
 import type { Alert } from './monitor.js';
 import { fieldsOf, type SubjectAccess } from './recorder.js';
-import { jsonInSlices, SLICE, yieldToRequests } from './slices.js';
+import { jsonInSlices, Slices } from './slices.js';
 import type { AuditEventInput } from './writer.js';
 
 const PSEUDONYM_CACHE_MAX = 200_000;
@@ -63,12 +63,11 @@ export class BatchStore {
     this.pseudonyms.delete(contactId);
   }
 
-  /** Before a link is built: the chain's id (once) and a pseudonym for every contact of `events`. */
-  async prepare(client: PoolClient, events: readonly AuditEventInput[]): Promise<void> {
+  /** Before a link is built: the chain's id (read once). */
+  async prepare(client: PoolClient): Promise<void> {
     if (!this.chainId) {
       this.chainId = (await client.query<{ id: string }>('select id from audit_chain limit 1')).rows[0]?.id;
     }
-    await this.loadPseudonyms(client, events);
   }
 
   /** One link of the chain: the batch, its events, subject sets and accesses (in the caller's transaction). */
@@ -80,15 +79,33 @@ export class BatchStore {
     );
     const seq = rows[0] ? Number(rows[0].seq) + 1 : 1;
     const prevHash = rows[0]?.hash ?? null;
-    // The batch's CPU work in slices, the event loop served between them: a batch of hundreds of events
+    // Bounded: emptied between batches only (a batch's events are grouped against one cache), so it holds at most
+    // PSEUDONYM_CACHE_MAX and one batch's new contacts.
+    if (this.pseudonyms.size > PSEUDONYM_CACHE_MAX) this.pseudonyms.clear();
+    // The batch's CPU work in slices of time, the event loop served between them: a batch of hundreds of events
     // prepared in one go stalls every request waiting behind it (the subgraph's p99, issue 16).
+    const slices = new Slices();
     const prepared: PreparedEvent[] = [];
     const digests: string[] = [];
+    // Each subject's pseudonym is looked up once, as its event is grouped: the few not cached yet (a contact seen
+    // for the first time) are made in one statement, and only their events grouped again.
+    const missing = new Set<string>();
+    const incomplete: number[] = [];
     for (let at = 0; at < events.length; at++) {
-      const one = this.toRecord(events[at]!);
+      const one = this.toRecord(events[at]!, missing);
       prepared.push(one);
-      digests.push(eventDigest(one.record));
-      if ((at + 1) % SLICE === 0) await yieldToRequests();
+      if (one.incomplete) incomplete.push(at);
+      else digests[at] = eventDigest(one.record);
+      await slices.next();
+    }
+    if (missing.size > 0) {
+      await this.loadPseudonyms(client, [...missing]);
+      for (const at of incomplete) {
+        const one = this.toRecord(events[at]!);
+        prepared[at] = one;
+        digests[at] = eventDigest(one.record);
+        await slices.next();
+      }
     }
     const records = prepared.map((p) => p.record);
     // Each distinct subject set once: not those this process already stored, nor twice in one batch.
@@ -142,6 +159,7 @@ export class BatchStore {
             refusals: r.refusals ?? null,
             last_refused_at: r.lastRefusedAt ?? null,
           })),
+          slices,
         ),
         seq,
       ],
@@ -170,7 +188,7 @@ export class BatchStore {
            select x.event_id, x.ordinal, x.channel, x.revealed, x.redacted, x.subject_set
            from jsonb_to_recordset($1::jsonb) as x(event_id uuid, ordinal int, channel text, revealed text[],
              redacted text[], subject_set text)`,
-        [await jsonInSlices(accesses)],
+        [await jsonInSlices(accesses, slices)],
       );
     }
     return { prepared, seq, hash, newSets };
@@ -188,15 +206,8 @@ export class BatchStore {
     this.knownSets.clear();
   }
 
-  /** Gives every contact of `events` a pseudonym (made once, kept in audit_subject). */
-  private async loadPseudonyms(client: PoolClient, events: readonly AuditEventInput[]): Promise<void> {
-    const missing = new Set<string>();
-    for (const event of events) {
-      for (const id of event.subjects.keys()) if (!this.pseudonyms.has(id) && isUuid(id)) missing.add(id);
-    }
-    if (missing.size === 0) return;
-    if (this.pseudonyms.size + missing.size > PSEUDONYM_CACHE_MAX) this.pseudonyms.clear();
-    const ids = [...missing];
+  /** Gives each of `ids` (contact ids not cached) a pseudonym: made once, kept in audit_subject. */
+  private async loadPseudonyms(client: PoolClient, ids: readonly string[]): Promise<void> {
     await client.query(
       `insert into audit_subject (contact_id, pseudonym, created_at)
        select t.c, t.p, now() from unnest($1::uuid[], $2::uuid[]) as t(c, p)
@@ -214,12 +225,28 @@ export class BatchStore {
    * The stored form of an event: subjects grouped by what reached the caller (usually one group: a page's rows
    * get the same fields), each group a content-addressed subject set.
    */
-  private toRecord(event: AuditEventInput): PreparedEvent {
+  private toRecord(event: AuditEventInput, missing?: Set<string>): PreparedEvent & { incomplete?: true } {
     const groups: Group[] = [];
     let last: Group | undefined;
+    let incomplete = false;
+    let lastAccess: SubjectAccess | undefined;
     for (const [contactId, access] of event.subjects) {
       const pseudonym = this.pseudonyms.get(contactId);
-      if (!pseudonym) continue; // not a contact id (a defect upstream): never blocks the chain
+      if (!pseudonym) {
+        // Not cached yet: made before the event is grouped again. Not a contact id (a defect upstream): left
+        // out, never blocking the chain.
+        if (missing && isUuid(contactId)) {
+          missing.add(contactId);
+          incomplete = true;
+        }
+        continue;
+      }
+      // The recorder shares one entry between the subjects that got the same: usually the same as the last.
+      if (access === lastAccess) {
+        last!.subjects.push(pseudonym);
+        continue;
+      }
+      lastAccess = access;
       if (
         !last ||
         last.channel !== access.channel ||
@@ -280,7 +307,7 @@ export class BatchStore {
             lastRefusedAt: (event.lastRefusedAt ?? event.occurredAt).toISOString(),
           }),
     };
-    return { record, sets };
+    return incomplete ? { record, sets, incomplete } : { record, sets };
   }
 }
 

@@ -318,7 +318,7 @@ export class AuditWriter {
 
   /** One link of the chain, in the caller's transaction: pseudonyms first, the rules when due, then the link. */
   private async insertLink(client: pg.PoolClient, events: readonly AuditEventInput[]): Promise<StoredLink> {
-    await this.store.prepare(client, events);
+    await this.store.prepare(client);
     await this.alerts.refreshRules(client);
     return this.store.insertLink(client, events);
   }

@@ -1,12 +1,14 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { canonicalJson } from '@custos/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchHash,
   type EventRecord,
   eventDigest,
+  eventJson,
   type Run,
   subjectSetDigest,
   verifyAuditLog,
@@ -125,5 +127,92 @@ describe('verifying the chain', () => {
     const check = await verifyAuditLog(database({ set: [P1] }), { checkpointDir: dir, signingKey: key });
     expect(check).toMatchObject({ valid: false, brokenBatchSeq: 1 });
     expect(check.problem).toMatch(/subjects of event 1 of batch 1 were altered or removed/);
+  });
+});
+
+/**
+ * The writer digests events through a form written for their shape (eventJson); verification recomputes digests
+ * over stored rows. The reference is the policy's generic canonicalJson, which every digest of the chain was made
+ * with: the two must give the same text for every event, or a stored chain would stop verifying.
+ */
+describe("an event's canonical form", () => {
+  const base = event('00000000-0000-4000-8000-000000000003', { subjectSet: 'a'.repeat(64) });
+  const variants: [string, EventRecord][] = [
+    ['a query event with a subject set', base],
+    ['an inline access', event('00000000-0000-4000-8000-000000000004', { subjects: [P1, P2] })],
+    [
+      'several accesses, nulls and empty lists',
+      {
+        ...base,
+        purpose: null,
+        operationName: null,
+        gatewayRequestId: null,
+        rootFields: [],
+        actorRoles: [],
+        subjects: 0,
+        accesses: [
+          {
+            ordinal: 0,
+            channel: 'ENTITIES',
+            revealed: [],
+            redacted: ['Contact.phone'],
+            subjectSet: 'b'.repeat(64),
+          },
+          {
+            ordinal: 1,
+            channel: 'MUTATION',
+            revealed: ['Contact.email', 'Contact.name'],
+            redacted: [],
+            subjects: [],
+          },
+        ],
+      },
+    ],
+    ['no accesses', { ...base, accesses: [] }],
+    [
+      'an aggregated refusal',
+      {
+        ...base,
+        operationType: 'request',
+        outcome: 'UNAUTHENTICATED',
+        accesses: [],
+        refusalReason: 'TOKEN_EXPIRED',
+        refusals: 17,
+        lastRefusedAt: '2026-11-22T20:00:59.999Z',
+      },
+    ],
+    [
+      'strings that JSON must escape',
+      {
+        ...base,
+        actorSub: 'quote " backslash \\ newline \n tab \t nul \u0000 emoji \u{1F600} lone \ud800',
+        operationName: '</script>\u2028\u2029',
+        rootFields: ['é', '"'],
+      },
+    ],
+    ['an optional key present but undefined', { ...base, refusalReason: undefined, refusals: undefined }],
+  ];
+
+  it.each(variants)('is canonicalJson for %s', (_name, record) => {
+    const reference = canonicalJson(record);
+    expect(reference.length).toBeGreaterThan(50);
+    expect(eventJson(record)).toBe(reference);
+    expect(eventDigest(record)).toBe(createHash('sha256').update(reference).digest('hex'));
+  });
+
+  it('takes the generic form for a shape it does not know, and the digest still is of the canonical text', () => {
+    const extra = { ...base, futureField: { b: 1, a: [2, { d: 3, c: 4 }] } } as unknown as EventRecord;
+    const dated = { ...base, occurredAt: new Date(0) } as unknown as EventRecord;
+    const accessExtra = {
+      ...base,
+      accesses: [{ ...base.accesses[0]!, note: 'x' }],
+    } as unknown as EventRecord;
+    for (const record of [extra, dated, accessExtra]) {
+      const reference = canonicalJson(record);
+      expect(eventJson(record)).toBe(reference);
+      expect(eventDigest(record)).toBe(createHash('sha256').update(reference).digest('hex'));
+    }
+    // The generic form sorts nested keys: the reference really is a different text from plain JSON here.
+    expect(canonicalJson(extra)).toContain('"futureField":{"a":[2,{"c":4,"d":3}],"b":1}');
   });
 });

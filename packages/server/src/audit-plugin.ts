@@ -8,8 +8,20 @@ import type { DataContext } from './context.js';
 
 type AuditedContext = DataContext<unknown>;
 
+/** Root fields per parsed operation: documents are cached, so most requests find theirs here. */
+const ROOT_FIELDS = new WeakMap<OperationDefinitionNode, readonly string[]>();
+
 /** The fields an operation asks for at its root (names, not aliases), e.g. `contacts`, `_entities`. */
-function rootFields(operation: OperationDefinitionNode): string[] {
+function rootFields(operation: OperationDefinitionNode): readonly string[] {
+  let names = ROOT_FIELDS.get(operation);
+  if (!names) {
+    names = collectRootFields(operation);
+    ROOT_FIELDS.set(operation, names);
+  }
+  return names;
+}
+
+function collectRootFields(operation: OperationDefinitionNode): string[] {
   const names = new Set<string>();
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind === Kind.FIELD) names.add(selection.name.value);
