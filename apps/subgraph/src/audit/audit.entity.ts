@@ -94,7 +94,12 @@ export const AuditAccessSchema = defineEntity({
   tableName: 'audit_access',
   triggers: appendOnly('audit_access'),
   indexes: [
-    { name: 'audit_access_subjects_idx', properties: ['subjects'], type: 'gin' },
+    // Only rows with inline subjects (written before subject sets): the writer's rows have none to index.
+    {
+      name: 'audit_access_subjects_idx',
+      expression:
+        'create index audit_access_subjects_idx on audit_access using gin (subjects) where subjects is not null',
+    },
     { name: 'audit_access_subject_set_idx', properties: ['subjectSet'] },
   ],
   checks: [

@@ -14,6 +14,7 @@ import { Migration20261207010000RateLimit } from './Migration20261207010000RateL
 import { Migration20261208000000ConsentConfirmation } from './Migration20261208000000ConsentConfirmation.js';
 import { Migration20261208010000ConsentEventRecordedAt } from './Migration20261208010000ConsentEventRecordedAt.js';
 import { Migration20261209000000ConsentBitStatistics } from './Migration20261209000000ConsentBitStatistics.js';
+import { Migration20261210000000AuditAccessSubjectsPartial } from './Migration20261210000000AuditAccessSubjectsPartial.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -45,5 +46,9 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   {
     name: 'Migration20261209000000ConsentBitStatistics',
     class: Migration20261209000000ConsentBitStatistics,
+  },
+  {
+    name: 'Migration20261210000000AuditAccessSubjectsPartial',
+    class: Migration20261210000000AuditAccessSubjectsPartial,
   },
 ];
