@@ -72,7 +72,8 @@ const LIST =
   'query List($first: Int!) { contacts(first: $first) { edges { cursor node { id fullName email } } } }';
 
 beforeAll(async () => {
-  server = await startTestServer({ seedContacts: 12 });
+  // More contacts than one part of a large answer holds (json-parts.ts: 64 elements), for the page test below.
+  server = await startTestServer({ seedContacts: 150 });
   tokens = {
     support: await server.token(['support_agent'], 'lane-support'),
     sales: await server.token(['sales_rep'], 'lane-sales'),
@@ -154,6 +155,38 @@ describe('the direct lane', () => {
       expect(JSON.stringify(viaPost.body)).not.toContain('lane-marker');
     });
   }
+
+  it('writes a large page in parts: the same bytes as one JSON text, its exact Content-Length, not chunked', async () => {
+    const lane = server.running.app.directLane!;
+    const before = lane.counts.answered;
+    const res = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: {
+        ...headersOf({ name: 'page', query: LIST, lane: 'answered' }),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ query: LIST, variables: { first: 150 } }),
+    });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(lane.counts.answered - before, 'answered by the lane').toBe(1);
+    expect(res.headers.get('transfer-encoding')).toBeNull();
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text, 'utf8'));
+    // One JSON text, as JSON.stringify writes it: parsed and written again, it is the same string.
+    const body = JSON.parse(text) as {
+      data: { contacts: { edges: { cursor: string; node: { id: string } }[] } };
+    };
+    expect(JSON.stringify(body)).toBe(text);
+    const rows = await server.sql<{ id: string }>(
+      'select id from contact order by created_at desc, id desc limit 150',
+    );
+    expect(rows).toHaveLength(150);
+    expect(body.data.contacts.edges.map((e) => e.node.id)).toEqual(rows.map((r) => r.id));
+    expect(new Set(body.data.contacts.edges.map((e) => e.cursor)).size).toBe(150);
+    // Apollo (GET) answers the same data.
+    const viaGet = await get({ name: 'page', query: LIST, variables: { first: 150 }, lane: 'answered' });
+    expect(viaGet.body.data).toEqual(body.data);
+  });
 
   it("serves the database's rows, newest first, and audits them like Apollo", async () => {
     const rows = await server.sql<{ id: string; full_name: string; email: string }>(

@@ -18,6 +18,7 @@ import Negotiator from 'negotiator';
 import { AUDIT_WITHHELD, auditAnswer, auditEventOf } from './audit-plugin.js';
 import type { DataContext, RequestInfo } from './context.js';
 import type { ExecutedResults } from './jit-executor.js';
+import { jsonParts } from './json-parts.js';
 
 /** A query document that the lane may run: parsed and validated exactly as Apollo Server would, then compiled. */
 interface Prepared {
@@ -30,7 +31,8 @@ interface Prepared {
 export interface LaneAnswer {
   readonly status: number;
   readonly contentType: string;
-  readonly body: string;
+  /** The body, or its parts in order (a large answer: json-parts.ts). */
+  readonly body: string | readonly string[];
 }
 
 /** What the lane did with a request: answered it, or left it to Apollo with the context to use. */
@@ -238,7 +240,9 @@ export class DirectLane<C extends DataContext<unknown>> {
   }
 }
 
-/** The answer as JSON (a function of its own, so that a CPU profile names serialisation). */
-function serialise(answer: ExecutionResult): string {
-  return JSON.stringify(answer);
+/**
+ * The answer as JSON, in parts of regular size (a function of its own, so that a CPU profile names serialisation).
+ */
+function serialise(answer: ExecutionResult): readonly string[] {
+  return jsonParts(answer);
 }
