@@ -110,6 +110,37 @@ describe('what is recorded', () => {
     expect(sorted(event!.accesses[0]!.contactIds)).toEqual(sorted(ids));
   });
 
+  it('names every contact of an event whose contacts are partly new to the writer (pseudonyms made mid-batch)', async () => {
+    // The writer knows the previous test's three contacts; a page of six adds three it has never seen, so the
+    // event is grouped, its new contacts given pseudonyms, and grouped again (packages/audit store.ts).
+    const wider = await server.token(['support_agent'], 'audit-wider');
+    const res = await server.gql('query Wider { contacts(first: 6) { nodes { id email } } }', {
+      token: wider,
+    });
+    expect(res.body.errors).toBeUndefined();
+    const pageIds = (res.body.data as { contacts: { nodes: { id: string }[] } }).contacts.nodes.map(
+      (n) => n.id,
+    );
+    expect(pageIds).toHaveLength(6);
+    const known = pageIds.filter((id) => ids.includes(id));
+    expect(known).toHaveLength(3);
+    const [event, ...others] = await eventsOf('audit-wider');
+    expect(others).toHaveLength(0);
+    expect(event).toMatchObject({ operationName: 'Wider', outcome: 'OK', subjectCount: 6 });
+    expect(event!.accesses).toHaveLength(1);
+    expect(event!.accesses[0]).toMatchObject({
+      channel: 'QUERY',
+      revealedFields: ['Contact.email'],
+      subjectCount: 6,
+    });
+    expect(sorted(event!.accesses[0]!.contactIds)).toEqual(sorted(pageIds));
+    const stored = await server.sql<{ n: string }>(
+      'select count(*)::text as n from audit_subject where contact_id = any($1::uuid[])',
+      [pageIds],
+    );
+    expect(stored[0]!.n).toBe('6');
+  });
+
   it('names how the data arrived, derived by the server: _entities and mutations', async () => {
     const entities = await server.gql(
       'query Refs($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id email } } }',
