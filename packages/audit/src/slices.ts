@@ -10,26 +10,16 @@ export const SLICE_MS = 2;
 /** Lets the event loop run what waits (requests' I/O) before the batch goes on. */
 export const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** One run of work in slices of {@link SLICE_MS}: call {@link Slices.next} between items. */
+/** One run of work in slices of {@link SLICE_MS}: `await slices.next()` between items. */
 export class Slices {
   #since = performance.now();
 
-  constructor(private readonly budgetMs: number = SLICE_MS) {}
-
-  /** Whether the slice's time is up (then `await pause()`). */
-  get due(): boolean {
-    return performance.now() - this.#since >= this.budgetMs;
-  }
-
-  /** Serves the event loop, then starts a new slice. */
-  async pause(): Promise<void> {
-    await yieldToRequests();
-    this.#since = performance.now();
-  }
-
-  /** Between two items: pauses when the slice's time is up. */
+  /** Between two items: serves the event loop when the slice's time is up, then starts a new slice. */
   next(): Promise<void> | undefined {
-    return this.due ? this.pause() : undefined;
+    if (performance.now() - this.#since < SLICE_MS) return undefined;
+    return yieldToRequests().then(() => {
+      this.#since = performance.now();
+    });
   }
 }
 
