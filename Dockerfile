@@ -18,6 +18,8 @@ COPY apps/gateway/package.json apps/gateway/
 COPY apps/admin/package.json apps/admin/
 COPY bench/package.json bench/
 COPY test/package.json test/
+# graphql-jit is patched at install (patches/: the postinstall's patch-package; packages/server README).
+COPY patches patches
 RUN npm ci --no-audit --no-fund
 COPY packages packages
 COPY apps/subgraph apps/subgraph

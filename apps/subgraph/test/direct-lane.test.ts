@@ -158,6 +158,15 @@ describe('the direct lane', () => {
 
   it('writes a large page in parts: the same bytes as one JSON text, its exact Content-Length, not chunked', async () => {
     const lane = server.running.app.directLane!;
+    // Characters of two, three and four bytes in UTF-8 (and JSON's own escapes) in a name the purpose sees: the
+    // Content-Length counts bytes, the body is encoded from pieces of text (json-parts.ts).
+    const name = 'Zoë "Ørsted" \\ 日本 😀';
+    const [visible] = await server.sql<{ id: string; full_name: string }>(
+      `select id, full_name from contact where not restricted and not limit_sensitive and full_name is not null
+        order by created_at desc, id desc limit 1`,
+    );
+    expect(visible).toBeDefined();
+    await server.sql('update contact set full_name = $1 where id = $2', [name, visible!.id]);
     const before = lane.counts.answered;
     const res = await fetch(server.graphqlUrl, {
       method: 'POST',
@@ -170,12 +179,15 @@ describe('the direct lane', () => {
     const text = await res.text();
     expect(res.status).toBe(200);
     expect(lane.counts.answered - before, 'answered by the lane').toBe(1);
+    expect(text).toContain(JSON.stringify(name));
+    expect(Buffer.byteLength(text, 'utf8')).toBeGreaterThan(text.length);
     expect(res.headers.get('transfer-encoding')).toBeNull();
     expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text, 'utf8'));
     // One JSON text, as JSON.stringify writes it: parsed and written again, it is the same string.
     const body = JSON.parse(text) as {
-      data: { contacts: { edges: { cursor: string; node: { id: string } }[] } };
+      data: { contacts: { edges: { cursor: string; node: { id: string; fullName: string | null } }[] } };
     };
+    expect(body.data.contacts.edges.find((e) => e.node.id === visible!.id)?.node.fullName).toBe(name);
     expect(JSON.stringify(body)).toBe(text);
     const rows = await server.sql<{ id: string }>(
       'select id from contact order by created_at desc, id desc limit 150',
@@ -186,6 +198,7 @@ describe('the direct lane', () => {
     // Apollo (GET) answers the same data.
     const viaGet = await get({ name: 'page', query: LIST, variables: { first: 150 }, lane: 'answered' });
     expect(viaGet.body.data).toEqual(body.data);
+    await server.sql('update contact set full_name = $1 where id = $2', [visible!.full_name, visible!.id]);
   });
 
   it("serves the database's rows, newest first, and audits them like Apollo", async () => {

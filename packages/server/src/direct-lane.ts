@@ -31,7 +31,7 @@ interface Prepared {
 export interface LaneAnswer {
   readonly status: number;
   readonly contentType: string;
-  /** The body, or its parts in order (a large answer: json-parts.ts). */
+  /** The body, or the pieces of its text in order (json-parts.ts). */
   readonly body: string | readonly string[];
 }
 
@@ -241,7 +241,7 @@ export class DirectLane<C extends DataContext<unknown>> {
 }
 
 /**
- * The answer as JSON, in parts of regular size (a function of its own, so that a CPU profile names serialisation).
+ * The answer as JSON, in pieces of regular size (a function of its own, so that a CPU profile names serialisation).
  */
 function serialise(answer: ExecutionResult): readonly string[] {
   return jsonParts(answer);
