@@ -167,38 +167,41 @@ describe('the direct lane', () => {
     );
     expect(visible).toBeDefined();
     await server.sql('update contact set full_name = $1 where id = $2', [name, visible!.id]);
-    const before = lane.counts.answered;
-    const res = await fetch(server.graphqlUrl, {
-      method: 'POST',
-      headers: {
-        ...headersOf({ name: 'page', query: LIST, lane: 'answered' }),
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ query: LIST, variables: { first: 150 } }),
-    });
-    const text = await res.text();
-    expect(res.status).toBe(200);
-    expect(lane.counts.answered - before, 'answered by the lane').toBe(1);
-    expect(text).toContain(JSON.stringify(name));
-    expect(Buffer.byteLength(text, 'utf8')).toBeGreaterThan(text.length);
-    expect(res.headers.get('transfer-encoding')).toBeNull();
-    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text, 'utf8'));
-    // One JSON text, as JSON.stringify writes it: parsed and written again, it is the same string.
-    const body = JSON.parse(text) as {
-      data: { contacts: { edges: { cursor: string; node: { id: string; fullName: string | null } }[] } };
-    };
-    expect(body.data.contacts.edges.find((e) => e.node.id === visible!.id)?.node.fullName).toBe(name);
-    expect(JSON.stringify(body)).toBe(text);
-    const rows = await server.sql<{ id: string }>(
-      'select id from contact order by created_at desc, id desc limit 150',
-    );
-    expect(rows).toHaveLength(150);
-    expect(body.data.contacts.edges.map((e) => e.node.id)).toEqual(rows.map((r) => r.id));
-    expect(new Set(body.data.contacts.edges.map((e) => e.cursor)).size).toBe(150);
-    // Apollo (GET) answers the same data.
-    const viaGet = await get({ name: 'page', query: LIST, variables: { first: 150 }, lane: 'answered' });
-    expect(viaGet.body.data).toEqual(body.data);
-    await server.sql('update contact set full_name = $1 where id = $2', [visible!.full_name, visible!.id]);
+    try {
+      const before = lane.counts.answered;
+      const res = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: {
+          ...headersOf({ name: 'page', query: LIST, lane: 'answered' }),
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ query: LIST, variables: { first: 150 } }),
+      });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(lane.counts.answered - before, 'answered by the lane').toBe(1);
+      expect(text).toContain(JSON.stringify(name));
+      expect(Buffer.byteLength(text, 'utf8')).toBeGreaterThan(text.length);
+      expect(res.headers.get('transfer-encoding')).toBeNull();
+      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text, 'utf8'));
+      // One JSON text, as JSON.stringify writes it: parsed and written again, it is the same string.
+      const body = JSON.parse(text) as {
+        data: { contacts: { edges: { cursor: string; node: { id: string; fullName: string | null } }[] } };
+      };
+      expect(body.data.contacts.edges.find((e) => e.node.id === visible!.id)?.node.fullName).toBe(name);
+      expect(JSON.stringify(body)).toBe(text);
+      const rows = await server.sql<{ id: string }>(
+        'select id from contact order by created_at desc, id desc limit 150',
+      );
+      expect(rows).toHaveLength(150);
+      expect(body.data.contacts.edges.map((e) => e.node.id)).toEqual(rows.map((r) => r.id));
+      expect(new Set(body.data.contacts.edges.map((e) => e.cursor)).size).toBe(150);
+      // Apollo (GET) answers the same data.
+      const viaGet = await get({ name: 'page', query: LIST, variables: { first: 150 }, lane: 'answered' });
+      expect(viaGet.body.data).toEqual(body.data);
+    } finally {
+      await server.sql('update contact set full_name = $1 where id = $2', [visible!.full_name, visible!.id]);
+    }
   });
 
   it("serves the database's rows, newest first, and audits them like Apollo", async () => {

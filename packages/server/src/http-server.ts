@@ -208,14 +208,11 @@ function elapsed(started: bigint): number {
  * joined first, which is one more copy (issue 16). The same bytes and headers either way.
  */
 function writeBody(res: ServerResponse, body: string | readonly string[]): void {
-  if (typeof body === 'string') {
-    res.end(Buffer.from(body, 'utf8'));
-    return;
-  }
+  const pieces = typeof body === 'string' ? [body] : body;
   let length = 0;
-  for (const piece of body) length += Buffer.byteLength(piece, 'utf8');
+  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
   const bytes = Buffer.allocUnsafe(length);
   let at = 0;
-  for (const piece of body) at += bytes.write(piece, at, 'utf8');
+  for (const piece of pieces) at += bytes.write(piece, at, 'utf8');
   res.end(bytes);
 }
