@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckpointLog, loadSigningKey } from '@custos/audit';
@@ -139,6 +139,58 @@ describe('what is recorded', () => {
       [pageIds],
     );
     expect(stored[0]!.n).toBe('6');
+  });
+
+  it('names a page read again by the same subject set, another page by its own; event ids are time-ordered', async () => {
+    const again = await server.token(['support_agent'], 'audit-again');
+    // PageC is the page after PageA: as many contacts, none the same.
+    const page = (name: string, after?: string) =>
+      server.gql<{ contacts: { pageInfo: { endCursor: string } } }>(
+        `query ${name}($after: String) { contacts(first: 5, after: $after) { pageInfo { endCursor } nodes { id email } } }`,
+        { token: again, variables: { after } },
+      );
+    let afterA: string | undefined;
+    for (const name of ['PageA', 'PageB', 'PageC', 'PageD']) {
+      const res = await page(name, name === 'PageC' ? afterA : undefined);
+      expect(res.body.errors).toBeUndefined();
+      if (name === 'PageA') afterA = res.body.data!.contacts.pageInfo.endCursor;
+    }
+    await server.flushAudit();
+    const rows = await server.sql<{
+      id: string;
+      operation_name: string;
+      ms: string;
+      subject_set: string;
+      subjects: string[];
+    }>(
+      `select e.id, e.operation_name, (extract(epoch from e.occurred_at) * 1000)::bigint::text as ms, a.subject_set,
+              s.subjects::text[] as subjects
+         from audit_event e join audit_access a on a.event_id = e.id
+         join audit_subject_set s on s.digest = a.subject_set
+        where e.actor_sub = 'audit-again' order by e.operation_name`,
+    );
+    expect(rows.map((r) => r.operation_name)).toEqual(['PageA', 'PageB', 'PageC', 'PageD']);
+    // Each set's digest is the hash of its stored pseudonyms, computed here from the rows.
+    for (const row of rows) {
+      const expected = createHash('sha256')
+        .update(`custos-audit-subjects-v1\n${row.subjects.join(',')}`)
+        .digest('hex');
+      expect(row.subject_set).toBe(expected);
+    }
+    const [a, b, c, d] = rows;
+    expect(a!.subjects).toHaveLength(5);
+    expect(c!.subjects).toHaveLength(5);
+    expect(c!.subjects.filter((p) => a!.subjects.includes(p))).toEqual([]);
+    expect(b!.subject_set).toBe(a!.subject_set);
+    expect(d!.subject_set).toBe(a!.subject_set);
+    expect(c!.subject_set).not.toBe(a!.subject_set);
+    // UUIDv7 (RFC 9562): version 7, and the first 48 bits are the event's time in Unix milliseconds.
+    for (const row of rows) {
+      expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Number.parseInt(row.id.replace(/-/g, '').slice(0, 12), 16)).toBe(Number(row.ms));
+    }
+    const verified = await officer<{ verifyAuditLog: { valid: boolean } }>(VERIFY);
+    expect(verified.body.data?.verifyAuditLog.valid).toBe(true);
   });
 
   it('names how the data arrived, derived by the server: _entities and mutations', async () => {

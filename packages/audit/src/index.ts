@@ -4,6 +4,7 @@ export * from './chain.js';
 export * from './checkpoints.js';
 export * from './drain.js';
 export * from './grants.js';
+export * from './ids.js';
 export * from './monitor.js';
 export * from './outbox.js';
 export * from './recorder.js';

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { PERSONAL_FIELD_NAMES, type PersonalField } from '@custos/policy';
 import type { EventRecord } from './chain.js';
+import { uuidv7 } from './ids.js';
 import { type Channel, fieldBit, fieldsOf, type SubjectAccess } from './recorder.js';
 import type { AuditEventInput } from './writer.js';
 
@@ -42,7 +42,7 @@ export async function enqueueAuditEvent(
   service: string,
   event: AuditEventInput,
 ): Promise<string> {
-  const id = randomUUID();
+  const id = uuidv7(event.occurredAt.getTime());
   const json: PendingJson = {
     occurredAt: event.occurredAt.toISOString(),
     actorSub: event.actorSub,
