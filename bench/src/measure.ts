@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Run } from './context.js';
 import type { LoadConfig, LoadOutput, LoadRound } from './load-types.js';
 import { distDir } from './paths.js';
-import { cpuMs, nodeCommand, startChild } from './processes.js';
+import { cpuMs, nodeCommand, postgresCpu, postgresCpuSince, startChild } from './processes.js';
 import { type BenchRequest, type Case, casesFor, requestFor } from './requests.js';
 import { type MeasuredRound, type Row, summarise } from './rows.js';
 import { databaseOf, type StartedServer, startServer } from './servers.js';
@@ -236,6 +236,7 @@ export async function measurePair(
           const beforeRoundMs = await housekeep(name, round + 1);
           const pids = started.find((server) => server.name === name)?.pids ?? {};
           const before = Object.entries(pids).map(([role, pid]) => [role, pid, cpuMs(pid)] as const);
+          const postgresBefore = postgresCpu();
           const [result] = await load(run, name, tagged(name, `r${round + 1}`), 1, {
             label: name,
             warmupSeconds: 0,
@@ -243,13 +244,16 @@ export async function measurePair(
             totalRounds: item.rounds,
           });
           if (!result) throw new Error(`load generator gave no round for ${name}`);
-          // CPU ms per answered request, per process of this server (the front and its subgraph, or one).
+          // CPU ms per answered request, per process of this server (the front and its subgraph, or one), and of
+          // PostgreSQL's processes when they run on this machine (the round's statements, and any writes after them).
+          const postgresUsed = postgresCpuSince(postgresBefore);
           const cpu: Record<string, number> = {};
+          const perRequest = (ms: number) => Math.round((ms / result.totalRequests) * 1000) / 1000;
           for (const [role, pid, used] of before) {
             const now = cpuMs(pid);
-            if (used !== null && now !== null && result.totalRequests > 0)
-              cpu[role] = Math.round(((now - used) / result.totalRequests) * 1000) / 1000;
+            if (used !== null && now !== null && result.totalRequests > 0) cpu[role] = perRequest(now - used);
           }
+          if (postgresUsed !== null && result.totalRequests > 0) cpu.postgres = perRequest(postgresUsed);
           rounds
             .get(name)
             ?.push({ ...result, cpuMsPerRequest: cpu, ...(beforeRound ? { beforeRoundMs } : {}) });

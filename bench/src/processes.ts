@@ -1,7 +1,7 @@
 // Child processes (servers, load generators, the seed), their pinning to cores, their CPU time, and the cleanup
 // that stops every one of them on every exit path (end, error, Ctrl-C).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { repoRoot } from './paths.js';
 
@@ -123,6 +123,16 @@ export async function stopChild(handle: ChildHandle, graceMs = 5_000): Promise<v
 /** Clock ticks per second of /proc's CPU times. */
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 
+/** A /proc/<pid>/stat line's command name and CPU ms (user + system, every thread). */
+function statOf(pid: number | string): { readonly command: string; readonly ms: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS,
+  };
+}
+
 /**
  * CPU time (user + system, every thread: the main thread, the GC and compiler threads) a process has used so
  * far, in ms, from /proc; null where /proc is not there. Divided by the requests of a round: what each process
@@ -130,12 +140,47 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().
  */
 export function cpuMs(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    return statOf(pid).ms;
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU ms used so far by every PostgreSQL process of this machine (command name `postgres`: the backends serving
+ * the servers' connections, the WAL writer, the checkpointer, autovacuum), by pid; empty when there is none (a
+ * database on another host) or no /proc.
+ */
+export function postgresCpu(): Map<number, number> {
+  const used = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return used;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const { command, ms } = statOf(entry);
+      if (command === 'postgres') used.set(Number(entry), ms);
+    } catch {
+      // Exited since the directory was read.
+    }
+  }
+  return used;
+}
+
+/**
+ * CPU ms PostgreSQL used since `before` (postgresCpu): over the processes alive now, the whole of those started
+ * since (a server's pool replaces the connections it closed while idle, and a new backend's first statements are
+ * part of the round); a backend that exited in between is not counted. Null when there was none.
+ */
+export function postgresCpuSince(before: ReadonlyMap<number, number>): number | null {
+  if (before.size === 0) return null;
+  let sum = 0;
+  for (const [pid, ms] of postgresCpu()) sum += ms - (before.get(pid) ?? 0);
+  return sum;
 }
 
 let cleaningUp: Promise<void> | undefined;

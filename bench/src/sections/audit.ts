@@ -30,6 +30,23 @@ interface EventCheck {
   readonly goalMet: boolean;
 }
 
+type CpuPerRequest = Readonly<Record<string, number | null>> | null;
+
+/**
+ * Where the audit trail's cost lands, per request: the subgraph's CPU (its writer runs in the same process) and
+ * PostgreSQL's (the batches' inserts), audit on against off, when both were measured.
+ */
+function cpuLine(off: CpuPerRequest, on: CpuPerRequest): string {
+  const ms = (value: number | null | undefined) => (value == null ? '-' : `${value.toFixed(3)} ms`);
+  const plus = (a: number | null | undefined, b: number | null | undefined) =>
+    a == null || b == null ? '-' : `${b - a >= 0 ? '+' : ''}${((b - a) * 1000).toFixed(0)} µs`;
+  return (
+    `CPU per request (medians of the rounds): audit off: subgraph ${ms(off?.server)}, PostgreSQL ` +
+    `${ms(off?.postgres)}; audit on: subgraph ${ms(on?.server)}, PostgreSQL ${ms(on?.postgres)} ` +
+    `(the trail: ${plus(off?.server, on?.server)} in the subgraph, ${plus(off?.postgres, on?.postgres)} in PostgreSQL)`
+  );
+}
+
 /** Two SQL counts (formatSql's input) are the same: a number, or the same min and max. */
 const sameSql = (a: SqlPerRequest | null | undefined, b: SqlPerRequest | null | undefined) =>
   a != null && b != null && JSON.stringify(a) === JSON.stringify(b);
@@ -143,6 +160,8 @@ export const audit: Section<'audit-off' | 'audit-on'> = {
             sqlPerRequest: sql,
             sqlGoalMet: sql.off === null || sql.on === null ? null : sameSql(sql.off, sql.on),
             events: eventChecks.find((check) => check.size === size) ?? null,
+            // Medians of the rounds, per process: the subgraph (`server`) and PostgreSQL (`postgres`, when local).
+            cpuMsPerRequest: { off: off.cpuMsPerRequest ?? null, on: on.cpuMsPerRequest ?? null },
           };
         });
         const all = (decided: readonly (boolean | null)[]) =>
@@ -188,6 +207,8 @@ export const audit: Section<'audit-off' | 'audit-on'> = {
               `first=${c.size}: SQL/req off ${formatSql(c.sqlPerRequest.off)}, on ${formatSql(c.sqlPerRequest.on)} ` +
                 `(request path; goal: no extra statement) ${verdict(c.sqlGoalMet)}`,
             );
+            const cpu = c.cpuMsPerRequest;
+            console.log(`first=${c.size}: ${cpuLine(cpu.off, cpu.on)}`);
             const e = c.events;
             console.log(
               e
