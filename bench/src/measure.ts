@@ -64,6 +64,9 @@ async function countSql(run: Run, name: ServerName, cases: readonly Case[]): Pro
   }
 }
 
+/** Lines of a server's output shown with an answer that failed verification. */
+const VERIFY_OUTPUT_LINES = 40;
+
 /**
  * Checks every case of a started server before any load; returns the verified answers by case key. Lists are
  * compared with the first server verified at that size: the same rows in order, and computed (not sealed) cursors
@@ -72,13 +75,24 @@ async function countSql(run: Run, name: ServerName, cases: readonly Case[]): Pro
 async function verifyAll(
   run: Run,
   name: ServerName,
-  port: number,
+  { port, output }: Pick<StartedServer, 'port' | 'output'>,
   cases: readonly Case[],
 ): Promise<Map<string, VerifiedPage>> {
   const server = run.spec(name);
   const verified = new Map<string, VerifiedPage>();
   for (const item of cases) {
-    const page = await verify(name, server, requestFor(server, port, item, run.identity), item);
+    const page = await verify(name, server, requestFor(server, port, item, run.identity), item).catch(
+      (error: unknown) => {
+        // The answer says that it failed; the server's own log usually says why (a masked error's details).
+        const lines = output().split('\n').filter(Boolean).slice(-VERIFY_OUTPUT_LINES);
+        const why = error instanceof Error ? error.message : String(error);
+        throw new Error(
+          lines.length > 0
+            ? `${why}\n${name}'s last ${lines.length} lines of output:\n${lines.join('\n')}`
+            : why,
+        );
+      },
+    );
     verified.set(item.key, page);
     if (item.kind !== 'list' || server.ownRows) continue;
     const size = item.size;
@@ -127,10 +141,11 @@ export async function measureOne(run: Run, name: ServerName): Promise<Row[]> {
   console.log(`\n== ${server.label} ==`);
   const cases = casesFor(server, run.settings, run.entityIds);
   if (server.countSql) await countSql(run, name, cases);
-  const { port, stop } = await startServer(run, name, databaseOf(run, name).appUrl);
+  const started = await startServer(run, name, databaseOf(run, name).appUrl);
+  const { port, stop } = started;
   const rows: Row[] = [];
   try {
-    const verified = await verifyAll(run, name, port, cases);
+    const verified = await verifyAll(run, name, started, cases);
     for (const item of cases) {
       console.log(`${item.key}:`);
       const rounds = await load(run, name, requestFor(server, port, item, run.identity), item.rounds);
@@ -195,7 +210,7 @@ export async function measurePair(
       started.push({ name, ...(await startServer(run, name, databaseOf(run, name).appUrl)) });
     }
     const verified = new Map<ServerName, Map<string, VerifiedPage>>();
-    for (const { name, port } of started) verified.set(name, await verifyAll(run, name, port, cases));
+    for (const server of started) verified.set(server.name, await verifyAll(run, server.name, server, cases));
     /** The server whose load process ran last, across cases (beforeRound's `previous`). */
     let previous: ServerName | undefined;
     for (const item of cases) {

@@ -7,7 +7,7 @@ import type { Run } from './context.js';
 import { benchDir, repoRoot } from './paths.js';
 import { pinning } from './processes.js';
 import { CUSTOS_QUERY, ENTITIES_QUERY, NO_CURSOR_QUERY, POSTGRAPHILE_QUERY } from './queries.js';
-import { median, type Row } from './rows.js';
+import { median, type PairRatio, type Row } from './rows.js';
 import { NODE_FLAGS } from './servers.js';
 
 /** A table: the first `leftColumns` columns left-aligned, the others right-aligned. */
@@ -90,6 +90,16 @@ export const spreadOf = (pairs: readonly number[]): string =>
   pairs.length > 1
     ? ` (round pairs: median ${fmt(median(pairs))}, ${fmt(Math.min(...pairs))}-${fmt(Math.max(...pairs))})`
     : '';
+
+/**
+ * A judged pair ratio: the median of the round pairs with their range, and the ratio of the medians; with a
+ * single round pair, the ratio alone.
+ */
+export const pairText = ({ value, roundPairs, ofMedians }: PairRatio): string =>
+  roundPairs.length > 1
+    ? `${fmt(value)} (median of ${roundPairs.length} round pairs, ${fmt(Math.min(...roundPairs))}-` +
+      `${fmt(Math.max(...roundPairs))}; ratio of the medians ${fmt(ofMedians)})`
+    : fmt(value);
 
 /** The round pairs' range only, when there are several (the federation section's lines). */
 export const rangeOf = (pairs: readonly number[]): string =>

@@ -111,6 +111,30 @@ export function sortRows(
 export const ratio = (a: Row | undefined, b: Row | undefined): number | null =>
   a && b ? Math.round((a.requestsPerSecond / b.requestsPerSecond) * 100) / 100 : null;
 
+/** A pair's ratio as judged, with what it is made of. */
+export interface PairRatio {
+  /** The median of the round-pair ratios; the ratio of the medians when there are no pairs. */
+  readonly value: number | null;
+  readonly roundPairs: readonly number[];
+  readonly ofMedians: number | null;
+}
+
+/**
+ * The headline ratio of `a` over `b` measured side by side (issue 16's fair protocol): the median of the ratios
+ * of their round pairs — round i of each ran next to the other's, so a slow minute of a shared machine falls on
+ * both — and, beside it for reference, the ratio of their medians, which such a minute in one server's round moves.
+ */
+export function pairRatio(a: Row | undefined, b: Row | undefined): PairRatio {
+  const pairs = roundPairs(a, b);
+  const ofMedians = ratio(a, b);
+  const middle = median(pairs);
+  return {
+    value: middle === null ? ofMedians : Math.round(middle * 100) / 100,
+    roundPairs: pairs,
+    ofMedians,
+  };
+}
+
 /**
  * `metric` (req/s by default) of round i of `a` over round i of `b`, for every round both have it; rounded to
  * 0.01. In a pair the rounds alternate, so round i of each ran next to the other's.

@@ -172,6 +172,8 @@ export function databaseOf(run: Run, name: ServerName): BenchDatabase {
 export interface StartedServer {
   readonly port: number;
   readonly pids: Readonly<Record<string, number>>;
+  /** Its last lines of output (and its upstream's): what explains an answer that failed verification. */
+  output(): string;
   /** Stops it (the server in front first). */
   stop(): Promise<void>;
 }
@@ -249,10 +251,11 @@ export async function startServer(
     throw error;
   }
   const pid = handle.child.pid ?? 0;
-  if (!upstream) return { port, pids: { server: pid }, stop: () => stopChild(handle) };
+  if (!upstream) return { port, pids: { server: pid }, output: handle.output, stop: () => stopChild(handle) };
   return {
     port,
     pids: { front: pid, server: upstream.pids.server ?? 0 },
+    output: () => `${handle.output()}\n${upstream.output()}`,
     stop: async () => {
       await stopChild(handle);
       await upstream.stop();

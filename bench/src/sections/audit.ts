@@ -8,9 +8,9 @@ import type { Run } from '../context.js';
 import { queryRows } from '../database.js';
 import { sleep } from '../loopback.js';
 import { loadTag, type PairOptions } from '../measure.js';
-import { fmt, METRIC_HEADER, metricCells, printTable, queryTitle, spreadOf, verdict } from '../report.js';
+import { METRIC_HEADER, metricCells, pairText, printTable, queryTitle, verdict } from '../report.js';
 import type { Case } from '../requests.js';
-import { perSize, ratio, roundPairs } from '../rows.js';
+import { pairRatio, perSize } from '../rows.js';
 import { custosServer } from '../servers.js';
 import { formatSql, type SqlPerRequest } from '../sql-count.js';
 import { BENCH_SUBJECT } from '../tokens.js';
@@ -148,15 +148,18 @@ export const audit: Section<'audit-off' | 'audit-on'> = {
       pairOptions: { tagLoads: true, afterCase: eventChecker(run, eventChecks) },
       finish(rows) {
         const comparisons = perSize(rows, run.settings.sizes, ['audit-off', 'audit-on'], (off, on, size) => {
-          const onOverOff = ratio(on, off);
+          const onOverOff = pairRatio(on, off);
           const sql = { off: off.sqlStatementsPerRequest ?? null, on: on.sqlStatementsPerRequest ?? null };
           return {
             size,
             off: off.requestsPerSecond,
             on: on.requestsPerSecond,
-            onOverOff,
-            roundPairRatios: roundPairs(on, off),
-            goalMet: off.valid && on.valid && onOverOff !== null && onOverOff >= AUDIT_GOAL,
+            // Judged: the median of the round pairs' ratios (the fair protocol); the ratio of the medians beside it.
+            onOverOff: onOverOff.value,
+            onOverOffOfMedians: onOverOff.ofMedians,
+            roundPairRatios: onOverOff.roundPairs,
+            judged: onOverOff,
+            goalMet: off.valid && on.valid && onOverOff.value !== null && onOverOff.value >= AUDIT_GOAL,
             sqlPerRequest: sql,
             sqlGoalMet: sql.off === null || sql.on === null ? null : sameSql(sql.off, sql.on),
             events: eventChecks.find((check) => check.size === size) ?? null,
@@ -200,7 +203,7 @@ export const audit: Section<'audit-off' | 'audit-on'> = {
           console.log('');
           for (const c of comparisons) {
             console.log(
-              `first=${c.size}: audit off ${c.off}, audit on ${c.on}, on/off ${fmt(c.onOverOff)}${spreadOf(c.roundPairRatios)}, ` +
+              `first=${c.size}: audit off ${c.off}, audit on ${c.on}, on/off ${pairText(c.judged)}, ` +
                 `goal (>= ${AUDIT_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}`,
             );
             console.log(

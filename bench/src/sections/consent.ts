@@ -4,8 +4,8 @@
 // recorded through the API.
 import type { Run } from '../context.js';
 import { queryRows } from '../database.js';
-import { fmt, verdict } from '../report.js';
-import { perSize, ratio, roundPairs } from '../rows.js';
+import { pairText, verdict } from '../report.js';
+import { pairRatio, perSize } from '../rows.js';
 import { custosServer, PRODUCTION, startServer } from '../servers.js';
 import type { Section } from './section.js';
 
@@ -104,14 +104,18 @@ export const consent: Section<'consent-support' | 'consent-marketing'> = {
           run.settings.sizes,
           ['consent-support', 'consent-marketing'],
           (support, marketing, size) => {
-            const marketingOverSupport = ratio(marketing, support);
+            // Judged on the median of the round pairs' ratios (the fair protocol); the ratio of the medians beside it.
+            const judged = pairRatio(marketing, support);
+            const marketingOverSupport = judged.value;
             const sqlPerRequest = marketing.sqlStatementsPerRequest;
             return {
               size,
               support: support.requestsPerSecond,
               marketing: marketing.requestsPerSecond,
               marketingOverSupport,
-              roundPairRatios: roundPairs(marketing, support),
+              marketingOverSupportOfMedians: judged.ofMedians,
+              judged,
+              roundPairRatios: judged.roundPairs,
               sqlPerRequest,
               goalMet:
                 support.valid &&
@@ -135,7 +139,7 @@ export const consent: Section<'consent-support' | 'consent-marketing'> = {
           for (const c of comparisons) {
             console.log(
               `first=${c.size}: support ${c.support ?? 'n/a'}, marketing ${c.marketing ?? 'n/a'}, ` +
-                `marketing/support ${fmt(c.marketingOverSupport)}, SQL/req ${c.sqlPerRequest ?? 'n/a'}, ` +
+                `marketing/support ${pairText(c.judged)}, SQL/req ${c.sqlPerRequest ?? 'n/a'}, ` +
                 `goal (>= ${CONSENT_GOAL.toFixed(2)}x, 1 statement) ${verdict(c.goalMet)}`,
             );
           }

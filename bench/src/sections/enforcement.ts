@@ -3,8 +3,8 @@
 // BENCH_ENTITIES representations, measured side by side. Each variant's SQL statements per request are counted
 // first, on a separate instance behind a counting proxy, never under load. Goal (issue): enforced keeps at least
 // 0.85x of allow-all's requests/s for every query, in one SQL statement per request.
-import { fmt, METRIC_HEADER, metricCells, printTable, queryTitle, spreadOf, verdict } from '../report.js';
-import { type Row, ratio, roundPairs, sortRows } from '../rows.js';
+import { METRIC_HEADER, metricCells, pairText, printTable, queryTitle, verdict } from '../report.js';
+import { pairRatio, type Row, sortRows } from '../rows.js';
 import { custosServer } from '../servers.js';
 import { formatSql } from '../sql-count.js';
 import type { Section } from './section.js';
@@ -46,21 +46,23 @@ export const enforcement: Section<(typeof SERVERS)[number]> = {
         const enforced = rows.find((row) => row.server === 'custos-enforced' && queryTitle(row) === title);
         const allowAll = rows.find((row) => row.server === 'custos-allow-all' && queryTitle(row) === title);
         const either = enforced ?? allowAll;
+        const judged = pairRatio(enforced, allowAll);
         return {
           title,
           ...(either?.query === '_entities'
             ? { query: '_entities', representations: either.representations }
             : { query: 'contacts', size: either?.size }),
-          enforcedOverAllowAll: ratio(enforced, allowAll),
           // The rounds alternate (measurePair): round i of one and round i of the other ran back to back, so each
-          // pair's ratio is little affected by the machine's drift; their spread shows how far to trust the ratio.
-          roundPairRatios: roundPairs(enforced, allowAll),
+          // pair's ratio is little affected by the machine's drift; judged on their median, their spread shows how
+          // far to trust it, and the ratio of the medians is kept beside it.
+          enforcedOverAllowAll: judged.value,
+          enforcedOverAllowAllOfMedians: judged.ofMedians,
+          roundPairRatios: judged.roundPairs,
+          judged,
           // Only a comparison of two error-free measurements counts.
           goalMet:
             enforced && allowAll
-              ? enforced.valid &&
-                allowAll.valid &&
-                enforced.requestsPerSecond >= ENFORCEMENT_GOAL * allowAll.requestsPerSecond
+              ? enforced.valid && allowAll.valid && judged.value !== null && judged.value >= ENFORCEMENT_GOAL
               : null,
           sqlStatementsPerRequest: {
             enforced: enforced?.sqlStatementsPerRequest ?? null,
@@ -106,7 +108,7 @@ export const enforcement: Section<(typeof SERVERS)[number]> = {
         console.log('');
         for (const c of comparisons) {
           console.log(
-            `${c.title}: enforced/allow-all ${fmt(c.enforcedOverAllowAll)}${spreadOf(c.roundPairRatios)}, ` +
+            `${c.title}: enforced/allow-all ${pairText(c.judged)}, ` +
               `goal (>= ${ENFORCEMENT_GOAL.toFixed(2)}x) ${verdict(c.goalMet)}`,
           );
         }
