@@ -9,7 +9,7 @@ import {
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema } from '../../apps/subgraph/src/schema.js';
-import { buildTicketsSchema } from '../../apps/tickets/src/schema/schema.js';
+import { buildTicketsSchema } from '../../apps/tickets/src/schema.js';
 
 /**
  * Generated from both subgraphs' schemas, so that a new type or list cannot slip past the mechanism: the

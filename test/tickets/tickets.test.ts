@@ -25,7 +25,7 @@ import {
 } from '../../apps/subgraph/test/support/harness.js';
 import { expectPolicyDirectives, personalFieldsOf } from '../../apps/subgraph/test/support/sdl.js';
 import { type RunningTickets, startTickets, TICKETS_MODEL } from '../../apps/tickets/src/bootstrap.js';
-import { buildTicketsSchema } from '../../apps/tickets/src/schema/schema.js';
+import { buildTicketsSchema } from '../../apps/tickets/src/schema.js';
 import { ticketsConfig } from './support/config.js';
 
 /**

@@ -13,12 +13,13 @@ import {
 } from '@custos/runtime';
 import { createGraphQLServer, createHttpServer, createRequestContext } from '@custos/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { createTicketLoaders, type TicketsContext } from './context.js';
+import type { TicketsContext } from './context.js';
 import { ContactPrivacy } from './db/contact-privacy.entity.js';
 import { migrations } from './db/migrations/index.js';
 import { seedTickets } from './db/seed.js';
 import { Ticket } from './db/ticket.entity.js';
-import { buildTicketsSchema } from './schema/schema.js';
+import { buildTicketsSchema } from './schema.js';
+import { createTicketLoaders } from './tickets/ticket.loaders.js';
 
 export interface RunningTickets {
   readonly url: string;

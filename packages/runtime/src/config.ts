@@ -157,7 +157,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** The repository root, so that `.data/` is found whatever the working directory. */
 export function repoRoot(): string {
-  // this file lives in apps/subgraph/{src,dist}/
+  // this file lives in packages/runtime/{src,dist}/ of the workspace (npm start, the Dockerfile's image)
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 }
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { repoRoot } from '@custos/runtime';
-import { buildTicketsSchema } from '../schema/schema.js';
+import { buildTicketsSchema } from '../schema.js';
 
 /** `npm run sdl`: writes apps/tickets/schema.graphql (committed; composed into the supergraph). */
 const target = path.join(repoRoot(), 'apps', 'tickets', 'schema.graphql');

@@ -1,9 +1,7 @@
-import { federatedSchema } from '@custos/enforcement';
 import { decodeTimeCursor, pageSize } from '@custos/runtime';
-import type { GraphQLSchema } from 'graphql';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../db/ticket.entity.js';
-import { listTickets, type TicketRow, type VisibleContact } from '../tickets/ticket.queries.js';
-import { builder, connectionType } from './builder.js';
+import { builder, connectionType } from '../schema/builder.js';
+import { listTickets, type TicketRow, type VisibleContact } from './ticket.queries.js';
 
 const TicketStatus = builder.enumType('TicketStatus', { values: TICKET_STATUSES });
 const TicketPriority = builder.enumType('TicketPriority', { values: TICKET_PRIORITIES });
@@ -103,7 +101,3 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => listTickets(ctx.em, ctx.principal.purpose, args),
   }),
 }));
-
-export function buildTicketsSchema(): GraphQLSchema {
-  return federatedSchema((options) => builder.toSubGraphSchema(options as never));
-}
