@@ -1,10 +1,20 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { AUDIT_WRITER_GRANTS, AuditWriter, enqueueAuditEvent } from '@custos/audit';
 import { prepareDatabase } from '@custos/database';
 import { rowScope } from '@custos/enforcement';
 import { PURPOSES } from '@custos/policy';
-import { createLogger, DatabaseRoleError, dropRoles, provisionDatabase, withDatabase } from '@custos/runtime';
+import {
+  createLogger,
+  DatabaseRoleError,
+  dropRoles,
+  excessPrivileges,
+  prepareSharedRole,
+  provisionDatabase,
+  withDatabase,
+} from '@custos/runtime';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migrations } from '../../apps/subgraph/src/db/migrations/index.js';
 import {
   captureLogs,
   postGraphQL,
@@ -29,6 +39,8 @@ let role: pg.Client;
 
 /** The PostgreSQL error `statement` fails with as the tickets role (it must fail). */
 const refusal = (statement: string) => refusalOn(role, statement);
+/** The PostgreSQL error `statement` fails with on `client` (it must fail). */
+const refusal2 = (client: pg.Client, statement: string) => refusalOn(client, statement);
 
 const DENIED = { code: '42501', message: expect.stringMatching(/permission denied for (table|view)/) };
 
@@ -111,6 +123,7 @@ describe('the tickets role', () => {
   });
 
   it('holds in Custos’ schema exactly what the audit writer needs, on every table there is', async () => {
+    // Nothing on the outbox of Custos' mutations (audit_pending) nor on the pseudonyms (audit_subject).
     await expectAuditWriterOnly(custos, custos.roles.tickets);
   });
 
@@ -191,6 +204,250 @@ describe('the tickets role', () => {
       `select count(*)::int n from audit_event where service = 'tickets'`,
     );
     expect(after[0]!.n).toBeGreaterThan(before[0]!.n);
+  });
+});
+
+describe('the roles that only append to the audit trail (tickets, gateway)', () => {
+  /** The outbox's and the pseudonyms' privileges of `role`, as PostgreSQL answers them. */
+  const outboxPrivileges = async (role: string) =>
+    (
+      await custos.sql<Record<string, boolean>>(
+        `select has_table_privilege($1, 'public.audit_pending', 'SELECT') as pending_select,
+                has_table_privilege($1, 'public.audit_pending', 'INSERT') as pending_insert,
+                has_table_privilege($1, 'public.audit_pending', 'DELETE') as pending_delete,
+                has_any_column_privilege($1, 'public.audit_subject', 'SELECT') as subject_select,
+                has_any_column_privilege($1, 'public.audit_subject', 'INSERT') as subject_insert,
+                has_table_privilege($1, 'public.audit_subject', 'DELETE') as subject_delete`,
+        [role],
+      )
+    )[0];
+  const NOTHING = {
+    pending_select: false,
+    pending_insert: false,
+    pending_delete: false,
+    subject_select: false,
+    subject_insert: false,
+    subject_delete: false,
+  };
+  let gatewayRole: pg.Client;
+
+  beforeAll(async () => {
+    // As `npm start` readies the gateway's role: the audit writer's grants, given by the owner.
+    await prepareSharedRole(
+      { url: custos.gatewayDatabaseUrl, ownerUrl: custos.databaseOwnerUrl },
+      AUDIT_WRITER_GRANTS,
+      { production: true, logger: createLogger('silent') },
+    );
+    gatewayRole = new pg.Client({ connectionString: custos.gatewayDatabaseUrl });
+    await gatewayRole.connect();
+  });
+  afterAll(async () => {
+    await gatewayRole?.end();
+  });
+
+  it('hold nothing on the outbox of Custos’ mutations nor on the pseudonyms; Custos’ own role holds what it drains with', async () => {
+    expect(await outboxPrivileges(custos.roles.tickets)).toEqual(NOTHING);
+    expect(await outboxPrivileges(custos.roles.gateway)).toEqual(NOTHING);
+    // The other side: Custos' application role inserts and drains the outbox, and reads pseudonyms (the officer's
+    // queries) and deletes them (erasure).
+    expect(await outboxPrivileges(custos.roles.app)).toEqual({
+      pending_select: true,
+      pending_insert: true,
+      pending_delete: true,
+      subject_select: true,
+      subject_insert: true,
+      subject_delete: true,
+    });
+  });
+
+  it('cannot read, drain or fill the outbox, nor read or change a pseudonym, while both hold rows', async () => {
+    const [contact] = await custos.sql<{ id: string }>('select id from contact order by id limit 1');
+    // A pending mutation event naming the contact, and the contact's pseudonym: rows to refuse, not an empty table.
+    await enqueueAuditEvent((sql, params) => custos.sql(sql, params), 'custos', {
+      occurredAt: new Date(),
+      actorSub: 'outbox-fixture',
+      actorRoles: ['support_agent'],
+      purpose: 'customer_support',
+      operationType: 'mutation',
+      operationName: 'OutboxFixture',
+      rootFields: ['updateContact'],
+      requestId: `outbox-fixture-${randomUUID()}`,
+      gatewayRequestId: null,
+      outcome: 'OK',
+      subjects: new Map([[contact!.id, { channel: 'MUTATION', revealed: 0, redacted: 0 }]]),
+    });
+    await custos.sql(
+      `insert into audit_subject (contact_id, pseudonym, created_at) values ($1, gen_random_uuid(), now())
+       on conflict do nothing`,
+      [contact!.id],
+    );
+    const [subjects] = await custos.sql<{ n: number }>('select count(*)::int as n from audit_subject');
+    expect(subjects!.n).toBeGreaterThan(0);
+    for (const [name, client] of [
+      ['tickets', role],
+      ['gateway', gatewayRole],
+    ] as const) {
+      for (const statement of [
+        'select * from audit_pending',
+        'select id, event from audit_pending',
+        'delete from audit_pending',
+        `insert into audit_pending (id, created_at, service, event) values (gen_random_uuid(), now(), 'forged', '{}')`,
+        'select * from audit_subject',
+        'select contact_id from audit_subject',
+        `select pseudonym from audit_subject where contact_id = '${contact!.id}'`,
+        'delete from audit_subject',
+        `insert into audit_subject (contact_id, pseudonym, created_at) values (gen_random_uuid(), gen_random_uuid(), now())`,
+      ]) {
+        expect({ name, statement, refused: await refusal2(client, statement) }).toEqual({
+          name,
+          statement,
+          refused: { code: '42501', message: expect.stringMatching(/permission denied for table/) },
+        });
+      }
+    }
+    // Custos' writer drains it.
+    await custos.flushAudit();
+    expect(await custos.sql('select id from audit_pending')).toEqual([]);
+  });
+
+  it('get the pseudonyms of the contacts they name, and only those, through the owner’s function', async () => {
+    const contacts = await custos.sql<{ id: string }>('select id from contact order by id limit 3');
+    expect(contacts).toHaveLength(3);
+    const [known, fresh] = [contacts[0]!.id, contacts[2]!.id];
+    await custos.sql(
+      `insert into audit_subject (contact_id, pseudonym, created_at) values ($1, gen_random_uuid(), now())
+       on conflict do nothing`,
+      [known],
+    );
+    await custos.sql('delete from audit_subject where contact_id = $1', [fresh]);
+    const truth = async (ids: string[]) =>
+      custos.sql<{ contact_id: string; pseudonym: string }>(
+        'select contact_id, pseudonym from audit_subject where contact_id = any($1::uuid[]) order by contact_id',
+        [ids],
+      );
+    for (const client of [role, gatewayRole]) {
+      const { rows } = await client.query<{ contact_id: string; pseudonym: string }>(
+        'select contact_id, pseudonym from audit_writer.pseudonyms($1::uuid[]) order by contact_id',
+        [[known, fresh]],
+      );
+      // The known contact's pseudonym as stored, the new one's made once and stored, nobody else's.
+      expect(rows).toEqual(await truth([known, fresh]));
+      expect(rows.map((row) => row.contact_id)).toEqual([known, fresh].sort());
+    }
+  });
+
+  it('refuses the function to a role that may not write the trail', async () => {
+    const adminUrl = inject('adminUrl');
+    const name = `custos_stranger_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create role ${name} login password 'stranger-secret'`);
+      const url = new URL(custos.databaseUrl);
+      url.username = name;
+      url.password = 'stranger-secret';
+      const stranger = new pg.Client({ connectionString: url.toString() });
+      await stranger.connect();
+      try {
+        const before = await custos.sql<{ n: number }>('select count(*)::int as n from audit_subject');
+        expect(
+          await refusal2(stranger, `select * from audit_writer.pseudonyms(array['${randomUUID()}']::uuid[])`),
+        ).toEqual({ code: '42501', message: 'permission denied for function pseudonyms' });
+        expect(await custos.sql('select count(*)::int as n from audit_subject')).toEqual(before);
+      } finally {
+        await stranger.end();
+      }
+    } finally {
+      await admin.query(`drop role if exists ${name}`);
+      await admin.end();
+    }
+  });
+
+  it('write events naming contacts without draining the outbox; a writer that tried to drain would be refused', async () => {
+    const [contact] = await custos.sql<{ id: string }>('select id from contact order by id desc limit 1');
+    const requestId = `tickets-writer-${randomUUID()}`;
+    const event = {
+      occurredAt: new Date(),
+      actorSub: 'tickets-writer',
+      actorRoles: ['support_agent'],
+      purpose: 'customer_support',
+      operationType: 'query' as const,
+      operationName: 'TicketsWriter',
+      rootFields: ['tickets'],
+      requestId,
+      gatewayRequestId: null,
+      outcome: 'OK' as const,
+      subjects: new Map([[contact!.id, { channel: 'QUERY' as const, revealed: 0, redacted: 0 }]]),
+    };
+    const writer = new AuditWriter({
+      url: custos.ticketsDatabaseUrl,
+      service: 'tickets',
+      logger: createLogger('silent'),
+      drainsOutbox: false,
+    });
+    try {
+      expect(writer.submit(event)).toBeUndefined();
+      await writer.flush();
+    } finally {
+      await writer.close();
+    }
+    const named = await custos.sql<{ contact_id: string }>(
+      `select s.contact_id from audit_event e join audit_access a on a.event_id = e.id
+         left join audit_subject_set t on t.digest = a.subject_set
+         cross join unnest(coalesce(a.subjects, t.subjects)) u(p) join audit_subject s on s.pseudonym = u.p
+        where e.request_id = $1 and e.service = 'tickets'`,
+      [requestId],
+    );
+    expect(named).toEqual([{ contact_id: contact!.id }]);
+
+    // The other side: the same writer told to drain the outbox fails on it, as the role may not read it.
+    const drainer = new AuditWriter({
+      url: custos.ticketsDatabaseUrl,
+      service: 'tickets',
+      logger: createLogger('silent'),
+    });
+    try {
+      await expect(drainer.flush()).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await drainer.close().catch(() => {});
+    }
+  });
+
+  it('lose on upgrade what the older grants gave them on the outbox and the pseudonyms, and start in production', async () => {
+    // An installation upgraded from before: both roles hold the older audit writer grants.
+    for (const name of [custos.roles.tickets, custos.roles.gateway]) {
+      await custos.sql(`grant select, insert, delete on audit_pending to "${name}"`);
+      await custos.sql(`grant select, insert on audit_subject to "${name}"`);
+    }
+    expect(await excessPrivileges(custos.gatewayDatabaseUrl, AUDIT_WRITER_GRANTS)).toEqual([
+      'audit_subject: SELECT, INSERT',
+      'audit_pending: SELECT, INSERT, DELETE',
+    ]);
+    // What the migration runs, once, as the owner.
+    const entry = migrations.find((m) => m.name === 'Migration20261211000000AuditPseudonyms')!;
+    const migration = new entry.class(undefined as never, undefined as never);
+    await migration.up();
+    const revoke = migration.getQueries().filter((q) => String(q).includes('revoke all'));
+    expect(revoke).toHaveLength(1);
+    const owner = new pg.Client({ connectionString: custos.databaseOwnerUrl });
+    await owner.connect();
+    try {
+      await owner.query(String(revoke[0]));
+    } finally {
+      await owner.end();
+    }
+    expect(await outboxPrivileges(custos.roles.tickets)).toEqual(NOTHING);
+    expect(await outboxPrivileges(custos.roles.gateway)).toEqual(NOTHING);
+    expect(await outboxPrivileges(custos.roles.app)).toMatchObject({
+      pending_delete: true,
+      subject_select: true,
+    });
+    expect(await excessPrivileges(custos.gatewayDatabaseUrl, AUDIT_WRITER_GRANTS)).toEqual([]);
+    await prepareSharedRole(
+      { url: custos.gatewayDatabaseUrl, ownerUrl: custos.databaseOwnerUrl },
+      AUDIT_WRITER_GRANTS,
+      { production: true, logger: createLogger('silent') },
+    );
   });
 });
 

@@ -60,7 +60,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }
   const audit = config.audit
-    ? await createAuditTrail(config.audit, config.audit.databaseUrl ?? '', 'gateway', logger)
+    ? await createAuditTrail(config.audit, config.audit.databaseUrl ?? '', 'gateway', logger, {
+        // Only refusals, from the buffer; its role may not read Custos' outbox (AUDIT_WRITER_GRANTS).
+        drainsOutbox: false,
+      })
     : undefined;
   if (!audit) logger.warn('no DATABASE_URL: requests the gateway refuses (401/403) are NOT audited');
   const authenticateAudited = createAuthenticator({ ...identity, refusals: audit?.refusals });

@@ -54,7 +54,10 @@ export interface App {
 /** Wires the subgraph: schema, Apollo Server, identity, per-request context, HTTP. No I/O until listen(). */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger, orm } = options;
-  const auditTrail = await createAuditTrail(config, options.databaseUrl, 'custos', logger);
+  const auditTrail = await createAuditTrail(config, options.databaseUrl, 'custos', logger, {
+    // Its mutations fill the outbox (audit_pending); its writers alone move it into the chain.
+    drainsOutbox: true,
+  });
   // Never in production, whatever a caller passes: no development JWKS, no development tokens.
   const devKeys = config.production ? undefined : options.devKeys;
   const authenticate = createAuthenticator({

@@ -84,7 +84,10 @@ export async function startTickets(config: Config, logger: Logger): Promise<Runn
     const devJwks = config.production ? undefined : (await loadOrCreateDevKeys(config.dataDir)).publicJwks;
     const cursors = await loadCursorCodec(config);
     // Its own events, in the same chain as Custos' (one per operation and subgraph), its refusals too.
-    const audit = await createAuditTrail(config, config.databaseUrl, 'tickets', logger);
+    const audit = await createAuditTrail(config, config.databaseUrl, 'tickets', logger, {
+      // No mutation of its own, and its role may not read Custos' outbox (AUDIT_WRITER_GRANTS).
+      drainsOutbox: false,
+    });
     const authenticate = createAuthenticator({ config, devJwks, refusals: audit.refusals });
     const apollo = await createGraphQLServer<TicketsContext>(
       buildTicketsSchema(),

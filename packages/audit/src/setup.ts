@@ -15,11 +15,21 @@ export interface AuditTrail {
   readonly refusals: RefusalLog | undefined;
 }
 
+export interface AuditTrailOptions {
+  /**
+   * Whether this service's writer moves the audit outbox (audit_pending) into the chain: only Custos', whose
+   * mutations fill it and whose role may read and delete there. A service holding only AUDIT_WRITER_GRANTS
+   * (tickets, the gateway) passes false: it may not read the outbox (README: database roles).
+   */
+  readonly drainsOutbox: boolean;
+}
+
 export async function createAuditTrail(
   config: Config,
   url: string,
   service: string,
   logger: Logger,
+  options: AuditTrailOptions,
 ): Promise<AuditTrail> {
   const signingKey = await loadSigningKey(config.audit.signingKey, config.dataDir);
   const checkpointDir = config.audit.checkpointDir;
@@ -37,6 +47,7 @@ export async function createAuditTrail(
     checkpoints: new CheckpointLog(checkpointDir, service, signingKey),
     checkpointEveryMs: config.audit.checkpointSeconds * 1000,
     crashAfterCommit: config.audit.testCrashAfterCommit,
+    drainsOutbox: options.drainsOutbox,
   });
   const refusals = new RefusalLog(writer, {
     // Every service hashes a client's address alike (the same key: AUDIT_HMAC_KEY, or the development one).

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { POLICY_VERSION } from '@custos/policy';
 import { isUuid } from '@custos/runtime';
 import type { PoolClient } from 'pg';
@@ -233,16 +232,15 @@ export class BatchStore {
     return digest;
   }
 
-  /** Gives each of `ids` (contact ids not cached) a pseudonym: made once, kept in audit_subject. */
+  /**
+   * Gives each of `ids` (contact ids not cached) a pseudonym: made once, kept in audit_subject. Through the
+   * owner's function `audit_writer.pseudonyms` (migration AuditPseudonyms): it answers for the ids it is given only, so
+   * that a service that merely appends to the trail (tickets, the gateway) never holds SELECT on audit_subject —
+   * the map of every audited contact id to its pseudonym.
+   */
   private async loadPseudonyms(client: PoolClient, ids: readonly string[]): Promise<void> {
-    await client.query(
-      `insert into audit_subject (contact_id, pseudonym, created_at)
-       select t.c, t.p, now() from unnest($1::uuid[], $2::uuid[]) as t(c, p)
-       on conflict (contact_id) do nothing`,
-      [ids, ids.map(() => randomUUID())],
-    );
     const { rows } = await client.query<{ contact_id: string; pseudonym: string }>(
-      'select contact_id, pseudonym from audit_subject where contact_id = any($1::uuid[])',
+      'select contact_id, pseudonym from audit_writer.pseudonyms($1::uuid[])',
       [ids],
     );
     for (const row of rows) this.pseudonyms.set(row.contact_id, row.pseudonym);

@@ -45,6 +45,13 @@ export interface AuditWriterOptions {
   readonly checkpointEveryMs?: number;
   /** Tests only (CUSTOS_TEST_CRASH_AFTER_COMMIT; refused in production): SIGKILL after a mutation's commit. */
   readonly crashAfterCommit?: boolean;
+  /**
+   * Whether this writer moves the audit outbox (audit_pending: mutations' events, naming contacts by id, actor and
+   * purpose) into the chain: Custos' writers do (true, the default: its application role may read and delete
+   * there). A service that only appends to the trail (tickets, the gateway: AUDIT_WRITER_GRANTS) has no mutation,
+   * inserts nothing there and may not read it — its writer leaves the outbox to Custos' (false).
+   */
+  readonly drainsOutbox?: boolean;
 }
 
 /** Serialises every writer of the one chain (all services, all instances, retention). */
@@ -64,7 +71,8 @@ export class AuditWriter {
   private readonly buffer: AuditBuffer;
   private readonly store: BatchStore;
   private readonly alerts: AlertQueue;
-  private readonly drain: PendingDrain;
+  /** The outbox's drain, for a writer that moves it (`drainsOutbox`). */
+  private readonly drain: PendingDrain | undefined;
   private readonly checkpoints: CheckpointSchedule;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -88,7 +96,7 @@ export class AuditWriter {
       options.logger,
     );
     // Events a killed instance committed and never chained: moved at start-up, and looked for now and then.
-    this.drain = new PendingDrain(() => this.sweepPending());
+    this.drain = options.drainsOutbox === false ? undefined : new PendingDrain(() => this.sweepPending());
   }
 
   /** The monitoring rules evaluated as events are stored. */
@@ -101,7 +109,7 @@ export class AuditWriter {
    * never moves a batch's time).
    */
   private sweepPending(): void {
-    if (this.closed) return;
+    if (this.closed || !this.drain) return;
     this.drain.ask();
     if (!this.timer && !this.running) this.kick();
   }
@@ -116,13 +124,18 @@ export class AuditWriter {
     if (this.closed) return;
     // A rule edited by this mutation is read again now that it is committed (not by a batch before the commit).
     this.alerts.committed();
-    this.drain.ask();
+    this.drain?.ask();
     this.schedule();
   }
 
   /** Whether anything is left to write: pending events, buffered or waiting ones, alerts. */
   private get due(): boolean {
-    return this.drain.due || this.buffer.pending > 0 || this.alerts.queued.length > 0;
+    return this.drainDue || this.buffer.pending > 0 || this.alerts.queued.length > 0;
+  }
+
+  /** Whether this writer moves the outbox and a drain is due. */
+  private get drainDue(): boolean {
+    return this.drain?.due === true;
   }
 
   /** The service whose events these are. */
@@ -160,7 +173,7 @@ export class AuditWriter {
   async flush(): Promise<void> {
     if (!this.closed) for (const fn of this.beforeFlushing) fn();
     // Every pending event too, whoever committed it: what the officer reads next includes them.
-    this.drain.ask();
+    this.drain?.ask();
     while (this.due || this.running) {
       if (this.running) {
         await this.running.catch(() => {});
@@ -177,7 +190,7 @@ export class AuditWriter {
     if (this.closed) return;
     for (const fn of this.beforeFlushing) fn();
     this.closed = true;
-    this.drain.stop();
+    this.drain?.stop();
     if (this.timer) clearTimeout(this.timer);
     try {
       await this.flush();
@@ -260,7 +273,7 @@ export class AuditWriter {
   /** Writes one batch: pseudonyms, chain link, events and accesses, in one transaction. */
   private async write(): Promise<void> {
     const events = this.buffer.peek(this.batchMax);
-    if (events.length === 0 && !this.drain.due) {
+    if (events.length === 0 && !this.drainDue) {
       if (this.alerts.queued.length > 0) await this.writeAlerts();
       return;
     }
@@ -277,7 +290,7 @@ export class AuditWriter {
 
   private async writeBatch(buffered: readonly AuditEventInput[]): Promise<void> {
     const client = await this.pool.connect();
-    const asked = this.drain.asks;
+    const asked = this.drain?.asks ?? 0;
     let stored: StoredLink | undefined;
     let drained = true;
     try {
@@ -286,7 +299,7 @@ export class AuditWriter {
       // Pending events first (they are older), under the chain's lock: no other writer moves the same ones.
       let events = buffered;
       let moved: string[] = [];
-      if (this.drain.due) {
+      if (this.drainDue) {
         const pending = await takePending(client, this.batchMax);
         drained = pending.ids.length < this.batchMax;
         moved = pending.ids;
@@ -307,7 +320,7 @@ export class AuditWriter {
     } finally {
       client.release();
     }
-    if (drained) this.drain.done(asked);
+    if (drained) this.drain?.done(asked);
     this.buffer.drop(buffered.length);
     if (!stored) return;
     this.checkpoints.advance(this.store.chain, stored.seq, stored.hash);

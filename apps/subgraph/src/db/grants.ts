@@ -28,7 +28,9 @@ export const CUSTOS_GRANTS: SchemaGrants = {
     audit_access: APPEND_ONLY,
     // Content-addressed: a set is written once and never changed; retention (the owner) removes unused ones.
     audit_subject_set: APPEND_ONLY,
-    audit_subject: ['SELECT', 'INSERT', 'DELETE'],
+    // Pseudonyms are made by the owner's function audit_writer.pseudonyms (every writer's one way in); Custos reads
+    // them for the privacy officer's queries and deletes a subject's in an erasure.
+    audit_subject: ['SELECT', 'DELETE'],
     audit_rule: ['SELECT', 'INSERT', 'UPDATE'],
     audit_alert: ['SELECT', 'INSERT', 'UPDATE'],
     // Retention is the owner's (it alone may remove the chain's oldest end); the services read the anchor.

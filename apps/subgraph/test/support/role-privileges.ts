@@ -2,24 +2,26 @@ import { expect } from 'vitest';
 import type { TestServer } from './harness.js';
 
 /**
- * What the shared audit writer does in Custos' schema (@custos/audit's writer.ts, store.ts, drain.ts, alerts.ts): read the chain's head, the rules and
- * pseudonyms; append batches, events, accesses, subject sets, pseudonyms, alerts (`on conflict do nothing`
- * reads the conflict target: SELECT of that column alone); move pending events out of the outbox. Written out
- * here, apart from the grants under test (AUDIT_WRITER_GRANTS), for every role that only writes the trail (the
- * tickets role in Custos' schema, the gateway role).
+ * What a service that only appends to the audit trail does in Custos' schema (@custos/audit's writer.ts, store.ts,
+ * alerts.ts): read the chain's head and the rules; append batches, events, accesses, subject sets, alerts (`on
+ * conflict do nothing` reads the conflict target: SELECT of that column alone). Nothing on the pseudonyms (it gets
+ * those of the contacts it names from the owner's function audit_writer.pseudonyms) nor on the outbox of Custos'
+ * mutations (only Custos' writer drains it). Written out here, apart from the grants under test
+ * (AUDIT_WRITER_GRANTS), for every role that only writes the trail (the tickets role in Custos' schema, the gateway
+ * role).
  */
 export const AUDIT_WRITER_NEEDS: Readonly<Record<string, readonly string[]>> = {
   audit_batch: ['SELECT', 'INSERT'],
   audit_event: ['INSERT'],
   audit_access: ['INSERT'],
   audit_subject_set: ['SELECT (digest)', 'INSERT'],
-  audit_subject: ['SELECT', 'INSERT'],
+  audit_subject: [],
   audit_rule: ['SELECT'],
   audit_alert: ['SELECT (id)', 'INSERT'],
   audit_anchor: ['SELECT'],
   audit_chain: ['SELECT'],
-  // The outbox: any writer moves pending events into the chain, deleting each as it chains it.
-  audit_pending: ['SELECT', 'INSERT', 'DELETE'],
+  // The outbox of Custos' mutations: Custos' own role inserts and drains it, no other.
+  audit_pending: [],
 };
 
 const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const;

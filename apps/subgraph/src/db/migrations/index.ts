@@ -15,6 +15,8 @@ import { Migration20261208000000ConsentConfirmation } from './Migration202612080
 import { Migration20261208010000ConsentEventRecordedAt } from './Migration20261208010000ConsentEventRecordedAt.js';
 import { Migration20261209000000ConsentBitStatistics } from './Migration20261209000000ConsentBitStatistics.js';
 import { Migration20261210000000AuditAccessSubjectsPartial } from './Migration20261210000000AuditAccessSubjectsPartial.js';
+import { Migration20261211000000AuditPseudonyms } from './Migration20261211000000AuditPseudonyms.js';
+import { Migration20261211010000OffHoursDescription } from './Migration20261211010000OffHoursDescription.js';
 
 type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -50,5 +52,10 @@ export const migrations: { name: string; class: MigrationClass }[] = [
   {
     name: 'Migration20261210000000AuditAccessSubjectsPartial',
     class: Migration20261210000000AuditAccessSubjectsPartial,
+  },
+  { name: 'Migration20261211000000AuditPseudonyms', class: Migration20261211000000AuditPseudonyms },
+  {
+    name: 'Migration20261211010000OffHoursDescription',
+    class: Migration20261211010000OffHoursDescription,
   },
 ];
