@@ -1,12 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { BlockList } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { parseTrustedProxies } from '@custos/runtime';
 import { describe, expect, it } from 'vitest';
+import { loadChannelSettings } from '../../apps/subgraph/src/jobs/settings.js';
 
 /**
  * docker-compose.yml cannot run here (no Docker engine): it is checked by reading it. What the README promises of
- * it: only the gateway's port is published, and each service connects as its own database role, each made by
- * docker/postgres-roles.sql.
+ * it: only the gateway's port is published, each service connects as its own database role, each made by
+ * docker/postgres-roles.sql, and the subgraph trusts the gateway — and only it — to name the client of
+ * `/public/*`, whose confirmation links point at the gateway's published port.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
@@ -16,9 +20,11 @@ interface Service {
   expose?: unknown[];
   network_mode?: string;
   environment?: Record<string, string>;
+  networks?: Record<string, { ipv4_address?: string } | null>;
 }
 const compose = yaml.load(readFileSync(`${root}docker-compose.yml`, 'utf8')) as {
   services: Record<string, Service>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string }[] } }>;
 };
 const services = Object.entries(compose.services);
 const rolesSql = readFileSync(`${root}docker/postgres-roles.sql`, 'utf8');
@@ -63,6 +69,47 @@ describe('docker-compose.yml', () => {
       );
     expect(volumeOf('gateway')).toBeDefined();
     expect(volumeOf('gateway')).toBe(volumeOf('subgraph'));
+  });
+});
+
+describe('docker-compose.yml: the client of /public/*', () => {
+  const subgraph = compose.services.subgraph!.environment!;
+  const gateway = compose.services.gateway!;
+  const gatewayAddress = gateway.networks?.default?.ipv4_address ?? '';
+  const [subnet = '', ...moreSubnets] = (compose.networks?.default?.ipam?.config ?? []).map((c) => c.subnet);
+
+  it('gives the gateway a fixed address on the compose network, inside its subnet', () => {
+    expect(moreSubnets).toEqual([]);
+    const [base = '', bits = ''] = subnet.split('/');
+    const network = new BlockList();
+    network.addSubnet(base, Number(bits), 'ipv4');
+    expect(network.check(gatewayAddress, 'ipv4')).toBe(true);
+    // The only service with an address of its own (the others' are the network's to give).
+    const fixed = services.filter(([, service]) => service.networks?.default?.ipv4_address !== undefined);
+    expect(fixed.map(([name]) => name)).toEqual(['gateway']);
+  });
+
+  it('has the subgraph trust the gateway’s X-Forwarded-For, and no other address on the network', () => {
+    const parsed = parseTrustedProxies(subgraph.TRUSTED_PROXIES);
+    expect(parsed).not.toBeTypeOf('string');
+    const { list, entries } = parsed as Exclude<typeof parsed, string>;
+    expect(entries).toBe(1);
+    expect(list.check(gatewayAddress, 'ipv4')).toBe(true);
+    // Both ways: the network's other addresses — the host's bridge (.1), the other services — are not trusted,
+    // so none of them can name a client.
+    const prefix = gatewayAddress.slice(0, gatewayAddress.lastIndexOf('.') + 1);
+    const others = [1, 2, 3, 4, 5, 9, 11, 254].map((host) => `${prefix}${host}`);
+    expect(others.filter((address) => list.check(address, 'ipv4'))).toEqual([]);
+  });
+
+  it('points confirmation links at the gateway’s published port, as the subgraph accepts it', () => {
+    const [published] = gateway.ports as string[];
+    const [hostIp, hostPort] = published!.split(':');
+    expect(subgraph.PUBLIC_BASE_URL).toBe(`http://${hostIp}:${hostPort}`);
+    const settings = loadChannelSettings(subgraph, { production: false, dataDir: subgraph.CUSTOS_DATA_DIR! });
+    expect(settings.consent.publicBaseUrl).toBe(`http://127.0.0.1:${gateway.environment?.PORT}`);
+    // Where the mail carrying them is read: the capture folder in the subgraph's data volume.
+    expect(settings.mail.captureDir).toBe(`${subgraph.CUSTOS_DATA_DIR}/outbox`);
   });
 });
 

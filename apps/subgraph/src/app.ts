@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { createAuditTrail } from '@custos/audit';
 import { isMigrated } from '@custos/database';
+import type { MailAddress } from '@custos/mail';
 import type { Config, CursorCodec, DevKeys, Logger } from '@custos/runtime';
 import { closeServer, createAuthenticator, createRateLimit, listen } from '@custos/runtime';
 import {
@@ -32,6 +33,8 @@ export interface AppOptions {
   readonly jobs: SubgraphJobs;
   /** CONSENT_CONFIRM_MAX_ATTEMPTS: wrong tokens before a confirmation link locks. */
   readonly confirmMaxAttempts: number;
+  /** MAIL_FROM: a confirmed grant's receipt names its mail's Message-ID, which is derived from it. */
+  readonly mailFrom: MailAddress;
   /** Seals the cursors of every list (CURSOR_KEYS, or a development key). */
   readonly cursors: CursorCodec;
   /**
@@ -128,6 +131,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       '/public/consent/confirm': confirmConsentRoute({
         ...publicRoutes,
         maxAttempts: options.confirmMaxAttempts,
+        mailFrom: options.mailFrom,
         auditService: auditTrail.writer?.service,
       }),
       // Development only: absent in production, where it answers 404 like any unknown path.

@@ -60,6 +60,7 @@ export async function start(config: Config, logger: Logger, env: Env = process.e
       secrets,
       jobs: jobs.queue,
       confirmMaxAttempts: channel.consent.maxAttempts,
+      mailFrom: channel.mail.from,
       cursors: await loadCursorCodec(config),
       ...(devKeys ? { devKeys } : {}),
     });

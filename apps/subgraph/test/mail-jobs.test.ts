@@ -276,6 +276,7 @@ describe('the job queue and mail settings', () => {
       confirmTtlSeconds: 48 * 3600,
       maxAttempts: 5,
       resendSeconds: 900,
+      submissionMaxAgeSeconds: 7 * 86_400,
     });
     expect(settings.mail).toMatchObject({ captureDir: undefined, from: { address: 'privacy@acme.example' } });
     expect(settings.jobs.workers).toBe(true);

@@ -201,6 +201,53 @@ describe('double opt-in', () => {
     expect(verify.body.data?.verifyConsentLedger).toEqual({ valid: true, events: 1, stateMismatches: 0 });
   });
 
+  it('names the Message-ID the mail was sent with when the link is opened before the outbox records it sent', async () => {
+    const receiptMessageId = async (contactId: string) => {
+      const [event] = await server.sql<{ id: string; ref: string | null }>(
+        'select id, verification_ref as ref from consent_event where contact_id = $1',
+        [contactId],
+      );
+      const receipt = await server.gql<{ consentReceipt: { verification: { messageId: string | null } } }>(
+        'query R($id: ID!) { consentReceipt(eventId: $id) { verification { method messageId } } }',
+        { token: officer, purpose: 'compliance', variables: { id: event!.id } },
+      );
+      expect(receipt.body.data?.consentReceipt.verification.messageId).toBe(event!.ref);
+      return event!.ref;
+    };
+    /** A grant mailed and captured, then its outbox row put back as a crash after the relay accepted it leaves it. */
+    const mailedThenUnrecorded = async () => {
+      const contact = await freshContact();
+      await post({ email: contact.email, purpose: 'marketing', status: 'GRANTED', noticeVersion: NOTICE });
+      await settled();
+      const { token } = await confirmationLink(contact.email);
+      const [mail] = await mailsTo(contact.email);
+      const captured = JSON.parse(
+        await readFile(path.join(server.dataDir, 'outbox', `${mail!.id}.json`), 'utf8'),
+      ) as { messageId: string };
+      await server.sql(
+        `update mail_outbox set status = 'sending', transport_message_id = null, sent_at = null where id = $1`,
+        [mail!.id],
+      );
+      return { contact, token, outboxId: mail!.id, sent: captured.messageId };
+    };
+
+    // The outbox has no record of the send: the receipt names the Message-ID the message went out with.
+    const early = await mailedThenUnrecorded();
+    expect(early.sent).toBe(`<${early.outboxId}@custos.invalid>`);
+    expect((await confirm(early.token)).status).toBe(200);
+    expect(await receiptMessageId(early.contact.id)).toBe(early.sent);
+
+    // Both ways: when the outbox did record one (sent while MAIL_FROM named another domain), that one is named.
+    const recorded = await mailedThenUnrecorded();
+    const asSent = `<${recorded.outboxId}@previous-sender.example>`;
+    await server.sql(`update mail_outbox set status = 'sent', transport_message_id = $2 where id = $1`, [
+      recorded.outboxId,
+      asSent,
+    ]);
+    expect((await confirm(recorded.token)).status).toBe(200);
+    expect(await receiptMessageId(recorded.contact.id)).toBe(asSent);
+  });
+
   it('stores only the hash of the token, and two concurrent confirmations record one grant', async () => {
     const contact = await freshContact();
     await post({ email: contact.email, purpose: 'marketing', status: 'GRANTED', noticeVersion: NOTICE });
@@ -516,5 +563,57 @@ describe('bad input: refused with the field and the rule, nothing stored, nothin
     ).toBe('BODY_TOO_LARGE');
     for (const body of ['[1, 2]', 'not json', '"text"']) expect((await post(body)).status).toBe(400);
     expect(await stored()).toBe(before);
+  });
+});
+
+describe('one canonical address: contacts and the public form canonicalise alike', () => {
+  const CREATE_CONTACT =
+    'mutation C($input: CreateContactInput!) { createContact(input: $input) { id email } }';
+  const create = (email: string) =>
+    server.gql<{ createContact: { id: string; email: string } }>(CREATE_CONTACT, {
+      variables: { input: { fullName: 'Canonical Person', email } },
+    });
+
+  it('a contact with an internationalised domain is stored as the form looks it up, and refused by the same rules', async () => {
+    const local = `Canon.${Date.now().toString(36)}`;
+    const created = await create(`  ${local}@Bücher.Example `);
+    expect(created.body.errors).toBeUndefined();
+    const contact = created.body.data!.createContact;
+    // Trimmed, the domain lowercased and in A-labels, the local part as given: the form's canonical form.
+    expect(contact.email).toBe(`${local}@xn--bcher-kva.example`);
+    // The same address written the other way is the same contact.
+    const again = await create(`${local.toLowerCase()}@xn--BCHER-kva.example`);
+    expect(again.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+
+    // A refusal typed in Unicode on the form finds the contact.
+    expect(
+      (await post({ email: `${local}@BÜCHER.example`, purpose: 'marketing', status: 'DENIED' })).status,
+    ).toBe(202);
+    await settled();
+    expect((await eventsOf(contact.id)).map((event) => `${event.purpose} ${event.status}`)).toEqual([
+      'marketing DENIED',
+    ]);
+
+    // What the form refuses, a contact is refused by the same rule, naming the field and nothing of the value.
+    for (const [email, rule] of [
+      ['"canon person"@example.com', 'quoted_local_part'],
+      ['canon(work)@example.com', 'comment'],
+      ['Canon <canon@example.com>', 'display_name'],
+      ['canon@example.com,other@example.com', 'single_address'],
+      ['not-an-email', 'email'],
+    ] as const) {
+      const refused = await create(email);
+      expect(refused.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(refused.body.errors?.[0]?.extensions?.problems).toEqual([
+        expect.objectContaining({ field: 'email', rule }),
+      ]);
+      expect(refused.text).not.toContain(email);
+      const form = await post({ email, purpose: 'marketing', status: 'DENIED' });
+      expect(form.status).toBe(400);
+      expect(
+        ((await form.json()) as { errors: { extensions: { problems: unknown[] } }[] }).errors[0]!.extensions
+          .problems,
+      ).toEqual([expect.objectContaining({ field: 'email', rule })]);
+    }
   });
 });

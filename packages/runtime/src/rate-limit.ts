@@ -6,7 +6,8 @@ import type { Logger } from './logger.js';
 /**
  * The table the shared rate limits count in (rate-limiter-flexible's layout). Created by the owner in the Custos
  * subgraph's migrations (never by the limiter: the application role creates nothing); frozen as that migration ran
- * it. Keys are keyed hashes of client addresses, never the addresses.
+ * it. Keys are keyed hashes of client addresses, never the addresses. Windows long over are deleted by
+ * {@link deleteExpiredRateLimits} (the Custos subgraph's periodic sweep).
  */
 export const RATE_LIMIT_TABLE = 'rate_limit';
 export const RATE_LIMIT_DDL: readonly string[] = [
@@ -63,4 +64,26 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
       }
     },
   };
+}
+
+/**
+ * How long after its window ended a count is kept before {@link deleteExpiredRateLimits} removes it: the limiter
+ * compares windows with each instance's own clock, so a count is only deleted once every instance whose clock is
+ * up to this far behind also sees its window over (rate-limiter-flexible's own sweep keeps the same hour).
+ */
+export const RATE_LIMIT_EXPIRED_GRACE_MS = 3_600_000;
+
+/**
+ * Deletes the counts of windows that ended more than `graceMs` before `now` (ms since the epoch, the limiter's
+ * clock) — the limiter never does (`clearExpiredByTimeout: false`: no timer in every process), so the periodic
+ * sweep calls this under its lock. Idempotent; a client whose window is over starts a new one either way.
+ * Returns how many were deleted.
+ */
+export async function deleteExpiredRateLimits(
+  db: Pick<pg.ClientBase, 'query'>,
+  now: number = Date.now(),
+  graceMs: number = RATE_LIMIT_EXPIRED_GRACE_MS,
+): Promise<number> {
+  const result = await db.query(`delete from ${RATE_LIMIT_TABLE} where expire < $1`, [now - graceMs]);
+  return result.rowCount ?? 0;
 }

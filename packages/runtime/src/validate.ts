@@ -48,30 +48,6 @@ export class Validator {
     return trimmed;
   }
 
-  /** A practical subset of RFC 5321/5322 addresses: local@domain with a dotted domain, at most 254 chars. */
-  email(field: string, value: string | null | undefined, required: boolean): string | null | undefined {
-    const text = this.text(field, value, { max: 254, required });
-    if (!text) return text;
-    const [local, domain, ...rest] = text.split('@');
-    const localOk = local !== undefined && /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$/.test(local);
-    const domainOk =
-      domain !== undefined &&
-      /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/.test(domain);
-    if (
-      rest.length > 0 ||
-      !localOk ||
-      !domainOk ||
-      local.startsWith('.') ||
-      local.endsWith('.') ||
-      local.includes('..')
-    ) {
-      this.fail(field, 'email', 'must be a valid email address');
-      return text;
-    }
-    // The domain is case-insensitive; the local part is kept as given (uniqueness ignores case anyway).
-    return `${local}@${domain.toLowerCase()}`;
-  }
-
   /** E.164: a plus sign, a country code that does not start with 0, at most 15 digits in all. */
   phone(field: string, value: string | null | undefined): string | null | undefined {
     if (value === undefined || value === null) return value;

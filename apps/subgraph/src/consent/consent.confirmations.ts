@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { query } from '@custos/database';
+import { type MailAddress, messageIdFor } from '@custos/mail';
 import { isPurpose, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
 import { isUuid } from '@custos/runtime';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -9,6 +10,9 @@ import { auditDataSubject, DATA_SUBJECT } from './consent.submissions.js';
 /*
  * The second half of the double opt-in: the person opens the single-use link mailed to the address on file, and
  * the grant is recorded then, naming the confirmation as its evidence (method, time, the mail's Message-ID).
+ * The Message-ID is the outbox's record of the message when it has one, else the one the row is always sent with
+ * (packages/mail `messageIdFor`): a person can open the link before the outbox records `sent` (a crash between
+ * the relay's acceptance and that record), and the receipt must name the message all the same.
  *
  * A token is `<confirmation id>.<secret>`. The id finds the row; the secret is checked against the stored SHA-256
  * with a constant-time comparison, so that how long a wrong secret takes says nothing about the right one. Every
@@ -43,6 +47,8 @@ export interface ConfirmationDeps {
   readonly hmacKey: Buffer;
   readonly maxAttempts: number;
   readonly auditService: string | undefined;
+  /** MAIL_FROM: its domain is the right part of every Message-ID the outbox sends (`messageIdFor`). */
+  readonly mailFrom: MailAddress;
 }
 
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
@@ -127,13 +133,18 @@ async function recordConfirmedGrant(
   options: { readonly now: Date; readonly requestId: string },
 ): Promise<void> {
   const { now } = options;
-  const [mail] = row.outboxId
+  const recorded = row.outboxId
     ? await query<{ messageId: string | null }>(
         tx,
         'select transport_message_id as "messageId" from mail_outbox where id = $1',
         [row.outboxId],
       )
     : [];
+  // The link was opened, so its message was sent — with the Message-ID fixed for its outbox row, whether or not
+  // the outbox has recorded it yet. What the outbox recorded wins (the message as sent, should MAIL_FROM have
+  // changed since).
+  const messageId =
+    recorded[0]?.messageId ?? (row.outboxId ? messageIdFor(row.outboxId, deps.mailFrom) : null);
   const recorder: Recorder = { purpose: null, actor: DATA_SUBJECT, hmacKey: deps.hmacKey, now };
   const eventId = await appendConsentEvent(
     tx,
@@ -145,7 +156,7 @@ async function recordConfirmedGrant(
       noticeVersion: row.noticeVersion,
       capturedAt: new Date(row.requestedAt),
       evidence: { source: row.source, userAgent: row.userAgent, ipHmac: row.ipHmac },
-      verification: { kind: 'EMAIL_CONFIRMATION', at: now, ref: mail?.messageId ?? null },
+      verification: { kind: 'EMAIL_CONFIRMATION', at: now, ref: messageId },
     },
     recorder,
   );

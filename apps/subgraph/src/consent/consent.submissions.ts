@@ -11,6 +11,7 @@ import {
 } from '@custos/policy';
 import type { Logger } from '@custos/runtime';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import type { SubgraphJobs } from '../jobs/queues.js';
 import type { ConsentChannelSettings } from '../jobs/settings.js';
 import { queueMail } from '../mail/mail.outbox.js';
@@ -29,6 +30,8 @@ import { appendConsentEvent, type ConsentEvidenceInput, type Recorder } from './
  *   (consent.confirmations.ts). A pending link for the same contact and purpose younger than
  *   CONSENT_CONFIRM_RESEND_SECONDS means no second mail.
  * - The submission row (the typed address) is deleted in the same transaction: a retry finds nothing to do.
+ * - One never acted on (no instance runs workers; its job a dead letter nobody re-drove) is deleted unacted on
+ *   by the periodic sweep once older than CONSENT_SUBMISSION_MAX_AGE (deleteStaleSubmissions).
  */
 
 /** Who recorded a choice made by the person themself. */
@@ -337,4 +340,42 @@ async function offerConfirmation(
     ],
   );
   return true;
+}
+
+/** How many stale submissions a sweep deleted, by what they asked for: counts only, never who. */
+export interface StaleSubmissions {
+  readonly deleted: number;
+  readonly granted: number;
+  readonly denied: number;
+  readonly withdrawn: number;
+}
+
+/**
+ * Deletes, unacted on, the submissions received more than `maxAgeSeconds` ago (CONSENT_SUBMISSION_MAX_AGE): the
+ * typed address is not kept indefinitely because nothing processed it. Nothing is recorded and nothing mailed
+ * for them — a choice that old is not acted on blind; the person can submit the form again. A submission its job
+ * is acting on right now is left to the job. Idempotent; at most `limit` rows per call.
+ */
+export async function deleteStaleSubmissions(
+  db: Pick<pg.ClientBase, 'query'>,
+  maxAgeSeconds: number,
+  limit = 10_000,
+): Promise<StaleSubmissions> {
+  const { rows } = await db.query<{ status: Submission['status'] }>(
+    // No FOR UPDATE (the application role may not UPDATE this table): a row its job is deleting right now makes
+    // this DELETE wait for that transaction and then skip the row, gone by then.
+    `delete from consent_submission where id in (
+       select id from consent_submission
+        where received_at < clock_timestamp() - make_interval(secs => $1::float8)
+        order by received_at limit $2)
+     returning status`,
+    [maxAgeSeconds, limit],
+  );
+  const count = (status: Submission['status']) => rows.filter((row) => row.status === status).length;
+  return {
+    deleted: rows.length,
+    granted: count('GRANTED'),
+    denied: count('DENIED'),
+    withdrawn: count('WITHDRAWN'),
+  };
 }

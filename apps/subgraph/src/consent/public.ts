@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { BlockList } from 'node:net';
-import { canonicalAddress } from '@custos/mail';
+import { canonicalAddress, type MailAddress } from '@custos/mail';
 import { type ConsentStatus, PURPOSE_DEFINITIONS, type Purpose } from '@custos/policy';
 import type { Logger, RateLimit } from '@custos/runtime';
 import {
@@ -148,13 +148,19 @@ export function publicConsentRoute(options: PublicRouteOptions): Handler {
  * or unknown token gets a plain page saying so and what to do, and nothing is recorded.
  */
 export function confirmConsentRoute(
-  options: PublicRouteOptions & { readonly maxAttempts: number; readonly auditService: string | undefined },
+  options: PublicRouteOptions & {
+    readonly maxAttempts: number;
+    readonly auditService: string | undefined;
+    /** MAIL_FROM: the confirmation mails' Message-IDs are derived from it (the receipt names the one sent). */
+    readonly mailFrom: MailAddress;
+  },
 ): Handler {
   const deps: ConfirmationDeps = {
     orm: options.orm,
     hmacKey: options.secrets.consentHmacKey,
     maxAttempts: options.maxAttempts,
     auditService: options.auditService,
+    mailFrom: options.mailFrom,
   };
   return limited(options, 'consent confirmation', () => async (req, res) => {
     const requestId = String(res.getHeader('x-request-id') ?? '');

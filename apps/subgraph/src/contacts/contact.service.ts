@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { assertWritable, NEW_CONTACT, visibleContactState } from '@custos/enforcement';
+import { canonicalAddress } from '@custos/mail';
 import type { PersonalField, Purpose } from '@custos/policy';
-import { isUuid, NotFoundError, Validator } from '@custos/runtime';
+import { isUuid, NotFoundError, ValidationError, Validator } from '@custos/runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Company } from '../companies/company.entity.js';
 import { type CompanyInput, cleanCompanyInput, persistNewCompany } from '../companies/company.service.js';
@@ -69,8 +70,14 @@ function cleanContactInput(
     if (fullName) clean.fullName = fullName;
   }
   if (required || input.email !== undefined) {
-    const email = v.email('email', input.email, true);
-    if (email) clean.email = email;
+    // Canonicalised as everywhere an address enters Custos (packages/mail): the public form's lookup, the
+    // outbox's recipient and this column agree on one form (IDNA A-labels, lowercase domain, local part as given).
+    try {
+      clean.email = canonicalAddress(input.email ?? '', 'email');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const problem of error.problems) v.fail(problem.field, problem.rule, problem.message);
+    }
   }
   if (input.phone !== undefined) clean.phone = v.phone('phone', input.phone) ?? null;
   if (input.birthDate !== undefined) clean.birthDate = v.birthDate('birthDate', input.birthDate, now) ?? null;

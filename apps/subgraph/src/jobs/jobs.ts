@@ -2,20 +2,22 @@ import { createJobQueue, prepareJobs } from '@custos/jobs';
 import { createMailTransport } from '@custos/mail';
 import type { Logger } from '@custos/runtime';
 import pg from 'pg';
-import { mailDeliveryHandler, sweepOutbox } from '../mail/mail.jobs.js';
+import { mailDeliveryHandler } from '../mail/mail.jobs.js';
 import { SUBGRAPH_QUEUES, type SubgraphJobs } from './queues.js';
 import type { ChannelSettings } from './settings.js';
+import { logSweep, sweep } from './sweep.js';
 
 export interface RunningJobs {
   readonly queue: SubgraphJobs;
-  /** Stops the sweep, then the queue (running jobs finish or are released), then the mail's connections. */
+  /** Stops the sweep (one running finishes), then the queue (running jobs finish or are released), then the mail's connections. */
   stop(): Promise<void>;
 }
 
 /**
  * The subgraph's job queue, after prepareDatabase: as the owner, pg-boss' schema and the queues (the application
  * role gets JOBS_GRANTS); as the application role, the queue, with the handlers running in this process unless
- * JOBS_WORKERS=0, and the outbox sweep in every instance that runs workers (one sweeps at a time).
+ * JOBS_WORKERS=0, and the periodic sweep (jobs/sweep.ts) in every instance, workers or not (one sweeps at a
+ * time): an instance that only serves the API still clears the rate limits and the stale submissions it writes.
  */
 export async function startJobs(
   database: { readonly url: string; readonly ownerUrl: string },
@@ -41,27 +43,34 @@ export async function startJobs(
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   pool.on('error', () => {});
   let sweeper: NodeJS.Timeout | undefined;
+  /** The sweep running now, if any: stop() lets it finish before the pool closes. */
+  let sweeping: Promise<void> | undefined;
   try {
     if (transport)
       await queue.work('mail.deliver', mailDeliveryHandler(pool, transport, logger, settings.mail.leaseMs));
-    if (queue.workers) {
-      let sweeping = false;
-      sweeper = setInterval(() => {
-        if (sweeping) return;
-        sweeping = true;
-        sweepOutbox(pool, queue, settings.mailSweepSeconds)
-          .then((enqueued) => {
-            if (enqueued > 0) logger.info({ enqueued }, 'mail outbox swept');
-          })
-          .catch((error: unknown) =>
-            logger.warn({ error: error instanceof Error ? error.name : 'Error' }, 'mail outbox sweep failed'),
-          )
-          .finally(() => {
-            sweeping = false;
-          });
-      }, settings.mailSweepSeconds * 1000);
-      sweeper.unref();
-    }
+    sweeper = setInterval(() => {
+      if (sweeping) return;
+      sweeping = sweep(pool, queue, {
+        graceSeconds: settings.mailSweepSeconds,
+        submissionMaxAgeSeconds: settings.consent.submissionMaxAgeSeconds,
+      })
+        .then((result) => logSweep(logger, result))
+        .catch((error: unknown) => {
+          // The error's class and PostgreSQL's SQLSTATE, never its message (it may quote a value).
+          const code = (error as { code?: unknown })?.code;
+          logger.warn(
+            {
+              error: error instanceof Error ? error.name : 'Error',
+              ...(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? { sqlState: code } : {}),
+            },
+            'periodic sweep failed',
+          );
+        })
+        .finally(() => {
+          sweeping = undefined;
+        });
+    }, settings.mailSweepSeconds * 1000);
+    sweeper.unref();
   } catch (error) {
     await queue.stop().catch(() => {});
     await pool.end().catch(() => {});
@@ -73,6 +82,7 @@ export async function startJobs(
     stop() {
       stopping ??= (async () => {
         clearInterval(sweeper);
+        await sweeping;
         await queue.stop();
         await transport?.close();
         await pool.end();

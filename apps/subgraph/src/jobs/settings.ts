@@ -7,8 +7,10 @@ export interface ChannelSettings {
   readonly jobs: JobsConfig;
   readonly mail: MailConfig;
   /**
-   * MAIL_SWEEP_SECONDS: how often an instance that runs workers re-enqueues outbox rows never tried that have no job
-   * (older than this, so that a row whose transaction is still sending its job is left alone).
+   * MAIL_SWEEP_SECONDS: how often the periodic sweep runs (in every instance, one at a time: jobs/sweep.ts). It
+   * re-enqueues outbox rows never tried that have no job (older than this, so that a row whose transaction is
+   * still sending its job is left alone), deletes the rate limits' expired windows, and deletes public
+   * submissions older than CONSENT_SUBMISSION_MAX_AGE.
    */
   readonly mailSweepSeconds: number;
   readonly consent: ConsentChannelSettings;
@@ -32,6 +34,13 @@ export interface ConsentChannelSettings {
    * does not flood their mailbox.
    */
   readonly resendSeconds: number;
+  /**
+   * CONSENT_SUBMISSION_MAX_AGE: the longest a public form's post (it holds the typed address) is kept unprocessed
+   * (`7d` by default; 1 hour to 30 days). Its job normally acts on it within seconds, and its retries end within
+   * minutes; one still there after this long (no instance runs workers, or its job is a dead letter nobody
+   * re-drove) is deleted by the sweep unacted on — nothing recorded, nothing mailed — and counted in a warning.
+   */
+  readonly submissionMaxAgeSeconds: number;
 }
 
 const DURATION = /^(\d{1,7})([smhd]?)$/;
@@ -91,11 +100,20 @@ function consentSettings(
     confirmTtlSeconds: duration(get, problems, 'CONSENT_CONFIRM_TTL', 48 * 3600, 300, 30 * 86_400),
     maxAttempts: int('CONSENT_CONFIRM_MAX_ATTEMPTS', 5, 1, 100),
     resendSeconds: int('CONSENT_CONFIRM_RESEND_SECONDS', 900, 0, 86_400),
+    submissionMaxAgeSeconds: duration(
+      get,
+      problems,
+      'CONSENT_SUBMISSION_MAX_AGE',
+      7 * 86_400,
+      3600,
+      30 * 86_400,
+    ),
   };
 }
 
 /**
- * Reads JOBS_*, SMTP_URL, MAIL_*, MAIL_SWEEP_SECONDS, PUBLIC_BASE_URL and CONSENT_CONFIRM_*; every problem is named (never a value) in one
+ * Reads JOBS_*, SMTP_URL, MAIL_*, MAIL_SWEEP_SECONDS, PUBLIC_BASE_URL, CONSENT_CONFIRM_* and
+ * CONSENT_SUBMISSION_MAX_AGE; every problem is named (never a value) in one
  * ConfigError. The subgraph always has a mail queue, so mailing is on: production needs SMTP_URL and MAIL_FROM.
  */
 export function loadChannelSettings(

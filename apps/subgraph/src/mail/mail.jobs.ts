@@ -39,48 +39,29 @@ export function mailDeliveryHandler(
   };
 }
 
-/** One sweep at a time across every instance (a transaction-scoped advisory lock). */
-const SWEEP_LOCK = "hashtext('custos.mail.sweep')";
-
 /**
- * Re-enqueues outbox rows never tried (`queued`: their job was lost, say between a commit and an enqueue made
- * outside its transaction) that have no live job: neither waiting, retrying nor running in `mail.deliver`, nor a
- * dead letter waiting for compliance (a sweep never re-drives what compliance should see). A row that was tried
- * has had its job, and its retries and dead letter are the queue's. Rows younger than `graceSeconds` are left to
- * the transaction that wrote them. Returns how many were enqueued; 0 when another instance is sweeping.
+ * The outbox's part of the periodic sweep (jobs/sweep.ts, which holds the sweep's lock and the transaction `client`
+ * is in): re-enqueues outbox rows never tried (`queued`: their job was lost, say between a commit and an enqueue
+ * made outside its transaction) that have no live job: neither waiting, retrying nor running in `mail.deliver`,
+ * nor a dead letter waiting for compliance (a sweep never re-drives what compliance should see). A row that was
+ * tried has had its job, and its retries and dead letter are the queue's. Rows younger than `graceSeconds` are left
+ * to the transaction that wrote them. Returns how many were enqueued.
  */
-export async function sweepOutbox(
-  pool: pg.Pool,
+export async function requeueUntriedMail(
+  client: pg.ClientBase,
   jobs: SubgraphJobs,
   graceSeconds: number,
   limit = 500,
 ): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const { rows: locked } = await client.query<{ held: boolean }>(
-      `select pg_try_advisory_xact_lock(${SWEEP_LOCK}) as held`,
-    );
-    if (!locked[0]?.held) {
-      await client.query('rollback');
-      return 0;
-    }
-    const { rows } = await client.query<{ id: string }>(
-      `select o.id from mail_outbox o
-        where o.status = 'queued' and o.created_at < clock_timestamp() - make_interval(secs => $1::float8)
-          and not exists (select 1 from pgboss.job j
-            where j.name = any($2::text[]) and j.state < 'completed' and j.data ->> 'outboxId' = o.id::text)
-        order by o.created_at, o.id limit $3`,
-      [graceSeconds, ['mail.deliver', 'mail.deliver.dead'], limit],
-    );
-    const db = clientDb(client);
-    for (const { id } of rows) await jobs.send('mail.deliver', { outboxId: id }, { db });
-    await client.query('commit');
-    return rows.length;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  const { rows } = await client.query<{ id: string }>(
+    `select o.id from mail_outbox o
+      where o.status = 'queued' and o.created_at < clock_timestamp() - make_interval(secs => $1::float8)
+        and not exists (select 1 from pgboss.job j
+          where j.name = any($2::text[]) and j.state < 'completed' and j.data ->> 'outboxId' = o.id::text)
+      order by o.created_at, o.id limit $3`,
+    [graceSeconds, ['mail.deliver', 'mail.deliver.dead'], limit],
+  );
+  const db = clientDb(client);
+  for (const { id } of rows) await jobs.send('mail.deliver', { outboxId: id }, { db });
+  return rows.length;
 }
