@@ -11,6 +11,16 @@ export const NO_CURSOR_QUERY =
   'birthDate country createdAt } } pageInfo { hasNextPage } } }';
 
 /**
+ * The bench page following the contact's relations as well — its employer and its three newest interactions, each
+ * a personal fact the policy classifies and decides (that a person works for a company, was called on a date).
+ * The change section's `BENCH_CHANGE_QUERY=relations`: what deciding relations costs against a build before it.
+ */
+export const RELATIONS_QUERY =
+  'query Bench($first: Int!) { contacts(first: $first) { edges { cursor node { id fullName email phone ' +
+  'birthDate country createdAt company { id name domain } interactions(first: 3) { edges { node { id type ' +
+  'occurredAt } } } } } pageInfo { hasNextPage endCursor } } }';
+
+/**
  * The same page from PostGraphile. Its Amber preset names the `id` column `rowId` (`id` is the Relay node id,
  * which would cost an extra encoding per row) and `address_country` `addressCountry`; the order is the subgraph's.
  */

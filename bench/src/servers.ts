@@ -125,6 +125,13 @@ export function custosServer(label: string, mode: Record<string, string>): Serve
   };
 }
 
+/** The gateway role's URL of this checkout's bench database (provisioned with it; only a baseline lacks one). */
+function gatewayUrlOf(run: Run): string {
+  const url = run.database.gatewayUrl;
+  if (!url) throw new Error('the bench database has no gateway role');
+  return url;
+}
+
 /** The subgraph as shipped: production mode, the policy enforced. */
 export const PRODUCTION = { NODE_ENV: 'production', CUSTOS_POLICY_ALLOW_ALL: '0' } as const;
 
@@ -225,7 +232,7 @@ export async function startServer(
     ...process.env,
     ...server.env(run, upstream?.port),
     ...extraEnv,
-    DATABASE_URL: server.gatewayRole ? run.database.gatewayUrl : database.appUrl,
+    DATABASE_URL: server.gatewayRole ? gatewayUrlOf(run) : database.appUrl,
     DATABASE_OWNER_URL: database.ownerUrl,
     PORT: String(port),
     HOST: '127.0.0.1',
