@@ -42,6 +42,23 @@ const call = <T>(method: string, ...args: unknown[]): Promise<T> =>
 const list = (resource: string, filter: Record<string, unknown> = {}, page = 1, perPage = 25) =>
   provider.getList(resource, { pagination: { page, perPage }, sort: { field: 'id', order: 'ASC' }, filter });
 
+/**
+ * The dataProvider as `provider`, over Node's own fetch to the same gateway, keeping the variables of each request
+ * it sends: what the API was asked, beside what it answered.
+ */
+function recordingProvider(): { recording: ConsoleDataProvider; sent: Record<string, unknown>[] } {
+  const sent: Record<string, unknown>[] = [];
+  const recording = createDataProvider({
+    url: `${gateway!.url}/graphql`,
+    credentials: () => who,
+    fetch: (input, init) => {
+      sent.push((JSON.parse(String(init?.body)) as { variables: Record<string, unknown> }).variables);
+      return fetch(input, init);
+    },
+  });
+  return { recording, sent };
+}
+
 const caught = (promise: Promise<unknown>) =>
   promise.then(
     () => {
@@ -143,6 +160,48 @@ const CHECKS: Record<string, Record<string, () => Promise<void>>> = {
       const [row] = await server.sql<{ email: string }>('select email from contact where id = $1', [one]);
       const found = await list('contacts', { search: row!.email });
       expect(found.data.map((contact) => contact.id)).toEqual([one]);
+
+      const { recording, sent } = recordingProvider();
+      const filtered = (filter: Record<string, unknown>) =>
+        recording.getList('contacts', { pagination: { page: 1, perPage: 100 }, filter });
+      // The company filter, by id: that company's contacts and no other.
+      const [company] = await server.sql<{ company_id: string }>(
+        `select company_id from contact where erased_at is null and company_id is not null
+          group by company_id order by count(*) desc, company_id limit 1`,
+      );
+      expect(company).toBeDefined();
+      const ofCompany = await server.sql<{ id: string }>(
+        `select id from contact where erased_at is null and company_id = $1 order by created_at desc, id desc`,
+        [company!.company_id],
+      );
+      expect(ofCompany.length).toBeGreaterThan(0);
+      expect(ofCompany.length).toBeLessThan(expected.length);
+      const byCompany = await filtered({ companyId: company!.company_id });
+      expect(sent.at(-1)).toEqual({ first: 100, after: null, filter: { companyId: company!.company_id } });
+      expect(byCompany.data.map((contact) => contact.id)).toEqual(ofCompany.map((contact) => contact.id));
+      expect(byCompany.total).toBe(ofCompany.length);
+
+      // The creation range: from one contact's instant (included) to a later one's (excluded), sent in UTC.
+      const [from, to] = await server
+        .sql<{ at: Date }>(
+          `select created_at as at from contact where erased_at is null order by created_at desc, id desc`,
+        )
+        .then((rows) => [rows[12]!.at, rows[3]!.at]);
+      const inRange = await server.sql<{ id: string }>(
+        `select id from contact where erased_at is null and created_at >= $1 and created_at < $2
+          order by created_at desc, id desc`,
+        [from, to],
+      );
+      expect(inRange.length).toBeGreaterThan(0);
+      expect(inRange.length).toBeLessThan(expected.length);
+      const byTime = await filtered({ createdAfter: new Date(from!), createdBefore: new Date(to!) });
+      expect(sent.at(-1)).toEqual({
+        first: 100,
+        after: null,
+        filter: { createdAfter: new Date(from!).toISOString(), createdBefore: new Date(to!).toISOString() },
+      });
+      expect(String((sent.at(-1)!.filter as { createdAfter: string }).createdAfter)).toMatch(/Z$/);
+      expect(byTime.data.map((contact) => contact.id)).toEqual(inRange.map((contact) => contact.id));
     },
     async getOne() {
       await officer();
@@ -167,6 +226,44 @@ const CHECKS: Record<string, Record<string, () => Promise<void>>> = {
         [contact.id],
       );
       expect(row).toEqual({ full_name: fullName, email: contact.email });
+    },
+  },
+  companies: {
+    async getList() {
+      // Marketing: a purpose that may not know who works where still finds organisations by name.
+      await as('marketer', 'marketing');
+      const [target] = await server.sql<{ id: string; name: string }>(
+        'select id, name from company order by name limit 1',
+      );
+      expect(target).toBeDefined();
+      const part = target!.name.slice(0, 4);
+      const expected = await server.sql<{ id: string }>(
+        `select id from company where name ilike '%' || $1 || '%' order by name, id`,
+        [part],
+      );
+      const all = await count('select count(*)::int as n from company');
+      expect(expected.length).toBeLessThan(all);
+      const { recording, sent } = recordingProvider();
+      const found = await recording.getList('companies', {
+        pagination: { page: 1, perPage: 100 },
+        filter: { search: part },
+      });
+      expect(sent).toEqual([{ first: 100, after: null, search: part }]);
+      expect(found.total).toBe(expected.length);
+      expect(found.data.map((company) => company.id).sort()).toEqual(expected.map((row) => row.id).sort());
+      expect(found.data.map((company) => company.id)).toContain(target!.id);
+    },
+    async getMany() {
+      await as('marketer', 'marketing');
+      const companies = await server.sql<{ id: string; name: string }>(
+        'select id, name from company order by name limit 2',
+      );
+      expect(companies).toHaveLength(2);
+      const { data } = await provider.getMany('companies', { ids: [companies[1]!.id, randomUUID()] });
+      // The one asked for that exists, by its id and name; the unknown id is left out.
+      expect(data.map((company) => [company.id, company.name])).toEqual([
+        [companies[1]!.id, companies[1]!.name],
+      ]);
     },
   },
   consents: {

@@ -22,6 +22,8 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 const OFFICER = 'officer-consent-e2e';
+/** What the contact list says without rows (i18n/en.ts `custos.contacts.none`). */
+const NONE_FOUND = 'No contact to show: none your declared purpose may see matches these filters.';
 
 async function officerGql<T>(query: string, variables: Record<string, unknown> = {}) {
   const res = await stack.custos.gql<T>(query, {
@@ -112,7 +114,15 @@ describe('the Consent tab in Chromium', () => {
     try {
       await signIn(stack, page, 'Privacy officer', OFFICER);
       await page.getByRole('link', { name: /show/i }).first().waitFor();
-      await page.goto(`${stack.url}#/contacts/${encodeURIComponent(id)}/show`);
+      // The officer finds the contact as staff do: typing its email into the list's search box.
+      const search = page.getByPlaceholder('Search', { exact: true });
+      await search.click();
+      await page.keyboard.type(email);
+      await expect.poll(() => page.getByRole('link', { name: /show/i }).count()).toBe(1);
+      await page.getByRole('cell', { name: email, exact: true }).waitFor();
+      expect(new URL(page.url()).hash).toContain(encodeURIComponent(JSON.stringify({ search: email })));
+      await page.getByRole('link', { name: `Show contact ${id.slice(0, 8)}` }).click();
+      await page.waitForURL((url) => url.hash === `#/contacts/${encodeURIComponent(id)}/show`);
       await page.getByRole('tab', { name: 'Consent' }).click();
       const current = page.locator('h2:has-text("Current consents") + *');
       const marketingRow = current.getByRole('row').filter({ hasText: 'Marketing' });
@@ -178,7 +188,7 @@ describe('the Consent tab in Chromium', () => {
       await market.goto(
         `${stack.url}#/contacts?filter=${encodeURIComponent(JSON.stringify({ search: email }))}`,
       );
-      await market.getByText(/No Contacts found/i).waitFor();
+      await market.getByText(NONE_FOUND).waitFor();
       expect(await market.getByRole('cell', { name: email, exact: true }).count()).toBe(0);
       expect(await seriousViolations(market)).toEqual([]);
       await screenshot(market, 'consent-06-marketer-after');
@@ -197,7 +207,7 @@ describe('the Consent tab in Chromium', () => {
       await market.getByText('Element does not exist').waitFor();
       await expect.poll(() => new URL(market.url()).hash).toMatch(/^#\/contacts(\?|$)/);
       // The list it went back to keeps the search typed (the email, in the filter input), and finds nothing.
-      await market.getByText(/No Contacts found/i).waitFor();
+      await market.getByText(NONE_FOUND).waitFor();
       expect(await market.getByRole('cell', { name: email, exact: true }).count()).toBe(0);
       expect(await seriousViolations(market)).toEqual([]);
       await screenshot(market, 'consent-07-marketer-contact-not-found');
@@ -247,6 +257,21 @@ describe('the Consent tab in Chromium', () => {
       expect(await seriousViolations(page)).toEqual([]);
       await screenshot(page, 'consent-08-record-form');
       await form.getByRole('button', { name: 'Record consent' }).click();
+      // A ledger event cannot be undone: a confirmation says what goes in, and nothing is sent before it.
+      const confirmation = page.getByRole('dialog', { name: 'Record “Granted” for Sale or sharing?' });
+      await confirmation.getByText(/cannot be undone/).waitFor();
+      await confirmation.getByText(/Notice version: .*Evidence: signed form E2E-3/).waitFor();
+      expect(
+        (
+          await officerGql<{ currentConsents: unknown[] }>(
+            'query($id: ID!) { currentConsents(contactId: $id) { purpose } }',
+            { id },
+          )
+        ).currentConsents,
+      ).toEqual([]);
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, 'consent-08b-record-confirmation');
+      await confirmation.getByRole('button', { name: 'Record', exact: true }).click();
       await page.getByText('Consent answer recorded').waitFor();
       const current = page.locator('h2:has-text("Current consents") + *');
       await current.getByRole('row').filter({ hasText: 'Sale or sharing' }).getByText('Granted').waitFor();

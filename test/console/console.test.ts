@@ -1,4 +1,5 @@
 import { PURPOSE_DEFINITIONS, purposesForRoles } from '@custos/policy';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ConsoleStack,
@@ -130,4 +131,115 @@ describe('the console in Chromium', () => {
       await context.close();
     }
   });
+
+  it('is usable with the keyboard alone: a row’s link, the contact’s tabs, an action’s dialog and Escape', async () => {
+    const { context, page } = await newPage(stack);
+    try {
+      await signIn(stack, page, 'Support agent', 'agent-keyboard-e2e');
+      const first = (await contactsFor('customer_support', ['support_agent'])).edges[0]!.node;
+      await page.getByRole('link', { name: `Show contact ${first.id.slice(0, 8)}` }).waitFor();
+      // From the top of the page, Tab alone reaches the first row's link, named for the contact it opens.
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      expect(
+        await tabTo(
+          page,
+          (element) => element.getAttribute('aria-label')?.startsWith('Show contact') === true,
+        ),
+      ).toBe(`Show contact ${first.id.slice(0, 8)}`);
+      await page.keyboard.press('Enter');
+      await page.waitForURL((url) => url.hash === `#/contacts/${encodeURIComponent(first.id)}/show`);
+      // The tabs: Tab to the selected one, an arrow key to the Consent tab, Enter to open it.
+      expect(
+        await tabTo(
+          page,
+          (element) => element.getAttribute('role') === 'tab' && element.textContent === 'Details',
+        ),
+      ).toBe('Details');
+      await page.keyboard.press('ArrowRight');
+      expect(await focused(page)).toBe('Consent');
+      await page.keyboard.press('Enter');
+      await page.waitForURL((url) => url.hash.endsWith('/show/consent'));
+      // An action's dialog: opened with Enter, closed with Escape, focus back on its button, nothing recorded.
+      const events = () =>
+        stack.custos.sql<{ n: number }>(
+          'select count(*)::int as n from consent_event where contact_id = $1',
+          [first.id],
+        );
+      const before = await events();
+      const dialog = page.getByRole('dialog', { name: 'Record a consent answer' });
+      expect(await dialog.count()).toBe(0);
+      expect(
+        await tabTo(
+          page,
+          (element) => element.tagName === 'BUTTON' && element.textContent === 'Record consent',
+        ),
+      ).toBe('Record consent');
+      await page.keyboard.press('Enter');
+      await dialog.waitFor();
+      expect(await page.evaluate(() => document.activeElement?.closest('[role="dialog"]') !== null)).toBe(
+        true,
+      );
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, '05-keyboard-dialog');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      expect(await focused(page)).toBe('Record consent');
+      expect(await events()).toEqual(before);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('opens a contact’s edit page with the fields customer support may write, and no other', async () => {
+    const [contact] = await stack.custos.sql<{ id: string; full_name: string }>(
+      `select id, full_name from contact where erased_at is null and not restricted and full_name is not null
+        order by created_at desc limit 1`,
+    );
+    expect(contact).toBeDefined();
+    const { context, page } = await newPage(stack);
+    try {
+      await signIn(stack, page, 'Support agent', 'agent-edit-e2e');
+      await page.getByRole('link', { name: /show/i }).first().waitFor();
+      await page.goto(`${stack.url}#/contacts/${encodeURIComponent(contact!.id)}`);
+      const name = page.getByRole('textbox', { name: 'Full name' });
+      await name.waitFor();
+      expect(await name.inputValue()).toBe(contact!.full_name);
+      expect(await page.getByRole('textbox', { name: 'Phone' }).count()).toBe(1);
+      await page.getByText('E.164, e.g. +14155550100').waitFor();
+      // What the policy never lets customer support see is not in the form at all.
+      expect(await page.getByRole('textbox', { name: 'Health notes' }).count()).toBe(0);
+      expect(await page.getByRole('textbox', { name: 'IP address' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Save' }).count()).toBe(1);
+      expect(await page.getByRole('button', { name: /delete/i }).count()).toBe(0);
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, '06-contact-edit');
+    } finally {
+      await context.close();
+    }
+  });
 });
+
+/** The focused element's accessible label (its aria-label, else its text). */
+function focused(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const element = document.activeElement;
+    return element && element !== document.body
+      ? (element.getAttribute('aria-label') ?? element.textContent?.trim() ?? '')
+      : null;
+  });
+}
+
+/**
+ * Presses Tab until the focused element satisfies `wanted` (run in the page), at most `limit` times; answers that
+ * element's label (aria-label, else text), or fails naming where the focus went.
+ */
+async function tabTo(page: Page, wanted: (element: Element) => boolean, limit = 80): Promise<string | null> {
+  const visited: (string | null)[] = [];
+  for (let presses = 0; presses < limit; presses += 1) {
+    await page.keyboard.press('Tab');
+    const source = `(${wanted.toString()})(document.activeElement ?? document.body)`;
+    if (await page.evaluate(source)) return focused(page);
+    visited.push(await focused(page));
+  }
+  throw new Error(`Tab never reached the element asked for; focus went to: ${visited.join(' → ')}`);
+}

@@ -353,7 +353,7 @@ describe('OpenID Connect sign-in in Chromium', () => {
     }
   }, 180_000);
 
-  it('renews the access token before it expires, without leaving the page, and uses the new one', async () => {
+  it('renews the access token before it expires, without leaving the page, and again after a reload', async () => {
     const { page, close } = await newPage();
     try {
       const seen = recordGraphql(page);
@@ -397,10 +397,65 @@ describe('OpenID Connect sign-in in Chromium', () => {
         .poll(() => seen.slice(count).map((request) => request.authorization))
         .toContain(`Bearer ${renewed}`);
       expect(seen.slice(count).map((request) => request.authorization)).not.toContain(`Bearer ${first}`);
+
+      // A reload of the tab keeps the session, and its renewal: the renewed token is renewed again before it
+      // expires, in the hidden frame, with no sign-in page and no trip to the provider.
+      await page.reload();
+      await page.getByRole('link', { name: /show/i }).first().waitFor();
+      expect(await page.evaluate(() => sessionStorage.getItem('custos.session'))).toBe(renewed);
+      // The provider's user is kept in this tab's sessionStorage, never in localStorage (which holds react-admin's
+      // preferences only: no OpenID Connect entry, no token).
+      const stored = await page.evaluate((token) => {
+        const local = Object.keys(localStorage);
+        return {
+          session: Object.keys(sessionStorage).filter((key) => key.startsWith('oidc.user:')),
+          sessionHasToken: Object.values(sessionStorage).some((value) => value.includes(token)),
+          localOidc: local.filter((key) => key.startsWith('oidc.')),
+          localHasToken: local.some((key) => localStorage.getItem(key)?.includes(token) === true),
+        };
+      }, renewed);
+      expect(stored).toEqual({
+        session: [`oidc.user:${issuer}:${CLIENT_ID}`],
+        sessionHasToken: true,
+        localOidc: [],
+        localHasToken: false,
+      });
+      const navigationsAfterReload = topNavigations.length;
+      await page.waitForFunction(
+        (old) => {
+          const now = sessionStorage.getItem('custos.session');
+          return now !== null && now !== old;
+        },
+        renewed,
+        { timeout: 60_000 },
+      );
+      const renewedAt = Date.now();
+      const again = (await page.evaluate(() => sessionStorage.getItem('custos.session')))!;
+      const [reloaded, latest] = [claimsOf(`Bearer ${renewed}`), claimsOf(`Bearer ${again}`)];
+      // Before the token in use at the reload expired, and no page left the console meanwhile.
+      expect(renewedAt).toBeLessThan((reloaded.exp as number) * 1000);
+      expect(topNavigations.slice(navigationsAfterReload)).toEqual([]);
+      expect(latest).toMatchObject({ iss: issuer, sub: SHORT_LIVED, [ROLES_CLAIM]: ['privacy_officer'] });
+      expect(latest.exp as number).toBeGreaterThan(reloaded.exp as number);
+      // Still signed in, and the next request carries the token renewed after the reload.
+      expect(await page.getByRole('button', { name: `Sign in with ${new URL(issuer).host}` }).count()).toBe(
+        0,
+      );
+      const countAfterReload = seen.length;
+      await page
+        .getByRole('button', { name: /refresh/i })
+        .first()
+        .click();
+      await expect
+        .poll(() => seen.slice(countAfterReload).map((request) => request.authorization))
+        .toContain(`Bearer ${again}`);
+      expect(seen.slice(countAfterReload).map((request) => request.authorization)).not.toContain(
+        `Bearer ${renewed}`,
+      );
     } finally {
       await close();
     }
-  }, 180_000);
+  }, 240_000);
 
   it('says so, and shows no data, when the provider’s token holds no Custos role in the claim', async () => {
     const { page, close } = await newPage();

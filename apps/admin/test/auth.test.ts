@@ -1,5 +1,7 @@
 import {
   decideField,
+  fieldVisibility,
+  isPersonalField,
   OPERATIONS,
   ORDINARY_CONTACT,
   PURPOSE_DEFINITIONS,
@@ -136,6 +138,53 @@ describe('canAccess, from the policy', () => {
       choosePurpose(purpose);
       const answer = await auth.canAccess?.({ action: 'write', resource: `contacts.${field}`, signal });
       expect(answer, `${role} as ${purpose}: write ${field}`).toBe(expected);
+    }
+  });
+
+  it('shows a field (read) only where the purpose may open contacts and the policy ever shows it that field', async () => {
+    const auth = createAuthProvider();
+    // The contact's fields the console shows (its columns, its page, its filters), personal or not.
+    const fields = [
+      'fullName',
+      'email',
+      'phone',
+      'birthDate',
+      'address',
+      'country',
+      'ipAddress',
+      'healthNotes',
+      'company',
+      'restricted',
+      'createdAt',
+    ];
+    const readCases = ROLES.flatMap((role) =>
+      purposesForRoles([role]).flatMap((purpose) =>
+        fields.map((field) => {
+          const coordinate = `Contact.${field}`;
+          return {
+            role,
+            purpose,
+            field,
+            expected:
+              (OPERATIONS['Query.contact'] as readonly string[]).includes(purpose) &&
+              (!isPersonalField(coordinate) || fieldVisibility(purpose, coordinate) !== 'never'),
+          };
+        }),
+      ),
+    );
+    expect(readCases.some((c) => c.expected)).toBe(true);
+    expect(readCases.some((c) => !c.expected)).toBe(true);
+    // Both kinds of refusal occur: a purpose that may not open contacts, and a field a purpose never sees.
+    expect(
+      readCases.some(
+        (c) => !c.expected && (OPERATIONS['Query.contact'] as readonly string[]).includes(c.purpose),
+      ),
+    ).toBe(true);
+    for (const { role, purpose, field, expected } of readCases) {
+      startSession(fakeToken({ sub: 'dana', roles: [role] }));
+      choosePurpose(purpose);
+      const answer = await auth.canAccess?.({ action: 'read', resource: `contacts.${field}`, signal });
+      expect(answer, `${role} as ${purpose}: read ${field}`).toBe(expected);
     }
   });
 

@@ -139,6 +139,15 @@ const currentTable = async () => {
   await waitFor(() => expect(heading.nextElementSibling?.querySelector('table')).not.toBeNull());
   return heading.nextElementSibling?.querySelector('table') as HTMLElement;
 };
+/**
+ * The confirmation's button `name`, once the confirmation is open over the form (which assistive technology then
+ * no longer reaches: the confirmation is the one dialog found).
+ */
+const confirmation = async (name: string) => {
+  const dialog = await screen.findByRole('dialog', { name: /^Record “/ });
+  return within(dialog).getByRole('button', { name });
+};
+
 const rowOf = (table: HTMLElement, text: string) => {
   // hidden: a table behind an open dialog is hidden from assistive technology, and still on screen.
   const row = within(table)
@@ -278,6 +287,7 @@ describe('the consent tab', { timeout: 30_000 }, () => {
     await user.click(await screen.findByRole('option', { name: '2026-01' }));
     await user.type(within(dialog).getByRole('textbox', { name: texts.source }), 'call 2026-03-03 #55');
     await user.click(within(dialog).getByRole('button', { name: texts.record.action }));
+    await user.click(await confirmation(texts.record.confirm_action));
     await within(dialog).findByText('is not a published privacy notice version');
     await screen.findByText('noticeVersion: is not a published privacy notice version (BAD_USER_INPUT)');
     expect(provider.create).toHaveBeenCalledTimes(1);
@@ -289,9 +299,63 @@ describe('the consent tab', { timeout: 30_000 }, () => {
       noticeVersion: '2026-01',
       evidence: { source: 'call 2026-03-03 #55' },
     });
-    await user.click(within(dialog).getByRole('button', { name: texts.record.action }));
+    // The form again once the confirmation is gone (until then, assistive technology reaches the confirmation only).
+    await user.click(await within(dialog).findByRole('button', { name: texts.record.action }));
+    await user.click(await confirmation(texts.record.confirm_action));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(provider.create).toHaveBeenCalledTimes(2);
+    await screen.findByText(texts.record.done);
+  });
+
+  it('records consent only after a confirmation that says what goes into the ledger for good', async () => {
+    const user = userEvent.setup();
+    const { provider } = renderConsole('privacy_officer', 'compliance');
+    await currentTable();
+    await user.click(screen.getByRole('button', { name: texts.record.action }));
+    const form = await screen.findByRole('dialog', { name: texts.record.title });
+    await user.click(within(form).getByRole('combobox', { name: en.resources.consents.fields.purpose }));
+    await user.click(await screen.findByRole('option', { name: en.custos.purposes.marketing }));
+    await user.click(
+      within(form).getByRole('combobox', { name: en.resources.consents.fields.noticeVersion }),
+    );
+    await user.click(await screen.findByRole('option', { name: '2026-01' }));
+    await user.type(within(form).getByRole('textbox', { name: texts.source }), 'signed form 77');
+    await user.click(within(form).getByRole('button', { name: texts.record.action }));
+
+    // The confirmation: what is recorded, how, on which notice and evidence, and that it cannot be undone.
+    const title = texts.record.confirm_title
+      .replace('%{status}', texts.statuses.GRANTED)
+      .replace('%{purpose}', en.custos.purposes.marketing);
+    const confirm = await screen.findByRole('dialog', { name: title });
+    within(confirm).getByText(
+      texts.record.confirm
+        .replace('%{method}', texts.methods.PHONE)
+        .replace('%{notice}', '2026-01')
+        .replace('%{source}', 'signed form 77'),
+    );
+    expect(within(confirm).queryAllByText(texts.irreversible)).toHaveLength(1);
+    expect(provider.create).not.toHaveBeenCalled();
+
+    // Cancelled: nothing is sent, and the form is still there with what was typed.
+    await user.click(within(confirm).getByRole('button', { name: en.ra.action.cancel }));
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: title })).toBeNull());
+    expect(provider.create).not.toHaveBeenCalled();
+    const source = await within(form).findByRole('textbox', { name: texts.source });
+    expect((source as HTMLInputElement).value).toBe('signed form 77');
+    expect(screen.queryByText(texts.record.done)).toBeNull();
+
+    // Confirmed: sent once, then the form closes.
+    await user.click(await within(form).findByRole('button', { name: texts.record.action }));
+    await user.click(await confirmation(texts.record.confirm_action));
+    await waitFor(() => expect(provider.create).toHaveBeenCalledTimes(1));
+    expect(provider.create.mock.calls[0]?.[1].data).toMatchObject({
+      contactId: 'c-ann',
+      purpose: 'marketing',
+      status: 'GRANTED',
+      noticeVersion: '2026-01',
+      evidence: { source: 'signed form 77' },
+    });
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     await screen.findByText(texts.record.done);
   });
 });

@@ -3,8 +3,10 @@ import { configure, screen, within } from '@testing-library/react';
 import { CustomRoutes, HttpError, Resource } from 'react-admin';
 import { Route } from 'react-router-dom';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAuthProvider } from '../src/auth/authProvider';
 import { contacts } from '../src/contacts';
 import { Dashboard } from '../src/dashboard/Dashboard';
+import { en } from '../src/i18n/en';
 import { ProcessingPage } from '../src/processing/ProcessingPage';
 import { renderSignedIn } from './console';
 
@@ -95,12 +97,14 @@ function renderConsole(
   purpose: string,
   hash = '#/',
   failRates = false,
+  authProvider = createAuthProvider(),
 ) {
   const provider = memoryProvider(failRates);
   renderSignedIn({
     role,
     purpose,
     hash,
+    authProvider,
     dataProvider: provider,
     dashboard: Dashboard,
     children: [
@@ -189,5 +193,28 @@ describe('the processing page', () => {
     }
     const record = screen.getAllByRole('region', { name: 'Record of processing activities (GDPR Art 30)' });
     expect(record.at(-1)?.textContent).toContain('## Purposes of processing');
+  });
+
+  it('is in the menu where canAccess, from the policy, lets the purpose read the purposes of processing', async () => {
+    expect(mayRunOperation('customer_support', 'Query.purposes')).toBe(true);
+    renderConsole('support_agent', 'customer_support', '#/');
+    const item = await screen.findByRole('menuitem', { name: en.custos.processing.menu });
+    expect(item.getAttribute('href')).toBe('#/processing');
+  });
+
+  it('is neither in the menu nor opened where canAccess refuses it', async () => {
+    const own = createAuthProvider();
+    // The console's own answers, but for the processing page.
+    const narrowed = {
+      ...own,
+      canAccess: async (params: { action: string; resource: string }) =>
+        params.resource !== 'processing' && (await own.canAccess!(params as never)),
+    };
+    renderConsole('support_agent', 'customer_support', '#/processing', false, narrowed);
+    await screen.findByText(en.ra.page.access_denied);
+    // The menu is there (its other items), without Processing; the page's content is not.
+    await screen.findByRole('menuitem', { name: en.resources.contacts.name.split(' |||| ')[1] });
+    expect(screen.queryByRole('menuitem', { name: en.custos.processing.menu })).toBeNull();
+    expect(screen.queryByRole('heading', { name: en.custos.processing.title })).toBeNull();
   });
 });

@@ -52,6 +52,82 @@ describe('requests', () => {
     );
   });
 
+  it('sends every filter of ContactFilter as variables: the company by id, the creation range in UTC', async () => {
+    signedInAs('privacy_officer');
+    const { fetch, calls } = recordingFetch([
+      () => page(['c1'], null, false, 1),
+      () => page([], null, false, 0),
+    ]);
+    const provider = createDataProvider({ fetch });
+    // What the inputs hold: the range typed in the user's time zone (a date-time input's value), or a Date.
+    const after = '2026-01-01T09:30';
+    const before = new Date(Date.UTC(2026, 1, 1, 18, 0));
+    await provider.getList('contacts', {
+      pagination: { page: 1, perPage: 25 },
+      filter: {
+        search: ' ann ',
+        country: 'FR',
+        companyId: 'co-1',
+        createdAfter: after,
+        createdBefore: before,
+      },
+    });
+    expect(variables(calls[0])).toEqual({
+      first: 25,
+      after: null,
+      filter: {
+        search: 'ann',
+        country: 'FR',
+        companyId: 'co-1',
+        createdAfter: new Date(after).toISOString(),
+        createdBefore: '2026-02-01T18:00:00.000Z',
+      },
+    });
+    const sentFilter = variables(calls[0])?.filter as { createdAfter?: string } | undefined;
+    expect(sentFilter?.createdAfter).toMatch(/Z$/);
+    // Empty or unreadable values are no filter: nothing is sent for them.
+    await provider.getList('contacts', {
+      pagination: { page: 1, perPage: 25 },
+      filter: { companyId: ' ', createdAfter: 'not a date', createdBefore: '' },
+    });
+    expect(variables(calls[1])).toEqual({ first: 25, after: null });
+    expect(document(calls[1])).toBe(document(calls[0]));
+  });
+
+  it('finds companies by name, and those of given ids one by one, leaving out an id the API does not know', async () => {
+    signedInAs('marketer');
+    const acme = { id: 'co-1', name: 'Acme', domain: null, country: 'FR' };
+    const { fetch, calls } = recordingFetch([
+      () =>
+        json({
+          data: {
+            companies: {
+              totalCount: 1,
+              pageInfo: { hasNextPage: false, endCursor: 'x' },
+              edges: [{ node: acme }],
+            },
+          },
+        }),
+      () => json({ data: { company: acme } }),
+      () => json({ data: { company: null } }),
+    ]);
+    const provider = createDataProvider({ fetch });
+    const found = await provider.getList('companies', {
+      pagination: { page: 1, perPage: 25 },
+      filter: { search: 'acm' },
+    });
+    expect(found.data.map((company) => company.name)).toEqual(['Acme']);
+    expect(variables(calls[0])).toEqual({ first: 25, after: null, search: 'acm' });
+    expect(document(calls[0])).toMatch(/companies\(first: \$first, after: \$after, search: \$search\)/);
+    const many = await provider.getMany('companies', { ids: ['co-1', 'co-gone'] });
+    expect(many.data).toEqual([acme]);
+    expect(calls.slice(1).map((call) => variables(call))).toEqual([{ id: 'co-1' }, { id: 'co-gone' }]);
+    // No other resource answers getMany: 501, without a request.
+    const refused = await provider.getMany('contacts', { ids: ['c1'] }).catch((e: unknown) => e);
+    expect((refused as HttpError).status).toBe(501);
+    expect(calls).toHaveLength(3);
+  });
+
   it('answers 401 without calling the server when nobody is signed in', async () => {
     const { fetch, calls } = recordingFetch([]);
     const error = await createDataProvider({ fetch })

@@ -1,5 +1,6 @@
 import { ROLE_PURPOSES } from '@custos/policy';
 import { render, screen } from '@testing-library/react';
+import { UserManager } from 'oidc-client-ts';
 import { AdminContext } from 'react-admin';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthProvider } from '../src/auth/authProvider';
@@ -7,11 +8,13 @@ import { OidcLoginPage } from '../src/auth/OidcLoginPage';
 import {
   CALLBACK_PATH,
   oidcSettings,
+  resumeSession,
   SignInError,
   sessionFromAccessToken,
   startOidcSession,
+  userManager,
 } from '../src/auth/oidc';
-import { activeSession } from '../src/auth/session';
+import { activeSession, setRolesClaim } from '../src/auth/session';
 import { ConfigErrorPage } from '../src/ConfigErrorPage';
 import { ConfigLoadError, loadConsoleConfig, type OidcAuthConfig, parseConsoleConfig } from '../src/config';
 import { i18nProvider } from '../src/i18n';
@@ -176,8 +179,16 @@ describe('the OpenID Connect session', () => {
     );
   });
 
-  it('asks for the code flow with PKCE, back to the console’s callback, keeping tokens out of storage', () => {
+  it('asks for the code flow with PKCE, back to the console’s callback, keeping tokens in this tab only', async () => {
     const settings = oidcSettings(OIDC, 'https://console.example.com');
+    // The provider's user and the sign-in's state in this tab's sessionStorage (a reload keeps them), never in
+    // localStorage; the renewal is started by the console (resumeSession), never by the library on its own.
+    await settings.userStore?.set('user:probe', 'tokens');
+    await settings.stateStore?.set('state:probe', 'verifier');
+    expect(sessionStorage.getItem('oidc.user:probe')).toBe('tokens');
+    expect(sessionStorage.getItem('oidc.state:probe')).toBe('verifier');
+    expect(localStorage.length).toBe(0);
+    expect(settings.automaticSilentRenew).toBe(false);
     expect(settings).toMatchObject({
       authority: OIDC.issuer,
       client_id: OIDC.clientId,
@@ -190,6 +201,72 @@ describe('the OpenID Connect session', () => {
     expect(oidcSettings({ ...OIDC, scope: 'openid offline_access' }, 'https://c.example').scope).toBe(
       'openid offline_access',
     );
+  });
+});
+
+describe('a reload of the tab', () => {
+  const storedUser = (accessToken: string, expiresAt: number) =>
+    JSON.stringify({
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_at: expiresAt,
+      profile: { sub: 'alice' },
+      scope: 'openid',
+    });
+  const userKey = `oidc.user:${OIDC.issuer}:${OIDC.clientId}`;
+
+  it('resumes the renewal of a session it kept, with the roles from the provider’s claim', async () => {
+    const renew = vi.spyOn(UserManager.prototype, 'startSilentRenew');
+    const expiresAt = inAnHour();
+    const token = fakeToken({ sub: 'alice', [CLAIM]: ['privacy_officer'], exp: expiresAt });
+    // What a sign-in left in the tab: the session's token and the provider's user.
+    sessionStorage.setItem('custos.session', token);
+    sessionStorage.setItem(userKey, storedUser(token, expiresAt));
+    // A fresh page reads tokens under the development claim until told otherwise.
+    setRolesClaim('roles');
+    try {
+      await resumeSession(OIDC);
+      expect(renew).toHaveBeenCalledTimes(1);
+      expect(activeSession()?.roles).toEqual(['privacy_officer']);
+      expect(sessionStorage.getItem(userKey)).not.toBeNull();
+    } finally {
+      renew.mockRestore();
+      userManager(OIDC).stopSilentRenew();
+    }
+  });
+
+  it('drops the stored user of a session that expired meanwhile, renews nothing, and still says it expired', async () => {
+    const renew = vi.spyOn(UserManager.prototype, 'startSilentRenew');
+    const expiredAt = Math.floor(Date.now() / 1000) - 60;
+    const token = fakeToken({ sub: 'alice', [CLAIM]: ['privacy_officer'], exp: expiredAt });
+    sessionStorage.setItem('custos.session', token);
+    sessionStorage.setItem(userKey, storedUser(token, expiredAt));
+    try {
+      await resumeSession(OIDC);
+      expect(renew).not.toHaveBeenCalled();
+      expect(sessionStorage.getItem(userKey)).toBeNull();
+      // The sign-in page is told why: the session expired (not a quiet first visit).
+      await expect(createAuthProvider({ auth: OIDC }).checkAuth({})).rejects.toEqual({
+        message: 'custos.auth.expired',
+      });
+    } finally {
+      renew.mockRestore();
+    }
+  });
+
+  it('drops a stored user whose session has ended, and renews nothing', async () => {
+    const renew = vi.spyOn(UserManager.prototype, 'startSilentRenew');
+    const expiresAt = inAnHour();
+    const token = fakeToken({ sub: 'alice', [CLAIM]: ['privacy_officer'], exp: expiresAt });
+    sessionStorage.setItem(userKey, storedUser(token, expiresAt));
+    try {
+      await resumeSession(OIDC);
+      expect(renew).not.toHaveBeenCalled();
+      expect(sessionStorage.getItem(userKey)).toBeNull();
+      expect(activeSession()).toBeNull();
+    } finally {
+      renew.mockRestore();
+    }
   });
 });
 

@@ -22,6 +22,10 @@ export const RESOURCE_OPERATIONS = {
       export: 'Query.contacts',
     },
   },
+  /** Organisations (no personal field): the contact list's company filter finds them by name. */
+  companies: { type: 'Company', actions: { list: 'Query.companies', show: 'Query.company' } },
+  /** The purposes of processing and the record of processing (the Processing page, from the policy). */
+  processing: { type: 'ProcessingPurpose', actions: { list: 'Query.purposes' } },
   /** A contact's consent ledger and the privacy actions on it. */
   consents: {
     type: 'ConsentEvent',
@@ -107,9 +111,10 @@ function operationOf(resource: ResourceName, action: string): Operation | undefi
 }
 
 /**
- * May the declared purpose do `action` on `resource`? Resources are those of RESOURCE_OPERATIONS, or a field of one, `contacts.email`
- * with action `read` (the purpose sees it on some rows) or `write` (it may also edit the resource, and a purpose
- * writes only the personal fields it may read — the server's rule).
+ * May the declared purpose do `action` on `resource`? Resources are those of RESOURCE_OPERATIONS, or a field of
+ * one, `contacts.email`, with action `read` (the purpose may open the resource and sees the field on some rows:
+ * the screens show its columns, fields and filters only then) or `write` (it may also edit the resource, and a
+ * purpose writes only the personal fields it may read — the server's rule).
  */
 export function mayAccess(purpose: Purpose | undefined, action: string, resource: string): boolean {
   if (!purpose) return false;

@@ -1,17 +1,12 @@
-import {
-  InMemoryWebStorage,
-  OidcClient,
-  UserManager,
-  type UserManagerSettings,
-  WebStorageStateStore,
-} from 'oidc-client-ts';
+import { OidcClient, UserManager, type UserManagerSettings, WebStorageStateStore } from 'oidc-client-ts';
 import type { OidcAuthConfig } from '../config';
-import { decodeToken, type Session, setRolesClaim, startSession } from './session';
+import { decodeToken, peekSessionStatus, type Session, setRolesClaim, startSession } from './session';
 
 /**
  * OpenID Connect sign-in: authorization code with PKCE (oidc-client-ts), the provider and client from config.json.
  * The provider sends the browser back to CALLBACK_PATH (a path, not a hash route: main.tsx completes the sign-in
- * there before the console renders); SILENT_PATH is the silent renew's page, in a hidden frame.
+ * there before the console renders); SILENT_PATH is the silent renew's page, in a hidden frame. Every other page
+ * of the console resumes the session's renewal at boot (resumeSession), so that a reload does not end it.
  *
  * The roles come from the access token, the token every request carries and the gateway verifies, in the claim
  * the gateway reads (AUTH_ROLES_CLAIM): never from the ID token, which the gateway never sees — roles read from it
@@ -45,13 +40,16 @@ export function oidcSettings(config: OidcAuthConfig, origin: string): UserManage
     post_logout_redirect_uri: `${origin}/`,
     response_type: 'code',
     scope: config.scope ?? 'openid',
-    // The session module keeps the access token (sessionStorage, like a development sign-in); the library keeps
-    // its copy, and any refresh token, in memory only. The PKCE verifier and state survive the redirect in this
-    // tab's sessionStorage (never localStorage: other tabs and later visits never see them).
-    userStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
+    // The library's user (the tokens, their expiry, any refresh token), the PKCE verifier and the state live in
+    // this tab's sessionStorage, like the session module's access token: they survive a reload of the tab, so its
+    // renewal goes on, but not the tab itself, and other tabs and later visits never see them (never
+    // localStorage).
+    userStore: new WebStorageStateStore({ store: window.sessionStorage }),
     stateStore: new WebStorageStateStore({ store: window.sessionStorage }),
     // Renewed a minute before expiry: with the refresh token when the provider gave one, else in a hidden frame.
-    automaticSilentRenew: true,
+    // Started by the console itself (startRenewal), in the tab's window only: never in the silent renew's frame,
+    // and never for a stored user whose session has ended.
+    automaticSilentRenew: false,
     loadUserInfo: false,
   };
 }
@@ -106,6 +104,32 @@ export function userManager(config: OidcAuthConfig): UserManager {
   return manager.users;
 }
 
+/**
+ * Renews the session's access token a minute before each expiry, from now on, for as long as the page lives:
+ * after a sign-in, and at boot for a session that survived a reload (its user comes back from sessionStorage).
+ */
+function startRenewal(config: OidcAuthConfig): void {
+  userManager(config).startSilentRenew();
+}
+
+/**
+ * At boot, on any page of the console but the provider's callback and the silent renew's frame: a session that
+ * survived a reload of the tab goes on being renewed before it expires; a stored user whose session has ended (signed
+ * out, expired, refused) is dropped, so that nothing renews it.
+ */
+export async function resumeSession(config: OidcAuthConfig): Promise<void> {
+  // The session's roles are read from the provider's claim: set before the stored token is read.
+  setRolesClaim(config.rolesClaim);
+  // Looked at, not ended: an expired session is still the sign-in page's to announce.
+  if (peekSessionStatus() === 'active') {
+    startRenewal(config);
+    return;
+  }
+  await userManager(config)
+    .removeUser()
+    .catch(() => {});
+}
+
 /** Where the provider ends its session, when it has such an endpoint (RP-initiated logout), else undefined. */
 export function endSessionEndpoint(config: OidcAuthConfig): Promise<string | undefined> {
   const client = new OidcClient(oidcSettings(config, window.location.origin));
@@ -131,6 +155,7 @@ export async function completeSignIn(config: OidcAuthConfig): Promise<void> {
   try {
     const user = await userManager(config).signinRedirectCallback();
     startOidcSession(user.access_token, config.rolesClaim, user.expires_at);
+    startRenewal(config);
   } catch (error) {
     lastError =
       error instanceof SignInError

@@ -96,6 +96,20 @@ export function sessionState(now = Date.now()): SessionState {
   return { status: 'active', session: current };
 }
 
+/**
+ * The session's status as it stands, without changing it: unlike sessionState, an expired session is not ended
+ * here (the sign-in page is still told it expired), and nothing is kept (the roles claim may not be set yet).
+ */
+export function peekSessionStatus(now = Date.now()): SessionState['status'] {
+  const token = current?.token ?? sessionStorage.getItem(SESSION_KEY);
+  if (!token) return 'none';
+  try {
+    return decodeToken(token).expiresAt > now ? 'active' : 'expired';
+  } catch {
+    return 'none';
+  }
+}
+
 export function activeSession(now = Date.now()): Session | null {
   const state = sessionState(now);
   return state.status === 'active' ? state.session : null;

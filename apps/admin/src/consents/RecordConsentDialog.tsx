@@ -1,6 +1,15 @@
-import { Button, Dialog, DialogContent, DialogContentText, DialogTitle } from '@mui/material';
-import { useId } from 'react';
 import {
+  Button,
+  Dialog,
+  DialogContent,
+  DialogContentText,
+  DialogTitle,
+  Stack,
+  Typography,
+} from '@mui/material';
+import { useId, useRef, useState } from 'react';
+import {
+  Confirm,
   CreateBase,
   SaveButton,
   SelectInput,
@@ -11,10 +20,18 @@ import {
   useGetList,
   useNotify,
   useRefresh,
+  useSaveContext,
   useTranslate,
 } from 'react-admin';
 import type { ConsentRecordData } from '../data/consents';
-import { methodChoices, purposeLabel, purposesAllowing, statusChoices } from './labels';
+import {
+  methodChoices,
+  methodLabel,
+  purposeLabel,
+  purposesAllowing,
+  statusChoices,
+  statusLabel,
+} from './labels';
 
 export interface RecordConsentDialogProps {
   readonly contactId: string;
@@ -26,6 +43,7 @@ export interface RecordConsentDialogProps {
 const purposeChoices = purposesAllowing('GRANTED').map((id) => ({ id, name: purposeLabel(id) }));
 
 type FormValues = Partial<Omit<ConsentRecordData, 'contactId'>>;
+type Answer = Awaited<ReturnType<NonNullable<ReturnType<typeof useSaveContext>['save']>>>;
 
 const REQUIRED = 'ra.validation.required';
 const FOR_GRANT = 'custos.consent.record.required_for_grant';
@@ -58,11 +76,107 @@ const FormToolbar = ({ onCancel }: { readonly onCancel: () => void }) => {
   );
 };
 
+/** What the confirmation says will go into the ledger: the answer, how it came, its notice and its evidence. */
+const ConfirmationText = ({ values }: { readonly values: FormValues }) => {
+  const translate = useTranslate();
+  const none = translate('custos.consent.record.not_given');
+  return (
+    <Stack spacing={2}>
+      <Typography>
+        {translate('custos.consent.record.confirm', {
+          method: translate(methodLabel(values.method), { _: String(values.method) }),
+          notice: values.noticeVersion || none,
+          source: values.evidence?.source?.trim() || none,
+        })}
+      </Typography>
+      <Typography>
+        <strong>{translate('custos.consent.irreversible')}</strong>
+      </Typography>
+    </Stack>
+  );
+};
+
+/**
+ * The form, then a confirmation: a ledger event can never be undone. The form validates first; its submission
+ * waits on the confirmation, then on the server (pessimistic), whose field problems come back beside their inputs.
+ * Cancelling the confirmation sends nothing and leaves the form as it was.
+ */
+const RecordForm = ({
+  onCancel,
+  noticeChoices,
+  noticesPending,
+}: {
+  readonly onCancel: () => void;
+  readonly noticeChoices: readonly { id: string; name: string }[];
+  readonly noticesPending: boolean;
+}) => {
+  const translate = useTranslate();
+  const { save, saving } = useSaveContext();
+  const [values, setValues] = useState<FormValues | null>(null);
+  const answer = useRef<((result: Answer) => void) | null>(null);
+
+  const submit = (data: FormValues) =>
+    new Promise<Answer>((resolve) => {
+      answer.current = resolve;
+      setValues(data);
+    });
+  const settle = (result: Answer) => {
+    answer.current?.(result);
+    answer.current = null;
+    setValues(null);
+  };
+  const confirm = async () => {
+    if (!values || !save) return settle(undefined);
+    settle(await save(values));
+  };
+
+  return (
+    <>
+      <SimpleForm
+        toolbar={<FormToolbar onCancel={onCancel} />}
+        validate={validateRecord}
+        defaultValues={{ status: 'GRANTED', method: 'PHONE' }}
+        onSubmit={submit}
+      >
+        <SelectInput source="purpose" choices={purposeChoices} />
+        <SelectInput source="status" choices={statusChoices} />
+        <SelectInput source="method" choices={methodChoices} />
+        <SelectInput
+          source="noticeVersion"
+          choices={[...noticeChoices]}
+          isPending={noticesPending}
+          emptyText="ra.action.clear_input_value"
+        />
+        <TextInput
+          source="evidence.source"
+          label="custos.consent.source"
+          helperText="custos.consent.source_help"
+          slotProps={{ htmlInput: { maxLength: 200 } }}
+        />
+      </SimpleForm>
+      <Confirm
+        isOpen={values !== null}
+        loading={saving}
+        title="custos.consent.record.confirm_title"
+        translateOptions={{
+          status: translate(statusLabel(values?.status), { _: String(values?.status ?? '') }),
+          purpose: translate(purposeLabel(values?.purpose), { _: String(values?.purpose ?? '') }),
+        }}
+        content={values && <ConfirmationText values={values} />}
+        confirm="custos.consent.record.confirm_action"
+        onConfirm={confirm}
+        onClose={() => settle(undefined)}
+      />
+    </>
+  );
+};
+
 /**
  * Records a consent answer given elsewhere (recordConsent): purpose, status, method, the notice version the person
- * saw (from the published notices) and the evidence source. Pessimistic: the dialog closes, and the tab reloads,
- * only once the server has recorded it; its BAD_USER_INPUT problems show on the fields they name, and every
- * refusal as a notification with the server's message and code.
+ * saw (from the published notices) and the evidence source, after a confirmation (the ledger keeps every event for
+ * good). Pessimistic: the dialog closes, and the tab reloads, only once the server has recorded it; its
+ * BAD_USER_INPUT problems show on the fields they name, and every refusal as a notification with the server's
+ * message and code.
  */
 export const RecordConsentDialog = ({ contactId, open, onClose }: RecordConsentDialogProps) => {
   const translate = useTranslate();
@@ -75,7 +189,10 @@ export const RecordConsentDialog = ({ contactId, open, onClose }: RecordConsentD
     { pagination: { page: 1, perPage: 50 }, sort: { field: 'publishedAt', order: 'DESC' } },
     { enabled: open && mayListNotices === true },
   );
-  const noticeChoices = (notices.data ?? []).map((notice) => ({ id: notice.id, name: String(notice.id) }));
+  const noticeChoices = (notices.data ?? []).map((notice) => ({
+    id: String(notice.id),
+    name: String(notice.id),
+  }));
   return (
     <Dialog open={open} onClose={onClose} aria-labelledby={`${id}-title`} maxWidth="sm" fullWidth>
       <DialogTitle id={`${id}-title`}>{translate('custos.consent.record.title')}</DialogTitle>
@@ -94,27 +211,11 @@ export const RecordConsentDialog = ({ contactId, open, onClose }: RecordConsentD
             },
           }}
         >
-          <SimpleForm
-            toolbar={<FormToolbar onCancel={onClose} />}
-            validate={validateRecord}
-            defaultValues={{ status: 'GRANTED', method: 'PHONE' }}
-          >
-            <SelectInput source="purpose" choices={purposeChoices} />
-            <SelectInput source="status" choices={statusChoices} />
-            <SelectInput source="method" choices={methodChoices} />
-            <SelectInput
-              source="noticeVersion"
-              choices={noticeChoices}
-              isPending={notices.isPending && mayListNotices === true}
-              emptyText="ra.action.clear_input_value"
-            />
-            <TextInput
-              source="evidence.source"
-              label="custos.consent.source"
-              helperText="custos.consent.source_help"
-              slotProps={{ htmlInput: { maxLength: 200 } }}
-            />
-          </SimpleForm>
+          <RecordForm
+            onCancel={onClose}
+            noticeChoices={noticeChoices}
+            noticesPending={notices.isPending && mayListNotices === true}
+          />
         </CreateBase>
       </DialogContent>
     </Dialog>

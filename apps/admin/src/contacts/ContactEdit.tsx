@@ -17,7 +17,7 @@ import { REDACTIONS_KEY, type Redactions } from '../data/graphql';
 const INPUTS: Readonly<Record<WritableContactField, ReactNode>> = {
   fullName: <TextInput source="fullName" />,
   email: <TextInput source="email" type="email" />,
-  phone: <TextInput source="phone" helperText="E.164, e.g. +14155550100" />,
+  phone: <TextInput source="phone" helperText="custos.contacts.phone_help" />,
   birthDate: <DateInput source="birthDate" />,
   address: (
     <>

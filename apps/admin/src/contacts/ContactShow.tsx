@@ -30,8 +30,9 @@ const formatAddress = (record: RaRecord) => {
 };
 
 /**
- * The personal fields, each of which may come back redacted. The date of birth is a calendar date: no time zone
- * applies, it is shown as the API gives it.
+ * The personal fields: each shown where the declared purpose may read it (canAccess `read`, from the policy), and
+ * each may come back redacted on a given contact. The date of birth is a calendar date: no time zone applies, it
+ * is shown as the API gives it.
  */
 const PERSONAL_FIELDS = [
   'fullName',
@@ -55,8 +56,8 @@ const ShowActions = () => (
 );
 
 /**
- * One contact in tabs. Details: every field the API has, what the purpose may not see shown redacted, with the
- * reason. Consent: its current consents and ledger, only where the purpose may read both (canAccess).
+ * One contact in tabs. Details: every field of the API the purpose may read, what it may not see of this contact
+ * shown redacted, with the reason. Consent: its current consents and ledger, only where the purpose may read both (canAccess).
  * Interactions and Tickets: its relations, where the purpose may read them through the contact (canAccess); the
  * server answers each relation, or says why it is redacted.
  */
@@ -64,12 +65,17 @@ export const ContactShow = () => {
   const consent = useCanAccessResources({ action: 'list', resources: ['consentStates', 'consents'] });
   const mayReadConsents = consent.canAccess?.consentStates === true && consent.canAccess.consents === true;
   const relations = useCanAccessResources({ action: 'list', resources: ['interactions', 'tickets'] });
+  const fields = useCanAccessResources({
+    action: 'read',
+    resources: PERSONAL_FIELDS.map((field) => `contacts.${field}`),
+  });
+  const readable = PERSONAL_FIELDS.filter((field) => fields.canAccess?.[`contacts.${field}`] === true);
   return (
     <Show actions={<ShowActions />}>
       <TabbedShowLayout>
         <TabbedShowLayout.Tab label="custos.consent.details_tab">
           <TextField source="id" />
-          {PERSONAL_FIELDS.map((source) =>
+          {readable.map((source) =>
             source === 'address' ? (
               <RedactedField key={source} source={source}>
                 <FunctionField source={source} render={formatAddress} />

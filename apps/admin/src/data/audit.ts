@@ -1,4 +1,5 @@
 import { type GetListResult, type GetOneResult, HttpError, type UpdateResult } from 'react-admin';
+import { instant, text } from './filters';
 import { notFound, type ResourceModule, type Row } from './resource';
 
 const EVENT_FIELDS = /* GraphQL */ `
@@ -121,16 +122,6 @@ export type AuditLogCheck = { readonly valid: boolean; readonly problem: string 
 export type AuditActions = {
   readonly acknowledgeAuditAlert: (params: { id: string }) => Promise<{ data: Row }>;
   readonly verifyAuditLog: () => Promise<{ data: AuditLogCheck }>;
-};
-
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-
-/** A filter's instant as the API's DateTime (ISO 8601, UTC); an unreadable one is left out. */
-const instant = (value: unknown): string | undefined => {
-  if (!(typeof value === 'string' || value instanceof Date) || value === '') return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 };
 
 /** The list's filter as the query's variables: only those set. */

@@ -1,5 +1,6 @@
 import type { GetOneResult, UpdateResult } from 'react-admin';
 import { mayAccess } from '../auth/access';
+import { instant, text } from './filters';
 import { REDACTIONS_KEY, type Redactions, redactionsAt } from './graphql';
 import { notFound, type ResourceModule, type Row, withRedactions } from './resource';
 
@@ -102,13 +103,27 @@ export const CONTACT_WRITABLE = [
 ] as const;
 export type WritableContactField = (typeof CONTACT_WRITABLE)[number];
 
-/** The API's list filters the console offers. */
-export const CONTACT_FILTERS = ['search', 'country'] as const;
+/**
+ * The API's list filters (ContactFilter), every one of them, each as the API reads it: texts trimmed, the company
+ * by its id, the creation range as UTC instants (the inputs give the user's local time).
+ */
+const FILTER_VALUES = {
+  search: text,
+  country: text,
+  companyId: text,
+  createdAfter: instant,
+  createdBefore: instant,
+} as const satisfies Record<string, (value: unknown) => string | undefined>;
 
-function contactFilter(filter: Record<string, unknown> | undefined): Record<string, string> | undefined {
+export const CONTACT_FILTERS = Object.keys(FILTER_VALUES) as readonly (keyof typeof FILTER_VALUES)[];
+
+/** The list's filter as ContactFilter: only the filters set; none at all when nothing is. */
+export function contactFilter(
+  filter: Record<string, unknown> | undefined,
+): Record<string, string> | undefined {
   const entries = CONTACT_FILTERS.flatMap((name) => {
-    const value = filter?.[name];
-    return typeof value === 'string' && value.trim() !== '' ? [[name, value.trim()] as const] : [];
+    const value = FILTER_VALUES[name](filter?.[name]);
+    return value === undefined ? [] : [[name, value] as const];
   });
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }

@@ -1,6 +1,7 @@
 import {
   type DataProvider,
   type GetListParams,
+  type GetManyParams,
   type GetManyReferenceParams,
   type GetOneParams,
   HttpError,
@@ -9,6 +10,7 @@ import {
 import { mayAccess } from '../auth/access';
 import { activeSession, currentPurpose } from '../auth/session';
 import { auditAlertsResource, auditEventsResource, auditRulesResource } from './audit';
+import { companiesResource } from './companies';
 import { consentReceiptsResource, consentStatesResource, consentsResource } from './consents';
 import { consentToolsResource } from './consentTools';
 import { contactsResource } from './contacts';
@@ -30,6 +32,7 @@ import { ticketsResource } from './tickets';
 /** Every resource the dataProvider answers: a new resource is one more module here. */
 export const RESOURCES: readonly ResourceModule[] = [
   contactsResource,
+  companiesResource,
   consentsResource,
   consentStatesResource,
   consentReceiptsResource,
@@ -122,7 +125,8 @@ export function createDataProvider(options: DataProviderOptions = {}): ConsoleDa
       handler('update', resource)(params),
     create: async (resource: string, params: Parameters<NonNullable<ResourceHandlers['create']>>[0]) =>
       handler('create', resource)(params),
-    getMany: async (resource: string) => unsupported('getMany', resource),
+    getMany: async (resource: string, params: GetManyParams & QueryFunctionContext) =>
+      handler('getMany', resource)(params),
     updateMany: async (resource: string) => unsupported('updateMany', resource),
     delete: async (resource: string) => unsupported('delete', resource),
     deleteMany: async (resource: string) => unsupported('deleteMany', resource),

@@ -4,8 +4,10 @@ import {
   type CreateResult,
   type GetListParams,
   type GetListResult,
+  type GetManyParams,
   type GetManyReferenceParams,
   type GetManyReferenceResult,
+  type GetManyResult,
   type GetOneParams,
   type GetOneResult,
   HttpError,
@@ -41,6 +43,7 @@ export interface ResourceContext {
 export interface ResourceHandlers {
   getList?(params: GetListParams & QueryFunctionContext): Promise<GetListResult>;
   getOne?(params: GetOneParams & QueryFunctionContext): Promise<GetOneResult>;
+  getMany?(params: GetManyParams & QueryFunctionContext): Promise<GetManyResult>;
   getManyReference?(params: GetManyReferenceParams & QueryFunctionContext): Promise<GetManyReferenceResult>;
   update?(params: UpdateParams): Promise<UpdateResult>;
   create?(params: CreateParams): Promise<CreateResult>;
@@ -64,6 +67,7 @@ export const METHOD_ACTIONS: Readonly<Record<HandledMethod, string>> = {
   getList: 'list',
   getManyReference: 'list',
   getOne: 'show',
+  getMany: 'show',
   update: 'edit',
   create: 'create',
 };

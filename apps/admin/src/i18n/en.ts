@@ -69,6 +69,8 @@ export const en = {
     },
     contacts: {
       show_one: 'Show contact %{id}',
+      none: 'No contact to show: none your declared purpose may see matches these filters.',
+      phone_help: 'E.164, e.g. +14155550100',
       nothing_writable: 'Your declared purpose may not change any field of this contact.',
       all_redacted:
         'Every field your declared purpose may change is redacted on this contact: nothing here can be changed for this purpose.',
@@ -189,6 +191,10 @@ export const en = {
           'A consent the person gave elsewhere (a call, a signed form): a grant names the notice they saw and where its evidence is kept.',
         done: 'Consent answer recorded',
         required_for_grant: 'Required to record a grant',
+        confirm_title: 'Record “%{status}” for %{purpose}?',
+        confirm: 'How the person told us: %{method}. Notice version: %{notice}. Evidence: %{source}.',
+        confirm_action: 'Record',
+        not_given: 'none',
       },
       receipt: {
         action: 'Receipt',
@@ -252,6 +258,7 @@ export const en = {
     notices: {
       publish: 'Publish a new version',
       show_one: 'Show notice %{version}',
+      none: 'No privacy notice has been published yet.',
       open: 'Open',
       never_edited:
         'A published version can never be edited: consents name it and its hash. A correction is a new version.',
@@ -361,6 +368,9 @@ export const en = {
         createdAt: 'Created',
         updatedAt: 'Updated',
         search: 'Search name or email',
+        companyId: 'Company',
+        createdAfter: 'Created from',
+        createdBefore: 'Created before',
       },
     },
     consents: {

@@ -2,6 +2,7 @@ import PolicyIcon from '@mui/icons-material/Policy';
 import type { ReactNode } from 'react';
 import {
   AppBar,
+  CanAccess,
   LoadingIndicator,
   Logout,
   Menu,
@@ -43,12 +44,17 @@ const ConsoleAppBar = () => (
   </AppBar>
 );
 
-/** The menu: the dashboard, the resources the purpose may list, and the pages from the policy. */
+/**
+ * The menu: the dashboard, the resources the purpose may list, and the pages from the policy — each page, like each
+ * resource, only where canAccess lets the declared purpose open it.
+ */
 const ConsoleMenu = () => (
   <Menu>
     <Menu.DashboardItem />
     <Menu.ResourceItems />
-    <Menu.Item to="/processing" primaryText="custos.processing.menu" leftIcon={<PolicyIcon />} />
+    <CanAccess action="list" resource="processing">
+      <Menu.Item to="/processing" primaryText="custos.processing.menu" leftIcon={<PolicyIcon />} />
+    </CanAccess>
   </Menu>
 );
 

@@ -10,6 +10,7 @@ import {
   useTranslate,
 } from 'react-admin';
 import { DateTimeField } from '../fields/DateTimeField';
+import { ListEmpty } from '../layout/ListEmpty';
 
 const ListActions = () => (
   <TopToolbar>
@@ -28,7 +29,10 @@ const ShowLink = () => {
   );
 };
 
-/** Published privacy notice versions, newest first (the API's one order), each opened through an explicit link. */
+/**
+ * Published privacy notice versions, newest first (the API's one order), each opened through an explicit link.
+ * Without rows it says none is published — or, when the server refused the list, why (never "none").
+ */
 export const NoticeList = () => (
   <List
     actions={<ListActions />}
@@ -36,7 +40,7 @@ export const NoticeList = () => (
     pagination={<Pagination rowsPerPageOptions={[10, 25, 50]} />}
     empty={false}
   >
-    <DataTable rowClick={false} bulkActionButtons={false}>
+    <DataTable rowClick={false} bulkActionButtons={false} empty={<ListEmpty text="custos.notices.none" />}>
       <DataTable.Col source="version" disableSort />
       <DataTable.Col source="publishedAt" disableSort>
         <DateTimeField source="publishedAt" />

@@ -7,15 +7,18 @@ import {
 } from '@custos/policy';
 import { Box, Card, CardContent, Chip, Stack, Typography } from '@mui/material';
 import { useMemo } from 'react';
-import { Title, useTranslate } from 'react-admin';
+import { Loading, Title, useRequireAccess, useTranslate } from 'react-admin';
 
 /**
  * The purposes of processing with their lawful basis, description and data categories, and the record of
- * processing (GDPR Art 30) — all from packages/policy, the same tables the server enforces: no server call.
+ * processing (GDPR Art 30) — all from packages/policy, the same tables the server enforces: no server call. Where
+ * the policy lets the declared purpose read them (canAccess); else the access-denied page, as a list would show.
  */
 export const ProcessingPage = () => {
   const translate = useTranslate();
   const record = useMemo(() => renderProcessingRecord(), []);
+  const { isPending } = useRequireAccess({ action: 'list', resource: 'processing' });
+  if (isPending) return <Loading />;
   return (
     <Box sx={{ mt: 2 }}>
       <Title title="custos.processing.title" />
