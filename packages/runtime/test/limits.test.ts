@@ -10,7 +10,7 @@ import {
   type QueryLimits,
   queryCost,
   queryDepth,
-} from '@custos/runtime';
+} from '../src/index.js';
 import {
   type DocumentNode,
   getIntrospectionQuery,
