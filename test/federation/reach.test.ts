@@ -331,6 +331,21 @@ interface Sel {
 const fieldArgs = (field: GraphQLField<unknown, unknown>, first: number) =>
   field.args.some((a) => a.name === 'first') ? `(first: ${first})` : '';
 
+/** A root field (query or mutation) selected with every row it reaches, to depth 4, its arguments left to the caller. */
+function rootSelection(schema: GraphQLSchema, field: GraphQLField<unknown, unknown>, rows: Set<string>): Sel {
+  const named = getNamedType(field.type);
+  const inner = isLeafType(named) ? [] : selectRow(schema, unwrap(named), 0, rows);
+  return {
+    key: field.name,
+    name: field.name,
+    args: '',
+    type: named,
+    nonNull: isNonNullType(field.type),
+    list: named !== (isNonNullType(field.type) ? field.type.ofType : field.type),
+    children: isLeafType(named) ? [] : wrapConnection(schema, named, inner),
+  };
+}
+
 /**
  * Every field of a row type (hop counts the rows crossed from the root): leaves, value objects, and relations
  * until MAX_HOPS, where a relation is still asked for (its null or its id is checked) but not followed further.
@@ -902,17 +917,8 @@ function rootCalls(purpose: Purpose): { operation: string; call: RootCall }[] {
   const calls: { operation: string; call: RootCall }[] = [];
   for (const field of Object.values(schema.getQueryType()!.getFields())) {
     const operation = `Query.${field.name}`;
-    const named = getNamedType(field.type);
-    const inner = isLeafType(named) ? [] : selectRow(schema, unwrap(named), 0, rows);
-    const sel: Sel = {
-      key: field.name,
-      name: field.name,
-      args: '',
-      type: named,
-      nonNull: isNonNullType(field.type),
-      list: named !== (isNonNullType(field.type) ? field.type.ofType : field.type),
-      children: isLeafType(named) ? [] : wrapConnection(schema, named, inner),
-    };
+    const sel = rootSelection(schema, field, rows);
+    const named = sel.type;
     const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
     const values = required.length ? argumentValues(field.name) : [{ args: '' }];
     if (!values) {
@@ -1632,17 +1638,8 @@ describe.each(CASES)('%s declaring %s: every mutation', (role, purpose) => {
         continue;
       }
       const call = await recipe({ purpose, tag: `${sub}-${field.name}`, short, sub, company: company!.id });
-      const named = getNamedType(field.type);
-      const inner = isLeafType(named) ? [] : selectRow(schema, unwrap(named), 0, rows);
-      const sel: Sel = {
-        key: field.name,
-        name: field.name,
-        args: '',
-        type: named,
-        nonNull: isNonNullType(field.type),
-        list: named !== (isNonNullType(field.type) ? field.type.ofType : field.type),
-        children: isLeafType(named) ? [] : wrapConnection(schema, named, inner),
-      };
+      const sel = rootSelection(schema, field, rows);
+      const named = sel.type;
       const fragments = new Map<string, string>();
       const body = sel.children.length ? ` { ${printSelections(sel.children, named, fragments)} }` : '';
       const query = `mutation Reach { ${field.name}(${call.args})${body} }\n${[...fragments]
