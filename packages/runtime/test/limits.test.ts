@@ -1,17 +1,4 @@
 import {
-  aliasCount,
-  ConfigError,
-  type CostRequest,
-  costRefusal,
-  countTokens,
-  DEFAULT_LIMITS,
-  limitRules,
-  loadConfig,
-  type QueryLimits,
-  queryCost,
-  queryDepth,
-} from '../src/index.js';
-import {
   type DocumentNode,
   getIntrospectionQuery,
   Kind,
@@ -28,6 +15,19 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import {
+  aliasCount,
+  ConfigError,
+  type CostRequest,
+  costRefusal,
+  countTokens,
+  DEFAULT_LIMITS,
+  limitRules,
+  loadConfig,
+  type QueryLimits,
+  queryCost,
+  queryDepth,
+} from '../src/index.js';
 import { limitsSchema as schema } from './support/limits-schema.js';
 
 /*
