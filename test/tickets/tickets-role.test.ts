@@ -249,13 +249,13 @@ describe('the roles that only append to the audit trail (tickets, gateway)', () 
     expect(await outboxPrivileges(custos.roles.tickets)).toEqual(NOTHING);
     expect(await outboxPrivileges(custos.roles.gateway)).toEqual(NOTHING);
     // The other side: Custos' application role inserts and drains the outbox, and reads pseudonyms (the officer's
-    // queries) and deletes them (erasure).
+    // queries) and deletes them (erasure); it makes none itself — every writer asks audit_writer.pseudonyms.
     expect(await outboxPrivileges(custos.roles.app)).toEqual({
       pending_select: true,
       pending_insert: true,
       pending_delete: true,
       subject_select: true,
-      subject_insert: true,
+      subject_insert: false,
       subject_delete: true,
     });
   });
