@@ -7,7 +7,7 @@ import {
   Stack,
   Typography,
 } from '@mui/material';
-import { useId, useRef, useState } from 'react';
+import { useId } from 'react';
 import {
   Confirm,
   CreateBase,
@@ -20,10 +20,10 @@ import {
   useGetList,
   useNotify,
   useRefresh,
-  useSaveContext,
   useTranslate,
 } from 'react-admin';
 import type { ConsentRecordData } from '../data/consents';
+import { useConfirmedSave } from '../forms/useConfirmedSave';
 import {
   methodChoices,
   methodLabel,
@@ -43,7 +43,6 @@ export interface RecordConsentDialogProps {
 const purposeChoices = purposesAllowing('GRANTED').map((id) => ({ id, name: purposeLabel(id) }));
 
 type FormValues = Partial<Omit<ConsentRecordData, 'contactId'>>;
-type Answer = Awaited<ReturnType<NonNullable<ReturnType<typeof useSaveContext>['save']>>>;
 
 const REQUIRED = 'ra.validation.required';
 const FOR_GRANT = 'custos.consent.record.required_for_grant';
@@ -111,24 +110,7 @@ const RecordForm = ({
   readonly noticesPending: boolean;
 }) => {
   const translate = useTranslate();
-  const { save, saving } = useSaveContext();
-  const [values, setValues] = useState<FormValues | null>(null);
-  const answer = useRef<((result: Answer) => void) | null>(null);
-
-  const submit = (data: FormValues) =>
-    new Promise<Answer>((resolve) => {
-      answer.current = resolve;
-      setValues(data);
-    });
-  const settle = (result: Answer) => {
-    answer.current?.(result);
-    answer.current = null;
-    setValues(null);
-  };
-  const confirm = async () => {
-    if (!values || !save) return settle(undefined);
-    settle(await save(values));
-  };
+  const { values, saving, submit, confirm, cancel } = useConfirmedSave<FormValues>();
 
   return (
     <>
@@ -165,7 +147,7 @@ const RecordForm = ({
         content={values && <ConfirmationText values={values} />}
         confirm="custos.consent.record.confirm_action"
         onConfirm={confirm}
-        onClose={() => settle(undefined)}
+        onClose={cancel}
       />
     </>
   );

@@ -1,5 +1,4 @@
 import { Alert } from '@mui/material';
-import { useRef, useState } from 'react';
 import {
   Confirm,
   Create,
@@ -13,15 +12,14 @@ import {
   Toolbar,
   useNotify,
   useRedirect,
-  useSaveContext,
   useTranslate,
 } from 'react-admin';
+import { useConfirmedSave } from '../forms/useConfirmedSave';
 
 const versionRules = [required(), regex(/^[A-Za-z0-9._-]{1,32}$/, 'custos.notices.version_rule')];
 const textRules = [required(), maxLength(20000)];
 
 type Values = Record<string, unknown>;
-type Answer = Awaited<ReturnType<NonNullable<ReturnType<typeof useSaveContext>['save']>>>;
 
 const PublishToolbar = () => (
   <Toolbar>
@@ -36,25 +34,7 @@ const PublishToolbar = () => (
  */
 const PublishForm = () => {
   const translate = useTranslate();
-  const { save, saving } = useSaveContext();
-  const [values, setValues] = useState<Values | null>(null);
-  const answer = useRef<((result: Answer) => void) | null>(null);
-
-  const submit = (data: Values) =>
-    new Promise<Answer>((resolve) => {
-      answer.current = resolve;
-      setValues(data);
-    });
-  const settle = (result: Answer) => {
-    answer.current?.(result);
-    answer.current = null;
-    setValues(null);
-  };
-  const confirm = async () => {
-    if (!values || !save) return settle(undefined);
-    const result = await save(values);
-    settle(result);
-  };
+  const { values, saving, submit, confirm, cancel } = useConfirmedSave<Values>();
 
   return (
     <>
@@ -78,7 +58,7 @@ const PublishForm = () => {
         translateOptions={{ version: String(values?.version ?? '') }}
         confirm="custos.notices.publish"
         onConfirm={confirm}
-        onClose={() => settle(undefined)}
+        onClose={cancel}
       />
     </>
   );
